@@ -1,0 +1,104 @@
+/**
+ * Data shared by every part of the core: where an image reference sits in a file,
+ * and what the policy says about it. Offsets are JavaScript string indices
+ * (UTF-16 code units) into the file's text, as LSP positions count them.
+ */
+
+/** A half-open range of offsets into a file's text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** The shape family a site was found in; it decides how a fix is written. */
+export type SiteShape =
+  | 'scalar' // a string scalar holding a whole reference (`image: nginx:1.25`)
+  | 'helm-split' // a Helm values map split into registry/repository/tag/digest
+  | 'kustomize' // an entry of a kustomization's `images:` list
+  | 'argocd-kustomize'; // a string in an Argo CD Application's `kustomize.images`
+
+/** A scalar that holds part of a split reference, with the text range of its value. */
+export interface ScalarPart {
+  /** The scalar's value. */
+  value: string;
+  /** Range of the value text inside any quotes; equals the whole token when `exact` is false. */
+  span: Span;
+  /** True when the source text in `span` is exactly `value` (no escapes or folding). */
+  exact: boolean;
+  /** Range of the whole scalar token, quotes included. */
+  token: Span;
+  /** The key's range, for inserting a sibling key after it. */
+  keySpan?: Span;
+}
+
+/** The pieces of a Helm values image map (`{registry, repository, tag, digest}` and its dialects). */
+export interface HelmSplitParts {
+  dialect: 'repository' | 'image' | 'hub' | 'name';
+  registry?: ScalarPart;
+  repository: ScalarPart;
+  tag?: ScalarPart;
+  digest?: ScalarPart;
+  /** The tag comes from the chart's appVersion because it is empty or missing. */
+  tagFromAppVersion: boolean;
+  /** Where a new key can be inserted into the map (after its last pair). */
+  insertAt: number;
+  /** Indentation of the map's keys, or null for a flow map `{...}`. */
+  indent: string | null;
+}
+
+/** An entry of a Kustomize `images:` list. */
+export interface KustomizeParts {
+  name: ScalarPart;
+  newName?: ScalarPart;
+  newTag?: ScalarPart;
+  digest?: ScalarPart;
+  insertAt: number;
+  indent: string | null;
+}
+
+export interface ImageSite {
+  shape: SiteShape;
+  /** The reference as the workload will pull it, composed for split forms. */
+  reference: string;
+  /** The range a diagnostic covers: exactly the reference text, inside any quotes. */
+  span: Span;
+  /** For `scalar` and `argocd-kustomize`: the scalar holding the reference. */
+  scalar?: ScalarPart;
+  /** Text before the reference inside the scalar (`docker://`, `name=`), not part of it. */
+  prefixLength?: number;
+  helm?: HelmSplitParts;
+  kustomize?: KustomizeParts;
+  /**
+   * The pull policy set beside the reference: `imagePullPolicy` of a container,
+   * `pullPolicy` of a Helm image map, `pull_policy` of a Compose service.
+   * `null` when the shape has a pull policy but none is set; absent when the shape has none.
+   */
+  pullPolicy?: string | null;
+  /** Where `imagePullPolicy: Always` can be added (container maps only). */
+  pullPolicyInsert?: { at: number; indent: string | null };
+  /** Rules suppressed by an `# image-pin: ignore` comment; an empty list means all. */
+  ignored?: string[];
+}
+
+export type RuleId =
+  | 'missing-tag'
+  | 'floating-tag'
+  | 'unpinned-tag'
+  | 'invalid-reference'
+  | 'yaml-syntax'
+  | 'pull-policy'
+  | 'expired-allowance';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A problem found in a file, located by offsets; line/column come from a LineIndex. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  span: Span;
+  message: string;
+  /** The reference the finding is about, as written (absent for yaml-syntax). */
+  image?: string;
+  /** Index into the file's sites, when the finding is about a site. */
+  site?: number;
+}
