@@ -68,16 +68,25 @@ export interface ImageSite {
   prefixLength?: number;
   helm?: HelmSplitParts;
   kustomize?: KustomizeParts;
-  /**
-   * The pull policy set beside the reference: `imagePullPolicy` of a container,
-   * `pullPolicy` of a Helm image map, `pull_policy` of a Compose service.
-   * `null` when the shape has a pull policy but none is set; absent when the shape has none.
-   */
-  pullPolicy?: string | null;
-  /** Where `imagePullPolicy: Always` can be added (container maps only). */
-  pullPolicyInsert?: { at: number; indent: string | null };
+  /** The pull policy beside the reference, for shapes that have one (containers, Helm image maps, Compose). */
+  pullPolicy?: PullPolicySlot;
   /** Rules suppressed by an `# image-pin: ignore` comment; an empty list means all. */
   ignored?: string[];
+}
+
+/**
+ * Where a pull policy is (or can be) set for a site: `imagePullPolicy` of a container,
+ * `pullPolicy` of a Helm image map or image volume, `pull_policy` of a Compose service.
+ */
+export interface PullPolicySlot {
+  key: string;
+  /** The value that forces a pull on every start (`Always`, or `always` in Compose). */
+  always: string;
+  /** The value as written, or null when the key is absent. */
+  value: string | null;
+  /** Where `key: always` can be inserted, with the indentation of a block map (null: a flow map). */
+  insertAt: number;
+  indent: string | null;
 }
 
 export type RuleId =

@@ -1,0 +1,116 @@
+/** The `image-pin` command line. Exit codes: 0 clean, 1 findings (or unpinned), 2 usage, config or I/O errors. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../core/config';
+import { scan } from '../scan/scanner';
+import { pin } from './pin';
+import { formatJson, formatSarif, formatText } from './report';
+import { VERSION } from './version';
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = `Usage: image-pin <command> [options] [PATH...]
+
+Commands:
+  check [PATH...]   Find image references in YAML and report those that break the policy.
+  pin [PATH...]     Resolve floating and unpinned references to digests (a diff; --write to apply).
+
+Options for check:
+  --format text|json|sarif   Output format (default text).
+  --config FILE              Use this config instead of the nearest .image-pin.yaml.
+  --no-cache                 Do not reuse or store results between runs.
+  --today YYYY-MM-DD         Judge allowances as of this date (default: today, UTC).
+
+Common:
+  -h, --help                 Show this help.
+  -v, --version              Show the version.
+
+Exit status: 0 nothing of warning or error severity, 1 findings, 2 usage, config or I/O errors.
+`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === '-v' || command === '--version') {
+    io.out(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  try {
+    switch (command) {
+      case 'check':
+        return await check(rest, io);
+      case 'pin':
+        return await pin(rest, io);
+      default:
+        io.err(`image-pin: unknown command "${command}"\n\n${USAGE}`);
+        return EXIT_USAGE;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`image-pin: ${err.message}\nRun "image-pin --help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      io.err(`image-pin: invalid config: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+export class UsageError extends Error {}
+
+/** Runs an argument parse, turning its errors into usage errors. */
+export function parseOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseOptions(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        config: { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        today: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
+  const format = values.format;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
+  const today = values.today;
+  if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+  const result = await scan(positionals.length ? positionals : ['.'], {
+    configFile: values.config,
+    cacheDir: values['no-cache'] ? false : undefined,
+    version: VERSION,
+    today,
+  });
+  for (const e of result.configErrors) io.err(`image-pin: invalid config: ${e.message}\n`);
+  io.out(format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, VERSION) : formatText(result));
+  if (format !== 'text') for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);
+  if (result.configErrors.length || result.ioErrors.length) return EXIT_USAGE;
+  return result.summary.bySeverity.error + result.summary.bySeverity.warning > 0 ? EXIT_FINDINGS : EXIT_OK;
+}

@@ -1,0 +1,120 @@
+/** `image-pin check` output formats: text for people, JSON for scripts, SARIF for code scanning. */
+import * as path from 'node:path';
+import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
+import { RULE_INFO } from '../core/ruleInfo';
+import type { Severity } from '../core/types';
+import type { ScanResult } from '../scan/scanner';
+
+export const TOOL_NAME = 'image-pin';
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function formatText(result: ScanResult): string {
+  const lines: string[] = [];
+  for (const file of result.files) {
+    for (const f of file.findings) {
+      lines.push(`${file.display}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.rule} ${f.message}`);
+    }
+    if (file.skipped) lines.push(`${file.display}: ${file.skipped}`);
+  }
+  for (const e of result.ioErrors) lines.push(`${e.path}: ${e.message}`);
+  const s = result.summary;
+  const rules = Object.entries(s.byRule)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  lines.push(
+    `${plural(s.files, 'file')} checked, ${plural(s.references, 'image reference')}: ` +
+      `${plural(s.bySeverity.error, 'error')}, ${plural(s.bySeverity.warning, 'warning')}` +
+      (s.bySeverity.info + s.bySeverity.hint ? `, ${s.bySeverity.info + s.bySeverity.hint} notes` : '') +
+      (rules ? ` (${rules})` : '') +
+      (s.skipped ? `; ${s.skipped} skipped` : '') +
+      (result.ioErrors.length ? `; ${plural(result.ioErrors.length, 'unreadable path')}` : ''),
+  );
+  return lines.join('\n') + '\n';
+}
+
+export function formatJson(result: ScanResult): string {
+  const findings = result.files.flatMap((file) =>
+    file.findings.map((f) => ({
+      file: file.display,
+      line: f.range.start.line + 1,
+      column: f.range.start.character + 1,
+      endLine: f.range.end.line + 1,
+      endColumn: f.range.end.character + 1,
+      rule: f.rule,
+      severity: f.severity,
+      image: f.image ?? null,
+      message: f.message,
+    })),
+  );
+  const s = result.summary;
+  return (
+    JSON.stringify(
+      {
+        findings,
+        skipped: result.files.filter((f) => f.skipped).map((f) => ({ file: f.display, reason: f.skipped })),
+        errors: result.ioErrors.map((e) => ({ file: e.path, message: e.message })),
+        summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+
+/** SARIF 2.1.0 as GitHub code scanning reads it; paths relative to `root` (the current folder). */
+export function formatSarif(result: ScanResult, version: string, root = process.cwd()): string {
+  const rules = RULE_IDS.map((id) => ({
+    id,
+    name: id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
+    shortDescription: { text: RULE_INFO[id].title },
+    fullDescription: { text: RULE_INFO[id].summary },
+    help: { text: `${RULE_INFO[id].summary} ${RULE_INFO[id].fix}`, markdown: `${RULE_INFO[id].summary}\n\n**Fix:** ${RULE_INFO[id].fix}` },
+    defaultConfiguration: { level: SARIF_LEVEL[DEFAULT_SEVERITY[id]] },
+    properties: { tags: ['supply-chain', 'kubernetes'] },
+  }));
+  const results = result.files.flatMap((file) =>
+    file.findings.map((f) => ({
+      ruleId: f.rule,
+      ruleIndex: RULE_IDS.indexOf(f.rule),
+      level: SARIF_LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: toUri(path.relative(root, file.absolute)), uriBaseId: '%SRCROOT%' },
+            region: {
+              startLine: f.range.start.line + 1,
+              startColumn: f.range.start.character + 1,
+              endLine: f.range.end.line + 1,
+              endColumn: f.range.end.character + 1,
+            },
+          },
+        },
+      ],
+    })),
+  );
+  const sarif = {
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [
+      {
+        tool: { driver: { name: TOOL_NAME, version, semanticVersion: version, rules } },
+        columnKind: 'utf16CodeUnits',
+        originalUriBaseIds: { '%SRCROOT%': { uri: toUri(root) + '/' } },
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+function toUri(p: string): string {
+  const posix = p.split(path.sep).join('/');
+  const encoded = posix.split('/').map(encodeURIComponent).join('/');
+  return path.isAbsolute(p) ? `file://${encoded}` : encoded;
+}

@@ -1,0 +1,280 @@
+/**
+ * `.image-pin.yaml`: finding it, reading it, validating it with located errors, and
+ * the defaults every surface (CLI, language server) starts from.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { RuleId, Severity } from './types';
+
+export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
+
+export const RULE_IDS: readonly RuleId[] = ['missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance'];
+
+export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
+  'missing-tag': 'error',
+  'floating-tag': 'error',
+  'unpinned-tag': 'warning',
+  'invalid-reference': 'error',
+  'yaml-syntax': 'error',
+  'pull-policy': 'warning',
+  'expired-allowance': 'error',
+};
+
+/** Tags that move by design. Entries are case-insensitive glob patterns. */
+export const DEFAULT_FLOATING_TAGS: readonly string[] = [
+  'latest', 'main', 'master', 'dev', 'develop', 'edge', 'nightly', 'stable', 'canary', 'head', 'trunk', 'next', 'beta',
+  'alpha', 'preview', 'unstable', 'testing', 'staging', 'production', 'prod', 'lts', 'current', 'snapshot',
+  '*-latest', '*-nightly', '*-snapshot',
+];
+
+export type PinStyle = 'tag-digest' | 'digest';
+export type SeveritySetting = Severity | 'off';
+
+export interface Allowance {
+  /** Globs of files (relative to the config's folder) the allowance covers; all files when empty. */
+  paths: string[];
+  /** Globs of image names (`ghcr.io/acme/*`, `nginx`, `redis:7-*`); all images when empty. */
+  images: string[];
+  /** Last day the allowance holds, `YYYY-MM-DD`. */
+  until: string;
+  reason?: string;
+  /** Where the allowance is written, for messages. */
+  origin?: { file: string; line: number };
+}
+
+export interface RegistrySettings {
+  mirror?: string;
+  insecure?: boolean;
+  ca?: string;
+}
+
+export interface ImagePinConfig {
+  floatingTags: string[];
+  severity: Partial<Record<RuleId, SeveritySetting>>;
+  imageKeys: string[];
+  include: string[];
+  exclude: string[];
+  allowances: Allowance[];
+  /** Files larger than this many bytes are skipped with a message. */
+  maxFileSize: number;
+  pinStyle: PinStyle;
+  verifyDigests: boolean;
+  registries: Record<string, RegistrySettings>;
+  /** The folder globs are relative to. */
+  baseDir: string;
+  /** The config file this came from, if any. */
+  file?: string;
+}
+
+export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
+
+export function defaultConfig(baseDir: string): ImagePinConfig {
+  return {
+    floatingTags: [...DEFAULT_FLOATING_TAGS],
+    severity: {},
+    imageKeys: [],
+    include: [...DEFAULT_INCLUDE],
+    exclude: [],
+    allowances: [],
+    maxFileSize: 10 * 1024 * 1024,
+    pinStyle: 'tag-digest',
+    verifyDigests: false,
+    registries: {},
+    baseDir,
+  };
+}
+
+/** A problem in a config file, located at the key that causes it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}:${column}: ${key ? `${key}: ` : ''}${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The nearest config file in `dir` or any folder above it. */
+export function findConfigFile(dir: string): string | undefined {
+  for (let at = path.resolve(dir); ; ) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = path.join(at, name);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/** Reads a config file; `shownAs` is how messages name it (default: the path as given). */
+export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(shownAs, 1, 1, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const config = parseConfig(text, shownAs);
+  config.baseDir = path.dirname(path.resolve(file));
+  config.file = path.resolve(file);
+  return config;
+}
+
+/** Reads config text; every error names the file, line, column and key. */
+export function parseConfig(text: string, file: string): ImagePinConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (node: Node | null | undefined) => {
+    const p = lineCounter.linePos(node?.range?.[0] ?? 0);
+    return { line: p.line, column: p.col };
+  };
+  const fail = (node: Node | null | undefined, key: string, problem: string): never => {
+    const { line, column } = at(node);
+    throw new ConfigError(file, line, column, key, problem);
+  };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const p = lineCounter.linePos(e.pos[0]);
+    throw new ConfigError(file, p.line, p.col, '', `not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const config = defaultConfig(path.dirname(path.resolve(file)));
+  config.file = path.resolve(file);
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return config;
+  if (!isMap(root)) return fail(root as Node, '', 'the config must be a mapping of settings');
+
+  const strings = (node: unknown, key: string): string[] => {
+    if (!isSeq(node)) return fail(node as Node, key, 'must be a list of strings');
+    return node.items.map((item) => {
+      if (!isScalar(item) || typeof item.value !== 'string' || item.value === '') return fail(item as Node, key, 'must be a list of non-empty strings');
+      return item.value;
+    });
+  };
+  const bool = (node: unknown, key: string): boolean => {
+    if (!isScalar(node) || typeof node.value !== 'boolean') return fail(node as Node, key, 'must be true or false');
+    return node.value;
+  };
+
+  for (const pair of (root as YAMLMap).items as Pair[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = pair.value as Node | null;
+    switch (key) {
+      case 'floatingTags':
+        config.floatingTags = strings(value, key);
+        break;
+      case 'imageKeys':
+        config.imageKeys = strings(value, key);
+        break;
+      case 'include':
+        config.include = strings(value, key);
+        break;
+      case 'exclude':
+        config.exclude = strings(value, key);
+        break;
+      case 'severity':
+        config.severity = readSeverity(value, fail);
+        break;
+      case 'maxFileSize':
+        if (!isScalar(value) || typeof value.value !== 'number' || !Number.isInteger(value.value) || value.value <= 0) fail(value, key, 'must be a positive whole number of bytes');
+        config.maxFileSize = (value as { value: number }).value;
+        break;
+      case 'pinStyle':
+        if (!isScalar(value) || (value.value !== 'tag-digest' && value.value !== 'digest')) fail(value, key, 'must be "tag-digest" or "digest"');
+        config.pinStyle = (value as { value: PinStyle }).value;
+        break;
+      case 'verifyDigests':
+        config.verifyDigests = bool(value, key);
+        break;
+      case 'allowances':
+        config.allowances = readAllowances(value, file, at, fail, strings);
+        break;
+      case 'registries':
+        config.registries = readRegistries(value, fail, bool);
+        break;
+      default:
+        fail(pair.key as Node, key, `unknown setting; expected one of ${CONFIG_KEYS.join(', ')}`);
+    }
+  }
+  return config;
+}
+
+export const CONFIG_KEYS = ['floatingTags', 'severity', 'imageKeys', 'include', 'exclude', 'allowances', 'maxFileSize', 'pinStyle', 'verifyDigests', 'registries'];
+
+type Fail = (node: Node | null | undefined, key: string, problem: string) => never;
+
+function readSeverity(node: unknown, fail: Fail): ImagePinConfig['severity'] {
+  if (!isMap(node)) return fail(node as Node, 'severity', 'must map rule ids to error, warning, info, hint or off');
+  const out: ImagePinConfig['severity'] = {};
+  for (const pair of node.items as Pair[]) {
+    const rule = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!(RULE_IDS as readonly string[]).includes(rule)) fail(pair.key as Node, `severity.${rule}`, `unknown rule; rules are ${RULE_IDS.join(', ')}`);
+    const v = isScalar(pair.value) ? pair.value.value : undefined;
+    if (v !== 'error' && v !== 'warning' && v !== 'info' && v !== 'hint' && v !== 'off') fail(pair.value as Node, `severity.${rule}`, 'must be error, warning, info, hint or off');
+    out[rule as RuleId] = v as SeveritySetting;
+  }
+  return out;
+}
+
+function readAllowances(
+  node: unknown,
+  file: string,
+  at: (n: Node | null | undefined) => { line: number; column: number },
+  fail: Fail,
+  strings: (n: unknown, key: string) => string[],
+): Allowance[] {
+  if (!isSeq(node)) return fail(node as Node, 'allowances', 'must be a list');
+  return node.items.map((item, i) => {
+    const key = `allowances[${i}]`;
+    if (!isMap(item)) return fail(item as Node, key, 'must be a mapping with paths, images, until and reason');
+    const allowance: Allowance = { paths: [], images: [], until: '', origin: { file, line: at(item as Node).line } };
+    for (const pair of item.items as Pair[]) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '';
+      const v = pair.value as Node | null;
+      if (k === 'paths' || k === 'images') allowance[k] = strings(v, `${key}.${k}`);
+      else if (k === 'until') {
+        const s = isScalar(v) ? String(v.value) : '';
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s) {
+          fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
+        }
+        allowance.until = s;
+      } else if (k === 'reason') {
+        if (!isScalar(v) || typeof v.value !== 'string') fail(v, `${key}.reason`, 'must be a string');
+        allowance.reason = (v as { value: string }).value;
+      } else fail(pair.key as Node, `${key}.${k}`, 'unknown key; an allowance has paths, images, until and reason');
+    }
+    if (!allowance.until) fail(item as Node, `${key}.until`, 'is required: every allowance is time-boxed');
+    return allowance;
+  });
+}
+
+function readRegistries(node: unknown, fail: Fail, bool: (n: unknown, key: string) => boolean): Record<string, RegistrySettings> {
+  if (!isMap(node)) return fail(node as Node, 'registries', 'must map registry hosts to settings');
+  const out: Record<string, RegistrySettings> = {};
+  for (const pair of node.items as Pair[]) {
+    const host = isScalar(pair.key) ? String(pair.key.value) : '';
+    const key = `registries.${host}`;
+    if (!isMap(pair.value)) fail(pair.value as Node, key, 'must be a mapping with mirror, insecure or ca');
+    const settings: RegistrySettings = {};
+    for (const p of (pair.value as YAMLMap).items as Pair[]) {
+      const k = isScalar(p.key) ? String(p.key.value) : '';
+      if (k === 'insecure') settings.insecure = bool(p.value, `${key}.insecure`);
+      else if (k === 'mirror' || k === 'ca') {
+        if (!isScalar(p.value) || typeof p.value.value !== 'string' || !p.value.value) fail(p.value as Node, `${key}.${k}`, 'must be a non-empty string');
+        settings[k] = (p.value as { value: string }).value;
+      } else fail(p.key as Node, `${key}.${k}`, 'unknown key; a registry has mirror, insecure and ca');
+    }
+    out[host] = settings;
+  }
+  return out;
+}
+
+/** The effective severity of a rule, or 'off'. */
+export function severityOf(config: ImagePinConfig, rule: RuleId): SeveritySetting {
+  return config.severity[rule] ?? DEFAULT_SEVERITY[rule];
+}

@@ -1,0 +1,89 @@
+/** What the shape extractors share while walking one parsed document. */
+import { Alias, Document, Node, Pair, YAMLMap, isAlias, isMap, isScalar } from 'yaml';
+import type { ImageSite, PullPolicySlot, ScalarPart, Span } from '../types';
+import { scalarPart } from '../yamlSource';
+
+export type PathKey = string | number;
+
+export interface WalkContext {
+  /** The document's text, template actions blanked. */
+  source: string;
+  doc: Document.Parsed;
+  /** Keys whose string value is a whole image reference (`image` plus configured ones). */
+  imageKeys: ReadonlySet<string>;
+  /** The file is a kustomization (by name or `kind: Kustomization`). */
+  kustomization: boolean;
+  /** Template action ranges blanked out of `source`. */
+  templateActions: readonly Span[];
+  sites: ImageSite[];
+  /** Scalars already reported, by start offset: an alias never reports its anchor twice. */
+  seen: Set<number>;
+  /** Called for an Argo CD `helm.values` string: YAML inside YAML. */
+  embeddedValues(part: ScalarPart): void;
+}
+
+/** A value that is produced by a template or a variable is not an image we can judge. */
+export function isTemplated(ctx: WalkContext, part: ScalarPart): boolean {
+  for (const a of ctx.templateActions) if (a.start < part.token.end && a.end > part.token.start) return true;
+  return /\$\{|\$[A-Za-z_]|\{\{/.test(part.value);
+}
+
+export function keyOf(pair: Pair): string | null {
+  return isScalar(pair.key) && (typeof pair.key.value === 'string' || typeof pair.key.value === 'number')
+    ? String(pair.key.value)
+    : null;
+}
+
+export function findPair(map: YAMLMap, key: string): Pair | undefined {
+  // The last one wins, as for duplicate keys from template branches.
+  let found: Pair | undefined;
+  for (const pair of map.items) if (keyOf(pair) === key) found = pair;
+  return found;
+}
+
+/** Follows an alias to its anchor's node (no expansion beyond that one hop). */
+export function deref(ctx: WalkContext, node: unknown): unknown {
+  if (isAlias(node)) return (node as Alias).resolve(ctx.doc) ?? null;
+  return node;
+}
+
+/** The string scalar under `key` in `map`, with its text range. */
+export function stringAt(ctx: WalkContext, map: YAMLMap, key: string, allowNonString = false): ScalarPart | undefined {
+  const pair = findPair(map, key);
+  if (!pair) return undefined;
+  const part = scalarPart(deref(ctx, pair.value), ctx.source, { allowNonString });
+  if (!part) return undefined;
+  return { ...part, keySpan: nodeSpan(pair.key) };
+}
+
+export function nodeSpan(node: unknown): Span | undefined {
+  const range = (node as Node | null)?.range;
+  return range ? { start: range[0], end: range[1] } : undefined;
+}
+
+/** Where a new `key: value` pair can be added to `map`: after its last pair, at its keys' indentation. */
+export function insertionPoint(source: string, map: YAMLMap): { at: number; indent: string | null } {
+  const last = map.items[map.items.length - 1];
+  const lastEnd = nodeSpan(last?.value)?.end ?? nodeSpan(last?.key)?.end ?? map.range?.[1] ?? 0;
+  if (map.flow) return { at: lastEnd, indent: null };
+  const firstKey = nodeSpan(map.items[0]?.key);
+  const lineStart = source.lastIndexOf('\n', (firstKey?.start ?? 0) - 1) + 1;
+  const indent = ' '.repeat((firstKey?.start ?? lineStart) - lineStart);
+  let at = lastEnd;
+  // Past the rest of the line, so a trailing comment stays with its pair.
+  while (at < source.length && source[at] !== '\n' && source[at] !== '\r') at++;
+  return { at, indent };
+}
+
+/** The pull policy slot of a map that holds an image: its key, current value and where to add it. */
+export function pullPolicySlot(ctx: WalkContext, map: YAMLMap, key: string, always: string, after?: Pair): PullPolicySlot {
+  const part = stringAt(ctx, map, key);
+  let point = insertionPoint(ctx.source, map);
+  if (after && !map.flow) {
+    // Right below the image line reads best for a container.
+    let at = nodeSpan(after.value)?.end ?? point.at;
+    while (at < ctx.source.length && ctx.source[at] !== '\n' && ctx.source[at] !== '\r') at++;
+    point = { at, indent: point.indent };
+  }
+  return { key, always, value: part ? part.value : null, insertAt: point.at, indent: point.indent };
+}

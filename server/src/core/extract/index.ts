@@ -1,0 +1,196 @@
+/**
+ * Finds every image reference in a YAML file, with exact ranges.
+ *
+ * A file is split into its documents; a document that cannot hold an image (a cheap
+ * text test) or that is a CustomResourceDefinition (schemas mention `image` without
+ * holding one) is not parsed at all. Results are computed per document in the
+ * document's own coordinates, so an unchanged document's result can be reused from
+ * a cache after edits elsewhere in the file.
+ */
+import { isMap } from 'yaml';
+import type { ImageSite, ScalarPart, Span } from '../types';
+import { LineIndex } from '../text';
+import { Comment, blankTemplateActions, parseDocument, splitDocuments } from '../yamlSource';
+import { WalkContext, findPair } from './context';
+import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
+import { walkDocument } from './walk';
+
+export interface SyntaxProblem {
+  message: string;
+  span: Span;
+}
+
+export interface Extraction {
+  sites: ImageSite[];
+  /** The parser's errors, at most one per document, in file order. */
+  syntaxErrors: SyntaxProblem[];
+  /** The file holds template actions (`{{ … }}`): a Helm chart template or similar. */
+  templated: boolean;
+}
+
+export interface ExtractOptions {
+  /** The file's path, for name-based decisions (a kustomization). */
+  path?: string;
+  /** Extra keys whose string value is an image reference. */
+  imageKeys?: readonly string[];
+  /** Per-document results to reuse between calls (the editor's incremental path). */
+  cache?: DocumentCache;
+}
+
+interface DocumentResult {
+  sites: ImageSite[];
+  error?: SyntaxProblem;
+}
+
+/** Remembers per-document results by the document's exact text (and the options that shape them). */
+export class DocumentCache {
+  private entries = new Map<string, DocumentResult>();
+  private used = new Set<string>();
+
+  get(key: string): DocumentResult | undefined {
+    const hit = this.entries.get(key);
+    if (hit) this.used.add(key);
+    return hit;
+  }
+
+  set(key: string, value: DocumentResult): void {
+    this.entries.set(key, value);
+    this.used.add(key);
+  }
+
+  /** Drops what the last pass did not use, so the cache holds one version of a file. */
+  sweep(): void {
+    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    this.used.clear();
+  }
+}
+
+const KUSTOMIZATION_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization)$/;
+const CRD = /^kind:[ \t]*["']?CustomResourceDefinition\b/m;
+const MAX_EMBED_DEPTH = 2;
+
+export function extractImages(text: string, opts: ExtractOptions = {}): Extraction {
+  return extract(text, opts, 0);
+}
+
+function extract(text: string, opts: ExtractOptions, depth: number): Extraction {
+  const blanked = blankTemplateActions(text);
+  const source = blanked.text;
+  const imageKeys = new Set(['image', ...(opts.imageKeys ?? [])]);
+  const mayHold = candidateTest(imageKeys);
+  const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
+  const keyPrefix = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}\u0000`;
+
+  const sites: ImageSite[] = [];
+  const syntaxErrors: SyntaxProblem[] = [];
+  for (const doc of splitDocuments(source)) {
+    const docSource = source.slice(doc.start, doc.end);
+    if (!mayHold.test(docSource) || CRD.test(docSource)) continue;
+    const key = keyPrefix + text.slice(doc.start, doc.end);
+    let result = opts.cache?.get(key);
+    if (!result) {
+      const actions = blanked.actions
+        .filter((a) => a.start < doc.end && a.end > doc.start)
+        .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
+      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
+      opts.cache?.set(key, result);
+    }
+    const shift = (o: number) => o + doc.start;
+    for (const site of result.sites) sites.push(relocateSite(site, shift));
+    if (result.error) syntaxErrors.push({ message: result.error.message, span: { start: shift(result.error.span.start), end: shift(result.error.span.end) } });
+  }
+  return { sites, syntaxErrors, templated: blanked.actions.length > 0 };
+}
+
+/** A document can hold an image only if one of these words appears in it. */
+function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
+  const extra = [...imageKeys].filter((k) => !/image/i.test(k)).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(['[Ii]mage', 'docker://', 'container', ...extra].join('|'));
+}
+
+function extractDocument(
+  source: string,
+  templateActions: Span[],
+  imageKeys: ReadonlySet<string>,
+  kustomizationFile: boolean,
+  depth: number,
+): DocumentResult {
+  let parsed;
+  try {
+    parsed = parseDocument(source);
+  } catch (err) {
+    // The parser recurses per nesting level; absurd nesting must not take the process down.
+    return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
+  }
+  const { doc, comments, errors } = parsed;
+  const root = doc.contents;
+  const kind = isMap(root) ? findPair(root, 'kind') : undefined;
+  const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
+  const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
+  const ctx: WalkContext = {
+    source,
+    doc,
+    imageKeys,
+    kustomization,
+    templateActions,
+    sites: [],
+    seen: new Set(),
+    embeddedValues(part) {
+      if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
+    },
+  };
+  try {
+    walkDocument(ctx);
+  } catch (err) {
+    return { sites: ctx.sites, error: { message: `could not read this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
+  }
+  const sites = ctx.sites;
+  let error = errors[0];
+  for (const { part, found } of embedded) {
+    const map = embeddedMap(source, part);
+    for (const site of found.sites) sites.push(map ? relocateSite(site, map) : pinSiteTo(site, part.token));
+    if (!error && found.syntaxErrors[0]) {
+      const inner = found.syntaxErrors[0];
+      error = { message: `in the embedded Helm values: ${inner.message}`, span: map ? { start: map(inner.span.start), end: map(inner.span.end) } : part.token };
+    }
+  }
+  markIgnored(source, sites, comments);
+  return { sites, error };
+}
+
+/** Offsets in an embedded string's value → offsets in the document. */
+function embeddedMap(source: string, part: ScalarPart): OffsetMap | null {
+  if (part.exact) return (o) => part.span.start + o;
+  return blockScalarMap(source, part.token, part.value);
+}
+
+const IGNORE = /^#\s*image-pin:\s*ignore\b(.*)$/;
+
+/**
+ * Applies `# image-pin: ignore [rule …]` comments: at the end of a site's line, or alone
+ * on the line above it (or above the key of any part of a split reference).
+ */
+function markIgnored(source: string, sites: ImageSite[], comments: Comment[]): void {
+  const directives = comments.filter((c) => IGNORE.test(c.text));
+  if (directives.length === 0 || sites.length === 0) return;
+  const lines = new LineIndex(source);
+  const byLine = new Map<number, { rules: string[]; ownLine: boolean }>();
+  for (const c of directives) {
+    const pos = lines.position(c.offset);
+    const before = source.slice(lines.lineStart(pos.line), c.offset);
+    const rules = IGNORE.exec(c.text)![1].split(/[\s,]+/).filter(Boolean);
+    byLine.set(pos.line, { rules, ownLine: before.trim() === '' });
+  }
+  for (const site of sites) {
+    const anchors = [site.span, site.scalar?.token, site.helm?.repository.keySpan, site.helm?.tag?.keySpan, site.kustomize?.name.keySpan];
+    for (const anchor of anchors) {
+      if (!anchor) continue;
+      const line = lines.position(anchor.start).line;
+      const hit = byLine.get(line) ?? (byLine.get(line - 1)?.ownLine ? byLine.get(line - 1) : undefined);
+      if (hit) {
+        site.ignored = hit.rules;
+        break;
+      }
+    }
+  }
+}

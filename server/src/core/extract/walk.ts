@@ -1,0 +1,134 @@
+/**
+ * Walks one parsed YAML document and collects every image site, dispatching each
+ * mapping pair to the shape that owns it. Aliases are followed one hop for image
+ * values (reported at the anchor) and never walked into, so an alias bomb costs nothing.
+ */
+import { Pair, YAMLMap, YAMLSeq, isMap, isScalar, isSeq } from 'yaml';
+import type { ImageSite, ScalarPart } from '../types';
+import { scalarPart } from '../yamlSource';
+import { PathKey, WalkContext, deref, findPair, isTemplated, keyOf, pullPolicySlot } from './context';
+import { helmSplitSite, imageVolumeSite } from './helmValues';
+import { argoKustomizeImageSite, kustomizeEntrySite } from './kustomize';
+
+const DOCKER_URI = 'docker://';
+
+export function walkDocument(ctx: WalkContext): void {
+  const root = ctx.doc.contents;
+  if (!isMap(root) && !isSeq(root)) return;
+  const path: PathKey[] = [];
+  const visit = (node: unknown): void => {
+    if (isMap(node)) {
+      visitMap(ctx, node, path);
+      for (const pair of node.items) {
+        if (!isMap(pair.value) && !isSeq(pair.value)) continue;
+        path.push(keyOf(pair) ?? '');
+        visit(pair.value);
+        path.pop();
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        path.push(i);
+        visit(item);
+        path.pop();
+      });
+    }
+  };
+  visit(root);
+}
+
+function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): void {
+  for (const pair of map.items) {
+    const key = keyOf(pair);
+    if (key === null) continue;
+    const value = deref(ctx, pair.value);
+    if (ctx.imageKeys.has(key)) {
+      if (isScalar(value)) imageValue(ctx, map, pair, path, key);
+      else if (isMap(value)) helmMap(ctx, value, key);
+    } else if (/Image$/.test(key) && isMap(value)) {
+      helmMap(ctx, value, key);
+    } else if (key === 'images' && isSeq(value)) {
+      imagesList(ctx, value, path);
+    } else if (key === 'uses' && isScalar(value)) {
+      // GitHub Actions: a step that runs a container image directly.
+      const part = scalarPart(value, ctx.source);
+      if (part?.value.startsWith(DOCKER_URI)) addScalarSite(ctx, part, DOCKER_URI.length);
+    } else if (key === 'container' && isScalar(value) && path.length === 2 && path[0] === 'jobs') {
+      // GitHub Actions: `jobs.<id>.container: image` (the `{image: …}` form is an image key).
+      const part = scalarPart(value, ctx.source);
+      if (part) addScalarSite(ctx, part, 0);
+    } else if (key === 'values' && isScalar(value) && path[path.length - 1] === 'helm') {
+      // Argo CD: `helm.values` is a string of YAML inside this YAML.
+      const part = scalarPart(value, ctx.source);
+      if (part && !isTemplated(ctx, part)) ctx.embeddedValues(part);
+    }
+  }
+}
+
+function imageValue(ctx: WalkContext, map: YAMLMap, pair: Pair, path: readonly PathKey[], key: string): void {
+  const part = scalarPart(deref(ctx, pair.value), ctx.source);
+  if (!part) return;
+  // Compose: a service that has `build:` names the image it builds, not one it pulls.
+  if (findPair(map, 'build')) return;
+  let prefix = 0;
+  if (part.value.startsWith(DOCKER_URI)) prefix = DOCKER_URI.length;
+  else if (path.length === 1 && path[0] === 'runs') return; // action.yml `runs.image: Dockerfile` is a path
+  const site = addScalarSite(ctx, part, prefix);
+  if (!site || key !== 'image') return;
+  if (findPair(map, 'pull_policy') || isComposeService(path)) {
+    site.pullPolicy = pullPolicySlot(ctx, map, 'pull_policy', 'always', pair);
+  } else if (isContainerPath(path) || findPair(map, 'imagePullPolicy')) {
+    site.pullPolicy = pullPolicySlot(ctx, map, 'imagePullPolicy', 'Always', pair);
+  }
+}
+
+function isComposeService(path: readonly PathKey[]): boolean {
+  return path.length === 2 && path[0] === 'services';
+}
+
+/** Kubernetes containers, at any depth: `…containers[i]`, `initContainers`, `ephemeralContainers`, Tekton `steps`/`sidecars`. */
+function isContainerPath(path: readonly PathKey[]): boolean {
+  const parent = path[path.length - 2];
+  return (
+    typeof path[path.length - 1] === 'number' &&
+    (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers' || parent === 'steps' || parent === 'sidecars')
+  );
+}
+
+function helmMap(ctx: WalkContext, map: YAMLMap, key: string): void {
+  const site = key === 'image' && findPair(map, 'reference') ? imageVolumeSite(ctx, map) : helmSplitSite(ctx, map);
+  if (site) addSite(ctx, site);
+}
+
+function imagesList(ctx: WalkContext, seq: YAMLSeq, path: readonly PathKey[]): void {
+  if (path[path.length - 1] === 'kustomize') {
+    for (const item of seq.items) {
+      const site = argoKustomizeImageSite(ctx, item);
+      if (site) addSite(ctx, site);
+    }
+  } else if (ctx.kustomization && path.length === 0) {
+    for (const item of seq.items) {
+      const site = kustomizeEntrySite(ctx, item);
+      if (site) addSite(ctx, site);
+    }
+  }
+}
+
+/** Values that sit where an image goes but are placeholders, not references. */
+function isPlaceholder(value: string): boolean {
+  return value === '' || value === 'auto' || /^<.*>$/.test(value);
+}
+
+function addScalarSite(ctx: WalkContext, part: ScalarPart, prefixLength: number): ImageSite | null {
+  if (isTemplated(ctx, part)) return null;
+  const reference = part.value.slice(prefixLength);
+  if (isPlaceholder(reference)) return null;
+  const span = part.exact ? { start: part.span.start + prefixLength, end: part.span.end } : part.span;
+  return addSite(ctx, { shape: 'scalar', reference, span, scalar: part, prefixLength: prefixLength || undefined });
+}
+
+function addSite(ctx: WalkContext, site: ImageSite): ImageSite | null {
+  if (ctx.seen.has(site.span.start)) return null;
+  ctx.seen.add(site.span.start);
+  ctx.sites.push(site);
+  return site;
+}

@@ -1,0 +1,137 @@
+/**
+ * The policy: image sites + configuration → findings. One function per decision,
+ * no I/O. Rule ids are stable: they appear in config, output and docs.
+ */
+import picomatch from 'picomatch';
+import type { Allowance, ImagePinConfig } from './config';
+import { severityOf } from './config';
+import type { Extraction } from './extract';
+import { familiarName, fullName, parseReference, splitWritten } from './reference';
+import type { Finding, ImageSite, RuleId } from './types';
+
+export interface RuleContext {
+  config: ImagePinConfig;
+  /** The file's path relative to the config's folder, with `/` separators. */
+  relativePath: string;
+  /** Today as `YYYY-MM-DD` (UTC), for allowance expiry. */
+  today: string;
+}
+
+export function todayUtc(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+type Verdict = { rule: RuleId; message: string } | null;
+
+export function evaluate(extraction: Extraction, ctx: RuleContext): Finding[] {
+  const findings: Finding[] = [];
+  const push = (f: Omit<Finding, 'severity'>) => {
+    const severity = severityOf(ctx.config, f.rule);
+    if (severity !== 'off') findings.push({ ...f, severity });
+  };
+  const first = extraction.syntaxErrors[0];
+  // A template's leftovers (branches, indentation from includes) are not the author's YAML errors.
+  if (first && !extraction.templated) push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}` });
+
+  extraction.sites.forEach((site, index) => {
+    const verdict = judge(site, ctx);
+    if (!verdict) return;
+    if (site.ignored && (site.ignored.length === 0 || site.ignored.includes(verdict.rule))) return;
+    push({ rule: verdict.rule, span: site.span, message: verdict.message, image: site.reference, site: index });
+  });
+  return findings;
+}
+
+const floatingMatchers = new WeakMap<string[], (tag: string) => boolean>();
+
+export function isFloatingTag(config: ImagePinConfig, tag: string): boolean {
+  let matcher = floatingMatchers.get(config.floatingTags);
+  if (!matcher) {
+    matcher = picomatch(config.floatingTags, { nocase: true, dot: true });
+    floatingMatchers.set(config.floatingTags, matcher);
+  }
+  return matcher(tag);
+}
+
+/** What the policy says about one site, before suppression and severity. */
+export function judge(site: ImageSite, ctx: RuleContext): Verdict {
+  const parsed = parseReference(site.reference);
+  if (!parsed.ok) {
+    return { rule: 'invalid-reference', message: `"${site.reference}" is not a valid image reference: ${parsed.error}` };
+  }
+  const ref = parsed.ref;
+  if (ref.digest) return null;
+
+  let rule: RuleId;
+  let message: string;
+  if (site.helm?.tagFromAppVersion) {
+    rule = 'unpinned-tag';
+    message = `${site.reference} has no tag, so the chart's appVersion is deployed: a tag that can move. Pin it with a digest.`;
+  } else if (!ref.tag) {
+    rule = 'missing-tag';
+    message = `${site.reference} has no tag or digest, so it deploys whatever "latest" points to at pull time. Pin it to a digest.`;
+  } else if (isFloatingTag(ctx.config, ref.tag)) {
+    rule = 'floating-tag';
+    message = `${site.reference} uses the floating tag "${ref.tag}", which moves without a Git change. Pin it to a digest (${site.reference}@sha256:…).`;
+  } else {
+    rule = 'unpinned-tag';
+    message = `${site.reference} is not pinned: the tag "${ref.tag}" can be pushed again. Add its digest (${site.reference}@sha256:…).`;
+  }
+
+  const allowance = findAllowance(site, ctx);
+  if (!allowance) return { rule, message };
+  const where = allowance.origin ? ` (${allowance.origin.file}:${allowance.origin.line})` : '';
+  const why = allowance.reason ? `: ${allowance.reason}` : '';
+  if (allowance.until < ctx.today) {
+    return {
+      rule: 'expired-allowance',
+      message: `The allowance for ${site.reference} expired on ${allowance.until}${where}${why}. Pin it to a digest or renew the allowance.`,
+    };
+  }
+  const slot = site.pullPolicy;
+  // Shapes without a pull policy of their own (Kustomize and Argo CD image overrides, Actions steps)
+  // change an image that is declared elsewhere: the pull policy is checked where the container is.
+  if (!slot || slot.value === slot.always) return null;
+  const now = slot.value === null ? 'is not set (the default does not count)' : `is "${slot.value}"`;
+  return {
+    rule: 'pull-policy',
+    message: `${site.reference} is allowed a mutable tag until ${allowance.until}${why}, only with ${slot.key}: ${slot.always}; ${slot.key} ${now}.`,
+  };
+}
+
+const allowanceMatchers = new WeakMap<Allowance, { path: (p: string) => boolean; image: (names: string[]) => boolean }>();
+
+function findAllowance(site: ImageSite, ctx: RuleContext): Allowance | undefined {
+  if (ctx.config.allowances.length === 0) return undefined;
+  const names = imageNames(site.reference);
+  // The latest-expiring matching allowance decides: an expired one does not shadow a renewed one.
+  let best: Allowance | undefined;
+  for (const allowance of ctx.config.allowances) {
+    let m = allowanceMatchers.get(allowance);
+    if (!m) {
+      const path = allowance.paths.length ? picomatch(allowance.paths, { dot: true }) : () => true;
+      const img = allowance.images.length ? picomatch(allowance.images, { dot: true }) : () => true;
+      m = { path, image: (ns) => ns.some((n) => img(n)) };
+      allowanceMatchers.set(allowance, m);
+    }
+    if (m.path(ctx.relativePath) && m.image(names) && (!best || allowance.until > best.until)) best = allowance;
+  }
+  return best;
+}
+
+/** The names an allowance pattern may be written against: as written, familiar and fully qualified, each with and without the tag. */
+function imageNames(reference: string): string[] {
+  const written = splitWritten(reference);
+  const parsed = parseReference(reference);
+  const names = new Set<string>();
+  const add = (name: string, tag?: string) => {
+    names.add(name);
+    if (tag) names.add(`${name}:${tag}`);
+  };
+  if (written) add(written.name, written.tag);
+  if (parsed.ok) {
+    add(familiarName(parsed.ref), parsed.ref.tag);
+    add(fullName(parsed.ref), parsed.ref.tag);
+  }
+  return [...names];
+}

@@ -1,0 +1,37 @@
+/**
+ * One file's check, shared by the CLI scan, its worker threads and the language server:
+ * text → extraction with line/column ranges → findings under a config.
+ */
+import type { ImagePinConfig } from '../core/config';
+import { DocumentCache, Extraction, extractImages } from '../core/extract';
+import { evaluate, todayUtc } from '../core/rules';
+import { LineIndex, Range } from '../core/text';
+import type { Finding } from '../core/types';
+
+/** An extraction with the line/column range of every site and syntax error: what a cache keeps. */
+export interface LocatedExtraction extends Extraction {
+  siteRanges: Range[];
+  errorRanges: Range[];
+}
+
+export interface LocatedFinding extends Finding {
+  range: Range;
+}
+
+export function extractLocated(text: string, opts: { path?: string; imageKeys?: readonly string[]; cache?: DocumentCache }): LocatedExtraction {
+  const extraction = extractImages(text, opts);
+  let lines: LineIndex | undefined;
+  const range = (start: number, end: number) => (lines ??= new LineIndex(text)).range(start, end);
+  return {
+    ...extraction,
+    siteRanges: extraction.sites.map((s) => range(s.span.start, s.span.end)),
+    errorRanges: extraction.syntaxErrors.map((e) => range(e.span.start, e.span.end)),
+  };
+}
+
+export function findingsFor(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc()): LocatedFinding[] {
+  return evaluate(extraction, { config, relativePath, today }).map((f) => ({
+    ...f,
+    range: f.site !== undefined ? extraction.siteRanges[f.site] : extraction.errorRanges[0],
+  }));
+}

@@ -1,0 +1,29 @@
+/** Reading a file for a check: too large and binary files are skipped with a reason, never parsed. */
+import * as fs from 'node:fs';
+import { looksBinary } from '../core/text';
+import { describeIoError } from './files';
+
+export type ReadOutcome =
+  | { kind: 'text'; text: string; size: number; mtimeMs: number }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'error'; reason: string };
+
+export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats): ReadOutcome {
+  try {
+    const st = stat ?? fs.statSync(file);
+    if (st.size > maxFileSize) {
+      return { kind: 'skipped', reason: `skipped: ${formatBytes(st.size)} is over the ${formatBytes(maxFileSize)} limit (maxFileSize)` };
+    }
+    const bytes = fs.readFileSync(file);
+    if (looksBinary(bytes)) return { kind: 'skipped', reason: 'skipped: binary file' };
+    return { kind: 'text', text: bytes.toString('utf8'), size: st.size, mtimeMs: st.mtimeMs };
+  } catch (err) {
+    return { kind: 'error', reason: `cannot read: ${describeIoError(err)}` };
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}

@@ -1,0 +1,73 @@
+/**
+ * Extraction results kept between runs, keyed by path and checked by size and mtime,
+ * so a rescan of an unchanged tree reads no file. Findings are not cached: they
+ * depend on the config and the date, and are cheap to recompute from the sites.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { LocatedExtraction } from './checkText';
+
+/** Bump when extraction output changes shape or meaning. */
+const FORMAT = 1;
+
+interface Entry {
+  size: number;
+  mtimeMs: number;
+  /** The extraction options (image keys) the result was computed with. */
+  options: string;
+  extraction: LocatedExtraction;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'image-pin');
+}
+
+export class ResultCache {
+  private entries: Record<string, Entry> = {};
+  private dirty = false;
+
+  private constructor(private readonly file: string) {}
+
+  /** The cache for a set of scan roots, loaded from `dir` (an unreadable cache is an empty one). */
+  static open(dir: string, roots: string[], version: string): ResultCache {
+    const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, version, roots.map((r) => path.resolve(r)).sort()])).digest('hex').slice(0, 16);
+    const cache = new ResultCache(path.join(dir, `scan-${key}.json`));
+    try {
+      cache.entries = JSON.parse(fs.readFileSync(cache.file, 'utf8')) as Record<string, Entry>;
+    } catch {
+      cache.entries = {};
+    }
+    return cache;
+  }
+
+  get(file: string, stat: { size: number; mtimeMs: number }, options: string): LocatedExtraction | undefined {
+    const e = this.entries[file];
+    return e && e.size === stat.size && e.mtimeMs === stat.mtimeMs && e.options === options ? e.extraction : undefined;
+  }
+
+  set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: LocatedExtraction): void {
+    this.entries[file] = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction };
+    this.dirty = true;
+  }
+
+  /** Keeps only the files of this run, and writes atomically; a cache that cannot be written is not an error. */
+  save(keep: Set<string>): void {
+    for (const file of Object.keys(this.entries)) {
+      if (!keep.has(file)) {
+        delete this.entries[file];
+        this.dirty = true;
+      }
+    }
+    if (!this.dirty) return;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(this.entries));
+      fs.renameSync(tmp, this.file);
+    } catch {
+      // Read-only home or full disk: the next run is simply cold.
+    }
+  }
+}

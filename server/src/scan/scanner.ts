@@ -1,0 +1,150 @@
+/**
+ * A workspace scan: list files, reuse cached extractions of unchanged files, extract
+ * the rest (in parallel when many), and judge every file under its own config.
+ */
+import * as fs from 'node:fs';
+import { ConfigError, type ImagePinConfig } from '../core/config';
+import { todayUtc } from '../core/rules';
+import type { ImageSite, RuleId, Severity } from '../core/types';
+import { LocatedExtraction, LocatedFinding, findingsFor } from './checkText';
+import { ConfigResolver } from './configResolver';
+import { ExtractJob, extractMany } from './extractFiles';
+import { ListedFile, listFiles } from './files';
+import { ResultCache, defaultCacheDir } from './resultCache';
+
+export interface ScanOptions {
+  /** `--config FILE`. */
+  configFile?: string;
+  /** Folder for the result cache; false: no cache. */
+  cacheDir?: string | false;
+  /** The tool version, part of the cache key. */
+  version?: string;
+  today?: string;
+  workers?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface FileReport {
+  display: string;
+  absolute: string;
+  findings: LocatedFinding[];
+  sites: ImageSite[];
+  extraction?: LocatedExtraction;
+  config?: ImagePinConfig;
+  /** Why the file was not checked (too large, binary). */
+  skipped?: string;
+  /** Why the file could not be read. */
+  error?: string;
+}
+
+export interface ScanSummary {
+  files: number;
+  references: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  byRule: Partial<Record<RuleId, number>>;
+  skipped: number;
+  errors: number;
+}
+
+export interface ScanResult {
+  files: FileReport[];
+  /** Paths that could not be listed or read. */
+  ioErrors: Array<{ path: string; message: string }>;
+  configErrors: ConfigError[];
+  summary: ScanSummary;
+}
+
+export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<ScanResult> {
+  const resolver = new ConfigResolver(opts.configFile);
+  const configErrors = new Map<string, ConfigError>();
+  if (opts.configFile) resolver.forDir(process.cwd()); // a bad --config is fatal: let ConfigError propagate
+
+  const { files, problems } = listFiles(inputs, resolver);
+  const today = opts.today ?? todayUtc();
+  const cache = opts.cacheDir === false ? undefined : ResultCache.open(opts.cacheDir ?? defaultCacheDir(), inputs, opts.version ?? '0');
+
+  const reports: FileReport[] = files.map((f) => ({ display: f.display, absolute: f.absolute, findings: [], sites: [] }));
+  const configs: Array<ImagePinConfig | undefined> = files.map((f) => configFor(resolver, f, configErrors));
+  const pending: number[] = [];
+  const jobs: ExtractJob[] = [];
+  files.forEach((file, i) => {
+    const config = configs[i];
+    if (!config) return;
+    const optionsKey = config.imageKeys.join(',');
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(file.absolute);
+    } catch {
+      stat = undefined;
+    }
+    const cached = stat && stat.size <= config.maxFileSize ? cache?.get(file.absolute, stat, optionsKey) : undefined;
+    if (cached) {
+      reports[i].extraction = cached;
+    } else {
+      pending.push(i);
+      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize });
+    }
+  });
+
+  const outcomes = await extractMany(jobs, { workers: opts.workers, signal: opts.signal, onProgress: opts.onProgress });
+  outcomes.forEach((outcome, j) => {
+    const i = pending[j];
+    if (outcome.kind === 'extracted') {
+      reports[i].extraction = outcome.extraction;
+      cache?.set(files[i].absolute, outcome, configs[i]!.imageKeys.join(','), outcome.extraction);
+    } else if (outcome.kind === 'skipped') {
+      reports[i].skipped = outcome.reason;
+    } else {
+      reports[i].error = outcome.reason;
+    }
+  });
+  cache?.save(new Set(files.map((f) => f.absolute)));
+
+  reports.forEach((report, i) => {
+    const config = configs[i];
+    if (!config || !report.extraction) return;
+    report.config = config;
+    report.sites = report.extraction.sites;
+    report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today);
+  });
+
+  const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
+  return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports) };
+}
+
+function configFor(resolver: ConfigResolver, file: ListedFile, errors: Map<string, ConfigError>): ImagePinConfig | undefined {
+  try {
+    return resolver.forFile(file.absolute);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.set(err.file, err);
+    return undefined;
+  }
+}
+
+export function summarize(reports: FileReport[]): ScanSummary {
+  const summary: ScanSummary = {
+    files: 0,
+    references: 0,
+    findings: 0,
+    bySeverity: { error: 0, warning: 0, info: 0, hint: 0 },
+    byRule: {},
+    skipped: 0,
+    errors: 0,
+  };
+  for (const r of reports) {
+    if (r.skipped) summary.skipped++;
+    if (r.error) summary.errors++;
+    if (!r.extraction) continue;
+    summary.files++;
+    summary.references += r.sites.length;
+    for (const f of r.findings) {
+      summary.findings++;
+      summary.bySeverity[f.severity]++;
+      summary.byRule[f.rule] = (summary.byRule[f.rule] ?? 0) + 1;
+    }
+  }
+  return summary;
+}
