@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../server/out/lsp/main.js");
+require("../out/server/src/lsp/main.js");

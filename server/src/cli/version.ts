@@ -1,14 +1,14 @@
-/** The package version, read from the manifest beside the built code (two levels up from out/cli). */
+/** The package version, from the nearest image-pin manifest above the running code (source tree or bundle). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 function readVersion(): string {
-  for (const candidate of [path.join(__dirname, '..', '..', '..', 'package.json'), path.join(__dirname, '..', 'package.json')]) {
+  for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
     try {
-      const manifest = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (manifest.name === 'image-pin' && manifest.version) return manifest.version;
     } catch {
-      // try the next layout
+      // not here: look one folder up
     }
   }
   return '0.0.0';

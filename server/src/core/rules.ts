@@ -66,7 +66,7 @@ export function judge(site: ImageSite, ctx: RuleContext): Verdict {
   let message: string;
   if (site.helm?.tagFromAppVersion) {
     rule = 'unpinned-tag';
-    message = `${site.reference} has no tag, so the chart's appVersion is deployed: a tag that can move. Pin it with a digest.`;
+    message = `${site.reference} has no tag, so the chart fills one in (usually its appVersion): a tag that can move. Pin it with a digest.`;
   } else if (!ref.tag) {
     rule = 'missing-tag';
     message = `${site.reference} has no tag or digest, so it deploys whatever "latest" points to at pull time. Pin it to a digest.`;

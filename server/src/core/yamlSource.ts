@@ -83,7 +83,8 @@ export function parseDocument(text: string): ParsedDocument {
   const doc = docs[0] ?? new Document();
   const errors = docs.flatMap((d) => d.errors).map((e) => ({
     message: firstLine(e.message),
-    span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0]) },
+    // At least one character, so an editor has something to underline.
+    span: { start: Math.min(e.pos[0], text.length), end: Math.min(Math.max(e.pos[1], e.pos[0] + 1), text.length) },
   }));
   return { doc: doc as Document.Parsed, comments, errors };
 }

@@ -18,6 +18,8 @@ export interface WalkContext {
   sites: ImageSite[];
   /** Scalars already reported, by start offset: an alias never reports its anchor twice. */
   seen: Set<number>;
+  /** Maps read as split image references: their `image` key is a part, not a whole reference. */
+  splitMaps: Set<unknown>;
   /** Called for an Argo CD `helm.values` string: YAML inside YAML. */
   embeddedValues(part: ScalarPart): void;
 }
@@ -25,7 +27,8 @@ export interface WalkContext {
 /** A value that is produced by a template or a variable is not an image we can judge. */
 export function isTemplated(ctx: WalkContext, part: ScalarPart): boolean {
   for (const a of ctx.templateActions) if (a.start < part.token.end && a.end > part.token.start) return true;
-  return /\$\{|\$[A-Za-z_]|\{\{/.test(part.value);
+  // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, and template actions left in embedded strings.
+  return /\$[{(A-Za-z_]|\{\{/.test(part.value);
 }
 
 export function keyOf(pair: Pair): string | null {

@@ -135,6 +135,7 @@ function extractDocument(
     templateActions,
     sites: [],
     seen: new Set(),
+    splitMaps: new Set(),
     embeddedValues(part) {
       if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
     },

@@ -42,8 +42,9 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
     if (key === null) continue;
     const value = deref(ctx, pair.value);
     if (ctx.imageKeys.has(key)) {
-      if (isScalar(value)) imageValue(ctx, map, pair, path, key);
-      else if (isMap(value)) helmMap(ctx, value, key);
+      if (isScalar(value)) {
+        if (!ctx.splitMaps.has(map)) imageValue(ctx, map, pair, path, key);
+      } else if (isMap(value)) helmMap(ctx, value, key);
     } else if (/Image$/.test(key) && isMap(value)) {
       helmMap(ctx, value, key);
     } else if (key === 'images' && isSeq(value)) {
@@ -96,6 +97,7 @@ function isContainerPath(path: readonly PathKey[]): boolean {
 
 function helmMap(ctx: WalkContext, map: YAMLMap, key: string): void {
   const site = key === 'image' && findPair(map, 'reference') ? imageVolumeSite(ctx, map) : helmSplitSite(ctx, map);
+  if (site?.helm) ctx.splitMaps.add(map);
   if (site) addSite(ctx, site);
 }
 

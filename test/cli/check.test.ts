@@ -1,0 +1,177 @@
+/**
+ * `image-pin check` as a separate process: exit codes, the three output formats
+ * (golden files), and the workspace walk (gitignore, dot folders, bad files, cache).
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CLI, REPO_ROOT, fixture } from '../helpers/paths';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const GOLDEN = fixture('golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+function golden(name: string, actual: string): void {
+  const file = path.join(GOLDEN, name);
+  if (UPDATE) fs.writeFileSync(file, actual);
+  assert.equal(actual, fs.readFileSync(file, 'utf8'), `output differs from ${path.relative(REPO_ROOT, file)} (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+describe('image-pin check on examples/', () => {
+  const common = ['--today', '2026-11-26', '--no-cache'];
+
+  it('text output matches the golden file and exits 1 (findings)', async () => {
+    const r = await run(['check', 'examples', ...common]);
+    assert.equal(r.code, 1, r.stderr);
+    golden('check.txt', r.stdout);
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:22:18 error floating-tag ghcr\.io\/acme\/shop-api:main /m);
+  });
+
+  it('json output matches the golden file and has 1-based positions', async () => {
+    const r = await run(['check', 'examples', '--format', 'json', ...common]);
+    assert.equal(r.code, 1, r.stderr);
+    golden('check.json', r.stdout);
+    const parsed = JSON.parse(r.stdout) as { findings: Array<Record<string, unknown>>; summary: Record<string, unknown> };
+    const first = parsed.findings.find((f) => f.file === 'examples/base/deployment.yaml' && f.rule === 'floating-tag');
+    assert.deepEqual(first, {
+      file: 'examples/base/deployment.yaml',
+      line: 22,
+      column: 18,
+      endLine: 22,
+      endColumn: 44,
+      rule: 'floating-tag',
+      severity: 'error',
+      image: 'ghcr.io/acme/shop-api:main',
+      message: first!.message,
+    });
+    assert.equal(parsed.summary.errors, 7);
+  });
+
+  it('sarif output matches the golden file and is SARIF 2.1.0 with rules and regions', async () => {
+    const r = await run(['check', 'examples', '--format', 'sarif', ...common]);
+    assert.equal(r.code, 1, r.stderr);
+    const normalized = r.stdout.replace(JSON.stringify(`file://${REPO_ROOT}/`), '"file:///REPO/"');
+    golden('check.sarif', normalized);
+    const sarif = JSON.parse(r.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run0 = sarif.runs[0];
+    assert.equal(run0.tool.driver.name, 'image-pin');
+    assert.ok(run0.tool.driver.rules.every((rule: { id: string; help: { text: string } }) => rule.id && rule.help.text.length > 20));
+    for (const result of run0.results) {
+      assert.equal(run0.tool.driver.rules[result.ruleIndex].id, result.ruleId);
+      const loc = result.locations[0].physicalLocation;
+      assert.ok(!path.isAbsolute(loc.artifactLocation.uri) && loc.artifactLocation.uriBaseId === '%SRCROOT%');
+      assert.ok(loc.region.startLine >= 1 && loc.region.startColumn >= 1);
+    }
+  });
+
+  it('exit 0 on a clean tree, 2 on usage errors and unreadable paths', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-clean-'));
+    fs.writeFileSync(path.join(dir, 'ok.yaml'), `image: nginx@sha256:${'c'.repeat(64)}\n`);
+    assert.equal((await run(['check', dir, '--no-cache'])).code, 0);
+    assert.equal((await run(['check', dir, '--format', 'xml'])).code, 2);
+    assert.equal((await run(['check', '--bogus'])).code, 2);
+    assert.equal((await run(['frobnicate'])).code, 2);
+    const missing = await run(['check', path.join(dir, 'nope.yaml'), '--no-cache']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stdout + missing.stderr, /nope\.yaml: cannot read: no such file or folder/);
+  });
+
+  it('a bad config is a located error with exit 2', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-badcfg-'));
+    fs.writeFileSync(path.join(dir, '.image-pin.yaml'), 'severity:\n  floating-tag: loud\n');
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'image: nginx:latest\n');
+    const r = await run(['check', '.', '--no-cache'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid config: \.image-pin\.yaml:2:17: severity\.floating-tag: must be error, warning, info, hint or off/);
+    const explicit = await run(['check', '.', '--config', 'missing.yaml'], { cwd: dir });
+    assert.equal(explicit.code, 2);
+    assert.match(explicit.stderr, /missing\.yaml:1:1: cannot read the config file \(ENOENT\)/);
+  });
+});
+
+describe('workspace walk', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-walk-'));
+    const write = (rel: string, text: string | Buffer) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    write('.gitignore', 'generated/\n*.tmp.yaml\n');
+    write('deploy.yaml', 'image: app:dev\n');
+    write('generated/out.yaml', 'image: gen:dev\n');
+    write('scratch.tmp.yaml', 'image: tmp:dev\n');
+    write('.github/workflows/ci.yml', 'jobs:\n  t:\n    container: node:20\n');
+    write('node_modules/pkg/x.yaml', 'image: nm:dev\n');
+    write('sub/.gitignore', 'local.yaml\n');
+    write('sub/local.yaml', 'image: local:dev\n');
+    write('sub/kept.yml', 'image: kept:dev\n');
+    write('notes.txt', 'image: txt:dev\n');
+    write('binary.yaml', Buffer.from([0x69, 0x6d, 0x00, 0x01, 0x02]));
+    write('huge/.image-pin.yaml', 'maxFileSize: 64\n');
+    write('huge/big.yaml', `image: big:dev\n# ${'x'.repeat(100)}\n`);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('honours .gitignore at every level, enters dot folders, skips node_modules and non-YAML', async () => {
+    const r = await run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { findings: Array<{ file: string; image: string }>; skipped: Array<{ file: string; reason: string }> };
+    assert.deepEqual(out.findings.map((f) => f.image).sort(), ['app:dev', 'kept:dev', 'node:20']);
+    assert.deepEqual(
+      out.skipped.map((s) => [s.file, s.reason]).sort(),
+      [
+        ['binary.yaml', 'skipped: binary file'],
+        ['huge/big.yaml', 'skipped: 118 bytes is over the 64 bytes limit (maxFileSize)'],
+      ],
+    );
+    assert.equal(r.code, 1);
+  });
+
+  it('a file named on the command line is checked whatever its name', async () => {
+    const r = await run(['check', 'notes.txt', '--format', 'json', '--no-cache'], { cwd: dir });
+    assert.deepEqual(JSON.parse(r.stdout).findings.map((f: { image: string }) => f.image), ['txt:dev']);
+  });
+
+  it('the result cache serves unchanged files and notices changed ones', async () => {
+    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-cache-'));
+    const env = { XDG_CACHE_HOME: cacheHome };
+    const first = await run(['check', '.', '--format', 'json'], { cwd: dir, env });
+    assert.equal(fs.readdirSync(path.join(cacheHome, 'image-pin')).length, 1, 'a cache file was written');
+    const second = await run(['check', '.', '--format', 'json'], { cwd: dir, env });
+    assert.equal(second.stdout, first.stdout);
+    fs.writeFileSync(path.join(dir, 'deploy.yaml'), 'image: app:canary\n');
+    const future = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(dir, 'deploy.yaml'), future, future);
+    const third = await run(['check', '.', '--format', 'json'], { cwd: dir, env });
+    assert.ok(JSON.parse(third.stdout).findings.some((f: { image: string }) => f.image === 'app:canary'));
+  });
+});
+
+describe('parallel scan', () => {
+  it('many files are scanned on worker threads with the same findings as one thread', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-many-'));
+    for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(dir, `f${i}.yaml`), `kind: Pod\nspec:\n  containers:\n    - {name: c, image: "app${i}:${i % 2 ? 'dev' : '1.0'}"}\n`);
+    const r = await run(['check', dir, '--format', 'json', '--no-cache']);
+    const findings = JSON.parse(r.stdout).findings as Array<{ image: string; rule: string }>;
+    assert.equal(findings.length, 400);
+    assert.equal(findings.filter((f) => f.rule === 'floating-tag').length, 200);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
