@@ -99,19 +99,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** The nearest config file in `dir` or any folder above it. */
-export function findConfigFile(dir: string): string | undefined {
-  for (let at = path.resolve(dir); ; ) {
-    for (const name of CONFIG_FILE_NAMES) {
-      const candidate = path.join(at, name);
-      if (fs.existsSync(candidate)) return candidate;
-    }
-    const up = path.dirname(at);
-    if (up === at) return undefined;
-    at = up;
-  }
-}
-
 /** Reads a config file; `shownAs` is how messages name it (default: the path as given). */
 export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
   let text: string;

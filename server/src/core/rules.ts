@@ -7,7 +7,7 @@ import type { Allowance, ImagePinConfig } from './config';
 import { severityOf } from './config';
 import type { Extraction } from './extract';
 import { familiarName, fullName, parseReference, splitWritten } from './reference';
-import type { Finding, ImageSite, RuleId } from './types';
+import type { Finding, JudgedSite, RuleId } from './types';
 
 export interface RuleContext {
   config: ImagePinConfig;
@@ -23,7 +23,7 @@ export function todayUtc(now = new Date()): string {
 
 type Verdict = { rule: RuleId; message: string } | null;
 
-export function evaluate(extraction: Extraction, ctx: RuleContext): Finding[] {
+export function evaluate(extraction: Pick<Extraction, 'syntaxErrors' | 'templated'> & { sites: readonly JudgedSite[] }, ctx: RuleContext): Finding[] {
   const findings: Finding[] = [];
   const push = (f: Omit<Finding, 'severity'>) => {
     const severity = severityOf(ctx.config, f.rule);
@@ -54,8 +54,20 @@ export function isFloatingTag(config: ImagePinConfig, tag: string): boolean {
 }
 
 /** What the policy says about one site, before suppression and severity. */
-export function judge(site: ImageSite, ctx: RuleContext): Verdict {
-  const parsed = parseReference(site.reference);
+/** Parses with a bounded memo: a workspace repeats the same few hundred references many times. */
+const parsedMemo = new Map<string, ReturnType<typeof parseReference>>();
+function parseMemo(reference: string): ReturnType<typeof parseReference> {
+  let parsed = parsedMemo.get(reference);
+  if (!parsed) {
+    if (parsedMemo.size >= 20000) parsedMemo.clear();
+    parsed = parseReference(reference);
+    parsedMemo.set(reference, parsed);
+  }
+  return parsed;
+}
+
+export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
+  const parsed = parseMemo(site.reference);
   if (!parsed.ok) {
     return { rule: 'invalid-reference', message: `"${site.reference}" is not a valid image reference: ${parsed.error}` };
   }
@@ -101,7 +113,7 @@ export function judge(site: ImageSite, ctx: RuleContext): Verdict {
 
 const allowanceMatchers = new WeakMap<Allowance, { path: (p: string) => boolean; image: (names: string[]) => boolean }>();
 
-function findAllowance(site: ImageSite, ctx: RuleContext): Allowance | undefined {
+function findAllowance(site: JudgedSite, ctx: RuleContext): Allowance | undefined {
   if (ctx.config.allowances.length === 0) return undefined;
   const names = imageNames(site.reference);
   // The latest-expiring matching allowance decides: an expired one does not shadow a renewed one.

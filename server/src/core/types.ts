@@ -111,3 +111,9 @@ export interface Finding {
   /** Index into the file's sites, when the finding is about a site. */
   site?: number;
 }
+
+/** What the rules read of a site: enough to judge it again without the file (what scan caches keep). */
+export type JudgedSite = Pick<ImageSite, 'reference' | 'span' | 'ignored'> & {
+  pullPolicy?: Pick<PullPolicySlot, 'key' | 'always' | 'value'>;
+  helm?: Pick<HelmSplitParts, 'tagFromAppVersion'>;
+};

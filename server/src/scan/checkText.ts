@@ -6,12 +6,30 @@ import type { ImagePinConfig } from '../core/config';
 import { DocumentCache, Extraction, extractImages } from '../core/extract';
 import { evaluate, todayUtc } from '../core/rules';
 import { LineIndex, Range } from '../core/text';
-import type { Finding } from '../core/types';
+import type { Finding, JudgedSite } from '../core/types';
 
 /** An extraction with the line/column range of every site and syntax error: what a cache keeps. */
 export interface LocatedExtraction extends Extraction {
   siteRanges: Range[];
   errorRanges: Range[];
+}
+
+/** The part of a located extraction the rules need: what workers send back and the scan cache keeps. */
+export interface JudgedExtraction extends Omit<LocatedExtraction, 'sites'> {
+  sites: JudgedSite[];
+}
+
+export function judgedPart(extraction: LocatedExtraction): JudgedExtraction {
+  return {
+    ...extraction,
+    sites: extraction.sites.map((s) => {
+      const slim: JudgedSite = { reference: s.reference, span: s.span };
+      if (s.ignored) slim.ignored = s.ignored;
+      if (s.pullPolicy) slim.pullPolicy = { key: s.pullPolicy.key, always: s.pullPolicy.always, value: s.pullPolicy.value };
+      if (s.helm) slim.helm = { tagFromAppVersion: s.helm.tagFromAppVersion };
+      return slim;
+    }),
+  };
 }
 
 export interface LocatedFinding extends Finding {
@@ -29,7 +47,7 @@ export function extractLocated(text: string, opts: { path?: string; imageKeys?: 
   };
 }
 
-export function findingsFor(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc()): LocatedFinding[] {
+export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc()): LocatedFinding[] {
   return evaluate(extraction, { config, relativePath, today }).map((f) => ({
     ...f,
     range: f.site !== undefined ? extraction.siteRanges[f.site] : extraction.errorRanges[0],

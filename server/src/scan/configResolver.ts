@@ -2,13 +2,16 @@
  * Which config applies to a file: `--config FILE` for everything, or the nearest
  * `.image-pin.yaml` above the file. Each folder is looked up once.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import { ImagePinConfig, defaultConfig, findConfigFile, loadConfigFile } from '../core/config';
+import { CONFIG_FILE_NAMES, ImagePinConfig, defaultConfig, loadConfigFile } from '../core/config';
 
 export class ConfigResolver {
   private byDir = new Map<string, ImagePinConfig>();
   private byFile = new Map<string, ImagePinConfig>();
+  private fileByDir = new Map<string, string | null>();
+  private fallback?: ImagePinConfig;
   private matchers = new WeakMap<ImagePinConfig, { include: (p: string) => boolean; exclude: (p: string) => boolean }>();
 
   /**
@@ -25,10 +28,18 @@ export class ConfigResolver {
     return this.forDir(path.dirname(path.resolve(file)));
   }
 
+  /** Tells the resolver a folder's entries, listed by the caller anyway: no file system look-ups for config files there. */
+  noteEntries(dir: string, names: readonly string[]): void {
+    if (this.fileByDir.has(dir)) return;
+    const here = CONFIG_FILE_NAMES.find((n) => names.includes(n));
+    if (here) this.fileByDir.set(dir, path.join(dir, here));
+    else if (path.dirname(dir) !== dir) this.fileByDir.set(dir, this.configFileFor(path.dirname(dir)));
+  }
+
   forDir(dir: string): ImagePinConfig {
     let config = this.byDir.get(dir);
     if (config) return config;
-    const file = this.explicitFile ? path.resolve(this.explicitFile) : findConfigFile(dir);
+    const file = this.explicitFile ? path.resolve(this.explicitFile) : this.configFileFor(dir);
     if (file) {
       config = this.byFile.get(file);
       if (!config) {
@@ -36,10 +47,22 @@ export class ConfigResolver {
         this.byFile.set(file, config);
       }
     } else {
-      config = defaultConfig(path.resolve(this.fallbackDir));
+      // One default object, so matchers compiled for it are reused across folders.
+      config = this.fallback ??= defaultConfig(path.resolve(this.fallbackDir));
     }
     this.byDir.set(dir, config);
     return config;
+  }
+
+  /** The nearest config file at or above `dir`; each folder is looked at once per resolver. */
+  private configFileFor(dir: string): string | null {
+    const known = this.fileByDir.get(dir);
+    if (known !== undefined) return known;
+    const here = CONFIG_FILE_NAMES.map((name) => path.join(dir, name)).find((candidate) => fs.existsSync(candidate));
+    const parent = path.dirname(dir);
+    const found = here ?? (parent === dir ? null : this.configFileFor(parent));
+    this.fileByDir.set(dir, found);
+    return found;
   }
 
   /** The file's path relative to its config's folder, `/`-separated: what globs match against. */

@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LocatedExtraction, extractLocated } from './checkText';
+import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readForCheck } from './readFile';
 
 export interface ExtractJob {
@@ -15,14 +15,15 @@ export interface ExtractJob {
 }
 
 export type ExtractOutcome =
-  | { kind: 'extracted'; extraction: LocatedExtraction; size: number; mtimeMs: number }
+  | { kind: 'extracted'; extraction: JudgedExtraction; size: number; mtimeMs: number }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
 export function extractFile(job: ExtractJob): ExtractOutcome {
   const read = readForCheck(job.absolute, job.maxFileSize);
   if (read.kind !== 'text') return read;
-  return { kind: 'extracted', extraction: extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys }), size: read.size, mtimeMs: read.mtimeMs };
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys });
+  return { kind: 'extracted', extraction: judgedPart(extraction), size: read.size, mtimeMs: read.mtimeMs };
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */

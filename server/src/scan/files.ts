@@ -73,6 +73,7 @@ function walk(
     if (level) ignores = [...ignores, level];
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  resolver.noteEntries(dir, entries.map((e) => e.name));
   for (const entry of entries) {
     const absolute = path.join(dir, entry.name);
     const shown = path.join(display, entry.name);

@@ -7,17 +7,31 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LocatedExtraction } from './checkText';
+import type { Range } from '../core/text';
+import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning. */
-const FORMAT = 1;
+const FORMAT = 3;
 
+/** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
 interface Entry {
   size: number;
   mtimeMs: number;
   /** The extraction options (image keys) the result was computed with. */
   options: string;
-  extraction: LocatedExtraction;
+  extraction: Omit<JudgedExtraction, 'siteRanges' | 'errorRanges'>;
+  /** line, character, line, character of each site, then of each syntax error. */
+  ranges: number[];
+}
+
+function packRanges(ranges: Range[]): number[] {
+  return ranges.flatMap((r) => [r.start.line, r.start.character, r.end.line, r.end.character]);
+}
+
+function unpackRanges(flat: number[], from: number, count: number): Range[] {
+  const out: Range[] = [];
+  for (let i = from; i < from + count * 4; i += 4) out.push({ start: { line: flat[i], character: flat[i + 1] }, end: { line: flat[i + 2], character: flat[i + 3] } });
+  return out;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,13 +56,20 @@ export class ResultCache {
     return cache;
   }
 
-  get(file: string, stat: { size: number; mtimeMs: number }, options: string): LocatedExtraction | undefined {
+  get(file: string, stat: { size: number; mtimeMs: number }, options: string): JudgedExtraction | undefined {
     const e = this.entries[file];
-    return e && e.size === stat.size && e.mtimeMs === stat.mtimeMs && e.options === options ? e.extraction : undefined;
+    if (!e || e.size !== stat.size || e.mtimeMs !== stat.mtimeMs || e.options !== options) return undefined;
+    const sites = e.extraction.sites.length;
+    return {
+      ...e.extraction,
+      siteRanges: unpackRanges(e.ranges, 0, sites),
+      errorRanges: unpackRanges(e.ranges, sites * 4, e.extraction.syntaxErrors.length),
+    };
   }
 
-  set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: LocatedExtraction): void {
-    this.entries[file] = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction };
+  set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
+    const { siteRanges, errorRanges, ...rest } = extraction;
+    this.entries[file] = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction: rest, ranges: packRanges([...siteRanges, ...errorRanges]) };
     this.dirty = true;
   }
 

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { todayUtc } from '../core/rules';
-import type { ImageSite, RuleId, Severity } from '../core/types';
-import { LocatedExtraction, LocatedFinding, findingsFor } from './checkText';
+import type { JudgedSite, RuleId, Severity } from '../core/types';
+import { JudgedExtraction, LocatedFinding, findingsFor } from './checkText';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
@@ -29,8 +29,8 @@ export interface FileReport {
   display: string;
   absolute: string;
   findings: LocatedFinding[];
-  sites: ImageSite[];
-  extraction?: LocatedExtraction;
+  sites: JudgedSite[];
+  extraction?: JudgedExtraction;
   config?: ImagePinConfig;
   /** Why the file was not checked (too large, binary). */
   skipped?: string;

@@ -1,0 +1,196 @@
+/**
+ * A deterministic GitOps-shaped corpus for benchmarks: small workloads, Helm values,
+ * chart templates, Compose files, and multi-MB CRD bundles whose schemas mention `image`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface CorpusStats {
+  files: number;
+  bytes: number;
+}
+
+const TAGS = ['latest', 'dev', '1.27.3', 'v2.4.1', 'main', 'sha-3f9c2a1', 'stable', '16.4-alpine'];
+const DIGEST = 'sha256:' + 'ab12'.repeat(16);
+
+function workload(i: number): string {
+  const tag = TAGS[i % TAGS.length];
+  const pinned = i % 5 === 0 ? `@${DIGEST}` : '';
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-${i}
+  labels: {app: svc-${i}, team: team-${i % 17}}
+spec:
+  replicas: ${1 + (i % 3)}
+  selector:
+    matchLabels: {app: svc-${i}}
+  template:
+    metadata:
+      labels: {app: svc-${i}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/team-${i % 17}/svc-${i}:${tag}${pinned}
+          ports: [{containerPort: 8080}]
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+        - name: proxy
+          image: "envoyproxy/envoy:v1.31.${i % 9}"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc-${i}
+spec:
+  selector: {app: svc-${i}}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+}
+
+function values(i: number): string {
+  return `# values for chart ${i}
+replicaCount: 2
+image:
+  registry: docker.io
+  repository: acme/app-${i}
+  tag: "${TAGS[(i + 3) % TAGS.length]}"
+  digest: ""
+  pullPolicy: IfNotPresent
+metrics:
+  enabled: true
+  exporterImage:
+    repository: prom/exporter
+    tag: latest
+resources:
+  limits: {cpu: 500m, memory: 256Mi}
+podAnnotations: {}
+nodeSelector: {}
+tolerations: []
+ingress:
+  enabled: false
+  hosts:
+    - host: app-${i}.example.com
+      paths: [{path: /, pathType: Prefix}]
+`;
+}
+
+function template(i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "chart.fullname" . }}
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  template:
+    spec:
+      containers:
+        - name: main
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+        {{- if .Values.metrics.enabled }}
+        - name: exporter
+          image: "{{ .Values.metrics.exporterImage.repository }}:{{ .Values.metrics.exporterImage.tag }}"
+        {{- end }}
+        - name: wait
+          image: busybox:1.36
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+# chart ${i}
+`;
+}
+
+function compose(i: number): string {
+  return `services:
+  web:
+    build: .
+    image: acme/web-${i}:local
+  db:
+    image: postgres:16
+  cache:
+    image: redis:${TAGS[i % TAGS.length]}
+`;
+}
+
+/** One CRD of roughly `kb` KiB whose schema mentions image fields, as operator bundles do. */
+function crd(i: number, kb: number): string {
+  const prop = (n: number) => `                  field${n}:
+                    type: object
+                    description: Settings for component ${n}; the image field names the container image to run.
+                    properties:
+                      image:
+                        type: string
+                        description: Container image name, e.g. registry/repository:tag.
+                      imagePullPolicy:
+                        type: string
+                        enum: [Always, IfNotPresent, Never]
+                      replicas:
+                        type: integer
+                        format: int32
+`;
+  let props = '';
+  for (let n = 0; props.length < kb * 1024; n++) props += prop(n);
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets${i}.example.com
+spec:
+  group: example.com
+  names: {kind: Widget${i}, plural: widgets${i}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+${props}`;
+}
+
+/** Writes the corpus into `dir` (emptied first). 20,000 files by default; CRD bundles of ~3 MiB. */
+export function writeCorpus(dir: string, files = 20000, bundles = 12, bundleMiB = 3): CorpusStats {
+  fs.rmSync(dir, { recursive: true, force: true });
+  let bytes = 0;
+  const write = (rel: string, text: string) => {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    bytes += Buffer.byteLength(text);
+  };
+  for (let b = 0; b < bundles; b++) {
+    const docs: string[] = [];
+    for (let size = 0, i = 0; size < bundleMiB * 1024 * 1024; i++) {
+      const doc = crd(b * 1000 + i, 256);
+      docs.push(doc);
+      size += doc.length;
+    }
+    write(`operators/op-${b}/crds.yaml`, docs.join('---\n'));
+  }
+  for (let i = 0; i < files - bundles; i++) {
+    const app = `apps/app-${Math.floor(i / 40)}`;
+    switch (i % 10) {
+      case 0:
+      case 1:
+        write(`charts/chart-${i}/values${i % 20 === 1 ? '-prod' : ''}.yaml`, values(i));
+        break;
+      case 2:
+      case 3:
+        write(`charts/chart-${i}/templates/deployment.yaml`, template(i));
+        break;
+      case 4:
+        write(`${app}/docker-compose-${i}.yaml`, compose(i));
+        break;
+      default:
+        write(`${app}/deploy-${i}.yaml`, workload(i));
+    }
+  }
+  return { files, bytes };
+}

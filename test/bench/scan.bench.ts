@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: workspace scan speed against the bare `yaml` parse of the same files,
+ * measured in the same run on the same machine. Prints ratios, not absolute targets.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { scan } from '../../server/src/scan/scanner';
+import { writeCorpus } from './corpus';
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function listYaml(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+async function main(): Promise<void> {
+  const files = Number(process.env.BENCH_FILES ?? 20000);
+  // Outside the repository: the scan honours .gitignore, which lists nothing for a temp folder.
+  const dir = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'image-pin-bench-corpus');
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-bench-cache-'));
+  let t = process.hrtime.bigint();
+  const stats = writeCorpus(dir, files);
+  console.log(`corpus: ${stats.files} files, ${(stats.bytes / 1024 / 1024).toFixed(1)} MiB (written in ${seconds(t).toFixed(1)} s)`);
+
+  // Baseline: the yaml package alone parsing every file once, on one thread.
+  t = process.hrtime.bigint();
+  let docs = 0;
+  for (const file of listYaml(dir)) docs += parseAllDocuments(fs.readFileSync(file, 'utf8')).length;
+  const bare = seconds(t);
+  console.log(`bare yaml parse of every file:   ${bare.toFixed(2)} s (${docs} documents)`);
+
+  t = process.hrtime.bigint();
+  const cold = await scan([dir], { cacheDir, version: 'bench' });
+  const coldS = seconds(t);
+  t = process.hrtime.bigint();
+  const warm = await scan([dir], { cacheDir, version: 'bench' });
+  const warmS = seconds(t);
+  t = process.hrtime.bigint();
+  await scan([dir], { cacheDir: false, workers: 1 });
+  const singleS = seconds(t);
+
+  const same = JSON.stringify(cold.summary) === JSON.stringify(warm.summary);
+  console.log(`image-pin cold scan (workers):   ${coldS.toFixed(2)} s  = ${(coldS / bare).toFixed(3)} × bare parse`);
+  console.log(`image-pin cold scan (1 thread):  ${singleS.toFixed(2)} s  = ${(singleS / bare).toFixed(3)} × bare parse`);
+  console.log(`image-pin warm rescan (cache):   ${warmS.toFixed(2)} s  = ${(warmS / bare).toFixed(3)} × bare parse`);
+  console.log(`references found: ${cold.summary.references}, findings: ${cold.summary.findings}; warm result identical: ${same}`);
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  if (!same) process.exitCode = 1;
+}
+
+void main();
