@@ -2,13 +2,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config';
 import { scan } from '../scan/scanner';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, UsageError, parseOptions, stdio } from './common';
 import { pin } from './pin';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_USAGE = 2;
 
 const USAGE = `Usage: image-pin <command> [options] [PATH...]
 
@@ -29,12 +27,6 @@ Common:
 Exit status: 0 nothing of warning or error severity, 1 findings, 2 usage, config or I/O errors.
 `;
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
@@ -66,17 +58,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return EXIT_USAGE;
     }
     throw err;
-  }
-}
-
-export class UsageError extends Error {}
-
-/** Runs an argument parse, turning its errors into usage errors. */
-export function parseOptions<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
   }
 }
 

@@ -1,6 +1,175 @@
-import type { Io } from './main';
+/**
+ * `image-pin pin`: resolve every unpinned reference to the digest its tag points at now and
+ * rewrite it in place. Without --write it prints a unified diff and changes nothing.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTwoFilesPatch } from 'diff';
+import type { PinStyle } from '../core/config';
+import { applyEdits } from '../core/fix';
+import { RegistryClient, RegistryError } from '../registry';
+import { extractLocated } from '../scan/checkText';
+import { ConfigResolver } from '../scan/configResolver';
+import { listFiles } from '../scan/files';
+import { readForCheck } from '../scan/readFile';
+import { chartAppVersion } from '../pin/chart';
+import { PinOutcome, outcomeFor, planPins, targetName } from '../pin/plan';
+import { writeIfUnchanged } from '../pin/writeFile';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, UsageError, parseOptions } from './common';
 
-export async function pin(_args: string[], io: Io): Promise<number> {
-  io.err('image-pin pin: not available in this build yet\n');
-  return 2;
+interface FileWork {
+  display: string;
+  absolute: string;
+  text: string;
+  outcomes: PinOutcome[];
+  newText?: string;
+  writeError?: string;
 }
+
+export async function pin(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseOptions(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        write: { type: 'boolean', default: false },
+        style: { type: 'string' },
+        update: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        config: { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        'verify-digests': { type: 'boolean', default: false },
+      },
+    }),
+  );
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+  if (values.style !== undefined && values.style !== 'tag-digest' && values.style !== 'digest') {
+    throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
+  }
+
+  const resolver = new ConfigResolver(values.config);
+  const baseConfig = resolver.forDir(process.cwd());
+  const { files, problems } = listFiles(positionals.length ? positionals : ['.'], resolver);
+  for (const p of problems) io.err(`${p.path}: ${p.message}\n`);
+
+  const client = new RegistryClient({
+    registries: baseConfig.registries,
+    verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
+    noCache: values['no-cache'],
+  });
+
+  const work: FileWork[] = [];
+  const pending: Array<Promise<void>> = [];
+  for (const file of files) {
+    const config = resolver.forFile(file.absolute);
+    const read = readForCheck(file.absolute, config.maxFileSize);
+    if (read.kind === 'error') {
+      io.err(`${file.display}: ${read.reason}\n`);
+      continue;
+    }
+    if (read.kind === 'skipped') continue;
+    const extraction = extractLocated(read.text, { path: file.absolute, imageKeys: config.imageKeys });
+    const candidates = planPins(extraction, config, resolver.relativePath(config, file.absolute), {
+      update: values.update,
+      appVersion: extraction.sites.some((s) => s.helm?.tagFromAppVersion) ? chartAppVersion(file.absolute) : undefined,
+    });
+    if (candidates.length === 0) continue;
+    const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
+    const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, outcomes: [] };
+    work.push(entry);
+    for (const candidate of candidates) {
+      pending.push(
+        (async () => {
+          let resolved: { digest: string; mediaType?: string } | { error: string };
+          if ('error' in candidate.target) resolved = { error: candidate.target.error };
+          else {
+            try {
+              resolved = await client.resolve(candidate.target.ref, { keepPlatformOf: candidate.target.currentDigest });
+            } catch (err) {
+              resolved = { error: err instanceof RegistryError ? err.message : `could not resolve ${targetName(candidate.target)}: ${(err as Error).message}` };
+            }
+          }
+          entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved));
+        })(),
+      );
+    }
+  }
+  await Promise.all(pending);
+  await client.close();
+
+  for (const entry of work) {
+    entry.outcomes.sort((a, b) => a.candidate.site.span.start - b.candidate.site.span.start);
+    const edits = entry.outcomes.flatMap((o) => o.edits);
+    if (edits.length === 0) continue;
+    entry.newText = applyEdits(entry.text, edits);
+    if (values.write) {
+      const written = writeIfUnchanged(entry.absolute, entry.text, entry.newText);
+      if (!written.ok) entry.writeError = `${entry.display}: not written: ${written.reason}`;
+    }
+  }
+
+  const failed = work.flatMap((w) => w.outcomes.filter((o) => o.error)).length + work.filter((w) => w.writeError).length;
+  if (values.format === 'json') io.out(pinJson(work, values.write));
+  else io.out(pinText(work, values.write));
+  for (const w of work) if (w.writeError) io.err(`${w.writeError}\n`);
+  if (problems.length) return EXIT_USAGE;
+  return failed > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+function position(entry: FileWork, offset: number): { line: number; column: number } {
+  const before = entry.text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+function pinText(work: FileWork[], wrote: boolean): string {
+  const out: string[] = [];
+  let pinned = 0;
+  let unchanged = 0;
+  let failed = 0;
+  for (const entry of work) {
+    if (entry.newText !== undefined && !wrote) {
+      const name = entry.display.split(path.sep).join('/');
+      out.push(createTwoFilesPatch(`a/${name}`, `b/${name}`, entry.text, entry.newText, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
+    }
+    for (const o of entry.outcomes) {
+      const { line, column } = position(entry, o.candidate.site.span.start);
+      const where = `${entry.display}:${line}:${column}`;
+      if (o.error) {
+        failed++;
+        out.push(`${where} not pinned: ${o.error}\n`);
+      } else if (o.unchanged) {
+        unchanged++;
+      } else {
+        pinned++;
+        if (wrote && !entry.writeError) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
+      }
+    }
+  }
+  const verb = wrote ? 'pinned' : 'to pin';
+  out.push(`${pinned} ${verb}, ${failed} could not be resolved${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`);
+  return out.join('');
+}
+
+function pinJson(work: FileWork[], wrote: boolean): string {
+  const references = work.flatMap((entry) =>
+    entry.outcomes.map((o) => ({
+      file: entry.display,
+      ...position(entry, o.candidate.site.span.start),
+      old: o.candidate.site.reference,
+      new: o.error ? null : o.newReference,
+      digest: o.digest ?? null,
+      mediaType: o.mediaType ?? null,
+      changed: !o.error && !o.unchanged,
+      written: wrote && !o.error && !o.unchanged && !entry.writeError,
+      error: o.error ?? entry.writeError ?? null,
+    })),
+  );
+  const summary = {
+    pinned: references.filter((r) => r.changed && !r.error).length,
+    unchanged: references.filter((r) => !r.changed && !r.error).length,
+    failed: references.filter((r) => r.error).length,
+  };
+  return JSON.stringify({ references, summary }, null, 2) + '\n';
+}
+

@@ -84,6 +84,8 @@ export interface PullPolicySlot {
   always: string;
   /** The value as written, or null when the key is absent. */
   value: string | null;
+  /** Where the value is written, when it is present and plain text. */
+  valueSpan?: Span;
   /** Where `key: always` can be inserted, with the indentation of a block map (null: a flow map). */
   insertAt: number;
   indent: string | null;

@@ -88,5 +88,5 @@ export function pullPolicySlot(ctx: WalkContext, map: YAMLMap, key: string, alwa
     while (at < ctx.source.length && ctx.source[at] !== '\n' && ctx.source[at] !== '\r') at++;
     point = { at, indent: point.indent };
   }
-  return { key, always, value: part ? part.value : null, insertAt: point.at, indent: point.indent };
+  return { key, always, value: part ? part.value : null, valueSpan: part?.exact ? part.span : undefined, insertAt: point.at, indent: point.indent };
 }

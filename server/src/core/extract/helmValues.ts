@@ -28,7 +28,7 @@ export function helmSplitSite(ctx: WalkContext, map: YAMLMap): ImageSite | null 
   }
   if (!repository.value) return null;
   const tag = at('tag', true);
-  const digest = at('digest');
+  const digest = at('digest', true);
   const parts = [registry, repository, tag, digest].filter((p): p is ScalarPart => !!p);
   if (parts.some((p) => isTemplated(ctx, p))) return null;
 

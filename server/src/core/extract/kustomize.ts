@@ -15,7 +15,7 @@ export function kustomizeEntrySite(ctx: WalkContext, entry: unknown): ImageSite 
   if (!name || !name.value) return null;
   const newName = stringAt(ctx, map as YAMLMap, 'newName');
   const newTag = stringAt(ctx, map as YAMLMap, 'newTag', true);
-  const digest = stringAt(ctx, map as YAMLMap, 'digest');
+  const digest = stringAt(ctx, map as YAMLMap, 'digest', true);
   // Without a new tag or digest the entry only renames: the tag stays the one in the manifests.
   if (!newTag?.value && !digest?.value) return null;
   const parts = [name, newName, newTag, digest].filter((p): p is ScalarPart => !!p);

@@ -20,7 +20,10 @@ export function relocateSite(site: ImageSite, map: OffsetMap): ImageSite {
     const k = site.kustomize;
     out.kustomize = { ...k, name: part(k.name)!, newName: part(k.newName), newTag: part(k.newTag), digest: part(k.digest), insertAt: map(k.insertAt) };
   }
-  if (site.pullPolicy) out.pullPolicy = { ...site.pullPolicy, insertAt: map(site.pullPolicy.insertAt) };
+  if (site.pullPolicy) {
+    const p = site.pullPolicy;
+    out.pullPolicy = { ...p, insertAt: map(p.insertAt), valueSpan: p.valueSpan && span(p.valueSpan) };
+  }
   return out;
 }
 

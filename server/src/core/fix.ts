@@ -1,0 +1,134 @@
+/**
+ * Text edits that fix a site, computed from the site's ranges alone: pin it to a digest,
+ * add a pull policy, or add a suppression comment. Each edit touches only the scalar (or
+ * the one new line) it must, so quotes, comments, indentation, key order and line
+ * endings stay as they were.
+ */
+import type { PinStyle } from './config';
+import { parseReference, pinnedText, splitWritten, type ImageReference } from './reference';
+import type { ImageSite, RuleId, ScalarPart } from './types';
+
+/** Replace `[start, end)` of the text with `newText`. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export type FixResult = { ok: true; edits: TextEdit[]; newReference: string } | { ok: false; error: string };
+
+/** What to ask the registry for: the reference with the tag that is deployed. */
+export interface ResolutionTarget {
+  ref: ImageReference & { tag: string };
+  /** How the tag was chosen: as written, the implicit `latest`, or the chart's appVersion. */
+  tagSource: 'written' | 'implicit-latest' | 'app-version';
+  /** The digest currently pinned, if any (for `--update` and platform pins). */
+  currentDigest?: string;
+}
+
+export function resolutionTarget(site: ImageSite, appVersion?: string): ResolutionTarget | { error: string } {
+  const parsed = parseReference(site.reference);
+  if (!parsed.ok) return { error: `"${site.reference}" is not a valid image reference: ${parsed.error}` };
+  const ref = parsed.ref;
+  if (site.helm?.tagFromAppVersion) {
+    if (!appVersion) return { error: `${site.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` };
+    return { ref: { ...ref, tag: appVersion }, tagSource: 'app-version', currentDigest: ref.digest };
+  }
+  if (ref.tag) return { ref: { ...ref, tag: ref.tag }, tagSource: 'written', currentDigest: ref.digest };
+  return { ref: { ...ref, tag: 'latest' }, tagSource: 'implicit-latest', currentDigest: ref.digest };
+}
+
+function newline(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+function editable(part: ScalarPart | undefined, what: string): string | null {
+  if (part && !part.exact) return `${what} is written with escapes or across lines; edit it by hand`;
+  return null;
+}
+
+/** Inserts `key: value` as a new pair of a map, after its last pair. */
+function insertPair(text: string, at: number, indent: string | null, key: string, value: string): TextEdit {
+  const newText = indent === null ? `, ${key}: ${value}` : `${newline(text)}${indent}${key}: ${value}`;
+  return { start: at, end: at, newText };
+}
+
+/** Sets a scalar's value: an empty plain value right after `key:` needs a space first. */
+function setScalar(text: string, part: ScalarPart, value: string): TextEdit {
+  const empty = part.span.start === part.span.end;
+  const needsSpace = empty && text[part.span.start - 1] === ':';
+  return { start: part.span.start, end: part.span.end, newText: needsSpace ? ` ${value}` : value };
+}
+
+/**
+ * The edits that pin `site` to `digest`. `tagForEmpty` is the tag resolved for a Helm map
+ * whose tag is empty (its appVersion), written next to the digest when there is no digest key.
+ */
+export function pinEdits(text: string, site: ImageSite, digest: string, style: PinStyle, tagForEmpty?: string): FixResult {
+  switch (site.shape) {
+    case 'scalar':
+    case 'argocd-kustomize': {
+      const problem = editable(site.scalar, site.reference);
+      if (problem) return { ok: false, error: problem };
+      const written = splitWritten(site.reference);
+      if (!written) return { ok: false, error: `"${site.reference}" is not a valid image reference` };
+      const newReference = pinnedText(site.reference, digest, style);
+      return { ok: true, edits: [{ start: site.span.start, end: site.span.end, newText: newReference }], newReference };
+    }
+    case 'helm-split': {
+      const h = site.helm!;
+      const problem = editable(h.digest, 'the digest') ?? editable(h.tag, 'the tag');
+      if (problem) return { ok: false, error: problem };
+      const base = site.reference.replace(/@.*$/, '');
+      if (h.digest) {
+        return { ok: true, edits: [setScalar(text, h.digest, digest)], newReference: `${base}@${digest}` };
+      }
+      const tag = (h.tag?.value ?? '').replace(/@.*$/, '') || tagForEmpty;
+      if (!tag) return { ok: false, error: `${site.reference} has no tag to pin and no digest key to set` };
+      const value = `${tag}@${digest}`;
+      const newReference = `${base.replace(/:[^:/]*$/, '')}:${value}`;
+      // `tag@sha256:…` is a string in YAML even where the bare tag (`1.10`) would read as a number.
+      if (h.tag) return { ok: true, edits: [setScalar(text, h.tag, value)], newReference };
+      if (h.insertAt < 0) return { ok: false, error: `${site.reference} cannot be edited in place here` };
+      return { ok: true, edits: [insertPair(text, h.insertAt, h.indent, 'tag', `"${value}"`)], newReference };
+    }
+    case 'kustomize': {
+      const k = site.kustomize!;
+      const problem = editable(k.digest, 'the digest') ?? editable(k.newTag, 'newTag');
+      if (problem) return { ok: false, error: problem };
+      const base = site.reference.replace(/@.*$/, '');
+      const newReference = `${base}@${digest}`;
+      if (k.digest) return { ok: true, edits: [setScalar(text, k.digest, digest)], newReference };
+      if (k.newTag && k.newTag.value.includes('@')) {
+        // `newTag: 1.27@sha256:…` is already a pin: keep that form.
+        return { ok: true, edits: [setScalar(text, k.newTag, `${k.newTag.value.replace(/@.*$/, '')}@${digest}`)], newReference };
+      }
+      if (k.insertAt < 0) return { ok: false, error: `${site.reference} cannot be edited in place here` };
+      return { ok: true, edits: [insertPair(text, k.insertAt, k.indent, 'digest', digest)], newReference };
+    }
+  }
+}
+
+/** Sets the site's pull policy to Always (the allowance's condition), or null when the shape has none. */
+export function pullPolicyEdit(text: string, site: ImageSite): TextEdit | null {
+  const slot = site.pullPolicy;
+  if (!slot || slot.value === slot.always) return null;
+  if (slot.valueSpan) return { start: slot.valueSpan.start, end: slot.valueSpan.end, newText: slot.always };
+  if (slot.value !== null || slot.insertAt < 0) return null;
+  return insertPair(text, slot.insertAt, slot.indent, slot.key, slot.always);
+}
+
+/** A `# image-pin: ignore <rule>` comment alone on the line above the site, at that line's indentation. */
+export function ignoreEdit(text: string, site: Pick<ImageSite, 'span'>, rule?: RuleId): TextEdit {
+  const lineStart = text.lastIndexOf('\n', site.span.start - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, site.span.start))![0];
+  return { start: lineStart, end: lineStart, newText: `${indent}# image-pin: ignore${rule ? ` ${rule}` : ''}${newline(text)}` };
+}
+
+/** Applies non-overlapping edits (any order). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}

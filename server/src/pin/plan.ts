@@ -1,0 +1,78 @@
+/**
+ * Pinning one file, shared by `image-pin pin` and the language server: which sites to
+ * resolve, what to ask the registry, and the edits once digests are known. No I/O but
+ * the registry calls the caller makes with the targets.
+ */
+import type { ImagePinConfig, PinStyle } from '../core/config';
+import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } from '../core/fix';
+import { formatReference, parseReference } from '../core/reference';
+import type { ImageSite } from '../core/types';
+import { LocatedExtraction, findingsFor } from '../scan/checkText';
+
+/** Rules whose sites a pin fixes. */
+const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
+
+export interface PinCandidate {
+  /** Index into the extraction's sites. */
+  index: number;
+  site: ImageSite;
+  target: ResolutionTarget | { error: string };
+}
+
+export interface PlanOptions {
+  /** Also re-resolve references that already carry tag@digest. */
+  update?: boolean;
+  /** The chart's appVersion, for Helm values with an empty tag. */
+  appVersion?: string;
+  /** Only sites whose range contains this offset (pin at cursor). */
+  at?: number;
+}
+
+/** Sites to pin: those with a pinnable finding (after suppression and severity), plus pinned ones with --update. */
+export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, opts: PlanOptions = {}): PinCandidate[] {
+  const chosen = new Set<number>();
+  for (const f of findingsFor(extraction, config, relativePath)) {
+    if (f.site !== undefined && PINNABLE.has(f.rule)) chosen.add(f.site);
+  }
+  if (opts.update) {
+    extraction.sites.forEach((site, i) => {
+      const parsed = parseReference(site.reference);
+      // A digest with a tag beside it can be refreshed; a bare digest names no tag to follow.
+      if (parsed.ok && parsed.ref.tag && parsed.ref.digest && !site.ignored) chosen.add(i);
+    });
+  }
+  return [...chosen]
+    .sort((a, b) => a - b)
+    .map((index) => ({ index, site: extraction.sites[index], target: resolutionTarget(extraction.sites[index], opts.appVersion) }))
+    .filter((c) => opts.at === undefined || (c.site.span.start <= opts.at && opts.at <= c.site.span.end));
+}
+
+/** A human name for what is resolved: `nginx:1.27`, `ghcr.io/acme/api:dev`. */
+export function targetName(target: ResolutionTarget): string {
+  return formatReference({ domain: target.ref.domain, path: target.ref.path, tag: target.ref.tag }, { familiar: true });
+}
+
+export interface PinOutcome {
+  candidate: PinCandidate;
+  digest?: string;
+  mediaType?: string;
+  newReference?: string;
+  /** True when the digest is the one already pinned (--update found nothing to change). */
+  unchanged?: boolean;
+  error?: string;
+  edits: TextEdit[];
+}
+
+/** Turns a resolved digest (or an error) into edits for one candidate. */
+export function outcomeFor(text: string, candidate: PinCandidate, style: PinStyle, resolved: { digest: string; mediaType?: string } | { error: string }): PinOutcome {
+  if ('error' in candidate.target) return { candidate, error: candidate.target.error, edits: [] };
+  if ('error' in resolved) return { candidate, error: resolved.error, edits: [] };
+  if (candidate.target.currentDigest === resolved.digest) {
+    return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, unchanged: true, newReference: candidate.site.reference, edits: [] };
+  }
+  const tagForEmpty = candidate.target.tagSource === 'app-version' ? candidate.target.ref.tag : undefined;
+  const fix: FixResult = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty);
+  if (!fix.ok) return { candidate, error: fix.error, edits: [] };
+  return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
+}
+

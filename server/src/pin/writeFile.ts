@@ -1,0 +1,31 @@
+/** Writing a pinned file: atomically, and never over a file that changed since it was read. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type WriteOutcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Replaces `file` with `newText` if its content is still `expected`. The new content goes to a
+ * temporary file in the same folder (same file system) which is renamed over the original, so a
+ * reader never sees half a file; the original's permissions are kept.
+ */
+export function writeIfUnchanged(file: string, expected: string, newText: string): WriteOutcome {
+  let current: string;
+  let mode: number;
+  try {
+    current = fs.readFileSync(file, 'utf8');
+    mode = fs.statSync(file).mode;
+  } catch (err) {
+    return { ok: false, reason: `cannot read it again before writing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  if (current !== expected) return { ok: false, reason: 'it changed on disk since it was read; left as it is' };
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.image-pin-${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, newText, { mode: mode & 0o7777 });
+    fs.renameSync(tmp, file);
+    return { ok: true };
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    return { ok: false, reason: `cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+}

@@ -1,0 +1,11 @@
+export { startRegistry, REGISTRY_BINARY, TOKEN_SERVICE } from './registry';
+export type { RegistryAuth, StartOptions, RunningRegistry, TokenServerInfo } from './registry';
+export { pushImage, seedStandard, STANDARD_IMAGES } from './push';
+export type { PushSpec, PushedImage } from './push';
+export type { ImageKind, Platform } from './image-content';
+export { ACCEPT_ALL_MANIFESTS, MEDIA, sha256 } from './image-content';
+export { skopeoDigest } from './skopeo';
+export { startFaultProxy, startRecorder } from './fault-proxy';
+export type { Fault, FaultProxy, FaultProxyOptions, Recorder, RecordedRequest } from './fault-proxy';
+export type { TokenRequestRecord } from './token-server';
+export { assertInstalled, REGISTRY_INSTALL } from './exec';
