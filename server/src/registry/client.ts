@@ -120,6 +120,12 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly tags: TtlCache<TagInfo>;
   private readonly running = new InFlight<Resolved>();
+  /**
+   * Hosts contacted at least once, or being contacted: the first request to a host learns whether
+   * it speaks TLS and how it authenticates; requests that start meanwhile wait for it, so a burst
+   * of lookups does not probe the scheme and answer the challenge once per reference.
+   */
+  private readonly firstContact = new Map<string, Promise<void>>();
   /** Platform of a manifest digest (immutable, so kept for the client's life); null when it has none. */
   private readonly platformByDigest = new Map<string, Omit<Platform, 'digest'> | null>();
   private readonly opts: RegistryClientOptions;
@@ -406,6 +412,19 @@ export class RegistryClient {
         schemeFixed: endpoint.scheme !== undefined,
       });
     };
+    const contact = this.firstContact.get(endpoint.host);
+    let endContact: (() => void) | undefined;
+    if (contact) await contact;
+    else this.firstContact.set(endpoint.host, new Promise<void>((resolve) => (endContact = resolve)));
+    try {
+      return await this.challengeOnce(send, target, signal);
+    } finally {
+      endContact?.();
+    }
+  }
+
+  /** Sends with what is known of the host's auth, answering one 401 challenge. */
+  private async challengeOnce(send: (state: AuthState | undefined) => Promise<HttpResponse>, target: Lookup['target'], signal: AbortSignal): Promise<HttpResponse> {
     let state = await this.auth.initial(target, signal);
     let res = await send(state);
     if (res.status !== 401) return res;
