@@ -115,6 +115,82 @@ function compose(i: number): string {
 `;
 }
 
+/** Shapes that only a YAML-aware extractor reads right: split-map dialects, Kustomize, Argo CD, Actions. */
+function varied(i: number): [string, string] {
+  switch (Math.floor(i / 10) % 5) {
+    case 0:
+      return [`overlays/o-${i}/kustomization.yaml`, `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [../../base]
+images:
+  - name: registry.example.com/svc-${i}
+    newTag: ${TAGS[i % TAGS.length]}
+  - name: nginx
+    newName: mirror.example.com/nginx
+    newTag: "1.27"
+`];
+    case 1:
+      return [`argocd/app-${i}.yaml`, `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app-${i}}
+spec:
+  source:
+    repoURL: https://git.example.com/acme/gitops.git
+    kustomize:
+      images: ["svc=registry.example.com/svc-${i}:${TAGS[(i + 1) % TAGS.length]}"]
+    helm:
+      values: |
+        image:
+          repository: acme/app-${i}
+          tag: latest_release
+        sidecar:
+          image: envoyproxy/envoy:v1.31.0
+`];
+    case 2:
+      return [`istio/values-${i}.yaml`, `global:
+  hub: docker.io/istio
+pilot:
+  image:
+    hub: docker.io/istio
+    image: pilot
+    tag: 1.23.${i % 7}
+proxy:
+  image:
+    hub: gcr.io/istio-release
+    image: proxyv2
+    tag: latest
+`];
+    case 3:
+      return [`ingress/values-${i}.yaml`, `controller:
+  image:
+    registry: registry.k8s.io
+    image: ingress-nginx/controller
+    tag: "v1.11.${i % 5}"
+    digest: sha256:${'cd34'.repeat(16)}
+  admissionWebhooks:
+    patch:
+      image:
+        registry: registry.k8s.io
+        image: ingress-nginx/kube-webhook-certgen
+        tag: v1.4.3
+        digest: ""
+`];
+    default:
+      return [`.github/workflows/ci-${i}.yaml`, `name: ci
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: node:20-bookworm
+    services:
+      db: {image: "postgres:16"}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker://ghcr.io/acme/linter:latest
+`];
+  }
+}
+
 /** One CRD of roughly `kb` KiB whose schema mentions image fields, as operator bundles do. */
 function crd(i: number, kb: number): string {
   const prop = (n: number) => `                  field${n}:
@@ -182,8 +258,10 @@ export function writeCorpus(dir: string, files = 20000, bundles = 12, bundleMiB 
         write(`charts/chart-${i}/values${i % 20 === 1 ? '-prod' : ''}.yaml`, values(i));
         break;
       case 2:
-      case 3:
         write(`charts/chart-${i}/templates/deployment.yaml`, template(i));
+        break;
+      case 3:
+        write(...varied(i));
         break;
       case 4:
         write(`${app}/docker-compose-${i}.yaml`, compose(i));
