@@ -2,40 +2,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, UsageError, parseOptions, stdio } from './common';
-import { pin } from './pin';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
 
-const USAGE = `Usage: image-pin <command> [options] [PATH...]
-
-Commands:
-  check [PATH...]   Find image references in YAML and report those that break the policy.
-  pin [PATH...]     Resolve floating and unpinned references to digests (a diff; --write to apply).
-
-Options for check:
-  --format text|json|sarif   Output format (default text).
-  --config FILE              Use this config instead of the nearest .image-pin.yaml.
-  --no-cache                 Do not reuse or store results between runs.
-  --today YYYY-MM-DD         Judge allowances as of this date (default: today, UTC).
-
-Options for pin:
-  --write                    Apply the edits (default: print a unified diff, change nothing).
-  --style tag-digest|digest  Write repo:tag@sha256:… (default) or repo@sha256:….
-  --update                   Also refresh references that carry tag@digest when the tag has moved.
-  --format text|json         Output format (default text).
-  --config FILE              Use this config instead of the nearest .image-pin.yaml.
-  --verify-digests           Fetch each manifest and check its sha256 against the registry's header.
-  --no-cache                 Do not reuse registry answers within the run.
-
-Common:
-  -h, --help                 Show this help.
-  -v, --version              Show the version.
-
-Exit status of check: 0 nothing of warning or error severity, 1 findings, 2 usage, config or I/O errors.
-Exit status of pin: 0 everything pinned, 1 something could not be pinned, 2 usage, config or I/O errors.
-`;
 
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
@@ -52,8 +23,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest, io);
-      case 'pin':
+      case 'pin': {
+        // Loaded on demand: `check` never needs the registry client and its HTTP stack.
+        const { pin } = require('./pin') as typeof import('./pin');
         return await pin(rest, io);
+      }
       default:
         io.err(`image-pin: unknown command "${command}"\n\n${USAGE}`);
         return EXIT_USAGE;

@@ -7,15 +7,16 @@ import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import type { PinStyle } from '../core/config';
 import { applyEdits } from '../core/fix';
-import { RegistryClient, RegistryError } from '../registry';
+import { RegistryClient } from '../registry';
 import { extractLocated } from '../scan/checkText';
 import { ConfigResolver } from '../scan/configResolver';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
 import { chartAppVersion } from '../pin/chart';
-import { PinOutcome, outcomeFor, planPins, targetName } from '../pin/plan';
+import { lookUpCandidate } from '../pin/lookup';
+import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { writeIfUnchanged } from '../pin/writeFile';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, UsageError, parseOptions } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
 
 interface FileWork {
   display: string;
@@ -39,9 +40,14 @@ export async function pin(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'verify-digests': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     }),
   );
+  if (values.help) {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
   if (values.style !== undefined && values.style !== 'tag-digest' && values.style !== 'digest') {
     throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
@@ -78,20 +84,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, outcomes: [] };
     work.push(entry);
     for (const candidate of candidates) {
-      pending.push(
-        (async () => {
-          let resolved: { digest: string; mediaType?: string } | { error: string };
-          if ('error' in candidate.target) resolved = { error: candidate.target.error };
-          else {
-            try {
-              resolved = await client.resolve(candidate.target.ref, { keepPlatformOf: candidate.target.currentDigest });
-            } catch (err) {
-              resolved = { error: err instanceof RegistryError ? err.message : `could not resolve ${targetName(candidate.target)}: ${(err as Error).message}` };
-            }
-          }
-          entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved));
-        })(),
-      );
+      pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved))));
     }
   }
   await Promise.all(pending);

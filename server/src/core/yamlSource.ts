@@ -74,10 +74,10 @@ export interface ParsedDocument {
 }
 
 /** Parses one document's text. Duplicate keys are allowed: template branches produce them. */
-export function parseDocument(text: string): ParsedDocument {
+export function parseDocument(text: string, opts: { comments?: boolean } = {}): ParsedDocument {
   const tokens = Array.from(new Parser().parse(text));
   const comments: Comment[] = [];
-  for (const token of tokens) collectComments(token, comments);
+  if (opts.comments ?? true) for (const token of tokens) collectComments(token, comments);
   const composer = new Composer({ uniqueKeys: false, strict: false });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   const doc = docs[0] ?? new Document();
