@@ -1,0 +1,165 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { artifactsDir, e2eInstall } from './install';
+
+/** Selectors checked against code-server 4.139.1 (VS Code 1.139). */
+export const selectors = {
+  workbench: '.monaco-workbench',
+  quickInput: '.quick-input-widget',
+  quickInputBox: '.quick-input-widget .quick-input-box input',
+  quickInputRow: '.quick-input-widget .quick-input-list .monaco-list-row',
+  tab: (fileName: string) => `.tabs-container .tab[data-resource-name="${fileName}"]`,
+  editorText: '.editor-instance .monaco-editor .view-lines',
+  squiggleWarning: '.monaco-editor .squiggly-warning',
+  squiggleError: '.monaco-editor .squiggly-error',
+  problemsPanel: '.markers-panel',
+  problemsRow: '.markers-panel .monaco-list-row',
+  notification: '.notifications-toasts .notification-toast',
+} as const;
+
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Everything but loopback fails at name resolution, so nothing leaves the machine.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+];
+
+const WORKBENCH_TIMEOUT_MS = 60_000;
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  /** Browser console messages so far, as `[type] text`. */
+  console: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenWorkbenchOptions {
+  /** Extra query parameters after `folder=`, e.g. `payload`. */
+  query?: Record<string, string>;
+  /** Runs after the page exists and before it navigates (exposeFunction and the like). */
+  beforeLoad?: (page: Page) => Promise<void>;
+  /** Wait for `.monaco-workbench` (default true). */
+  waitForWorkbench?: boolean;
+}
+
+/** Launches Debian's Chromium (fresh profile) and opens `folder` in the workbench served at `serverUrl`. */
+export async function openWorkbench(serverUrl: string, folder: string, options: OpenWorkbenchOptions = {}): Promise<Workbench> {
+  // Chromium keeps crash-report settings and a dconf cache under ~/.config and ~/.cache even with a
+  // fresh profile; a temp home for those keeps the machine clean.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-chromium-'));
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_CACHE_HOME: path.join(home, 'cache') };
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: e2eInstall().chromium, headless: true, args: BROWSER_ARGS, env });
+  } catch (error) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+  const close = async () => {
+    await browser.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const consoleLines: string[] = [];
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
+    await options.beforeLoad?.(page);
+    const query = new URLSearchParams({ folder, ...options.query });
+    await page.goto(`${serverUrl}/?${query.toString()}`);
+    if (options.waitForWorkbench ?? true) {
+      await waitFor(page, selectors.workbench, { timeoutMs: WORKBENCH_TIMEOUT_MS, step: 'workbench-load' });
+    }
+    return { browser, page, console: consoleLines, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Saves a full-page screenshot as test-artifacts/e2e/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** What the wait is for; names the screenshot taken on time-out. */
+  step: string;
+}
+
+/**
+ * Waits until `selector` is visible and returns its first match. On time-out it takes a screenshot
+ * and throws with the screenshot's path, so a failing run shows what the editor looked like.
+ */
+export async function waitFor(page: Page, selector: string, options: WaitOptions): Promise<Locator> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const target = page.locator(selector).first();
+  try {
+    await target.waitFor({ state: 'visible', timeout: timeoutMs });
+    return target;
+  } catch (error) {
+    const shot = await screenshot(page, `timeout-${options.step}`).catch((e: Error) => `(screenshot failed: ${e.message})`);
+    throw new Error(
+      `${options.step}: "${selector}" not visible within ${timeoutMs} ms. Screenshot: ${shot}\n${(error as Error).message}`,
+    );
+  }
+}
+
+/** Runs a command by its palette title (F1, type, pick the row whose label is exactly `title`). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = await waitFor(page, selectors.quickInputBox, { step: `palette-for-${title}` });
+  await input.fill(`>${title}`);
+  const row = page
+    .locator(selectors.quickInputRow)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+    .first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch {
+    const shot = await screenshot(page, `command-not-found-${title}`);
+    throw new Error(`command "${title}" is not in the command palette. Screenshot: ${shot}`);
+  }
+  await row.click();
+  await page.locator(selectors.quickInput).waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Opens a workspace file via Quick Open (Ctrl+P) and waits until its editor shows text. */
+export async function openFile(page: Page, relativePath: string): Promise<Locator> {
+  const fileName = path.posix.basename(relativePath);
+  await page.keyboard.press('Control+P');
+  const input = await waitFor(page, selectors.quickInputBox, { step: `quick-open-${fileName}` });
+  await input.fill(relativePath);
+  await waitFor(page, `${selectors.quickInputRow}[aria-label*="${fileName}"]`, { step: `quick-open-result-${fileName}` });
+  await page.keyboard.press('Enter');
+  await waitFor(page, `${selectors.tab(fileName)}.active`, { step: `tab-${fileName}` });
+  return waitFor(page, selectors.editorText, { step: `editor-${fileName}` });
+}
+
+/**
+ * Opens the Problems panel (Ctrl+Shift+M, which toggles, so only when it is not showing) and returns
+ * the text of each row: file rows and marker rows, whose text holds message, source, code and `[Ln, Col]`.
+ */
+export async function readProblems(page: Page): Promise<string[]> {
+  if (!(await page.locator(selectors.problemsPanel).isVisible())) {
+    await page.keyboard.press('Control+Shift+M');
+    await waitFor(page, selectors.problemsPanel, { step: 'problems-panel' });
+  }
+  return page.locator(selectors.problemsRow).evaluateAll((rows) => rows.map((row) => (row as unknown as { innerText: string }).innerText));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
