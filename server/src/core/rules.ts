@@ -42,18 +42,22 @@ export function evaluate(extraction: Pick<Extraction, 'syntaxErrors' | 'template
   return findings;
 }
 
-const floatingMatchers = new WeakMap<string[], (tag: string) => boolean>();
+const floatingMatchers = new WeakMap<string[], { match: (tag: string) => boolean; seen: Map<string, boolean> }>();
 
 export function isFloatingTag(config: ImagePinConfig, tag: string): boolean {
-  let matcher = floatingMatchers.get(config.floatingTags);
-  if (!matcher) {
-    matcher = picomatch(config.floatingTags, { nocase: true, dot: true });
-    floatingMatchers.set(config.floatingTags, matcher);
+  let m = floatingMatchers.get(config.floatingTags);
+  if (!m) {
+    m = { match: picomatch(config.floatingTags, { nocase: true, dot: true }), seen: new Map() };
+    floatingMatchers.set(config.floatingTags, m);
   }
-  return matcher(tag);
+  let floating = m.seen.get(tag);
+  if (floating === undefined) {
+    floating = m.match(tag);
+    if (m.seen.size < 10000) m.seen.set(tag, floating);
+  }
+  return floating;
 }
 
-/** What the policy says about one site, before suppression and severity. */
 /** Parses with a bounded memo: a workspace repeats the same few hundred references many times. */
 const parsedMemo = new Map<string, ReturnType<typeof parseReference>>();
 function parseMemo(reference: string): ReturnType<typeof parseReference> {

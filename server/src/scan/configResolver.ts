@@ -67,7 +67,11 @@ export class ConfigResolver {
 
   /** The file's path relative to its config's folder, `/`-separated: what globs match against. */
   relativePath(config: ImagePinConfig, file: string): string {
-    return path.relative(config.baseDir, path.resolve(file)).split(path.sep).join('/');
+    const absolute = path.resolve(file);
+    const base = config.baseDir.endsWith(path.sep) ? config.baseDir : config.baseDir + path.sep;
+    // The common case, a file below the config's folder, without path.relative's normalising work.
+    const rel = absolute.startsWith(base) ? absolute.slice(base.length) : path.relative(config.baseDir, absolute);
+    return path.sep === '/' ? rel : rel.split(path.sep).join('/');
   }
 
   /** Whether the config's include/exclude globs select this file. */
