@@ -65,7 +65,22 @@ export interface ImagePinConfig {
   baseDir: string;
   /** The config file this came from, if any. */
   file?: string;
+  /** The keys the config file sets; every other key holds its default. */
+  explicitKeys?: ConfigKey[];
 }
+
+/** A key of `.image-pin.yaml`. */
+export type ConfigKey =
+  | 'floatingTags'
+  | 'severity'
+  | 'imageKeys'
+  | 'include'
+  | 'exclude'
+  | 'allowances'
+  | 'maxFileSize'
+  | 'pinStyle'
+  | 'verifyDigests'
+  | 'registries';
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
 
@@ -132,6 +147,7 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
   }
   const config = defaultConfig(path.dirname(path.resolve(file)));
   config.file = path.resolve(file);
+  config.explicitKeys = [];
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return config;
   if (!isMap(root)) return fail(root as Node, '', 'the config must be a mapping of settings');
@@ -187,11 +203,29 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
       default:
         fail(pair.key as Node, key, `unknown setting; expected one of ${CONFIG_KEYS.join(', ')}`);
     }
+    config.explicitKeys.push(key as ConfigKey);
   }
   return config;
 }
 
-export const CONFIG_KEYS = ['floatingTags', 'severity', 'imageKeys', 'include', 'exclude', 'allowances', 'maxFileSize', 'pinStyle', 'verifyDigests', 'registries'];
+export const CONFIG_KEYS: readonly ConfigKey[] = ['floatingTags', 'severity', 'imageKeys', 'include', 'exclude', 'allowances', 'maxFileSize', 'pinStyle', 'verifyDigests', 'registries'];
+
+/** Values another source (an editor's settings) may supply for keys a config file leaves unset. */
+export type ConfigFallback = Partial<Pick<ImagePinConfig, Exclude<ConfigKey, 'registries'>>>;
+
+/**
+ * `config` with every key it does not set explicitly taken from `fallback`: what the config
+ * file says wins, so the command line (which reads only the file) and the editor agree on it.
+ */
+export function withFallback(config: ImagePinConfig, fallback: ConfigFallback): ImagePinConfig {
+  const set = new Set(config.explicitKeys ?? []);
+  const merged: ImagePinConfig = { ...config };
+  for (const key of Object.keys(fallback) as Array<keyof ConfigFallback>) {
+    const value = fallback[key];
+    if (value !== undefined && !set.has(key)) (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
 
 type Fail = (node: Node | null | undefined, key: string, problem: string) => never;
 

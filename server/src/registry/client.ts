@@ -38,6 +38,8 @@ export interface RegistryClientOptions {
   allowCredentialHelpers?: boolean;
   env?: NodeJS.ProcessEnv;
   proxy?: ProxySettings;
+  /** PEM files of extra certificate authorities trusted for every registry (beside the system roots). */
+  caCertificates?: string[];
   verifyDigests?: boolean;
   cacheTtlSeconds?: number;
   noCache?: boolean;
@@ -146,6 +148,7 @@ export class RegistryClient {
       registries: opts.registries,
       env,
       proxy: opts.proxy,
+      caCertificates: opts.caCertificates,
       ...this.timeouts,
       retries: Math.max(0, opts.retries ?? DEFAULTS.retries),
       maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
@@ -201,6 +204,14 @@ export class RegistryClient {
     } catch (err) {
       throw this.toRegistryError(err, lookup, signal);
     }
+  }
+
+  /** What a lookup of `ref`'s tag found, if it is still cached; never sends a request. */
+  cached(ref: ImageReference): Resolved | undefined {
+    if (this.opts.noCache) return undefined;
+    const lookup = this.describe(ref);
+    const info = this.tags.get(lookup.reference);
+    return info && this.toResolved(lookup, info);
   }
 
   clearCache(): void {

@@ -23,6 +23,8 @@ export interface TransportOptions {
   registries?: Record<string, RegistryHostConfig>;
   env: NodeJS.ProcessEnv;
   proxy?: ProxySettings;
+  /** Paths of PEM files with extra CAs for every host. */
+  caCertificates?: string[];
   connectMs: number;
   headersMs: number;
   bodyMs: number;
@@ -117,7 +119,7 @@ export class Transport {
   private readonly caByHost = new Map<string, string[] | undefined>();
   /** Hosts found to speak plain HTTP (only ever loopback or insecure-marked ones). */
   private readonly plainHosts = new Set<string>();
-  private extraCa: string[] | undefined | null = null;
+  private extraCa: string[] | null = null;
 
   constructor(private readonly opts: TransportOptions) {
     this.limiter = new Limiter(opts.perHostConcurrency, opts.globalConcurrency);
@@ -298,17 +300,19 @@ export class Transport {
 
   private globalExtraCa(): string[] {
     if (this.extraCa === null) {
-      const file = this.opts.env.NODE_EXTRA_CA_CERTS;
-      this.extraCa = undefined;
-      if (file) {
+      const sources: Array<[string, string]> = (this.opts.caCertificates ?? []).map((file) => [file, 'CA certificate file']);
+      const envFile = this.opts.env.NODE_EXTRA_CA_CERTS;
+      if (envFile) sources.push([envFile, 'NODE_EXTRA_CA_CERTS file']);
+      this.extraCa = [];
+      for (const [file, what] of sources) {
         try {
-          this.extraCa = [readFileSync(file, 'utf8')];
+          this.extraCa.push(readFileSync(file, 'utf8'));
         } catch {
-          this.opts.log(`NODE_EXTRA_CA_CERTS file ${file} could not be read; ignoring it`);
+          this.opts.log(`${what} ${file} could not be read; ignoring it`);
         }
       }
     }
-    return this.extraCa ?? [];
+    return this.extraCa;
   }
 }
 

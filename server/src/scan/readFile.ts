@@ -11,16 +11,21 @@ export type ReadOutcome =
 export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats): ReadOutcome {
   try {
     const st = stat ?? fs.statSync(file);
-    if (st.size > maxFileSize) {
-      return { kind: 'skipped', reason: `skipped: ${formatBytes(st.size)} is over the ${formatBytes(maxFileSize)} limit (maxFileSize)` };
-    }
+    if (st.size > maxFileSize) return { kind: 'skipped', reason: tooLargeReason(st.size, maxFileSize) };
     const bytes = fs.readFileSync(file);
-    if (looksBinary(bytes)) return { kind: 'skipped', reason: 'skipped: binary file' };
+    if (looksBinary(bytes)) return { kind: 'skipped', reason: BINARY_REASON };
     return { kind: 'text', text: bytes.toString('utf8'), size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
     return { kind: 'error', reason: `cannot read: ${describeIoError(err)}` };
   }
 }
+
+/** Why a file of `size` bytes is not checked (the editor says the same of an open document). */
+export function tooLargeReason(size: number, maxFileSize: number): string {
+  return `skipped: ${formatBytes(size)} is over the ${formatBytes(maxFileSize)} limit (maxFileSize)`;
+}
+
+export const BINARY_REASON = 'skipped: binary file';
 
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;

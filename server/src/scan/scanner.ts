@@ -15,6 +15,8 @@ import { ResultCache, defaultCacheDir } from './resultCache';
 export interface ScanOptions {
   /** `--config FILE`. */
   configFile?: string;
+  /** Decides each file's config instead of one built from `configFile` (the editor merges its settings in). */
+  resolver?: ConfigResolver;
   /** Folder for the result cache; false: no cache. */
   cacheDir?: string | false;
   /** The tool version, part of the cache key. */
@@ -57,7 +59,7 @@ export interface ScanResult {
 }
 
 export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<ScanResult> {
-  const resolver = new ConfigResolver(opts.configFile);
+  const resolver = opts.resolver ?? new ConfigResolver(opts.configFile);
   const configErrors = new Map<string, ConfigError>();
   if (opts.configFile) resolver.forDir(process.cwd()); // a bad --config is fatal: let ConfigError propagate
 

@@ -1,0 +1,122 @@
+/**
+ * Quick fixes for findings. The list is computed from the document's checked state alone (no
+ * network): pins carry only data, and their edit is made in `codeAction/resolve`, which looks the
+ * digest up with progress and cancellation. Ignore comments and pull policies need no lookup and
+ * come with their edit.
+ */
+import {
+  CancellationToken,
+  CodeAction,
+  CodeActionKind,
+  CodeActionParams,
+  Diagnostic,
+  OptionalVersionedTextDocumentIdentifier,
+  Range,
+  TextDocumentEdit,
+  TextEdit,
+} from 'vscode-languageserver';
+import type { PinStyle } from '../core/config';
+import { TextEdit as CoreEdit, ignoreEdit, pullPolicyEdit } from '../core/fix';
+import { LineIndex } from '../core/text';
+import type { ImageSite } from '../core/types';
+import type { LocatedFinding } from '../scan/checkText';
+import { findingDiagnostic } from './diagnostics';
+import type { PinService } from './pinning';
+import { FIX_ALL_KIND } from './protocol';
+import type { DocumentState, Validator } from './validation';
+
+const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
+
+/** What a pin action carries until it is resolved. */
+export interface PinActionData {
+  uri: string;
+  version: number;
+  /** Site indexes to pin; absent: every unpinned image of the file. */
+  sites?: number[];
+  style: PinStyle;
+}
+
+export async function codeActions(params: CodeActionParams, validator: Validator): Promise<CodeAction[]> {
+  const uri = params.textDocument.uri;
+  const state = await validator.current(uri);
+  if (!state?.policy || state.sites === 'none') return [];
+  const wants = (kind: string) => !params.context.only || params.context.only.some((o) => kind === o || kind.startsWith(`${o}.`));
+  const pinnable = state.findings.filter((f) => f.site !== undefined && PINNABLE.has(f.rule));
+  const style = state.policy.config.pinStyle;
+  const actions: CodeAction[] = [];
+
+  if (wants(CodeActionKind.QuickFix)) {
+    const here = state.findings.filter((f) => f.site !== undefined && overlaps(f.range, params.range));
+    const sites = here.length > 0 ? await validator.sites(state, here.map((f) => f.site!)) : [];
+    // No sites: the document changed meanwhile, and the editor asks again for the new version.
+    if (!sites) return [];
+    let lines: LineIndex | undefined;
+    const lineIndex = () => (lines ??= new LineIndex(state.text));
+    for (const [i, finding] of here.entries()) {
+      const site = sites[i];
+      const diagnostic = findingDiagnostic(finding, uri, state.version);
+      if (PINNABLE.has(finding.rule)) {
+        actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true));
+        // The other style only differs for a reference written in one string.
+        const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
+        if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
+          const title = other === 'digest' ? `Pin \`${site.reference}\` as digest only` : `Pin \`${site.reference}\` as tag and digest`;
+          actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false));
+        }
+      }
+      if (finding.rule === 'pull-policy') {
+        const edit = pullPolicyEdit(state.text, site);
+        if (edit) actions.push(editAction(`Add \`${site.pullPolicy!.key}: ${site.pullPolicy!.always}\``, state, lineIndex(), [edit], diagnostic));
+      }
+      actions.push(ignoreAction(state, lineIndex(), site, finding, diagnostic));
+    }
+    if (pinnable.length > 1 && here.some((f) => PINNABLE.has(f.rule))) {
+      actions.push({ title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) });
+    }
+  }
+  if (params.context.only && wants(FIX_ALL_KIND) && pinnable.length > 0) {
+    actions.push({ title: 'Pin all images in this file', kind: FIX_ALL_KIND, data: pinData(state, undefined, style) });
+  }
+  return actions;
+}
+
+/** Looks the digests up and adds the edit; without a lookup result (or for a changed document) there is no edit. */
+export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService): Promise<CodeAction> {
+  const data = action.data as PinActionData | undefined;
+  if (!data || typeof data.uri !== 'string' || typeof data.version !== 'number') return action;
+  const { edit } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
+  if (edit) action.edit = edit;
+  return action;
+}
+
+function pinData(state: DocumentState, sites: number[] | undefined, style: PinStyle): PinActionData {
+  const data: PinActionData = { uri: state.uri, version: state.version, style };
+  if (sites) data.sites = sites;
+  return data;
+}
+
+function pinAction(title: string, state: DocumentState, diagnostic: Diagnostic, sites: number[], style: PinStyle, preferred: boolean): CodeAction {
+  const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data: pinData(state, sites, style) };
+  if (preferred) action.isPreferred = true;
+  return action;
+}
+
+function ignoreAction(state: DocumentState, lines: LineIndex, site: ImageSite, finding: LocatedFinding, diagnostic: Diagnostic): CodeAction {
+  return editAction(`Ignore this image (\`# image-pin: ignore ${finding.rule}\`)`, state, lines, [ignoreEdit(state.text, site, finding.rule)], diagnostic);
+}
+
+function editAction(title: string, state: DocumentState, lines: LineIndex, edits: CoreEdit[], diagnostic: Diagnostic): CodeAction {
+  const textEdits = edits.map((e) => TextEdit.replace(lines.range(e.start, e.end), e.newText));
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    edit: { documentChanges: [TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(state.uri, state.version), textEdits)] },
+  };
+}
+
+/** Ranges that overlap or touch: a cursor at either end of a reference counts. */
+function overlaps(a: Range, b: Range): boolean {
+  const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}

@@ -1,0 +1,56 @@
+/**
+ * Hover on an image reference: how it normalizes, what it pins, and — when a lookup of its tag is
+ * still cached — what the tag points at now and whether the pin is stale. Never a network request.
+ */
+import type { Hover, HoverParams, MarkupContent } from 'vscode-languageserver';
+import { resolutionTarget } from '../core/fix';
+import { formatReference, parseReference } from '../core/reference';
+import type { Resolved } from '../registry';
+import { chartAppVersion } from '../pin/chart';
+import type { RegistryAccess } from './registryAccess';
+import type { Validator } from './validation';
+
+export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess): Promise<Hover | null> {
+  const state = await validator.current(params.textDocument.uri);
+  if (!state || state.sites === 'none') return null;
+  const hit = await validator.siteAt(state, params.position);
+  if (!hit) return null;
+  const { site, range } = hit;
+  const lines = [`**Image** \`${site.reference}\``, ''];
+  const parsed = parseReference(site.reference);
+  if (!parsed.ok) {
+    lines.push(`Not a valid image reference: ${parsed.error}`);
+    return markdown(lines, range);
+  }
+  const ref = parsed.ref;
+  lines.push(`- Name: \`${formatReference({ domain: ref.domain, path: ref.path })}\``);
+  lines.push(`- Registry: \`${ref.domain}\``);
+  lines.push(`- Tag: ${ref.tag ? `\`${ref.tag}\`` : site.helm?.tagFromAppVersion ? 'none (the chart fills in its appVersion)' : 'none (pulls `latest`)'}`);
+  lines.push(`- Pinned digest: ${ref.digest ? `\`${ref.digest}\`` : 'none'}`);
+
+  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path) : undefined;
+  const target = resolutionTarget(site, appVersion);
+  const now = 'error' in target ? undefined : access.cached(target.ref);
+  lines.push('');
+  if (now && !('error' in target)) lines.push(...registryLines(now, target.ref.tag, ref.digest));
+  else lines.push('_No registry lookup of this tag is cached; pinning it looks it up._');
+  return markdown(lines, range);
+}
+
+function registryLines(now: Resolved, tag: string, pinned: string | undefined): string[] {
+  const out = [`**Registry** (cached lookup): \`${tag}\` points to \`${now.digest}\``, `- Media type: \`${now.mediaType}\``];
+  if (now.platforms?.length) {
+    out.push(`- Platforms: ${now.platforms.map((p) => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`).join(', ')}`);
+  }
+  if (pinned) {
+    // A pin of one platform's manifest is current while the tag's index still lists it.
+    const current = pinned === now.digest || !!now.platforms?.some((p) => p.digest === pinned);
+    out.push(current ? '- The pinned digest is current.' : `- **Stale pin**: the tag has moved on from the pinned digest to \`${now.digest}\`.`);
+  }
+  return out;
+}
+
+function markdown(lines: string[], range: Hover['range']): Hover {
+  const contents: MarkupContent = { kind: 'markdown', value: lines.join('\n') };
+  return { contents, range };
+}

@@ -1,0 +1,270 @@
+/**
+ * Pinning from the editor: plan with the CLI's planner (pin/plan.ts), look digests up with the
+ * shared registry lookup (pin/lookup.ts), and turn the outcomes into versioned text edits. An
+ * edit is only ever produced for the exact text it was computed from.
+ */
+import * as fs from 'node:fs';
+import { Connection, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, TextDocuments, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { PinStyle } from '../core/config';
+import { formatReference } from '../core/reference';
+import { LineIndex } from '../core/text';
+import { chartAppVersion } from '../pin/chart';
+import { LookupResult, lookUpCandidate } from '../pin/lookup';
+import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
+import { LocatedExtraction, extractLocated } from '../scan/checkText';
+import { listFiles } from '../scan/files';
+import { readForCheck } from '../scan/readFile';
+import { Notifier, notifier } from './messages';
+import type { DocumentPolicy, PolicyService } from './policy';
+import { Report, withProgress, type ProgressOptions } from './progress';
+import type { PinCommandResult } from './protocol';
+import { RegistryAccess, UNTRUSTED_MESSAGE } from './registryAccess';
+import type { DocumentState, Validator } from './validation';
+import { WorkspaceFolders, pathToUri, uriKey, uriToPath } from './workspaceFolders';
+
+/** One file's pin plan, tied to the text it was computed from. */
+export interface PlannedFile {
+  uri: string;
+  /** The open document's version, or null for a file read from disk. */
+  version: number | null;
+  text: string;
+  path?: string;
+  candidates: PinCandidate[];
+  style: PinStyle;
+  verifyDigests: boolean;
+}
+
+export interface Selection {
+  /** Only these site indexes (a quick fix). */
+  sites?: number[];
+  /** Only the site at this offset (pin at cursor). */
+  at?: number;
+  /** Overrides the config's pinStyle. */
+  style?: PinStyle;
+}
+
+export interface PinServiceDeps {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  validator: Validator;
+  policy: PolicyService;
+  access: RegistryAccess;
+  folders: WorkspaceFolders;
+}
+
+const CHANGED_SINCE_OFFERED = 'Image Pin: the document changed since this fix was offered, so nothing was changed. Try the fix again.';
+
+const nothing = (reason: string): PinCommandResult => ({ applied: false, pinned: 0, files: 0, failed: [], reason });
+
+export class PinService {
+  private readonly notify: Notifier;
+
+  constructor(private readonly deps: PinServiceDeps) {
+    this.notify = notifier(deps.connection);
+  }
+
+  /**
+   * The edit that pins the selected sites of one file. `expectedVersion`: the version a code
+   * action was offered for; when the document is no longer at it, there is no edit.
+   */
+  async pinFile(uri: string, selection: Selection, progress: Omit<ProgressOptions, 'title'>, expectedVersion?: number): Promise<{ edit?: WorkspaceEdit; result: PinCommandResult }> {
+    const { connection, documents, access } = this.deps;
+    if (expectedVersion !== undefined && documents.get(uri)?.version !== expectedVersion) {
+      this.notify.warn(CHANGED_SINCE_OFFERED);
+      return { result: nothing('stale') };
+    }
+    if (!access.trusted) {
+      this.notify.warn(UNTRUSTED_MESSAGE);
+      return { result: nothing('untrusted') };
+    }
+    const file = await this.plan(uri, selection);
+    if (expectedVersion !== undefined && file && file.version !== expectedVersion) {
+      // The fix's site indexes belong to the version it was offered for.
+      this.notify.warn(CHANGED_SINCE_OFFERED);
+      return { result: nothing('stale') };
+    }
+    if (!file || file.candidates.length === 0) {
+      this.notify.info('Image Pin: there is no unpinned image here to pin.');
+      return { result: nothing('nothing to pin') };
+    }
+    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].site.reference}` : `Pinning ${file.candidates.length} images`;
+    const looked = await withProgress(connection, { ...progress, title }, (report, signal) => this.lookUp([file], report, signal).then((o) => ({ outcomes: o.get(file)!, cancelled: signal.aborted })));
+    if (looked.cancelled) return { result: nothing('cancelled') };
+    const failed = this.reportFailures([[file, looked.outcomes]]);
+    if (!this.stillCurrent(file)) {
+      this.notify.warn('Image Pin: the document changed while the digests were looked up, so nothing was changed. Try again.');
+      return { result: { ...nothing('stale'), failed } };
+    }
+    const edits = this.textEdits(file, looked.outcomes);
+    if (edits.length === 0) return { result: { ...nothing(failed.length ? 'lookup failed' : 'already pinned'), failed } };
+    const edit: WorkspaceEdit = { documentChanges: [TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits)] };
+    return { edit, result: { applied: true, pinned: pinnedCount(looked.outcomes), files: 1, failed } };
+  }
+
+  /** Pins every unpinned reference of every workspace folder in one undoable edit, after the user agrees. */
+  async pinWorkspace(progress: Omit<ProgressOptions, 'title'>): Promise<PinCommandResult> {
+    const { connection, access, folders, policy } = this.deps;
+    if (!access.trusted) {
+      this.notify.warn(UNTRUSTED_MESSAGE);
+      return nothing('untrusted');
+    }
+    const open = new Map(this.deps.documents.all().map((d) => [uriKey(d.uri), d.uri]));
+    const files: PlannedFile[] = [];
+    for (const folder of folders.all()) {
+      const resolver = await policy.resolverForFolder(folder);
+      for (const listed of listFiles([folder.path], resolver).files) {
+        const planned = await this.plan(open.get(listed.absolute) ?? pathToUri(listed.absolute), {});
+        if (planned && planned.candidates.length > 0) files.push(planned);
+      }
+    }
+    const references = files.reduce((n, f) => n + f.candidates.length, 0);
+    if (references === 0) {
+      this.notify.info('Image Pin: every image in the workspace is pinned already.');
+      return nothing('nothing to pin');
+    }
+    const images = new Set(files.flatMap((f) => f.candidates.map((c) => lookupKey(f, c)))).size;
+    const question = `Pin ${references} image reference${references === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'} to their digests? ${images} image${images === 1 ? '' : 's'} will be looked up.`;
+    const answer = await connection.window.showInformationMessage(question, { title: 'Pin' }, { title: 'Cancel' });
+    if (answer?.title !== 'Pin') return nothing('declined');
+
+    const looked = await withProgress(connection, { ...progress, title: `Pinning images in the workspace` }, async (report, signal) => ({
+      outcomes: await this.lookUp(files, report, signal),
+      cancelled: signal.aborted,
+    }));
+    if (looked.cancelled) return nothing('cancelled');
+    const failed = this.reportFailures([...looked.outcomes]);
+    const changes: TextDocumentEdit[] = [];
+    let pinned = 0;
+    for (const file of files) {
+      const outcomes = looked.outcomes.get(file)!;
+      const edits = this.textEdits(file, outcomes);
+      if (edits.length === 0) continue;
+      if (!this.stillCurrent(file)) {
+        const error = 'the file changed while the digests were looked up; left as it is';
+        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
+        continue;
+      }
+      changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits));
+      pinned += pinnedCount(outcomes);
+    }
+    if (changes.length === 0) return { ...nothing('lookup failed'), failed };
+    const applied = await connection.workspace.applyEdit({ label: 'Pin images to digests', edit: { documentChanges: changes } });
+    if (!applied.applied) return { ...nothing(applied.failureReason ?? 'the editor did not apply the edit'), failed };
+    const summary = `Image Pin pinned ${pinned} reference${pinned === 1 ? '' : 's'} in ${changes.length} file${changes.length === 1 ? '' : 's'}`;
+    connection.console.info(`${summary}; ${failed.length} could not be pinned`);
+    this.notify.info(failed.length ? `${summary}; ${failed.length} could not be pinned (see the output).` : `${summary}.`);
+    return { applied: true, pinned, files: changes.length, failed };
+  }
+
+  /** The plan for a file: from the open document's checked state, else from disk. */
+  async plan(uri: string, selection: Selection): Promise<PlannedFile | undefined> {
+    const { documents, policy } = this.deps;
+    let version: number | null = null;
+    let text: string;
+    let extraction: LocatedExtraction;
+    let documentPolicy: DocumentPolicy;
+    const file = uriToPath(uri);
+    if (documents.get(uri)) {
+      const state = await this.currentState(uri);
+      if (!state) return undefined;
+      ({ version, text } = state);
+      extraction = state.extraction;
+      documentPolicy = state.policy;
+    } else {
+      if (!file) return undefined;
+      documentPolicy = await policy.forUri(uri);
+      if (!documentPolicy.selected) return undefined;
+      const read = readForCheck(file, documentPolicy.config.maxFileSize);
+      if (read.kind !== 'text') return undefined;
+      text = read.text;
+      extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
+    }
+    const { config, relativePath } = documentPolicy;
+    const appVersion = file && extraction.sites.some((s) => s.helm?.tagFromAppVersion) ? chartAppVersion(file) : undefined;
+    let candidates = planPins(extraction, config, relativePath, { appVersion, at: selection.at });
+    if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
+    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests };
+  }
+
+  /** An open document's checked state with all its sites. */
+  private async currentState(uri: string): Promise<(DocumentState & { extraction: LocatedExtraction; policy: DocumentPolicy }) | undefined> {
+    const { validator } = this.deps;
+    // A large document's sites come from the worker, which may have moved on to a newer version meanwhile.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const state = await validator.current(uri);
+      if (!state?.policy || state.sites === 'none') return undefined;
+      const extraction = await validator.extraction(state);
+      if (extraction) return { ...state, extraction, policy: state.policy };
+    }
+    return undefined;
+  }
+
+  /** Looks every candidate up, each distinct image once; the registry client bounds concurrency. */
+  private async lookUp(files: PlannedFile[], report: Report, signal: AbortSignal): Promise<Map<PlannedFile, PinOutcome[]>> {
+    const lookups = new Map<string, Promise<LookupResult>>();
+    let done = 0;
+    const pending = files.map((file) => ({ file, results: file.candidates.map((candidate) => {
+      const key = lookupKey(file, candidate);
+      let lookup = lookups.get(key);
+      if (!lookup) {
+        const client = this.deps.access.client(file.verifyDigests);
+        lookup = (client ? lookUpCandidate(client, candidate, { signal, withPlatforms: true }) : Promise.resolve({ error: UNTRUSTED_MESSAGE })).then((result) => {
+          done++;
+          report(`${done}/${lookups.size} images looked up`, (100 * done) / lookups.size);
+          return result;
+        });
+        lookups.set(key, lookup);
+      }
+      return lookup;
+    }) }));
+    const out = new Map<PlannedFile, PinOutcome[]>();
+    for (const { file, results } of pending) {
+      const resolved = await Promise.all(results);
+      out.set(file, file.candidates.map((c, i) => outcomeFor(file.text, c, file.style, resolved[i])));
+    }
+    return out;
+  }
+
+  private textEdits(file: PlannedFile, outcomes: PinOutcome[]): TextEdit[] {
+    const lines = new LineIndex(file.text);
+    return outcomes.flatMap((o) => o.edits).map((e) => TextEdit.replace(lines.range(e.start, e.end), e.newText));
+  }
+
+  /** Whether the file still has the text the plan was made from. */
+  private stillCurrent(file: PlannedFile): boolean {
+    const open = this.deps.documents.get(file.uri) ?? this.deps.documents.all().find((d) => file.path !== undefined && uriKey(d.uri) === file.path);
+    if (file.version !== null) return open?.version === file.version;
+    if (open) return open.getText() === file.text;
+    try {
+      return file.path !== undefined && fs.readFileSync(file.path, 'utf8') === file.text;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Shows (and logs) what could not be pinned; returns it for the command's result. */
+  private reportFailures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
+    const failed = results.flatMap(([file, outcomes]) =>
+      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.site.reference, error: o.error! })),
+    );
+    for (const f of failed) this.deps.connection.console.warn(`could not pin ${f.reference} in ${f.uri}: ${f.error}`);
+    if (failed.length === 1) this.notify.error(`Image Pin could not pin ${failed[0].reference}: ${failed[0].error}`);
+    else if (failed.length > 1) {
+      const shown = failed.slice(0, 3).map((f) => `${f.reference} (${f.error})`).join('; ');
+      this.notify.error(`Image Pin could not pin ${failed.length} references: ${shown}${failed.length > 3 ? '; …' : ''}`);
+    }
+    return failed;
+  }
+}
+
+/** Candidates with the same key share one registry lookup. */
+function lookupKey(file: PlannedFile, candidate: PinCandidate): string {
+  const t = candidate.target;
+  if ('error' in t) return `error\n${file.uri}\n${candidate.index}`;
+  return [formatReference({ domain: t.ref.domain, path: t.ref.path, tag: t.ref.tag }), t.currentDigest ?? '', file.verifyDigests].join('\n');
+}
+
+function pinnedCount(outcomes: PinOutcome[]): number {
+  return outcomes.filter((o) => o.edits.length > 0).length;
+}

@@ -1,0 +1,23 @@
+/** Finding the image site under a position, on whichever thread holds the extraction. */
+import type { Position, Range } from 'vscode-languageserver';
+import type { ImageSite } from '../core/types';
+import type { LocatedExtraction } from '../scan/checkText';
+
+/** A site with its index and line/character range. */
+export interface LocatedSite {
+  index: number;
+  site: ImageSite;
+  range: Range;
+}
+
+export function locateSite(extraction: LocatedExtraction, position: Position): LocatedSite | undefined {
+  const index = extraction.siteRanges.findIndex((r) => contains(r, position));
+  return index < 0 ? undefined : { index, site: extraction.sites[index], range: extraction.siteRanges[index] };
+}
+
+/** Whether the range holds the position, either end included (a cursor just after a reference is on it). */
+function contains(range: Range, p: Position): boolean {
+  const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
+  const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
+  return after && before;
+}

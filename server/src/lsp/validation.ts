@@ -1,0 +1,208 @@
+/**
+ * Checking open documents: on open at once, on change after a short per-document debounce.
+ * The newest version wins: a run that finishes after the document changed again (or after the
+ * settings changed) publishes nothing. Each document keeps a DocumentCache so that an edit
+ * re-parses only the YAML documents it touched; large documents are checked on a worker.
+ */
+import type { Connection, Diagnostic, Position, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { DocumentCache } from '../core/extract';
+import { todayUtc } from '../core/rules';
+import { looksBinary } from '../core/text';
+import type { ImageSite } from '../core/types';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
+import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
+import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
+import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
+import { LARGE_DOCUMENT, LargeDocumentChecker } from './largeDocuments';
+import { DocumentPolicy, PolicyService } from './policy';
+import { LocatedSite, locateSite } from './sites';
+import { uriToPath } from './workspaceFolders';
+
+/** The result of checking one version of a document: what code actions and hovers work from. */
+export interface DocumentState {
+  uri: string;
+  version: number;
+  /** Settings and config files in effect (see Validator.invalidate). */
+  generation: number;
+  text: string;
+  policy?: DocumentPolicy;
+  /**
+   * Where the image sites are: here, on the worker (a large document; they are fetched as needed
+   * through sites(), siteAt() and extraction()), or nowhere (not selected, skipped, a config file).
+   */
+  sites: 'here' | 'worker' | 'none';
+  extraction?: LocatedExtraction;
+  findings: LocatedFinding[];
+}
+
+export interface ValidatorOptions {
+  debounceMs: number;
+  /** Told about broken config files a document ran into. */
+  configFiles: ConfigFileDiagnostics;
+}
+
+export class Validator {
+  private readonly states = new Map<string, DocumentState>();
+  private readonly running = new Map<string, { version: number; generation: number; done: Promise<DocumentState | undefined> }>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly caches = new Map<string, DocumentCache>();
+  private readonly large = new LargeDocumentChecker();
+  private generation = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly policy: PolicyService,
+    private readonly opts: ValidatorOptions,
+  ) {}
+
+  opened(uri: string): void {
+    void this.validate(uri);
+  }
+
+  changed(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    if (this.opts.debounceMs <= 0) {
+      void this.validate(uri);
+      return;
+    }
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void this.validate(uri);
+      }, this.opts.debounceMs),
+    );
+  }
+
+  closed(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+    this.states.delete(uri);
+    this.caches.delete(uri);
+    this.large.forget(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** Settings or config files changed: every open document is checked again. */
+  invalidate(): void {
+    this.generation++;
+    for (const doc of this.documents.all()) void this.validate(doc.uri);
+  }
+
+  /** The state of the document's current version, checking it now if that has not happened yet. */
+  async current(uri: string): Promise<DocumentState | undefined> {
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+    // A run can end without a state when the document changed meanwhile: then check the newer version.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = await this.validate(uri);
+      if (state || !this.documents.get(uri)) return state;
+    }
+    return undefined;
+  }
+
+  /** The whole extraction of a state; undefined when it was not checked or is no longer current. */
+  async extraction(state: DocumentState): Promise<LocatedExtraction | undefined> {
+    if (state.sites === 'worker' && !state.extraction) state.extraction = await this.large.extraction(state.uri, state.version);
+    return state.extraction;
+  }
+
+  /** The sites at these indexes (for code actions: a few sites, never a large document's all). */
+  async sites(state: DocumentState, indexes: number[]): Promise<ImageSite[] | undefined> {
+    if (state.sites === 'worker' && !state.extraction) return this.large.sites(state.uri, state.version, indexes);
+    return state.extraction && indexes.map((i) => state.extraction!.sites[i]);
+  }
+
+  /** The site whose reference text contains the position (for hovers). */
+  async siteAt(state: DocumentState, position: Position): Promise<LocatedSite | undefined> {
+    if (state.sites === 'worker' && !state.extraction) return this.large.siteAt(state.uri, state.version, position);
+    return state.extraction && locateSite(state.extraction, position);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.large.dispose();
+  }
+
+  private async validate(uri: string): Promise<DocumentState | undefined> {
+    for (;;) {
+      const doc = this.documents.get(uri);
+      if (!doc) return undefined;
+      const known = this.states.get(uri);
+      if (known && known.version === doc.version && known.generation === this.generation) return known;
+      const run = this.running.get(uri);
+      if (run && run.version === doc.version && run.generation === this.generation) return run.done;
+      if (run) {
+        // One run per document at a time; when it ends, the newest version is checked.
+        await run.done;
+        continue;
+      }
+      const generation = this.generation;
+      const done = this.check(doc, generation)
+        .catch((err: Error) => {
+          this.connection.console.error(`checking ${uri} failed: ${err.stack ?? err.message}`);
+          return undefined;
+        })
+        .finally(() => this.running.delete(uri));
+      this.running.set(uri, { version: doc.version, generation, done });
+      return done;
+    }
+  }
+
+  private async check(doc: TextDocument, generation: number): Promise<DocumentState | undefined> {
+    const { uri, version } = doc;
+    const text = doc.getText();
+    const file = uriToPath(uri);
+    if (file && isConfigFile(file)) {
+      this.opts.configFiles.checkOpen(uri, file, text, version);
+      return this.store({ uri, version, generation, text, sites: 'none', findings: [] }, []);
+    }
+
+    const policy = await this.policy.forUri(uri);
+    // Typing went on while the settings were read: that newer version is checked instead.
+    if (this.documents.get(uri)?.version !== version || generation !== this.generation) return undefined;
+    if (policy.configError) this.opts.configFiles.report([[policy.configError.file, policy.configError.error]]);
+    const state: DocumentState = { uri, version, generation, text, policy, sites: 'none', findings: [] };
+    if (!policy.selected) return this.store(state, []);
+    const notices = policy.configError && file ? [brokenConfigNotice(policy.configError.file, policy.configError.error, file)] : [];
+
+    const skipped = skipReason(text, policy.config.maxFileSize);
+    if (skipped) return this.store(state, [...notices, skippedDiagnostic(skipped)]);
+
+    const today = todayUtc();
+    if (text.length > LARGE_DOCUMENT) {
+      state.findings = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
+      state.sites = 'worker';
+    } else {
+      let cache = this.caches.get(uri);
+      if (!cache) this.caches.set(uri, (cache = new DocumentCache()));
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache });
+      state.sites = 'here';
+      cache.sweep();
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today);
+    }
+    return this.store(state, [...notices, ...state.findings.map((f) => findingDiagnostic(f, uri, version))]);
+  }
+
+  /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */
+  private store(state: DocumentState, diagnostics: Diagnostic[]): DocumentState | undefined {
+    const doc = this.documents.get(state.uri);
+    if (!doc || doc.version !== state.version || state.generation !== this.generation) return undefined;
+    this.states.set(state.uri, state);
+    void this.connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
+    return state;
+  }
+}
+
+/** Why an open document is not checked, as the CLI would say of the file. */
+function skipReason(text: string, maxFileSize: number): string | undefined {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: only a length near the limit needs counting.
+  if (text.length * 3 > maxFileSize) {
+    const size = Buffer.byteLength(text);
+    if (size > maxFileSize) return tooLargeReason(size, maxFileSize);
+  }
+  if (looksBinary(Buffer.from(text.slice(0, 8192)))) return BINARY_REASON;
+  return undefined;
+}

@@ -1,0 +1,139 @@
+/**
+ * `imagePin.scanWorkspace`: the CLI's scan over every workspace folder, with the editor's config
+ * merge, published as diagnostics for every file (unopened ones included) so the Problems panel
+ * lists them. After a scan, watched-file events keep each file's diagnostics current; open
+ * documents are left to validation, which knows their unsaved text.
+ */
+import * as fs from 'node:fs';
+import { Connection, Diagnostic } from 'vscode-languageserver';
+import { VERSION } from '../cli/version';
+import type { RuleId } from '../core/types';
+import { FileReport, ScanResult, scan } from '../scan/scanner';
+import type { ConfigFileDiagnostics } from './configFiles';
+import { findingDiagnostic, skippedDiagnostic } from './diagnostics';
+import type { PolicyService } from './policy';
+import { withProgress, type ProgressOptions } from './progress';
+import type { ScanWorkspaceResult } from './protocol';
+import { WorkspaceFolders, pathToUri } from './workspaceFolders';
+
+export interface WorkspaceScanDeps {
+  connection: Connection;
+  folders: WorkspaceFolders;
+  policy: PolicyService;
+  configFiles: ConfigFileDiagnostics;
+  /** Whether a file is open in the editor (validation owns its diagnostics then). */
+  isOpen: (file: string) => boolean;
+}
+
+export class WorkspaceScan {
+  /** Files whose diagnostics came from a scan, by path. */
+  private readonly published = new Set<string>();
+  private ran = false;
+  private running?: AbortController;
+
+  constructor(private readonly deps: WorkspaceScanDeps) {}
+
+  get hasRun(): boolean {
+    return this.ran;
+  }
+
+  async run(progress: Omit<ProgressOptions, 'title'>): Promise<ScanWorkspaceResult> {
+    // A new scan replaces one still running (e.g. the config changed under it).
+    this.running?.abort();
+    const mine = new AbortController();
+    this.running = mine;
+    const started = Date.now();
+    const { connection, folders, policy } = this.deps;
+    const result: ScanWorkspaceResult = { cancelled: false, files: 0, references: 0, findings: 0, byRule: {}, skipped: 0, errors: 0, configErrors: 0 };
+    const seen = new Set<string>();
+    try {
+      await withProgress(connection, { ...progress, title: 'Image Pin: scanning the workspace' }, async (report, signal) => {
+        signal.addEventListener('abort', () => mine.abort());
+        for (const folder of folders.all()) {
+          const resolver = await policy.resolverForFolder(folder);
+          const scanned = await scan([folder.path], {
+            resolver,
+            signal: mine.signal,
+            version: VERSION,
+            onProgress: (done, total) => report(`${folder.path}: ${done}/${total} files`, total ? (100 * done) / total : 100),
+          });
+          for (const file of scanned.files) {
+            seen.add(file.absolute);
+            this.publish(file);
+          }
+          this.deps.configFiles.report(resolver.errors);
+          add(result, scanned, resolver.errors.size);
+        }
+      });
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+      result.cancelled = true;
+    } finally {
+      if (this.running === mine) this.running = undefined;
+    }
+    if (result.cancelled) {
+      connection.console.info('workspace scan cancelled');
+      return result;
+    }
+    this.ran = true;
+    // Files scanned before but gone now (deleted, or no longer selected by the config).
+    for (const file of [...this.published]) if (!seen.has(file)) this.clear(file);
+    const rules = Object.entries(result.byRule).map(([rule, n]) => `${rule} ${n}`).join(', ');
+    connection.console.info(
+      `workspace scan: ${result.files} files, ${result.references} image references, ${result.findings} findings` +
+        `${rules ? ` (${rules})` : ''}, ${result.skipped} skipped, ${result.errors} unreadable, ${result.configErrors} invalid configs, in ${Date.now() - started} ms`,
+    );
+    return result;
+  }
+
+  /** A watched file changed on disk: its diagnostics follow, once a scan has listed the workspace. */
+  async fileChanged(file: string, deleted: boolean): Promise<void> {
+    if (!this.ran || this.deps.isOpen(file)) return;
+    if (deleted) {
+      this.clear(file);
+      return;
+    }
+    const folder = this.deps.folders.containing(file);
+    if (!folder) return;
+    const resolver = await this.deps.policy.resolverForFolder(folder);
+    if (!resolver.selects(resolver.forFile(file), file)) {
+      this.clear(file);
+      return;
+    }
+    const scanned = await scan([file], { resolver, cacheDir: false });
+    for (const report of scanned.files) this.publish(report);
+  }
+
+  /** A document was closed: what is on disk counts again. */
+  documentClosed(file: string): Promise<void> {
+    return this.fileChanged(file, !fs.existsSync(file));
+  }
+
+  private publish(report: FileReport): void {
+    if (this.deps.isOpen(report.absolute)) return;
+    const uri = pathToUri(report.absolute);
+    let diagnostics: Diagnostic[];
+    if (report.skipped) diagnostics = [skippedDiagnostic(report.skipped)];
+    else if (report.error) diagnostics = [skippedDiagnostic(`could not read this file (${report.error})`)];
+    else diagnostics = report.findings.map((f) => findingDiagnostic(f, uri, null));
+    if (diagnostics.length === 0 && !this.published.has(report.absolute)) return;
+    this.published.add(report.absolute);
+    void this.deps.connection.sendDiagnostics({ uri, diagnostics });
+  }
+
+  private clear(file: string): void {
+    if (!this.published.delete(file)) return;
+    void this.deps.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+  }
+}
+
+function add(total: ScanWorkspaceResult, scanned: ScanResult, configErrors: number): void {
+  const s = scanned.summary;
+  total.files += s.files;
+  total.references += s.references;
+  total.findings += s.findings;
+  total.skipped += s.skipped;
+  total.errors += s.errors;
+  total.configErrors += configErrors;
+  for (const [rule, n] of Object.entries(s.byRule) as Array<[RuleId, number]>) total.byRule[rule] = (total.byRule[rule] ?? 0) + n;
+}

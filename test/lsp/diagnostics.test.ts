@@ -1,0 +1,212 @@
+/**
+ * Diagnostics from the built language server over stdio: every fixture shape with the exact text
+ * each range covers, the fields an editor shows (source, code, link, severity), the data code
+ * actions rely on, and the newest-version-wins publishing under fast typing.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
+import { fixture } from '../helpers/paths';
+import { TestClient } from './lspClient';
+
+const shape = (name: string) => fixture('shapes', name);
+
+/** [rule, 1-based line, covered text] of every diagnostic, in line order. */
+function triples(client: TestClient, uri: string): Array<[string, number, string]> {
+  const published = [...client.diagnostics.get(uri)!.diagnostics].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return published.map((d) => [String(d.code), d.range.start.line + 1, client.covered(uri, d.range)] as [string, number, string]);
+}
+
+const EXPECTED: Record<string, Array<[string, number, string]>> = {
+  'workloads.yaml': [
+    ['missing-tag', 12, 'busybox'],
+    ['floating-tag', 15, 'ghcr.io/acme/api:dev'],
+    ['unpinned-tag', 18, 'envoyproxy/envoy:v1.31.0'],
+    ['floating-tag', 25, 'quay.io/acme/models:stable'],
+    ['invalid-reference', 39, 'Acme/Runner:1.0'],
+    ['floating-tag', 47, 'redis:7.2-latest'],
+  ],
+  'operators.yaml': [
+    ['unpinned-tag', 8, 'golang:1.23'],
+    ['floating-tag', 21, 'docker/whalesay:latest'],
+    ['unpinned-tag', 26, 'quay.io/prometheus/prometheus:v2.54.1'],
+    ['missing-tag', 28, 'quay.io/thanos/thanos'],
+  ],
+  'values.yaml': [
+    ['unpinned-tag', 4, '7.2.4-debian-12-r0'],
+    ['floating-tag', 19, 'latest'],
+    ['unpinned-tag', 22, '1.36'],
+    ['unpinned-tag', 24, 'quay.io/prometheus-operator/prometheus-config-reloader'],
+    ['unpinned-tag', 28, '1.10'],
+  ],
+  'kustomization.yaml': [
+    ['floating-tag', 6, 'edge'],
+    ['unpinned-tag', 15, '1.6.29'],
+  ],
+  'argocd.yaml': [
+    ['floating-tag', 11, 'ghcr.io/acme/web:main'],
+    ['unpinned-tag', 12, 'ghcr.io/acme/api:2.0.0'],
+    ['floating-tag', 19, 'nightly'],
+    ['floating-tag', 25, 'canary'],
+    ['unpinned-tag', 27, 'envoyproxy/envoy:v1.31.0'],
+    ['unpinned-tag', 40, '6.7.0'],
+  ],
+  'docker-compose.yaml': [
+    ['missing-tag', 6, 'postgres'],
+    ['unpinned-tag', 9, 'redis:7-alpine'],
+  ],
+  '.github/workflows/ci.yml': [
+    ['unpinned-tag', 6, 'node:20-bookworm'],
+    ['floating-tag', 9, 'redis:latest'],
+    ['unpinned-tag', 12, 'alpine:3.20'],
+    ['missing-tag', 13, 'ghcr.io/acme/tool'],
+    ['unpinned-tag', 17, 'python:3.12'],
+  ],
+  'action.yml': [['unpinned-tag', 4, 'ghcr.io/acme/action-runner:v2']],
+  'chart/templates/deployment.yaml': [['floating-tag', 21, 'curlimages/curl:latest']],
+  'suppressed.yaml': [
+    ['floating-tag', 8, 'mongo:latest'],
+    ['floating-tag', 10, 'ubuntu:latest'],
+  ],
+};
+
+const LANGUAGE: Record<string, string> = { 'docker-compose.yaml': 'dockercompose', 'chart/templates/deployment.yaml': 'helm' };
+
+describe('diagnostics over LSP', () => {
+  let client: TestClient;
+  before(async () => {
+    client = await TestClient.start({ folders: [fixture('shapes')] });
+  });
+  after(() => client?.stop());
+
+  for (const [name, expected] of Object.entries(EXPECTED)) {
+    it(`${name}: one diagnostic per finding, each range exactly the reference text`, async () => {
+      const { uri } = await client.open(shape(name), undefined, LANGUAGE[name] ?? 'yaml');
+      await client.diagnosticsFor(uri, { version: 1 });
+      assert.deepEqual(triples(client, uri), expected);
+    });
+  }
+
+  it('malformed YAML: the syntax error is located and what parsed is still reported', async () => {
+    const { uri } = await client.open(shape('broken.yaml'));
+    await client.diagnosticsFor(uri, { version: 1 });
+    assert.deepEqual(triples(client, uri).map(([rule, line]) => [rule, line]), [['unpinned-tag', 6], ['floating-tag', 13], ['yaml-syntax', 14]]);
+    const syntax = client.diagnostics.get(uri)!.diagnostics.find((d) => d.code === 'yaml-syntax')!;
+    assert.match(String(syntax.message), /^YAML syntax error: /);
+  });
+
+  it('fields: source, rule code, a link to the rule in the shipped docs, severity per rule, data for code actions', async () => {
+    const { uri } = await client.open(shape('workloads.yaml'));
+    const [missing, floating, unpinned] = await client.diagnosticsFor(uri, { version: 1 });
+    assert.deepEqual(missing.range, { start: { line: 11, character: 17 }, end: { line: 11, character: 24 } });
+    for (const d of [missing, floating, unpinned]) {
+      assert.equal(d.source, 'image-pin');
+      const href = d.codeDescription?.href ?? '';
+      assert.ok(href.endsWith(`/docs/rules.md#${d.code}`), href);
+      const doc = fs.readFileSync(fileURLToPath(href.replace(/#.*$/, '')), 'utf8');
+      assert.match(doc, new RegExp(`^## ${d.code}$`, 'm'), 'the anchor names a section of the docs');
+      assert.deepEqual(d.data, { uri, version: 1, site: (d.data as { site: number }).site });
+      assert.equal(typeof (d.data as { site: unknown }).site, 'number');
+    }
+    assert.equal(missing.severity, DiagnosticSeverity.Error);
+    assert.equal(floating.severity, DiagnosticSeverity.Error);
+    assert.equal(unpinned.severity, DiagnosticSeverity.Warning);
+    assert.match(String(floating.message), /ghcr\.io\/acme\/api:dev uses the floating tag "dev".*Pin it to a digest/);
+  });
+
+  it('edits re-validate: the new version is published with ranges in the new text', async () => {
+    const file = path.join(fixture('shapes'), 'virtual-edit.yaml');
+    const { uri } = await client.open(file, 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n');
+    const first = await client.diagnosticsFor(uri, { version: 1 });
+    assert.deepEqual(first.map((d) => d.code), ['unpinned-tag']);
+    const v2 = await client.change(uri, 'latest', { start: { line: 4, character: 19 }, end: { line: 4, character: 23 } });
+    const second = await client.diagnosticsFor(uri, { version: v2 });
+    assert.deepEqual(second.map((d) => [d.code, client.covered(uri, d.range)]), [['floating-tag', 'nginx:latest']]);
+    const v3 = await client.change(uri, '\n# an inserted line\n', { start: { line: 1, character: 5 }, end: { line: 1, character: 5 } });
+    const third = await client.diagnosticsFor(uri, { version: v3 });
+    assert.equal(third[0].range.start.line, 6, 'the range follows the inserted lines');
+    assert.equal(client.covered(uri, third[0].range), 'nginx:latest');
+  });
+
+  it('fast typing: published versions never go backwards and the last one matches the final text', async () => {
+    const file = path.join(fixture('shapes'), 'virtual-typing.yaml');
+    const { uri } = await client.open(file, 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: app:v0\n');
+    await client.diagnosticsFor(uri, { version: 1 });
+    let version = 1;
+    for (let i = 1; i <= 30; i++) {
+      const line = client.text(uri).split('\n')[4];
+      version = await client.change(uri, `app:v${i}`, { start: { line: 4, character: 13 }, end: { line: 4, character: line.length } });
+    }
+    const final = await client.diagnosticsFor(uri, { version });
+    assert.equal(client.covered(uri, final[0].range), 'app:v30');
+    const versions = client.published.filter((p) => p.uri === uri).map((p) => p.version!);
+    assert.deepEqual(versions, [...versions].sort((a, b) => a - b), `published versions in order: ${versions.join(',')}`);
+  });
+
+  it('an untitled YAML document is checked too', async () => {
+    await client.openUntitled('Untitled-1', 'services:\n  web:\n    image: nginx\n');
+    const diagnostics = await client.diagnosticsFor('untitled:Untitled-1', { version: 1 });
+    assert.deepEqual(diagnostics.map((d) => d.code), ['missing-tag']);
+  });
+
+  it('closing a document clears its diagnostics', async () => {
+    const { uri } = await client.open(shape('action.yml'));
+    await client.diagnosticsFor(uri, { version: 1, check: (d) => d.length === 1 });
+    await client.close(uri);
+    await client.waitFor('cleared diagnostics', () => client.diagnostics.get(uri)?.diagnostics.length === 0);
+  });
+});
+
+describe('debounce', () => {
+  it('with the default debounce, a burst of keystrokes is checked once, after it ends', async () => {
+    const client = await TestClient.start({ folders: [fixture('shapes')], initializationOptions: { debounceMs: undefined } });
+    try {
+      const { uri } = await client.open(path.join(fixture('shapes'), 'virtual-burst.yaml'), 'image: nginx:1.0\n');
+      await client.diagnosticsFor(uri, { version: 1 });
+      let version = 1;
+      for (let i = 1; i <= 5; i++) {
+        version = await client.change(uri, `nginx:1.${i}`, { start: { line: 0, character: 7 }, end: { line: 0, character: 16 } });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const final = await client.diagnosticsFor(uri, { version });
+      assert.equal(client.covered(uri, final[0].range), 'nginx:1.5');
+      const versions = client.published.filter((p) => p.uri === uri).map((p) => p.version);
+      assert.deepEqual(versions, [1, version], 'only the open and the last keystroke were checked');
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
+describe('large documents', () => {
+  it('a multi-megabyte file (checked off the main thread) gets every finding on the right line', async () => {
+    const client = await TestClient.start({ folders: [fixture('shapes')] });
+    try {
+      const doc = (i: number) => `---\nkind: Pod\nmetadata: {name: p${i}}\nspec:\n  containers: [{name: c, image: "app${i}:dev"}]\n`;
+      const text = Array.from({ length: 12_000 }, (_, i) => doc(i)).join('');
+      assert.ok(text.length > 800 * 1024);
+      const { uri } = await client.open(path.join(fixture('shapes'), 'virtual-large.yaml'), text);
+      const diagnostics = await client.diagnosticsFor(uri, { version: 1, timeoutMs: 30_000 });
+      assert.equal(diagnostics.length, 12_000);
+      assert.equal(diagnostics[11_999].range.start.line, 11_999 * 5 + 4);
+      assert.equal(client.covered(uri, diagnostics[11_999].range), 'app11999:dev');
+      // An edit of one document in the middle is published for the new version.
+      const line = 6000 * 5 + 4;
+      const v2 = await client.change(uri, 'app6000:1.0', { start: { line, character: 33 }, end: { line, character: 44 } });
+      const after = await client.diagnosticsFor(uri, { version: v2, timeoutMs: 30_000 });
+      assert.equal(after[6000].code, 'unpinned-tag');
+      assert.equal(client.covered(uri, after[6000].range), 'app6000:1.0');
+      // Quick fixes and hovers work on it too (its sites are fetched from the worker when asked for).
+      const actions = await client.codeActions(uri, after[6000].range);
+      assert.equal(actions.find((a) => a.isPreferred)?.title, 'Pin `app6000:1.0` to its digest');
+      const hover = await client.hover(uri, after[6000].range.start);
+      assert.match((hover?.contents as { value: string }).value, /Name: `docker\.io\/library\/app6000`/);
+    } finally {
+      await client.stop();
+    }
+  });
+});
+

@@ -1,0 +1,26 @@
+/**
+ * Image Pin in a window whose workspace is not trusted: findings are still shown, but no fix or
+ * command contacts a registry (the runner also counts the requests that reach the registry host).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, diagnosticsWhere, openFile, quickFixes, registryHost, waitFor } from './helpers';
+
+if (!vscode.workspace.isTrusted) suite('Image Pin in VS Code (untrusted workspace)', () => {
+  test('diagnostics work, but the quick fix and the pin commands send no registry request', async () => {
+    const text = `kind: Pod\nspec:\n  containers:\n    - name: app\n      image: ${registryHost()}/app:dev\n`;
+    const doc = await openFile('deploy.yaml', text);
+    await waitFor('the extension to activate', () => vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
+    const [diagnostic] = await diagnosticsWhere(doc.uri, 'a finding', (d) => d.length === 1);
+
+    const preferred = (await quickFixes(doc.uri, diagnostic.range)).find((a) => a.isPreferred);
+    assert.ok(preferred, 'the fix is listed');
+    assert.equal(preferred.edit, undefined, 'but resolving it yields no edit');
+
+    const result = await vscode.commands.executeCommand<{ applied: boolean; reason: string }>('imagePin.pinAllInFile');
+    assert.deepEqual([result?.applied, result?.reason], [false, 'untrusted']);
+    const workspace = await vscode.commands.executeCommand<{ applied: boolean; reason: string }>('imagePin.pinAllInWorkspace');
+    assert.deepEqual([workspace?.applied, workspace?.reason], [false, 'untrusted']);
+    assert.equal(doc.getText(), text);
+  });
+});
