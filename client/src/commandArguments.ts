@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { COMMANDS } from './protocol';
+import { COMMANDS } from '../../shared/src/protocol';
 
 /** The arguments to send, or undefined when there is no file to act on. */
 export function commandArguments(client: LanguageClient, command: string, args: unknown[]): unknown[] | undefined {

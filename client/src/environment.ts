@@ -4,7 +4,7 @@
  * read, whatever VS Code would allow.
  */
 import * as vscode from 'vscode';
-import type { Environment } from './protocol';
+import type { Environment } from '../../shared/src/protocol';
 
 /** Settings changes that alter the environment. */
 export const ENVIRONMENT_SETTINGS = ['http.proxy', 'http.proxyStrictSSL', 'http.noProxy', 'imagePin.registries', 'imagePin.caCertificates', 'imagePin.dockerConfigPath'];

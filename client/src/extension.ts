@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { commandArguments } from './commandArguments';
 import { ENVIRONMENT_SETTINGS, currentEnvironment } from './environment';
-import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from './protocol';
+import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protocol';
 import { createStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;

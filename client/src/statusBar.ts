@@ -1,6 +1,6 @@
 /** The status bar item: how many Image Pin findings the active file has; a click opens Problems. */
 import * as vscode from 'vscode';
-import { SOURCE } from './protocol';
+import { SOURCE } from '../../shared/src/protocol';
 
 const LANGUAGES = new Set(['yaml', 'dockercompose', 'helm']);
 

@@ -29,18 +29,10 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
-// The client is a separate TypeScript project: its compiled module is read as the extension loads it.
-const clientProtocol = require(path.join(REPO_ROOT, 'out', 'client', 'src', 'protocol.js')) as typeof serverProtocol & { CLIENT_COMMANDS: Record<string, string> };
 
 describe('client, server and manifest agree', () => {
-  it('command ids and the environment notification are the same on both sides', () => {
-    assert.deepEqual(clientProtocol.COMMANDS, serverProtocol.COMMANDS);
-    assert.equal(clientProtocol.DID_CHANGE_ENVIRONMENT, serverProtocol.DID_CHANGE_ENVIRONMENT);
-    assert.equal(clientProtocol.SOURCE, serverProtocol.SOURCE);
-  });
-
   it('every command is contributed with the "Image Pin" category, and activates the extension', () => {
-    const ids = [...Object.values(serverProtocol.COMMANDS), ...Object.values(clientProtocol.CLIENT_COMMANDS)].sort();
+    const ids: string[] = [...Object.values(serverProtocol.COMMANDS), ...Object.values(serverProtocol.CLIENT_COMMANDS)].sort();
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), ids);
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Image Pin', c.command);
     for (const id of ids) assert.ok(manifest.activationEvents.includes(`onCommand:${id}`), id);

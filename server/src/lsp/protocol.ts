@@ -1,49 +1,13 @@
 /**
- * What the Image Pin language server and its clients agree on beyond LSP itself: command ids,
- * the environment notification, initialization options and the settings section. The VS Code
- * client mirrors the names in client/src/protocol.ts (a test keeps the two equal).
+ * The language server's side of the protocol: the names shared with the client live in
+ * shared/src/protocol.ts; what only the server reads or returns is declared here.
  */
 import type { PinStyle, SeveritySetting } from '../core/config';
 import type { RuleId } from '../core/types';
-import type { RegistryHostConfig } from '../registry';
 
-export const COMMANDS = {
-  scanWorkspace: 'imagePin.scanWorkspace',
-  pinAllInFile: 'imagePin.pinAllInFile',
-  pinAtCursor: 'imagePin.pinAtCursor',
-  pinAllInWorkspace: 'imagePin.pinAllInWorkspace',
-  clearCache: 'imagePin.clearCache',
-} as const;
-
-/** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
-export const DID_CHANGE_ENVIRONMENT = 'imagePin/didChangeEnvironment';
-
-/** The code action kind of "pin all images in this file", for `editor.codeActionsOnSave`. */
-export const FIX_ALL_KIND = 'source.fixAll.imagePin';
-
-/** The settings section pulled with `workspace/configuration`. */
-export const SETTINGS_SECTION = 'imagePin';
-
-/** The diagnostic source. */
-export const SOURCE = 'image-pin';
-
-/**
- * What only the user's own machine decides: whether registries may be contacted, how, and with
- * which credentials. Never read from a workspace (file or settings): a repository must not
- * redirect lookups or credentials.
- */
-export interface Environment {
-  /** False while the workspace is untrusted: no registry request, no credential helper. Absent: trusted (editors without trust). */
-  workspaceTrusted?: boolean;
-  /** VS Code's `http.proxy`, `http.proxyStrictSSL`, `http.noProxy`. */
-  proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
-  /** Per-registry mirror, insecure and CA settings (`imagePin.registries`, machine-scoped). */
-  registries?: Record<string, RegistryHostConfig>;
-  /** PEM files of extra CAs for every registry (`imagePin.caCertificates`). */
-  caCertificates?: string[];
-  /** Docker config file with registry credentials (`imagePin.dockerConfigPath`). */
-  dockerConfigPath?: string;
-}
+export { CLIENT_COMMANDS, COMMANDS, DID_CHANGE_ENVIRONMENT, FIX_ALL_KIND, SETTINGS_SECTION, SOURCE } from '../../../shared/src/protocol';
+export type { Environment, RegistrySettings } from '../../../shared/src/protocol';
+import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {
   /** Delay between a change and its validation, per document (default 150 ms; 0 for benchmarks). */

@@ -1,5 +1,5 @@
 /** What the shape extractors share while walking one parsed document. */
-import { Alias, Document, Node, Pair, YAMLMap, isAlias, isMap, isScalar } from 'yaml';
+import { Alias, Document, Node, Pair, YAMLMap, isAlias, isScalar } from 'yaml';
 import type { ImageSite, PullPolicySlot, ScalarPart, Span } from '../types';
 import { scalarPart } from '../yamlSource';
 

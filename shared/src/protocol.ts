@@ -1,0 +1,56 @@
+/**
+ * What the Image Pin language server and the VS Code client agree on beyond LSP itself: command
+ * ids, the environment notification and its parameters, the settings section. One module, compiled
+ * into both sides (it imports nothing), so the two cannot drift apart.
+ */
+
+/** Commands the language server executes (`workspace/executeCommand`). */
+export const COMMANDS = {
+  scanWorkspace: 'imagePin.scanWorkspace',
+  pinAllInFile: 'imagePin.pinAllInFile',
+  pinAtCursor: 'imagePin.pinAtCursor',
+  pinAllInWorkspace: 'imagePin.pinAllInWorkspace',
+  clearCache: 'imagePin.clearCache',
+} as const;
+
+/** Commands of the extension alone (not sent to the server). */
+export const CLIENT_COMMANDS = {
+  showOutput: 'imagePin.showOutput',
+} as const;
+
+/** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
+export const DID_CHANGE_ENVIRONMENT = 'imagePin/didChangeEnvironment';
+
+/** The code action kind of "pin all images in this file", for `editor.codeActionsOnSave`. */
+export const FIX_ALL_KIND = 'source.fixAll.imagePin';
+
+/** The settings section pulled with `workspace/configuration`. */
+export const SETTINGS_SECTION = 'imagePin';
+
+/** The diagnostic source. */
+export const SOURCE = 'image-pin';
+
+/** Per-registry settings (`imagePin.registries`, machine-scoped). */
+export interface RegistrySettings {
+  mirror?: string;
+  insecure?: boolean;
+  ca?: string;
+}
+
+/**
+ * What only the user's own machine decides: whether registries may be contacted, how, and with
+ * which credentials. Never read from a workspace (file or settings): a repository must not
+ * redirect lookups or credentials.
+ */
+export interface Environment {
+  /** False while the workspace is untrusted: no registry request, no credential helper. Absent: trusted (editors without trust). */
+  workspaceTrusted?: boolean;
+  /** VS Code's `http.proxy`, `http.proxyStrictSSL`, `http.noProxy`. */
+  proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
+  /** Per-registry mirror, insecure and CA settings. */
+  registries?: Record<string, RegistrySettings>;
+  /** PEM files of extra CAs for every registry (`imagePin.caCertificates`). */
+  caCertificates?: string[];
+  /** Docker config file with registry credentials (`imagePin.dockerConfigPath`). */
+  dockerConfigPath?: string;
+}
