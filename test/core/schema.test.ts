@@ -1,0 +1,29 @@
+/** The shipped JSON Schema and the config reader describe the same file. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CONFIG_KEYS, DEFAULT_FLOATING_TAGS, RULE_IDS } from '../../server/src/core/config';
+import { REPO_ROOT } from '../helpers/paths';
+
+const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'image-pin.schema.json'), 'utf8'));
+
+describe('config JSON Schema', () => {
+  it('lists exactly the keys the reader accepts, and no others', () => {
+    assert.deepEqual(Object.keys(schema.properties).sort(), [...CONFIG_KEYS].sort());
+    assert.equal(schema.additionalProperties, false);
+  });
+
+  it('names every rule id for severities', () => {
+    assert.deepEqual([...schema.properties.severity.propertyNames.enum].sort(), [...RULE_IDS].sort());
+  });
+
+  it('documents the default floating set as the reader has it', () => {
+    for (const tag of DEFAULT_FLOATING_TAGS) assert.ok(schema.properties.floatingTags.description.includes(tag), tag);
+  });
+
+  it('allowance keys match the reader', () => {
+    assert.deepEqual(Object.keys(schema.properties.allowances.items.properties).sort(), ['images', 'paths', 'reason', 'until']);
+    assert.deepEqual(schema.properties.allowances.items.required, ['until']);
+  });
+});
