@@ -7,7 +7,7 @@ import type { Allowance, ImagePinConfig } from './config';
 import { severityOf } from './config';
 import type { Extraction } from './extract';
 import { familiarName, fullName, parseReference, splitWritten } from './reference';
-import type { Finding, JudgedSite, RuleId } from './types';
+import type { Finding, Grammar, JudgedSite, RuleId } from './types';
 
 export interface RuleContext {
   config: ImagePinConfig;
@@ -58,24 +58,24 @@ export function isFloatingTag(config: ImagePinConfig, tag: string): boolean {
   return floating;
 }
 
-/** Parses with a bounded memo: a workspace repeats the same few hundred references many times. */
-const parsedMemo = new Map<string, ReturnType<typeof parseReference>>();
-function parseMemo(reference: string): ReturnType<typeof parseReference> {
-  let parsed = parsedMemo.get(reference);
-  if (!parsed) {
-    if (parsedMemo.size >= 20000) parsedMemo.clear();
-    parsed = parseReference(reference);
-    parsedMemo.set(reference, parsed);
+/** What the rules need of a reference's grammar; memoised, as a workspace repeats the same references many times. */
+const grammarMemo = new Map<string, Grammar>();
+export function grammarOf(reference: string): Grammar {
+  let g = grammarMemo.get(reference);
+  if (!g) {
+    if (grammarMemo.size >= 20000) grammarMemo.clear();
+    const parsed = parseReference(reference);
+    g = parsed.ok ? { ok: true, tag: parsed.ref.tag, digest: parsed.ref.digest } : { ok: false, error: parsed.error };
+    grammarMemo.set(reference, g);
   }
-  return parsed;
+  return g;
 }
 
 export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
-  const parsed = parseMemo(site.reference);
-  if (!parsed.ok) {
-    return { rule: 'invalid-reference', message: `"${site.reference}" is not a valid image reference: ${parsed.error}` };
+  const ref = site.grammar ?? grammarOf(site.reference);
+  if (!ref.ok) {
+    return { rule: 'invalid-reference', message: `"${site.reference}" is not a valid image reference: ${ref.error}` };
   }
-  const ref = parsed.ref;
   if (ref.digest) return null;
 
   let rule: RuleId;

@@ -118,4 +118,9 @@ export interface Finding {
 export type JudgedSite = Pick<ImageSite, 'reference' | 'span' | 'ignored'> & {
   pullPolicy?: Pick<PullPolicySlot, 'key' | 'always' | 'value'>;
   helm?: Pick<HelmSplitParts, 'tagFromAppVersion'>;
+  /** What the grammar says of the reference, kept so a rescan need not parse it again. */
+  grammar?: Grammar;
 };
+
+/** The parts of a parsed reference the rules look at, or why it does not parse. */
+export type Grammar = { ok: true; tag?: string; digest?: string } | { ok: false; error: string };

@@ -4,7 +4,7 @@
  */
 import type { ImagePinConfig } from '../core/config';
 import { DocumentCache, Extraction, extractImages } from '../core/extract';
-import { evaluate, todayUtc } from '../core/rules';
+import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineIndex, Range } from '../core/text';
 import type { Finding, JudgedSite } from '../core/types';
 
@@ -23,7 +23,7 @@ export function judgedPart(extraction: LocatedExtraction): JudgedExtraction {
   return {
     ...extraction,
     sites: extraction.sites.map((s) => {
-      const slim: JudgedSite = { reference: s.reference, span: s.span };
+      const slim: JudgedSite = { reference: s.reference, span: s.span, grammar: grammarOf(s.reference) };
       if (s.ignored) slim.ignored = s.ignored;
       if (s.pullPolicy) slim.pullPolicy = { key: s.pullPolicy.key, always: s.pullPolicy.always, value: s.pullPolicy.value };
       if (s.helm) slim.helm = { tagFromAppVersion: s.helm.tagFromAppVersion };
