@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Bundles what the .vsix ships into dist/: the extension (client), the language server, and the
-// worker threads the server starts. The CLI runs from out/ (npm) and is not bundled.
+// worker threads the server starts. package.json `main` points at dist/extension.js, so a development
+// checkout (`npm run build`) and the packaged extension run the same files. The CLI runs from out/.
+//   node scripts/bundle.js [--minify | --watch]
 'use strict';
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -9,20 +11,21 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 
+const minify = process.argv.includes('--minify');
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: true,
-  minify: process.argv.includes('--minify'),
+  // Maps for debugging a checkout; the minified build is the one packaged, which ships none.
+  sourcemap: !minify,
+  minify,
   logLevel: 'warning',
   // VS Code provides this module at run time.
   external: ['vscode'],
 };
 
 async function main() {
-  fs.rmSync(DIST, { recursive: true, force: true });
   const entries = {
     extension: 'client/src/extension.ts',
     server: 'server/src/lsp/main.ts',
@@ -31,14 +34,33 @@ async function main() {
   };
   const optional = ['server/src/lsp/largeDocumentWorker.ts'];
   for (const file of optional) if (fs.existsSync(path.join(ROOT, file))) entries[path.basename(file, '.ts')] = file;
-  await esbuild.build({
-    ...common,
-    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, path.join(ROOT, file)])),
-    outdir: DIST,
-  });
+  const entryPoints = Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, path.join(ROOT, file)]));
+
+  if (process.argv.includes('--watch')) {
+    // `npm run watch`: rebuilds dist/ in place on every change, so F5 runs what was just edited.
+    const context = await esbuild.context({ ...common, entryPoints, outdir: DIST, logLevel: 'info' });
+    await context.watch();
+    return;
+  }
+
+  // Built in a folder inside dist/ and moved up file by file: a rename replaces a file atomically, so
+  // an editor or a test that is loading dist/ meanwhile never sees a missing or half-written bundle.
+  fs.mkdirSync(DIST, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(DIST, '.staging-'));
+  try {
+    await esbuild.build({ ...common, entryPoints, outdir: staging });
+    const built = fs.readdirSync(staging);
+    for (const name of built) fs.renameSync(path.join(staging, name), path.join(DIST, name));
+    // Whatever an earlier build left that this one did not make (a removed entry point).
+    for (const name of fs.readdirSync(DIST)) {
+      if (!built.includes(name) && !name.startsWith('.staging-')) fs.rmSync(path.join(DIST, name), { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   for (const name of Object.keys(entries)) {
     const size = fs.statSync(path.join(DIST, `${name}.js`)).size;
-    console.log(`dist/${name}.js ${(size / 1024).toFixed(0)} KiB`);
+    console.log(`dist/${name}.js ${(size / 1024).toFixed(0)} KiB${minify ? ' (minified)' : ''}`);
   }
 }
 

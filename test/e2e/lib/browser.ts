@@ -85,11 +85,19 @@ export async function openWorkbench(serverUrl: string, folder: string, options: 
   }
 }
 
-/** Saves a full-page screenshot as test-artifacts/e2e/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A rectangle of the page, in CSS pixels. */
+export interface Clip {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Saves a screenshot of the page (or of `clip`) as test-artifacts/e2e/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string, clip?: Clip): Promise<string> {
   fs.mkdirSync(artifactsDir, { recursive: true });
   const file = path.join(artifactsDir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, clip });
   return file;
 }
 
@@ -162,4 +170,49 @@ export async function readProblems(page: Page): Promise<string[]> {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Polls `check` until it returns something other than undefined/false and returns that. On time-out
+ * it takes a screenshot and throws with its path and `describe()` (what was seen instead), like waitFor.
+ */
+export async function waitUntil<T>(
+  page: Page,
+  options: WaitOptions & { describe?: () => string | Promise<string> },
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const shot = await screenshot(page, `timeout-${options.step}`).catch((e: Error) => `(screenshot failed: ${e.message})`);
+  const seen = options.describe ? `\nSeen instead: ${await options.describe()}` : '';
+  throw new Error(`${options.step}: not done within ${timeoutMs} ms. Screenshot: ${shot}${seen}`);
+}
+
+/**
+ * Starts recording every distinct text that matches `pattern` inside the elements matching `scope`
+ * (status bar, notification toasts…), on every DOM change, so that something that shows for a moment
+ * is still seen. Call `seen()` for what was recorded so far.
+ */
+export async function recordTexts(page: Page, scope: string, pattern: RegExp): Promise<{ seen(): Promise<string[]> }> {
+  const key = `__imagePinRecorded${Math.random().toString(36).slice(2)}`;
+  // A string, because this project compiles without the DOM library.
+  await page.evaluate(`(() => {
+    const found = new Set();
+    const regex = new RegExp(${JSON.stringify(pattern.source)}, ${JSON.stringify(pattern.flags)});
+    const look = () => {
+      for (const element of document.querySelectorAll(${JSON.stringify(scope)})) {
+        if (regex.test(element.innerText)) found.add(element.innerText);
+      }
+    };
+    window[${JSON.stringify(key)}] = found;
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    look();
+  })()`);
+  return { seen: () => page.evaluate(`[...window[${JSON.stringify(key)}]]`) as Promise<string[]> };
 }
