@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests of the named tiers (default: all) in one `node --test` run.
-// Tiers are folders of out/test: core, cli, registry, lsp, vscode, e2e.
+// Tiers are folders of out/test: core, cli, registry, lsp, e2e. The extension-host suites in
+// out/test/vscode are mocha suites that the e2e tier runs inside a real VS Code.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -8,7 +9,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'out', 'test');
-const TIERS = ['core', 'cli', 'registry', 'lsp', 'vscode', 'e2e'];
+const TIERS = ['core', 'cli', 'registry', 'lsp', 'e2e'];
 
 const wanted = process.argv.slice(2);
 for (const t of wanted) {
@@ -31,12 +32,16 @@ function testFiles(dir) {
   });
 }
 
-const files = (wanted.length ? wanted : TIERS).flatMap((t) => testFiles(path.join(OUT, t)).sort());
-if (files.length === 0) {
-  console.error('run-tests: no test files found');
+const tiers = wanted.length ? wanted : TIERS;
+const byTier = tiers.map((t) => [t, testFiles(path.join(OUT, t)).sort()]);
+// A tier with nothing to run is a broken build, not a pass.
+const empty = byTier.filter(([, f]) => f.length === 0).map(([t]) => t);
+if (empty.length) {
+  console.error(`run-tests: no compiled tests in ${empty.map((t) => `out/test/${t}`).join(', ')}; build first (npm run build)`);
   process.exit(2);
 }
-console.log(`run-tests: ${files.length} test files in ${(wanted.length ? wanted : TIERS).join(', ')}`);
+const files = byTier.flatMap(([, f]) => f);
+console.log(`run-tests: ${files.length} test files in ${tiers.join(', ')}`);
 // Spec output for people, TAP into a file for the closing count line that CI reads.
 const tap = path.join(ROOT, 'out', 'test-results.tap');
 const result = spawnSync(
