@@ -42,25 +42,32 @@ interface DocumentResult {
   error?: SyntaxProblem;
 }
 
-/** Remembers per-document results by the document's exact text (and the options that shape them). */
+/**
+ * Remembers per-document results by the document's exact text, under the options that shape them.
+ * The text itself is the key (no prefix concatenated onto it), so a lookup copies nothing.
+ */
 export class DocumentCache {
-  private entries = new Map<string, DocumentResult>();
-  private used = new Set<string>();
+  private byOptions = new Map<string, Map<string, DocumentResult>>();
+  private used = new Set<DocumentResult>();
 
-  get(key: string): DocumentResult | undefined {
-    const hit = this.entries.get(key);
-    if (hit) this.used.add(key);
+  get(options: string, text: string): DocumentResult | undefined {
+    const hit = this.byOptions.get(options)?.get(text);
+    if (hit) this.used.add(hit);
     return hit;
   }
 
-  set(key: string, value: DocumentResult): void {
-    this.entries.set(key, value);
-    this.used.add(key);
+  set(options: string, text: string, value: DocumentResult): void {
+    let entries = this.byOptions.get(options);
+    if (!entries) this.byOptions.set(options, (entries = new Map()));
+    entries.set(text, value);
+    this.used.add(value);
   }
 
   /** Drops what the last pass did not use, so the cache holds one version of a file. */
   sweep(): void {
-    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    for (const entries of this.byOptions.values()) {
+      for (const [text, result] of entries) if (!this.used.has(result)) entries.delete(text);
+    }
     this.used.clear();
   }
 }
@@ -79,21 +86,21 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const imageKeys = new Set(['image', ...(opts.imageKeys ?? [])]);
   const mayHold = candidateTest(imageKeys);
   const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
-  const keyPrefix = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}\u0000`;
+  const options = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}`;
 
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
   for (const doc of splitDocuments(source)) {
     const docSource = source.slice(doc.start, doc.end);
     if (!mayHold.test(docSource) || CRD.test(docSource)) continue;
-    const key = keyPrefix + text.slice(doc.start, doc.end);
-    let result = opts.cache?.get(key);
+    const original = text.slice(doc.start, doc.end);
+    let result = opts.cache?.get(options, original);
     if (!result) {
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
       result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
-      opts.cache?.set(key, result);
+      opts.cache?.set(options, original, result);
     }
     const shift = (o: number) => o + doc.start;
     for (const site of result.sites) sites.push(relocateSite(site, shift));
