@@ -38,8 +38,11 @@ export interface ExtractOptions {
 }
 
 interface DocumentResult {
+  /** In the document's own coordinates. */
   sites: ImageSite[];
   error?: SyntaxProblem;
+  /** The same, placed in the file at `start` the last time (kept only in a cache). */
+  placed?: { start: number; sites: ImageSite[]; error?: SyntaxProblem };
 }
 
 /**
@@ -102,9 +105,17 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
       opts.cache?.set(options, original, result);
     }
-    const shift = (o: number) => o + doc.start;
-    for (const site of result.sites) sites.push(relocateSite(site, shift));
-    if (result.error) syntaxErrors.push({ message: result.error.message, span: { start: shift(result.error.span.start), end: shift(result.error.span.end) } });
+    // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
+    // of a large file must not re-allocate every site of the others.
+    let placed = result.placed;
+    if (placed?.start !== doc.start) {
+      const shift = (o: number) => o + doc.start;
+      const e = result.error;
+      placed = { start: doc.start, sites: result.sites.map((site) => relocateSite(site, shift)), error: e && { message: e.message, span: { start: shift(e.span.start), end: shift(e.span.end) } } };
+      if (opts.cache) result.placed = placed;
+    }
+    for (const site of placed.sites) sites.push(site);
+    if (placed.error) syntaxErrors.push(placed.error);
   }
   return { sites, syntaxErrors, templated: blanked.actions.length > 0 };
 }
