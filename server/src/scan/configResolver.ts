@@ -78,10 +78,7 @@ export class ConfigResolver {
   selects(config: ImagePinConfig, file: string): boolean {
     let m = this.matchers.get(config);
     if (!m) {
-      m = {
-        include: picomatch(config.include, { dot: true }),
-        exclude: config.exclude.length ? picomatch(config.exclude, { dot: true }) : () => false,
-      };
+      m = { include: globMatcher(config.include), exclude: config.exclude.length ? globMatcher(config.exclude) : () => false };
       this.matchers.set(config, m);
     }
     const rel = this.relativePath(config, file);
@@ -94,4 +91,15 @@ export class ConfigResolver {
   files(): string[] {
     return [...this.byFile.keys()];
   }
+}
+
+// A matcher for globs relative to a config's folder. When every glob is "any folder, then a name
+// pattern" (as the default include of YAML files is) only the file name matters: much cheaper to test.
+function globMatcher(globs: string[]): (relative: string) => boolean {
+  const names = globs.map((g) => /^\*\*\/([^/]+)$/.exec(g)?.[1]);
+  if (names.every((n): n is string => n !== undefined && !n.startsWith('**'))) {
+    const byName = picomatch(names, { dot: true });
+    return (relative) => byName(relative.slice(relative.lastIndexOf('/') + 1));
+  }
+  return picomatch(globs, { dot: true });
 }

@@ -75,8 +75,8 @@ function walk(
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   resolver.noteEntries(dir, entries.map((e) => e.name));
   for (const entry of entries) {
-    const absolute = path.join(dir, entry.name);
-    const shown = path.join(display, entry.name);
+    const absolute = child(dir, entry.name);
+    const shown = display === '.' ? entry.name : child(display, entry.name);
     const isDir = entry.isDirectory();
     if (isDir && NEVER_ENTER.has(entry.name)) continue;
     if (isIgnored(ignores, absolute, isDir)) continue;
@@ -97,6 +97,11 @@ function walk(
       }
     }
   }
+}
+
+/** `parent/name` without path.join's normalising: both parts are already clean here. */
+function child(parent: string, name: string): string {
+  return parent.endsWith(path.sep) ? parent + name : parent + path.sep + name;
 }
 
 function readGitIgnore(dir: string): GitIgnoreLevel | null {
