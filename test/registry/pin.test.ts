@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { writeIfUnchanged } from '../../server/src/pin/writeFile';
-import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startRegistry } from '../helpers/registry';
+import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { CLI } from '../helpers/paths';
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -148,6 +148,40 @@ spec:
     assert.equal((await run(['pin', '--style', 'short'], ws)).code, 2);
     assert.equal((await run(['pin', '--format', 'sarif'], ws)).code, 2);
   });
+});
+
+describe('image-pin pin when the registry misbehaves', () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry();
+    await seedStandard(reg);
+  });
+  after(async () => reg?.stop());
+
+  const faults: Array<[string, Parameters<Awaited<ReturnType<typeof startFaultProxy>>['setFault']>[0], string[], RegExp]> = [
+    ['a registry whose digest header lies (with --verify-digests)', { kind: 'wrong-digest' }, ['--verify-digests'], /bytes hash to sha256:[0-9a-f]{64} although it named .* not pinning it/],
+    ['a registry that answers 500', { kind: 'status', status: 500 }, [], /HTTP 500/],
+    ['a registry that resets every connection', { kind: 'reset' }, [], /could not reach|reset|connection/i],
+  ];
+  for (const [name, fault, flags, expected] of faults) {
+    it(`${name}: reported, exit 1, and the file is left untouched`, async () => {
+      const proxy = await startFaultProxy(reg.url);
+      proxy.setFault(fault);
+      const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-fault-'));
+      const text = `kind: Pod\nspec:\n  containers:\n    - name: a   # keep\n      image: ${proxy.host}/app:dev\n`;
+      fs.writeFileSync(path.join(ws, 'pod.yaml'), text);
+      try {
+        const r = await run(['pin', '.', '--write', ...flags], ws);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, expected);
+        assert.doesNotMatch(r.stdout, /at .*\.js:\d+/, 'no stack trace');
+        assert.equal(fs.readFileSync(path.join(ws, 'pod.yaml'), 'utf8'), text);
+      } finally {
+        await proxy.stop();
+        fs.rmSync(ws, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('atomic writes', () => {
