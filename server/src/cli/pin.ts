@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import type { PinStyle } from '../core/config';
+import type { Range } from '../core/text';
 import { applyEdits } from '../core/fix';
 import { RegistryClient } from '../registry';
 import { extractLocated } from '../scan/checkText';
 import { ConfigResolver } from '../scan/configResolver';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
-import { chartAppVersion } from '../pin/chart';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { writeIfUnchanged } from '../pin/writeFile';
@@ -22,6 +22,8 @@ interface FileWork {
   display: string;
   absolute: string;
   text: string;
+  /** Line/character of every site of the file, from its extraction. */
+  siteRanges: Range[];
   outcomes: PinOutcome[];
   newText?: string;
   writeError?: string;
@@ -77,11 +79,11 @@ export async function pin(args: string[], io: Io): Promise<number> {
     const extraction = extractLocated(read.text, { path: file.absolute, imageKeys: config.imageKeys });
     const candidates = planPins(extraction, config, resolver.relativePath(config, file.absolute), {
       update: values.update,
-      appVersion: extraction.sites.some((s) => s.helm?.tagFromAppVersion) ? chartAppVersion(file.absolute) : undefined,
+      file: file.absolute,
     });
     if (candidates.length === 0) continue;
     const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
-    const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, outcomes: [] };
+    const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, siteRanges: extraction.siteRanges, outcomes: [] };
     work.push(entry);
     for (const candidate of candidates) {
       pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved))));
@@ -109,10 +111,10 @@ export async function pin(args: string[], io: Io): Promise<number> {
   return failed > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
-function position(entry: FileWork, offset: number): { line: number; column: number } {
-  const before = entry.text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+/** 1-based line and column of an outcome's reference. */
+function position(entry: FileWork, outcome: PinOutcome): { line: number; column: number } {
+  const { start } = entry.siteRanges[outcome.candidate.index];
+  return { line: start.line + 1, column: start.character + 1 };
 }
 
 function pinText(work: FileWork[], wrote: boolean): string {
@@ -126,7 +128,7 @@ function pinText(work: FileWork[], wrote: boolean): string {
       out.push(createTwoFilesPatch(`a/${name}`, `b/${name}`, entry.text, entry.newText, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
     }
     for (const o of entry.outcomes) {
-      const { line, column } = position(entry, o.candidate.site.span.start);
+      const { line, column } = position(entry, o);
       const where = `${entry.display}:${line}:${column}`;
       if (o.error) {
         failed++;
@@ -148,7 +150,7 @@ function pinJson(work: FileWork[], wrote: boolean): string {
   const references = work.flatMap((entry) =>
     entry.outcomes.map((o) => ({
       file: entry.display,
-      ...position(entry, o.candidate.site.span.start),
+      ...position(entry, o),
       old: o.candidate.site.reference,
       new: o.error ? null : o.newReference,
       digest: o.digest ?? null,

@@ -9,7 +9,6 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PinStyle } from '../core/config';
 import { formatReference } from '../core/reference';
 import { LineIndex } from '../core/text';
-import { chartAppVersion } from '../pin/chart';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
@@ -181,8 +180,7 @@ export class PinService {
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
-    const appVersion = file && extraction.sites.some((s) => s.helm?.tagFromAppVersion) ? chartAppVersion(file) : undefined;
-    let candidates = planPins(extraction, config, relativePath, { appVersion, at: selection.at });
+    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at });
     if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
     return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests };
   }

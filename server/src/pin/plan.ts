@@ -1,13 +1,16 @@
 /**
  * Pinning one file, shared by `image-pin pin` and the language server: which sites to
- * resolve, what to ask the registry, and the edits once digests are known. No I/O but
- * the registry calls the caller makes with the targets.
+ * resolve, what to ask the registry, and the edits once digests are known. The only I/O is
+ * reading the chart's Chart.yaml when a Helm tag falls back to its appVersion; the registry calls
+ * are the caller's.
  */
 import type { ImagePinConfig, PinStyle } from '../core/config';
 import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } from '../core/fix';
-import { formatReference, parseReference } from '../core/reference';
+import { formatReference } from '../core/reference';
+import { grammarOf } from '../core/rules';
 import type { ImageSite } from '../core/types';
 import { LocatedExtraction, findingsFor } from '../scan/checkText';
+import { chartAppVersion } from './chart';
 
 /** Rules whose sites a pin fixes. */
 const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
@@ -22,8 +25,8 @@ export interface PinCandidate {
 export interface PlanOptions {
   /** Also re-resolve references that already carry tag@digest. */
   update?: boolean;
-  /** The chart's appVersion, for Helm values with an empty tag. */
-  appVersion?: string;
+  /** The file's path: Helm values with an empty tag resolve the appVersion of the chart around it. */
+  file?: string;
   /** Only sites whose range contains this offset (pin at cursor). */
   at?: number;
 }
@@ -36,14 +39,16 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
   }
   if (opts.update) {
     extraction.sites.forEach((site, i) => {
-      const parsed = parseReference(site.reference);
+      const grammar = grammarOf(site.reference);
       // A digest with a tag beside it can be refreshed; a bare digest names no tag to follow.
-      if (parsed.ok && parsed.ref.tag && parsed.ref.digest && !site.ignored) chosen.add(i);
+      if (grammar.ok && grammar.tag && grammar.digest && !site.ignored) chosen.add(i);
     });
   }
+  const needsAppVersion = [...chosen].some((i) => extraction.sites[i].helm?.tagFromAppVersion);
+  const appVersion = needsAppVersion && opts.file ? chartAppVersion(opts.file) : undefined;
   return [...chosen]
     .sort((a, b) => a - b)
-    .map((index) => ({ index, site: extraction.sites[index], target: resolutionTarget(extraction.sites[index], opts.appVersion) }))
+    .map((index) => ({ index, site: extraction.sites[index], target: resolutionTarget(extraction.sites[index], appVersion) }))
     .filter((c) => opts.at === undefined || (c.site.span.start <= opts.at && opts.at <= c.site.span.end));
 }
 
