@@ -7,11 +7,12 @@
  * document's own coordinates, so an unchanged document's result can be reused from
  * a cache after edits elsewhere in the file.
  */
-import { isMap } from 'yaml';
+import { Document, isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
 import { LineIndex } from '../text';
 import { Comment, blankTemplateActions, parseDocument, splitDocuments } from '../yamlSource';
 import { WalkContext, findPair } from './context';
+import { Bail, BailCause, scanDocument } from './lineScan';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
 
@@ -35,7 +36,26 @@ export interface ExtractOptions {
   imageKeys?: readonly string[];
   /** Per-document results to reuse between calls (the editor's incremental path). */
   cache?: DocumentCache;
+  /**
+   * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
+   * `yaml` parse per document; counts go into the object given.
+   */
+  fast?: FastPathStats;
 }
+
+/** What the fast path did: documents it was asked to read, and how many it handed to `yaml`, by cause. */
+export interface FastPathStats {
+  documents: number;
+  bailed: Partial<Record<BailCause, number>>;
+  /** Text length of the documents handed to `yaml`. */
+  fallbackBytes: number;
+}
+
+export function newFastPathStats(): FastPathStats {
+  return { documents: 0, bailed: {}, fallbackBytes: 0 };
+}
+
+export type { BailCause } from './lineScan';
 
 interface DocumentResult {
   /** In the document's own coordinates. */
@@ -102,7 +122,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
+      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth, opts.fast);
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
@@ -132,7 +152,15 @@ function extractDocument(
   imageKeys: ReadonlySet<string>,
   kustomizationFile: boolean,
   depth: number,
+  fast?: FastPathStats,
 ): DocumentResult {
+  if (fast) {
+    fast.documents++;
+    const result = fastDocument(source, templateActions, imageKeys, kustomizationFile, depth);
+    if (!('bail' in result)) return result;
+    fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
+    fast.fallbackBytes += source.length;
+  }
   let parsed;
   try {
     // Walking the CST for comments costs as much as a tenth of the parse: only when one can matter.
@@ -142,23 +170,10 @@ function extractDocument(
     return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
   const { doc, comments, errors } = parsed;
-  const root = doc.contents;
-  const kind = isMap(root) ? findPair(root, 'kind') : undefined;
-  const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
   const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
-  const ctx: WalkContext = {
-    source,
-    doc,
-    imageKeys,
-    kustomization,
-    templateActions,
-    sites: [],
-    seen: new Set(),
-    splitMaps: new Set(),
-    embeddedValues(part) {
-      if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
-    },
-  };
+  const ctx = walkContext(source, doc, templateActions, imageKeys, kustomizationFile, (part) => {
+    if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
+  });
   try {
     walkDocument(ctx);
   } catch (err) {
@@ -176,6 +191,42 @@ function extractDocument(
   }
   markIgnored(source, sites, comments);
   return { sites, error };
+}
+
+/** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
+function fastDocument(
+  source: string,
+  templateActions: Span[],
+  imageKeys: ReadonlySet<string>,
+  kustomizationFile: boolean,
+  depth: number,
+): DocumentResult | { bail: BailCause } {
+  try {
+    const scanned = scanDocument(source, source.includes('image-pin'));
+    const doc = { contents: scanned.contents } as unknown as Document.Parsed;
+    const ctx = walkContext(source, doc, templateActions, imageKeys, kustomizationFile, () => {
+      throw new Bail('embedded-values');
+    });
+    walkDocument(ctx);
+    markIgnored(source, ctx.sites, scanned.comments);
+    return { sites: ctx.sites };
+  } catch (err) {
+    return { bail: err instanceof Bail ? err.reason : 'walk-error' };
+  }
+}
+
+function walkContext(
+  source: string,
+  doc: Document.Parsed,
+  templateActions: Span[],
+  imageKeys: ReadonlySet<string>,
+  kustomizationFile: boolean,
+  embeddedValues: (part: ScalarPart) => void,
+): WalkContext {
+  const root = doc.contents;
+  const kind = isMap(root) ? findPair(root, 'kind') : undefined;
+  const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
+  return { source, doc, imageKeys, kustomization, templateActions, sites: [], seen: new Set(), splitMaps: new Set(), embeddedValues };
 }
 
 /** Offsets in an embedded string's value → offsets in the document. */
