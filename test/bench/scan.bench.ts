@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const dir = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'image-pin-bench-corpus');
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-bench-cache-'));
   let t = process.hrtime.bigint();
-  const stats = writeCorpus(dir, files);
+  const stats = writeCorpus(dir, 'generated', { files });
   console.log(`corpus: ${stats.files} files, ${(stats.bytes / 1024 / 1024).toFixed(1)} MiB (written in ${seconds(t).toFixed(1)} s)`);
 
   // Baseline: the yaml package alone parsing every file once, on one thread.

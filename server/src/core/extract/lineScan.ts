@@ -16,7 +16,7 @@
  * collection's end offset are only computed by `yaml`, so the node throws a `Bail` if
  * and when the walk reads them (most never are: `command: |` is not an image).
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar } from 'yaml';
 import type { Comment } from '../yamlSource';
 
 export type BailCause =
@@ -58,7 +58,11 @@ const noError = (): void => undefined;
 
 function plainValue(text: string): unknown {
   for (const tag of PLAIN_TAGS) {
-    if (tag.test.test(text)) return tag.resolve(text, noError, defaults.options);
+    if (tag.test.test(text)) {
+      // Some tags answer with a node (null, booleans), as the composer unwraps them.
+      const v = tag.resolve(text, noError, defaults.options);
+      return isScalar(v) ? v.value : v;
+    }
   }
   return text;
 }

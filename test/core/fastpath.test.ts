@@ -1,0 +1,286 @@
+/**
+ * Parity of the structural fast path (`core/extract/lineScan.ts`) with the `yaml` walk:
+ * every site (ranges, pull-policy slots, insertion points, key spans, appVersion
+ * fallbacks, ignore comments), every syntax error and every finding must be the same,
+ * on every fixture, on both benchmark profiles and on mutated documents. Any difference fails.
+ * The counts of documents compared and of documents handed back to `yaml` (by cause) are
+ * printed as test diagnostics.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { defaultConfig } from '../../server/src/core/config';
+import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
+import { evaluate } from '../../server/src/core/rules';
+import { corpusFiles } from '../bench/corpus';
+import { EXAMPLES, FIXTURES } from '../helpers/paths';
+
+const config = defaultConfig('/repo');
+
+/** Extracts `text` both ways and fails on any difference; returns the fast path's counts. */
+export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache'>, stats: FastPathStats): void {
+  const full = extractImages(text, opts);
+  const fast = extractImages(text, { ...opts, fast: stats });
+  // JSON drops `undefined` members the same way a cache or a worker message would.
+  const a = JSON.parse(JSON.stringify(full)) as unknown;
+  const b = JSON.parse(JSON.stringify(fast)) as unknown;
+  assert.deepStrictEqual(b, a, `fast path differs from the yaml walk on ${opts.path ?? 'a document'}:\n${text.slice(0, 2000)}`);
+  const judge = (e: typeof full) => evaluate(e, { config, relativePath: opts.path ?? 'x.yaml', today: '2026-11-26' });
+  assert.deepStrictEqual(judge(fast), judge(full));
+}
+
+function yamlFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+function report(stats: FastPathStats): string {
+  const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+  return `${stats.documents} documents compared, ${stats.documents - bailed} read by the fast path, ${bailed} handed to yaml ${JSON.stringify(stats.bailed)}`;
+}
+
+describe('fast path parity with the yaml walk', () => {
+  it('is identical on every fixture and example file', (t) => {
+    const stats = newFastPathStats();
+    const files = [...yamlFiles(FIXTURES), ...yamlFiles(EXAMPLES)];
+    assert.ok(files.length > 20);
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      assertSameExtraction(text, { path: file }, stats);
+      assertSameExtraction(text, { path: file, imageKeys: ['sidecarImage', 'initImage'] }, stats);
+    }
+    t.diagnostic(`fixtures: ${files.length} files, ${report(stats)}`);
+    // The fixtures are what the fast path is for: most of them must not need the fallback.
+    const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+    assert.ok(bailed < stats.documents / 3, report(stats));
+  });
+
+  for (const profile of ['realistic', 'generated'] as const) {
+    it(`is identical on the ${profile} benchmark profile (scaled down)`, (t) => {
+      const stats = newFastPathStats();
+      let files = 0;
+      for (const { rel, text } of corpusFiles(profile, { scale: profile === 'realistic' ? 0.08 : 0.05 })) {
+        assertSameExtraction(text, { path: rel }, stats);
+        files++;
+      }
+      t.diagnostic(`${profile}: ${files} files, ${report(stats)}`);
+      assert.ok(stats.documents > 350, report(stats));
+    });
+  }
+
+  it('is identical on documents mutated line by line around image keys', (t) => {
+    const stats = newFastPathStats();
+    fc.assert(
+      fc.property(seedDocument, fc.array(lineMutation, { minLength: 1, maxLength: 6 }), fc.boolean(), ([name, seed], mutations, extraKeys) => {
+        const text = mutate(seed, mutations);
+        assertSameExtraction(text, { path: name, imageKeys: extraKeys ? ['sidecarImage'] : undefined }, stats);
+      }),
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) },
+    );
+    t.diagnostic(`mutations: ${report(stats)}`);
+    // The mutations must exercise both paths, or the comparison proves little.
+    assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));
+    const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+    assert.ok(stats.documents - bailed > stats.documents / 4, report(stats));
+  });
+});
+
+// Seeds: every shape the walk knows, written the way real files are.
+const SEEDS: Array<[string, string]> = [
+  ['deploy.yaml', `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      initContainers:
+      - name: init
+        image: busybox:1.36
+      containers:
+        - name: app
+          image: ghcr.io/acme/api:dev
+          imagePullPolicy: IfNotPresent
+          ports:
+            - containerPort: 8080
+          resources:
+            limits: {cpu: 500m}
+        - name: side
+          image: "envoyproxy/envoy:v1.31.0"
+      volumes:
+        - name: data
+          image:
+            reference: quay.io/acme/data:1
+            pullPolicy: IfNotPresent
+`],
+  ['values.yaml', `## Global settings
+global:
+  imageRegistry: ""
+image:
+  registry: docker.io
+  repository: bitnami/redis
+  tag: 7.2.4-debian-12-r9
+  digest: ""
+  ## Specify a imagePullPolicy
+  pullPolicy: IfNotPresent
+  pullSecrets: []
+controller:
+  image:
+    registry: registry.k8s.io
+    image: ingress-nginx/controller
+    tag: "v1.11.2"
+    digest: sha256:${'cd34'.repeat(16)}
+pilot:
+  image:
+    hub: docker.io/istio
+    image: pilot
+    tag: 1.23.0
+sidecarImage:
+  name: envoy
+  tag: latest
+metrics:
+  exporterImage:
+    repository: prom/exporter
+    tag:
+  resources: {}
+`],
+  ['kustomization.yaml', `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- ../base
+images:
+- name: nginx
+  newName: mirror.example.com/nginx
+  newTag: "1.27"
+- name: api
+  newTag: main@sha256:${'ab12'.repeat(16)}
+- name: only
+  digest: sha256:${'ef56'.repeat(16)}
+`],
+  ['app.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app}
+spec:
+  source:
+    kustomize:
+      images:
+      - api=ghcr.io/acme/api:main
+      - "nginx:1.27"
+    helm:
+      valuesObject:
+        image:
+          repository: acme/app
+          tag: latest_release
+`],
+  ['docker-compose.yaml', `services:
+  web:
+    build: .
+    image: acme/web:local
+  db:
+    image: postgres:16
+    pull_policy: missing
+  cache:
+    image: redis:alpine # image-pin: ignore floating-tag
+`],
+  ['.github/workflows/ci.yaml', `name: ci
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: node:20-bookworm
+    services:
+      db: {image: "postgres:16"}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker://ghcr.io/acme/linter:latest
+`],
+  ['chart/templates/deployment.yaml', `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "chart.fullname" . }}
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: main
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        {{- if .Values.sidecar }}
+        - name: wait
+          image: busybox:1.36
+          command: ["sh", "-c", "sleep 1"]
+        {{- end }}
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+---
+apiVersion: v1
+kind: ConfigMap
+data:
+  config.yaml: |
+    image: not/an-image:1
+    # image-pin: ignore
+    key: value
+`],
+];
+
+const seedDocument = fc.constantFrom(...SEEDS);
+
+type LineMutation = { line: number; kind: number; pick: number };
+const lineMutation: fc.Arbitrary<LineMutation> = fc.record({ line: fc.nat(), kind: fc.nat({ max: 27 }), pick: fc.nat() });
+
+const VALUES = ['nginx', 'ghcr.io/acme/app:1.0', '"quoted:1"', "'single''s:2'", '""', '~', 'null', '1.10', 'true', '{{ .Values.x }}', '${TAG}', 'auto', '<IMAGE>', 'a: b', 'x #y', 'docker://alpine:3'];
+const PREFIXES = ['&a ', '*a', '!!str ', '? ', '- ', '-', ': ', '@', '`', '%', '[', '{', ']'];
+
+/** Applies line edits of the kinds real files and typing produce, at lines near image keys. */
+function mutate(seed: string, mutations: LineMutation[]): string {
+  const lines = seed.split('\n');
+  for (const m of mutations) {
+    // Half of the edits land on or right around a line that mentions an image-ish key.
+    const imageish = lines.map((l, i) => (/image|tag|repository|name|newTag|uses|container/i.test(l) ? i : -1)).filter((i) => i >= 0);
+    const at = m.pick % 2 === 0 && imageish.length ? Math.min(lines.length - 1, imageish[m.line % imageish.length] + ((m.pick >> 1) % 3) - 1) : m.line % lines.length;
+    const line = lines[Math.max(0, at)] ?? '';
+    const indent = /^ */.exec(line)![0];
+    const colon = line.indexOf(': ');
+    const value = VALUES[m.pick % VALUES.length];
+    let out: string[];
+    switch (m.kind) {
+      case 0: out = [' ' + line]; break; // indentation one deeper
+      case 1: out = [line.replace(/^ {1,2}/, '')]; break; // shallower
+      case 2: out = [line + '   ']; break; // trailing spaces
+      case 3: out = [line + ' # note']; break;
+      case 4: out = [line + ' # image-pin: ignore']; break;
+      case 5: out = [indent + '# a comment', line]; break;
+      case 6: out = [' '.repeat(m.pick % 9) + '# image-pin: ignore floating-tag', line]; break;
+      case 7: out = [line, '']; break;
+      case 8: out = [line, ' '.repeat(m.pick % 12)]; break;
+      case 9: out = colon > 0 ? [line.slice(0, colon + 2) + value] : [line]; break;
+      case 10: out = colon > 0 ? [line.slice(0, colon + 2) + `"${line.slice(colon + 2)}"`] : [line]; break;
+      case 11: out = colon > 0 ? [line.slice(0, colon + 2) + `'${line.slice(colon + 2)}'`] : [line]; break;
+      case 12: out = colon > 0 ? [line.slice(0, colon + 2) + PREFIXES[m.pick % PREFIXES.length] + line.slice(colon + 2)] : [line]; break;
+      case 13: out = colon > 0 ? [line.slice(0, colon + 1) + ' |' + (m.pick % 3 === 0 ? '-' : m.pick % 3 === 1 ? '+' : ''), indent + '  ' + line.slice(colon + 2)] : [line]; break;
+      case 14: out = colon > 0 ? [line.slice(0, colon + 1), indent + '  ' + line.slice(colon + 2)] : [line]; break; // value on the next line
+      case 15: out = colon > 0 ? [`${indent}${line.slice(indent.length, colon)}: {${m.pick % 2 ? 'image' : 'repository'}: ${line.slice(colon + 2) || 'x'}, tag: "1"}`] : [line]; break;
+      case 16: out = colon > 0 ? [`${line.slice(0, colon + 2)}[${line.slice(colon + 2) || 'a'}, b]`] : [line]; break;
+      case 17: out = [indent + '{{- if .Values.enabled }}', line, indent + '{{- end }}']; break;
+      case 18: out = [line.replace(/: /, ': {{ .Values.tag }}')]; break;
+      case 19: out = [line.replace(/:(\S*)$/, ':{{ .Chart.AppVersion }}')]; break;
+      case 20: out = [line.replace(/^( *)/, '$1\t')]; break;
+      case 21: out = [line + '\r']; break;
+      case 22: out = [line, line]; break; // duplicate key
+      case 23: out = []; break; // deleted
+      case 24: out = [line.replace(/^( *)- /, '$1  ').replace(/^( *)([a-z])/, '$1- $2')]; break; // toggled list item
+      case 25: out = colon > 0 ? [line.slice(0, colon + 2) + `"a\\tb${m.pick % 2 ? '\\q' : ''}"`] : [line]; break;
+      case 26: out = ['---', line]; break;
+      default: out = [line.replace(/: /, ' : ')];
+    }
+    lines.splice(Math.max(0, at), 1, ...out);
+  }
+  return lines.join('\n');
+}
