@@ -76,7 +76,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
       continue;
     }
     if (read.kind === 'skipped') continue;
-    const extraction = extractLocated(read.text, { path: file.absolute, imageKeys: config.imageKeys });
+    const extraction = extractLocated(read.text, { path: file.absolute, imageKeys: config.imageKeys, fast: true });
     const candidates = planPins(extraction, config, resolver.relativePath(config, file.absolute), {
       update: values.update,
       file: file.absolute,

@@ -43,18 +43,28 @@ export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
   let open = text.indexOf('{{');
   if (open === -1) return { text, actions };
-  let out = '';
+  // Pieces joined once: concatenating onto one growing string cost more than the parse of small templates.
+  const parts: string[] = [];
   let copied = 0;
   while (open !== -1) {
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? lineEnd(text, open) : close + 2;
-    out += text.slice(copied, open) + text.slice(open, end).replace(/[^\r\n]/g, ' ');
+    parts.push(text.slice(copied, open), blank(text, open, end));
     actions.push({ start: open, end });
     copied = end;
     open = text.indexOf('{{', end);
   }
-  out += text.slice(copied);
-  return { text: out, actions };
+  parts.push(text.slice(copied));
+  return { text: parts.join(''), actions };
+}
+
+/** Spaces for `text[start, end)`, keeping its line breaks. */
+function blank(text: string, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return text.slice(start, end).replace(/[^\r\n]/g, ' ');
+  }
+  return ' '.repeat(end - start);
 }
 
 function lineEnd(text: string, from: number): number {

@@ -3,7 +3,7 @@
  * text → extraction with line/column ranges → findings under a config.
  */
 import type { ImagePinConfig } from '../core/config';
-import { DocumentCache, Extraction, extractImages } from '../core/extract';
+import { DocumentCache, Extraction, FastPathStats, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineIndex, Range } from '../core/text';
 import type { Finding, JudgedSite } from '../core/types';
@@ -36,7 +36,10 @@ export interface LocatedFinding extends Finding {
   range: Range;
 }
 
-export function extractLocated(text: string, opts: { path?: string; imageKeys?: readonly string[]; cache?: DocumentCache }): LocatedExtraction {
+export function extractLocated(
+  text: string,
+  opts: { path?: string; imageKeys?: readonly string[]; cache?: DocumentCache; fast?: boolean | FastPathStats },
+): LocatedExtraction {
   const extraction = extractImages(text, opts);
   let lines: LineIndex | undefined;
   const range = (start: number, end: number) => (lines ??= new LineIndex(text)).range(start, end);

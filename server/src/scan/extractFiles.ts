@@ -1,6 +1,6 @@
 /**
- * Reads and extracts many files, on worker threads when there are enough of them
- * to pay for starting workers (both cores of a CI machine), else on this thread.
+ * Reads and extracts many files: on this thread, and on worker threads as well only when
+ * there are enough bytes to pay for starting them.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,8 @@ export interface ExtractJob {
   absolute: string;
   imageKeys: string[];
   maxFileSize: number;
+  /** The file's size when listed, for sizing batches (0 when unknown). */
+  size?: number;
 }
 
 export type ExtractOutcome =
@@ -22,13 +24,20 @@ export type ExtractOutcome =
 export function extractFile(job: ExtractJob): ExtractOutcome {
   const read = readForCheck(job.absolute, job.maxFileSize);
   if (read.kind !== 'text') return read;
-  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys });
+  // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`.
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true });
   return { kind: 'extracted', extraction: judgedPart(extraction), size: read.size, mtimeMs: read.mtimeMs };
 }
 
-/** Below this many files a worker's start-up costs more than it saves. */
-const WORKER_THRESHOLD = 150;
-const BATCH = 48;
+/**
+ * Below this many bytes one thread does it all: the fast path reads about 50 MB/s cold on
+ * one core, and a worker costs a start-up and a cold JIT, and competes for the same two
+ * cores with the main thread and the garbage collector (measured in docs/performance.md).
+ */
+const WORKER_MIN_BYTES = 96 * 1024 * 1024;
+/** Work is handed out in batches of about this many bytes, so a few large files do not leave a thread idle. */
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_MAX_FILES = 256;
 
 export interface ExtractManyOptions {
   workers?: number;
@@ -38,51 +47,62 @@ export interface ExtractManyOptions {
 
 export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions = {}): Promise<ExtractOutcome[]> {
   const results: ExtractOutcome[] = new Array(jobs.length);
-  const workerCount = Math.min(opts.workers ?? os.availableParallelism(), Math.ceil(jobs.length / BATCH));
-  if (jobs.length < WORKER_THRESHOLD || workerCount < 2) {
-    for (let i = 0; i < jobs.length; i++) {
+  const totalBytes = jobs.reduce((sum, j) => sum + (j.size ?? 0), 0);
+  const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.ceil(totalBytes / BATCH_BYTES));
+  let next = 0;
+  let done = 0;
+  /** The next batch of job indices, sized by bytes. */
+  const takeBatch = (): [number, number] | null => {
+    if (next >= jobs.length) return null;
+    const start = next;
+    let bytes = 0;
+    while (next < jobs.length && (next === start || (bytes < BATCH_BYTES && next - start < BATCH_MAX_FILES))) bytes += jobs[next++].size ?? 0;
+    return [start, next];
+  };
+  const finished = (count: number) => {
+    done += count;
+    opts.onProgress?.(done, jobs.length);
+  };
+  // The main thread always works; it yields between batches for cancellation and other requests.
+  const runHere = async () => {
+    for (let batch = takeBatch(); batch; batch = takeBatch()) {
       if (opts.signal?.aborted) throw abortError();
-      results[i] = extractFile(jobs[i]);
-      if (i % 50 === 49) {
-        opts.onProgress?.(i + 1, jobs.length);
-        // Let cancellation and other requests in between batches.
-        await new Promise((r) => setImmediate(r));
-      }
+      for (let i = batch[0]; i < batch[1]; i++) results[i] = extractFile(jobs[i]);
+      finished(batch[1] - batch[0]);
+      await new Promise((r) => setImmediate(r));
     }
+  };
+  if (totalBytes < WORKER_MIN_BYTES || threads < 2) {
+    await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
   }
 
-  let next = 0;
-  let done = 0;
   const workerFile = path.join(__dirname, 'worker.js');
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       const worker = new Worker(workerFile);
-      let batchStart = 0;
-      let batchEnd = 0;
+      let batch: [number, number] | null = null;
       const sendNext = () => {
-        if (opts.signal?.aborted || next >= jobs.length) {
+        batch = opts.signal?.aborted ? null : takeBatch();
+        if (!batch) {
           void worker.terminate();
           if (opts.signal?.aborted) reject(abortError());
           else resolve();
           return;
         }
-        batchStart = next;
-        batchEnd = Math.min(jobs.length, next + BATCH);
-        next = batchEnd;
-        worker.postMessage(jobs.slice(batchStart, batchEnd));
+        worker.postMessage(jobs.slice(batch[0], batch[1]));
       };
       worker.on('message', (outcomes: ExtractOutcome[]) => {
-        for (let i = 0; i < outcomes.length; i++) results[batchStart + i] = outcomes[i];
-        done += outcomes.length;
-        opts.onProgress?.(done, jobs.length);
+        for (let i = 0; i < outcomes.length; i++) results[batch![0] + i] = outcomes[i];
+        finished(outcomes.length);
         sendNext();
       });
       worker.on('error', reject);
       sendNext();
     });
-  await Promise.all(Array.from({ length: workerCount }, runWorker));
+  // One thread fewer than cores in workers: the main thread is the last one.
+  await Promise.all([runHere(), ...Array.from({ length: threads - 1 }, runWorker)]);
   return results;
 }
 

@@ -38,9 +38,9 @@ export interface ExtractOptions {
   cache?: DocumentCache;
   /**
    * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
-   * `yaml` parse per document; counts go into the object given.
+   * `yaml` parse per document; counts go into the object given, if one is.
    */
-  fast?: FastPathStats;
+  fast?: boolean | FastPathStats;
 }
 
 /** What the fast path did: documents it was asked to read, and how many it handed to `yaml`, by cause. */
@@ -111,6 +111,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
   const options = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}`;
 
+  const fast = opts.fast === true ? newFastPathStats() : opts.fast || undefined;
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
   for (const doc of splitDocuments(source)) {
@@ -122,7 +123,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth, opts.fast);
+      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth, fast);
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document

@@ -16,7 +16,7 @@
  * collection's end offset are only computed by `yaml`, so the node throws a `Bail` if
  * and when the walk reads them (most never are: `command: |` is not an image).
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar } from 'yaml';
+import { Document, Scalar, isScalar } from 'yaml';
 import type { Comment } from '../yamlSource';
 
 export type BailCause =
@@ -44,8 +44,50 @@ export class Bail extends Error {
 }
 
 export interface ScannedDocument {
-  contents: YAMLMap | YAMLSeq | null;
+  /** A tree the `yaml` node tests (`isMap`, `isScalar` …) accept, as the walk reads it. */
+  contents: unknown;
   comments: Comment[];
+}
+
+// The nodes are light objects carrying `yaml`'s own node-type marks (registered symbols), so
+// `isMap`/`isSeq`/`isScalar` accept them; yaml's classes cost a defineProperty per node.
+const NODE_TYPE = Symbol.for('yaml.node.type');
+const MAP = Symbol.for('yaml.map');
+const SEQ = Symbol.for('yaml.seq');
+const PAIR = Symbol.for('yaml.pair');
+const SCALAR = Symbol.for('yaml.scalar');
+
+class FastScalar {
+  [NODE_TYPE] = SCALAR;
+  constructor(
+    public value: unknown,
+    public type: Scalar.Type,
+    public range: [number, number, number],
+  ) {}
+}
+
+class FastPair {
+  [NODE_TYPE] = PAIR;
+  constructor(
+    public key: FastScalar,
+    public value: unknown,
+  ) {}
+}
+
+class FastCollection {
+  [NODE_TYPE]: symbol;
+  items: unknown[] = [];
+  flow = false;
+  range?: [number, number, number];
+  constructor(seq: boolean) {
+    this[NODE_TYPE] = seq ? SEQ : MAP;
+  }
+}
+
+/** A node whose `what` is only known to `yaml`: reading it hands the document to `yaml`. */
+function poison<T extends object>(node: T, what: keyof T & string, cause: BailCause): T {
+  Object.defineProperty(node, what, { get: () => { throw new Bail(cause); } });
+  return node;
 }
 
 // The core schema's plain-scalar tags, from `yaml` itself: `1.10` is a number, `~` is null, as there.
@@ -57,6 +99,11 @@ const PLAIN_TAGS = defaults.schema.tags.filter((t) => t.default === true && t.te
 const noError = (): void => undefined;
 
 function plainValue(text: string): unknown {
+  // Every core-schema plain scalar that is not a string starts with one of `~nNtTfF0-9+-.`.
+  const c = text.charCodeAt(0);
+  if (text.length > 0 && !(c <= 57 ? c >= 48 || c === 43 || c === 45 || c === 46 : c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70)) {
+    return text;
+  }
   for (const tag of PLAIN_TAGS) {
     if (tag.test.test(text)) {
       // Some tags answer with a node (null, booleans), as the composer unwraps them.
@@ -82,7 +129,7 @@ interface Frame {
   seq: boolean;
   indent: number;
   start: number;
-  node: YAMLMap | YAMLSeq;
+  node: FastCollection;
 }
 
 /** A key or `-` whose value starts on a later line (or is null). */
@@ -100,7 +147,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   const n = src.length;
   const comments: Comment[] = [];
   const stack: Frame[] = [];
-  let root: YAMLMap | YAMLSeq | null = null;
+  let root: FastCollection | null = null;
   let pending: Pending | null = null;
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
@@ -124,7 +171,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   };
 
   const newFrame = (seq: boolean, indent: number, start: number): Frame => {
-    const frame = { seq, indent, start, node: seq ? new YAMLSeq() : new YAMLMap() };
+    const frame = { seq, indent, start, node: new FastCollection(seq) };
     stack.push(frame);
     return frame;
   };
@@ -133,7 +180,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   const close = (frame: Frame): void => {
     if (commentSince) {
       // Comment lines after the last item: `yaml` may count them into the collection's range.
-      Object.defineProperty(frame.node, 'range', { get: () => { throw new Bail('collection-end'); } });
+      poison(frame.node, 'range', 'collection-end');
     } else {
       frame.node.range = [frame.start, lastEnd, lastEnd];
     }
@@ -205,7 +252,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
       // `- item`: a null, a map starting on this line, or a value.
       let k = i + 1;
       while (k < eol && src.charCodeAt(k) === SPACE) k++;
-      const seq = top.node as YAMLSeq;
+      const seq = top.node;
       const index = seq.items.length;
       seq.items.push(null);
       if (k === eol || src.charCodeAt(k) === HASH) {
@@ -244,8 +291,8 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
 
   /** Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line. */
   function pairValue(frame: Frame, key: KeyRead, eol: number): Pending | null {
-    const pair = new Pair<unknown, unknown>(key.node, null);
-    (frame.node as YAMLMap).items.push(pair);
+    const pair = new FastPair(key.node, null);
+    frame.node.items.push(pair);
     let v = key.after;
     while (v < eol && src.charCodeAt(v) === SPACE) v++;
     if (v === eol || src.charCodeAt(v) === HASH) {
@@ -263,7 +310,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
     if (c === 124 /* | */ || c === 62 /* > */) return blockScalar(frame, v, eol);
     if (c === 34 /* " */ || c === 39 /* ' */) {
       const q = quoted(src, v, eol);
-      lineRest(q.range![1], eol);
+      lineRest(q.range[1], eol);
       return q;
     }
     if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -277,7 +324,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   }
 
   /** `|` or `>`: the body is skipped; its value is left to `yaml` should the walk read it. */
-  function blockScalar(frame: Frame, v: number, eol: number): Scalar {
+  function blockScalar(frame: Frame, v: number, eol: number): FastScalar {
     let h = v + 1;
     if (src.charCodeAt(h) === DASH) h++;
     // Keep chomping (`+`) and explicit indentation change where the value ends: rare, left to `yaml`.
@@ -314,30 +361,17 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
     }
     if (end < 0) throw new Bail('block-scalar');
     blockEnd = end;
-    const s = new Scalar(null);
-    s.type = c2type(src.charCodeAt(v));
-    s.range = [v, end, end];
-    Object.defineProperty(s, 'value', { get: () => { throw new Bail('block-scalar'); } });
-    return s;
+    const type = src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
+    return poison(new FastScalar(null, type, [v, end, end]), 'value', 'block-scalar');
   }
 }
 
-function c2type(c: number): Scalar.Type {
-  return c === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
+function nullScalar(at: number): FastScalar {
+  return new FastScalar(null, Scalar.PLAIN, [at, at, at]);
 }
 
-function nullScalar(at: number): Scalar {
-  const s = new Scalar(null);
-  s.type = Scalar.PLAIN;
-  s.range = [at, at, at];
-  return s;
-}
-
-function plainScalar(src: string, start: number, end: number): Scalar {
-  const s = new Scalar(plainValue(src.slice(start, end)));
-  s.type = Scalar.PLAIN;
-  s.range = [start, end, end];
-  return s;
+function plainScalar(src: string, start: number, end: number): FastScalar {
+  return new FastScalar(plainValue(src.slice(start, end)), Scalar.PLAIN, [start, end, end]);
 }
 
 /**
@@ -375,7 +409,7 @@ function plainEnd(src: string, v: number, eol: number, inFlow: boolean): number 
 }
 
 interface KeyRead {
-  node: Scalar;
+  node: FastScalar;
   /** Just after the `:`. */
   after: number;
 }
@@ -385,7 +419,7 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
   const c = src.charCodeAt(k);
   if (c === 34 || c === 39) {
     const q = quoted(src, k, eol);
-    const end = q.range![1];
+    const end = q.range[1];
     if (src.charCodeAt(end) === COLON && (end + 1 === eol || src.charCodeAt(end + 1) === SPACE)) return { node: q, after: end + 1 };
     return null;
   }
@@ -405,7 +439,7 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
 }
 
 /** A quoted scalar closed on its line; a double-quoted one with escapes has its value left to `yaml`. */
-function quoted(src: string, v: number, eol: number): Scalar {
+function quoted(src: string, v: number, eol: number): FastScalar {
   const double = src.charCodeAt(v) === 34;
   let escaped = false;
   let j = v + 1;
@@ -427,11 +461,8 @@ function quoted(src: string, v: number, eol: number): Scalar {
     j++;
   }
   const inner = src.slice(v + 1, j);
-  const s = new Scalar(double ? inner : escaped ? inner.replace(/''/g, "'") : inner);
-  s.type = double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE;
-  s.range = [v, j + 1, j + 1];
-  if (double && escaped) Object.defineProperty(s, 'value', { get: () => { throw new Bail('quoted-escape'); } });
-  return s;
+  const s = new FastScalar(!double && escaped ? inner.replace(/''/g, "'") : inner, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, [v, j + 1, j + 1]);
+  return double && escaped ? poison(s, 'value', 'quoted-escape') : s;
 }
 
 const SIMPLE_ESCAPES = new Set([...'0abt\tnvfre "/\\N_LP'].map((c) => c.charCodeAt(0)));
@@ -450,9 +481,9 @@ function validEscape(src: string, at: number, eol: number): boolean {
 }
 
 /** A flow collection closed on its line: `{a: b, c: [d]}`. Anything unusual is left to `yaml`. */
-function flow(src: string, v: number, eol: number): { node: YAMLMap | YAMLSeq; end: number } {
+function flow(src: string, v: number, eol: number): { node: FastCollection; end: number } {
   const isMap = src.charCodeAt(v) === 123;
-  const node = isMap ? new YAMLMap() : new YAMLSeq();
+  const node = new FastCollection(!isMap);
   node.flow = true;
   const close = isMap ? 125 : 93;
   let j = skip(src, v + 1, eol);
@@ -464,16 +495,16 @@ function flow(src: string, v: number, eol: number): { node: YAMLMap | YAMLSeq; e
     const item = flowNode(src, j, eol);
     j = skip(src, item.end, eol);
     if (isMap) {
-      if (!(item.node instanceof Scalar) || src.charCodeAt(j) !== COLON) throw new Bail('multi-line-flow');
+      if (!(item.node instanceof FastScalar) || src.charCodeAt(j) !== COLON) throw new Bail('multi-line-flow');
       j = skip(src, j + 1, eol);
       const c = src.charCodeAt(j);
       if (j >= eol || c === 44 || c === close) throw new Bail('multi-line-flow');
       const val = flowNode(src, j, eol);
-      (node as YAMLMap).items.push(new Pair(item.node, val.node) as Pair<unknown, unknown>);
+      node.items.push(new FastPair(item.node, val.node));
       j = skip(src, val.end, eol);
     } else {
       if (src.charCodeAt(j) === COLON) throw new Bail('multi-line-flow');
-      (node as YAMLSeq).items.push(item.node);
+      node.items.push(item.node);
     }
     const c = src.charCodeAt(j);
     if (j >= eol) throw new Bail('multi-line-flow');
@@ -492,7 +523,7 @@ function flowNode(src: string, j: number, eol: number): { node: unknown; end: nu
   if (c === 123 || c === 91) return flow(src, j, eol);
   if (c === 34 || c === 39) {
     const q = quoted(src, j, eol);
-    return { node: q, end: q.range![1] };
+    return { node: q, end: q.range[1] };
   }
   const end = plainEnd(src, j, eol, true);
   return { node: plainScalar(src, j, end), end };
