@@ -186,6 +186,28 @@ spec:
   cache:
     image: redis:alpine # image-pin: ignore floating-tag
 `],
+  ['compose.yaml', `x-base: &base
+  restart: always
+  image: acme/base:1.0
+services:
+  api:
+    <<: *base
+    image: &api acme/api:dev
+    imagePullPolicy: *api
+  worker:
+    image: *api
+  tagged:
+    image:
+      repository: &repo acme/split
+      tag: &tag "1.0"
+  reuse:
+    image:
+      repository: *repo
+      tag: *tag
+    labels: &labels
+      team: a
+    more: *labels
+`],
   ['.github/workflows/ci.yaml', `name: ci
 on: push
 jobs:

@@ -56,6 +56,7 @@ const MAP = Symbol.for('yaml.map');
 const SEQ = Symbol.for('yaml.seq');
 const PAIR = Symbol.for('yaml.pair');
 const SCALAR = Symbol.for('yaml.scalar');
+const ALIAS = Symbol.for('yaml.alias');
 
 class FastScalar {
   [NODE_TYPE] = SCALAR;
@@ -81,6 +82,19 @@ class FastCollection {
   range?: [number, number, number];
   constructor(seq: boolean) {
     this[NODE_TYPE] = seq ? SEQ : MAP;
+  }
+}
+
+/** `*name`: resolves, as `yaml`'s `Alias.resolve` does, to the node last anchored `&name` before it. */
+class FastAlias {
+  [NODE_TYPE] = ALIAS;
+  constructor(
+    public source: string,
+    public range: [number, number, number],
+    private readonly target: unknown,
+  ) {}
+  resolve(): unknown {
+    return this.target;
   }
 }
 
@@ -124,6 +138,7 @@ const NOT_PLAIN_START = new Set([...',[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt
 const FLOW_END = new Set([...',[]{}'].map((c) => c.charCodeAt(0)));
 const SPECIAL = /[\r\uFEFF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/;
 const MAX_KEY = 1024;
+const ANCHOR_CHAR = /[A-Za-z0-9_.-]/;
 
 interface Frame {
   seq: boolean;
@@ -137,6 +152,8 @@ interface Pending {
   frame: Frame;
   /** Where `yaml` places the null scalar if no value follows: the first non-space after the indicator. */
   nullAt: number;
+  /** `key: &name` with the value below. */
+  anchor?: string;
   set(node: unknown): void;
 }
 
@@ -156,6 +173,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   // whether comment lines came after it: `yaml` hangs those on some collection, not reproduced here.
   let lastEnd = 0;
   let commentSince = false;
+  const anchors = new Map<string, unknown>();
 
   const comment = (at: number, eol: number): void => {
     if (wantComments) comments.push({ offset: at, text: src.slice(at, eol) });
@@ -187,6 +205,8 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   };
 
   const resolveNull = (p: Pending): void => {
+    // Where `yaml` puts an anchored null is not worth reproducing.
+    if (p.anchor !== undefined) throw new Bail('anchor-alias-tag');
     p.set(nullScalar(p.nullAt));
     lastEnd = p.nullAt;
     // `key: # comment` with no value: `yaml` ends the null at the next token.
@@ -231,7 +251,9 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
       const p = pending;
       pending = null;
       if (ind > p.frame.indent || (!p.frame.seq && ind === p.frame.indent && dash)) {
-        p.set(newFrame(dash, ind, i).node);
+        const node = newFrame(dash, ind, i).node;
+        p.set(node);
+        if (p.anchor !== undefined) anchors.set(p.anchor, node);
       } else {
         resolveNull(p);
       }
@@ -255,19 +277,23 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
       const seq = top.node;
       const index = seq.items.length;
       seq.items.push(null);
+      const anchor = anchorAt(k, eol);
+      if (anchor) k = anchor.next;
       if (k === eol || src.charCodeAt(k) === HASH) {
         if (k < eol) comment(k, eol);
-        pending = { frame: top, nullAt: k, set: (node) => (seq.items[index] = node) };
+        pending = { frame: top, nullAt: k, anchor: anchor?.name, set: (node) => (seq.items[index] = node) };
       } else if (src.charCodeAt(k) === DASH && (k + 1 === eol || src.charCodeAt(k + 1) === SPACE)) {
         throw new Bail('nested-sequence');
       } else {
         const key = readKey(src, k, eol);
         if (key) {
+          // `- &a key: v`: which node the anchor is on is not worth being unsure of.
+          if (anchor) throw new Bail('anchor-alias-tag');
           const frame = newFrame(false, k - pos, k);
           seq.items[index] = frame.node;
           pending = pairValue(frame, key, eol);
         } else {
-          seq.items[index] = value(top, k, eol);
+          seq.items[index] = anchored(anchor, value(top, k, eol));
         }
       }
     } else {
@@ -295,18 +321,48 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
     frame.node.items.push(pair);
     let v = key.after;
     while (v < eol && src.charCodeAt(v) === SPACE) v++;
+    const anchor = anchorAt(v, eol);
+    if (anchor) v = anchor.next;
     if (v === eol || src.charCodeAt(v) === HASH) {
       if (v < eol) comment(v, eol);
-      return { frame, nullAt: v, set: (node) => (pair.value = node) };
+      return { frame, nullAt: v, anchor: anchor?.name, set: (node) => (pair.value = node) };
     }
-    pair.value = value(frame, v, eol);
+    pair.value = anchored(anchor, value(frame, v, eol));
     return null;
+  }
+
+  /** `&name ` before a value: its name and where the value starts. */
+  function anchorAt(v: number, eol: number): { name: string; next: number } | null {
+    if (src.charCodeAt(v) !== 38 /* & */) return null;
+    let j = v + 1;
+    while (j < eol && ANCHOR_CHAR.test(src[j])) j++;
+    if (j === v + 1 || (j < eol && src.charCodeAt(j) !== SPACE)) throw new Bail('anchor-alias-tag');
+    const name = src.slice(v + 1, j);
+    while (j < eol && src.charCodeAt(j) === SPACE) j++;
+    return { name, next: j };
+  }
+
+  function anchored(anchor: { name: string } | null, node: unknown): unknown {
+    if (anchor) {
+      if (node instanceof FastAlias) throw new Bail('anchor-alias-tag');
+      anchors.set(anchor.name, node);
+    }
+    return node;
   }
 
   /** A value starting at `v` on the line ending at `eol`, inside the collection `frame`. */
   function value(frame: Frame, v: number, eol: number): unknown {
     const c = src.charCodeAt(v);
-    if (c === 38 /* & */ || c === 42 /* * */ || c === 33 /* ! */) throw new Bail('anchor-alias-tag');
+    if (c === 42 /* * */) {
+      let j = v + 1;
+      while (j < eol && ANCHOR_CHAR.test(src[j])) j++;
+      const target = anchors.get(src.slice(v + 1, j));
+      // An alias to nothing is an error `yaml` reports.
+      if (j === v + 1 || target === undefined) throw new Bail('anchor-alias-tag');
+      lineRest(j, eol);
+      return new FastAlias(src.slice(v + 1, j), [v, j, j], target);
+    }
+    if (c === 38 /* & */ || c === 33 /* ! */) throw new Bail('anchor-alias-tag');
     if (c === 124 /* | */ || c === 62 /* > */) return blockScalar(frame, v, eol);
     if (c === 34 /* " */ || c === 39 /* ' */) {
       const q = quoted(src, v, eol);
