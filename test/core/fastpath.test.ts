@@ -255,7 +255,7 @@ data:
 const seedDocument = fc.constantFrom(...SEEDS);
 
 type LineMutation = { line: number; kind: number; pick: number };
-const lineMutation: fc.Arbitrary<LineMutation> = fc.record({ line: fc.nat(), kind: fc.nat({ max: 27 }), pick: fc.nat() });
+const lineMutation: fc.Arbitrary<LineMutation> = fc.record({ line: fc.nat(), kind: fc.nat({ max: 28 }), pick: fc.nat() });
 
 const VALUES = ['nginx', 'ghcr.io/acme/app:1.0', '"quoted:1"', "'single''s:2'", '""', '~', 'null', '1.10', 'true', '{{ .Values.x }}', '${TAG}', 'auto', '<IMAGE>', 'a: b', 'x #y', 'docker://alpine:3'];
 const PREFIXES = ['&a ', '*a', '!!str ', '? ', '- ', '-', ': ', '@', '`', '%', '[', '{', ']'];
@@ -300,6 +300,7 @@ function mutate(seed: string, mutations: LineMutation[]): string {
       case 24: out = [line.replace(/^( *)- /, '$1  ').replace(/^( *)([a-z])/, '$1- $2')]; break; // toggled list item
       case 25: out = colon > 0 ? [line.slice(0, colon + 2) + `"a\\tb${m.pick % 2 ? '\\q' : ''}"`] : [line]; break;
       case 26: out = ['---', line]; break;
+      case 27: out = [line, indent + '  ' + ['continued words', 'more: x', '- item', '# c', 'a #b', '"q"'][m.pick % 6]]; break; // a folded plain scalar, or not
       default: out = [line.replace(/: /, ' : ')];
     }
     lines.splice(Math.max(0, at), 1, ...out);

@@ -38,6 +38,8 @@ export type BailCause =
   | 'walk-error'; // the walk failed on our tree (the `yaml` path decides what to report)
 
 export class Bail extends Error {
+  /** The start of the line being read when the scanner gave up (diagnostics only). */
+  line = -1;
   constructor(readonly reason: BailCause) {
     super(`fast path: ${reason}`);
   }
@@ -159,6 +161,16 @@ interface Pending {
 
 /** Scans one document's text (template actions already blanked); throws `Bail`. */
 export function scanDocument(src: string, wantComments: boolean): ScannedDocument {
+  const at = { pos: 0 };
+  try {
+    return scan(src, wantComments, at);
+  } catch (err) {
+    if (err instanceof Bail) err.line = at.pos;
+    throw err;
+  }
+}
+
+function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedDocument {
   if (SPECIAL.test(src)) throw new Bail('special-characters');
   const hasTabs = src.includes('\t');
   const n = src.length;
@@ -174,6 +186,8 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   let lastEnd = 0;
   let commentSince = false;
   const anchors = new Map<string, unknown>();
+  // The plain scalar that ended the previous content line: the next, deeper line may continue it.
+  let lastPlain: FastScalar | null = null;
 
   const comment = (at: number, eol: number): void => {
     if (wantComments) comments.push({ offset: at, text: src.slice(at, eol) });
@@ -217,6 +231,7 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
   while (pos < n) {
     let eol = src.indexOf('\n', pos);
     if (eol === -1) eol = n;
+    at.pos = pos;
     let i = pos;
     while (i < eol && src.charCodeAt(i) === SPACE) i++;
     const ind = i - pos;
@@ -246,10 +261,29 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
     if (ind === 0 && c === 37 /* % */) throw new Bail('directive');
     first = false;
     const dash = c === DASH && (i + 1 === eol || src.charCodeAt(i + 1) === SPACE);
+    const plain = lastPlain as FastScalar | null;
+    lastPlain = null;
 
+    if (!pending && plain && stack.length > 0 && ind > stack[stack.length - 1].indent && !commentSince) {
+      // A plain scalar folded over several lines (descriptions, long commands). Its value is left to `yaml`.
+      const end = continuationEnd(src, i, eol);
+      plain.range = [plain.range[0], end, end];
+      lastPlain = poison(plain, 'value', 'multi-line-scalar');
+      pos = eol + 1;
+      lastEnd = Math.min(pos, n);
+      continue;
+    }
     if (pending) {
       const p = pending;
       pending = null;
+      if (ind > p.frame.indent && !dash && !readKey(src, i, eol)) {
+        // `key:` with its scalar on the next line.
+        p.set(anchored(p.anchor === undefined ? null : { name: p.anchor }, value(p.frame, i, eol)));
+        pos = eol + 1;
+        lastEnd = Math.min(pos, n);
+        commentSince = false;
+        continue;
+      }
       if (ind > p.frame.indent || (!p.frame.seq && ind === p.frame.indent && dash)) {
         const node = newFrame(dash, ind, i).node;
         p.set(node);
@@ -376,7 +410,8 @@ export function scanDocument(src: string, wantComments: boolean): ScannedDocumen
     }
     const end = plainEnd(src, v, eol, false);
     lineRest(end, eol);
-    return plainScalar(src, v, end);
+    // Only a scalar that ends its line can go on on the next one.
+    return (lastPlain = plainScalar(src, v, end));
   }
 
   /** `|` or `>`: the body is skipped; its value is left to `yaml` should the walk read it. */
@@ -459,6 +494,20 @@ function plainEnd(src: string, v: number, eol: number, inFlow: boolean): number 
       if (inFlow && FLOW_END.has(next)) break;
     }
     if (inFlow && FLOW_END.has(ch)) break;
+    end = j + 1;
+  }
+  return end;
+}
+
+/** Where a continuation line of a plain scalar ends; anything but plain words is left to `yaml`. */
+function continuationEnd(src: string, i: number, eol: number): number {
+  const c = src.charCodeAt(i);
+  if (NOT_PLAIN_START.has(c) || c === DASH || c === 63 || c === COLON) throw new Bail('multi-line-scalar');
+  let end = i + 1;
+  for (let j = i + 1; j < eol; j++) {
+    const ch = src.charCodeAt(j);
+    if (ch === SPACE) continue;
+    if ((ch === HASH && src.charCodeAt(j - 1) === SPACE) || (ch === COLON && (j + 1 === eol || src.charCodeAt(j + 1) === SPACE))) throw new Bail('multi-line-scalar');
     end = j + 1;
   }
   return end;
