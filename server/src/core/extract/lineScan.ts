@@ -193,13 +193,14 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     if (wantComments) comments.push({ offset: at, text: src.slice(at, eol) });
   };
 
-  /** After a value on a line ends at `at`: nothing, or a comment after white space. */
-  const lineRest = (at: number, eol: number): void => {
+  /** After a value on a line ends at `at`: nothing, or a comment after white space (then true). */
+  const lineRest = (at: number, eol: number): boolean => {
     let j = at;
     while (j < eol && src.charCodeAt(j) === SPACE) j++;
-    if (j === eol) return;
-    if (src.charCodeAt(j) === HASH && j > at) return comment(j, eol);
-    throw new Bail('syntax');
+    if (j === eol) return false;
+    if (src.charCodeAt(j) !== HASH || j === at) throw new Bail('syntax');
+    comment(j, eol);
+    return true;
   };
 
   const newFrame = (seq: boolean, indent: number, start: number): Frame => {
@@ -399,8 +400,10 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     if (c === 38 /* & */ || c === 33 /* ! */) throw new Bail('anchor-alias-tag');
     if (c === 124 /* | */ || c === 62 /* > */) return blockScalar(frame, v, eol);
     if (c === 34 /* " */ || c === 39 /* ' */) {
-      const q = quoted(src, v, eol);
-      lineRest(q.range[1], eol);
+      const close = { eol };
+      const q = quoted(src, v, eol, { minIndent: frame.indent, close });
+      lineRest(q.range[1], close.eol);
+      if (close.eol !== eol) blockEnd = close.eol < n ? close.eol + 1 : n;
       return q;
     }
     if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -409,9 +412,11 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       return f.node;
     }
     const end = plainEnd(src, v, eol, false);
-    lineRest(end, eol);
-    // Only a scalar that ends its line can go on on the next one.
-    return (lastPlain = plainScalar(src, v, end));
+    const commented = lineRest(end, eol);
+    const node = plainScalar(src, v, end);
+    // Only a scalar that ends its line (no comment after it) can go on on the next one.
+    if (!commented) lastPlain = node;
+    return node;
   }
 
   /** `|` or `>`: the body is skipped; its value is left to `yaml` should the walk read it. */
@@ -523,7 +528,14 @@ interface KeyRead {
 function readKey(src: string, k: number, eol: number): KeyRead | null {
   const c = src.charCodeAt(k);
   if (c === 34 || c === 39) {
-    const q = quoted(src, k, eol);
+    let q: FastScalar;
+    try {
+      q = quoted(src, k, eol);
+    } catch (err) {
+      // Not closed on its line: a quoted value going on below, not a key.
+      if (err instanceof Bail && err.reason === 'multi-line-scalar') return null;
+      throw err;
+    }
     const end = q.range[1];
     if (src.charCodeAt(end) === COLON && (end + 1 === eol || src.charCodeAt(end + 1) === SPACE)) return { node: q, after: end + 1 };
     return null;
@@ -544,12 +556,25 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
 }
 
 /** A quoted scalar closed on its line; a double-quoted one with escapes has its value left to `yaml`. */
-function quoted(src: string, v: number, eol: number): FastScalar {
+function quoted(src: string, v: number, eol: number, multiLine?: { minIndent: number; close: { eol: number } }): FastScalar {
   const double = src.charCodeAt(v) === 34;
   let escaped = false;
+  let folded = false;
   let j = v + 1;
   for (;;) {
-    if (j >= eol) throw new Bail('multi-line-scalar');
+    if (j >= eol) {
+      // In block context a quoted scalar may go on over lines indented deeper than its collection.
+      if (!multiLine || eol >= src.length) throw new Bail('multi-line-scalar');
+      const start = eol + 1;
+      eol = src.indexOf('\n', start);
+      if (eol === -1) eol = src.length;
+      j = start;
+      while (j < eol && src.charCodeAt(j) === SPACE) j++;
+      if (j < eol && (j - start <= multiLine.minIndent || src.indexOf('\t', start) < eol && src.indexOf('\t', start) !== -1)) throw new Bail('multi-line-scalar');
+      folded = true;
+      multiLine.close.eol = eol;
+      continue;
+    }
     const ch = src.charCodeAt(j);
     if (double && ch === 92 /* \ */) {
       if (!validEscape(src, j + 1, eol)) throw new Bail('syntax');
@@ -567,6 +592,7 @@ function quoted(src: string, v: number, eol: number): FastScalar {
   }
   const inner = src.slice(v + 1, j);
   const s = new FastScalar(!double && escaped ? inner.replace(/''/g, "'") : inner, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, [v, j + 1, j + 1]);
+  if (folded) return poison(s, 'value', 'multi-line-scalar');
   return double && escaped ? poison(s, 'value', 'quoted-escape') : s;
 }
 
