@@ -60,13 +60,35 @@ const PAIR = Symbol.for('yaml.pair');
 const SCALAR = Symbol.for('yaml.scalar');
 const ALIAS = Symbol.for('yaml.alias');
 
+const UNREAD = Symbol('unread');
+
+/** A scalar whose value is computed from the text when first read (most never are) and whose range is made when asked. */
 class FastScalar {
   [NODE_TYPE] = SCALAR;
+  private known: unknown = UNREAD;
   constructor(
-    public value: unknown,
+    private readonly src: string,
     public type: Scalar.Type,
-    public range: [number, number, number],
+    public start: number,
+    public end: number,
+    /** A single-quoted scalar with `''` in it. */
+    private readonly escaped = false,
   ) {}
+
+  get value(): unknown {
+    if (this.known === UNREAD) {
+      if (this.type === Scalar.PLAIN) this.known = plainValue(this.src.slice(this.start, this.end));
+      else {
+        const inner = this.src.slice(this.start + 1, this.end - 1);
+        this.known = this.escaped ? inner.replace(/''/g, "'") : inner;
+      }
+    }
+    return this.known;
+  }
+
+  get range(): [number, number, number] {
+    return [this.start, this.end, this.end];
+  }
 }
 
 class FastPair {
@@ -268,7 +290,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     if (!pending && plain && stack.length > 0 && ind > stack[stack.length - 1].indent && !commentSince) {
       // A plain scalar folded over several lines (descriptions, long commands). Its value is left to `yaml`.
       const end = continuationEnd(src, i, eol);
-      plain.range = [plain.range[0], end, end];
+      plain.end = end;
       lastPlain = poison(plain, 'value', 'multi-line-scalar');
       pos = eol + 1;
       lastEnd = Math.min(pos, n);
@@ -402,7 +424,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     if (c === 34 /* " */ || c === 39 /* ' */) {
       const close = { eol };
       const q = quoted(src, v, eol, { minIndent: frame.indent, close });
-      lineRest(q.range[1], close.eol);
+      lineRest(q.end, close.eol);
       if (close.eol !== eol) blockEnd = close.eol < n ? close.eol + 1 : n;
       return q;
     }
@@ -458,16 +480,16 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     if (end < 0) throw new Bail('block-scalar');
     blockEnd = end;
     const type = src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
-    return poison(new FastScalar(null, type, [v, end, end]), 'value', 'block-scalar');
+    return poison(new FastScalar(src, type, v, end), 'value', 'block-scalar');
   }
 }
 
 function nullScalar(at: number): FastScalar {
-  return new FastScalar(null, Scalar.PLAIN, [at, at, at]);
+  return new FastScalar('', Scalar.PLAIN, at, at);
 }
 
 function plainScalar(src: string, start: number, end: number): FastScalar {
-  return new FastScalar(plainValue(src.slice(start, end)), Scalar.PLAIN, [start, end, end]);
+  return new FastScalar(src, Scalar.PLAIN, start, end);
 }
 
 /**
@@ -536,7 +558,7 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
       if (err instanceof Bail && err.reason === 'multi-line-scalar') return null;
       throw err;
     }
-    const end = q.range[1];
+    const end = q.end;
     if (src.charCodeAt(end) === COLON && (end + 1 === eol || src.charCodeAt(end + 1) === SPACE)) return { node: q, after: end + 1 };
     return null;
   }
@@ -590,8 +612,7 @@ function quoted(src: string, v: number, eol: number, multiLine?: { minIndent: nu
     if (ch === (double ? 34 : 39)) break;
     j++;
   }
-  const inner = src.slice(v + 1, j);
-  const s = new FastScalar(!double && escaped ? inner.replace(/''/g, "'") : inner, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, [v, j + 1, j + 1]);
+  const s = new FastScalar(src, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, v, j + 1, !double && escaped);
   if (folded) return poison(s, 'value', 'multi-line-scalar');
   return double && escaped ? poison(s, 'value', 'quoted-escape') : s;
 }
@@ -654,7 +675,7 @@ function flowNode(src: string, j: number, eol: number): { node: unknown; end: nu
   if (c === 123 || c === 91) return flow(src, j, eol);
   if (c === 34 || c === 39) {
     const q = quoted(src, j, eol);
-    return { node: q, end: q.range[1] };
+    return { node: q, end: q.end };
   }
   const end = plainEnd(src, j, eol, true);
   return { node: plainScalar(src, j, end), end };
