@@ -12,8 +12,8 @@ export interface ExtractJob {
   absolute: string;
   imageKeys: string[];
   maxFileSize: number;
-  /** The file's size when listed, for sizing batches (0 when unknown). */
-  size?: number;
+  /** The file's size and mtime when listed: batches are sized by bytes, and the file is not stat-ed again. */
+  stat?: { size: number; mtimeMs: number };
 }
 
 export type ExtractOutcome =
@@ -22,7 +22,7 @@ export type ExtractOutcome =
   | { kind: 'error'; reason: string };
 
 export function extractFile(job: ExtractJob): ExtractOutcome {
-  const read = readForCheck(job.absolute, job.maxFileSize);
+  const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
   // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`.
   const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true });
@@ -47,7 +47,7 @@ export interface ExtractManyOptions {
 
 export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions = {}): Promise<ExtractOutcome[]> {
   const results: ExtractOutcome[] = new Array(jobs.length);
-  const totalBytes = jobs.reduce((sum, j) => sum + (j.size ?? 0), 0);
+  const totalBytes = jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0);
   const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.ceil(totalBytes / BATCH_BYTES));
   let next = 0;
   let done = 0;
@@ -56,7 +56,7 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
     if (next >= jobs.length) return null;
     const start = next;
     let bytes = 0;
-    while (next < jobs.length && (next === start || (bytes < BATCH_BYTES && next - start < BATCH_MAX_FILES))) bytes += jobs[next++].size ?? 0;
+    while (next < jobs.length && (next === start || (bytes < BATCH_BYTES && next - start < BATCH_MAX_FILES))) bytes += jobs[next++].stat?.size ?? 0;
     return [start, next];
   };
   const finished = (count: number) => {

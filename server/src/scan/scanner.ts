@@ -86,7 +86,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
       reports[i].extraction = cached;
     } else {
       pending.push(i);
-      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, size: stat?.size ?? 0 });
+      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, stat: stat && { size: stat.size, mtimeMs: stat.mtimeMs } });
     }
   });
 
