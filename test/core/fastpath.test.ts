@@ -39,6 +39,11 @@ function yamlFiles(dir: string): string[] {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
+/** A walk error on the fast path's tree is a scanner bug even when the fallback hides it. */
+function assertNoWalkErrors(stats: FastPathStats): void {
+  assert.equal(stats.bailed['walk-error'] ?? 0, 0, report(stats));
+}
+
 function report(stats: FastPathStats): string {
   const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
   return `${stats.documents} documents compared, ${stats.documents - bailed} read by the fast path, ${bailed} handed to yaml ${JSON.stringify(stats.bailed)}`;
@@ -55,6 +60,7 @@ describe('fast path parity with the yaml walk', () => {
       assertSameExtraction(text, { path: file, imageKeys: ['sidecarImage', 'initImage'] }, stats);
     }
     t.diagnostic(`fixtures: ${files.length} files, ${report(stats)}`);
+    assertNoWalkErrors(stats);
     // The fixtures are what the fast path is for: most of them must not need the fallback.
     const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
     assert.ok(bailed < stats.documents / 3, report(stats));
@@ -69,6 +75,7 @@ describe('fast path parity with the yaml walk', () => {
         files++;
       }
       t.diagnostic(`${profile}: ${files} files, ${report(stats)}`);
+      assertNoWalkErrors(stats);
       assert.ok(stats.documents > 350, report(stats));
     });
   }
@@ -83,6 +90,7 @@ describe('fast path parity with the yaml walk', () => {
       { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) },
     );
     t.diagnostic(`mutations: ${report(stats)}`);
+    assertNoWalkErrors(stats);
     // The mutations must exercise both paths, or the comparison proves little.
     assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));
     const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);

@@ -42,6 +42,9 @@ spec:
             pullPolicy: IfNotPresent
 `],
   ['values.yaml', `## Global settings
+description: A chart whose description
+  spans three lines, as Chart.yaml
+  descriptions do
 global:
   imageRegistry: ""
 image:

@@ -124,7 +124,7 @@ class FastAlias {
 
 /** A node whose `what` is only known to `yaml`: reading it hands the document to `yaml`. */
 function poison<T extends object>(node: T, what: keyof T & string, cause: BailCause): T {
-  Object.defineProperty(node, what, { get: () => { throw new Bail(cause); } });
+  Object.defineProperty(node, what, { get: () => { throw new Bail(cause); }, configurable: true });
   return node;
 }
 
