@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `image-pin-language-server --stdio` (or `--node-ipc`, `--socket=PORT`): the transport is chosen
  * from the command line by vscode-languageserver.
