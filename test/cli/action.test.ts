@@ -163,6 +163,16 @@ describe('the action, run as the runner runs it', () => {
     assert.deepEqual(r.outputs, {});
   });
 
+  it('a path that cannot be read fails the step, and the report of the other paths is kept', async () => {
+    const r = await runAction(repo({ 'pod.yaml': FLOATING }), job(), { paths: 'pod.yaml\nmissing', 'fail-on': 'never' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /missing: cannot read/);
+    assert.match(r.stdout, /^::error::image-pin check failed \(exit 2\)/m);
+    assert.equal(r.outputs.errors, '1');
+    const sarif = JSON.parse(fs.readFileSync(r.outputs['sarif-file'], 'utf8')) as { runs: Array<{ results: unknown[] }> };
+    assert.equal(sarif.runs[0].results.length, 1);
+  });
+
   for (const [input, value] of [
     ['format', 'xml'],
     ['fail-on', 'sometimes'],

@@ -130,10 +130,12 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
 
   let printed = '';
   const code = await main(checkArgs(inputs), { out: (s) => (printed += s), err: io.err });
-  if (code !== EXIT_OK && code !== EXIT_FINDINGS) {
-    // Usage, config or I/O errors: the CLI said why on stderr. Never masked by fail-on.
-    io.out(printed);
-    io.out(annotation({ level: 'error', message: `image-pin check failed (exit ${code}); see the log above` }));
+  // Usage, config or I/O errors (the CLI said why on stderr) fail the step whatever fail-on says.
+  // A path that could not be read still leaves a report of the others, which is kept.
+  const failed = code !== EXIT_OK && code !== EXIT_FINDINGS;
+  const failure = () => annotation({ level: 'error', message: `image-pin check failed (exit ${code}); see the log above` });
+  if (failed && printed.trim() === '') {
+    io.out(failure());
     return code;
   }
 
@@ -170,6 +172,10 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
   if (env.GITHUB_OUTPUT) fs.appendFileSync(env.GITHUB_OUTPUT, outputLines(outputs));
   if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, stepSummary(counts, reportFile));
 
+  if (failed) {
+    io.out(failure());
+    return code;
+  }
   if (inputs.failOn === 'never') return EXIT_OK;
   const failing = inputs.failOn === 'warning' ? counts.errors + counts.warnings : counts.errors;
   // The CLI's own verdict counts too: it exits 1 only for error or warning findings, and a finding
