@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
 export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
@@ -159,6 +160,15 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
       return item.value;
     });
   };
+  // Patterns come with the repository: one too large to match cheaply is refused where it is written.
+  const globs = (node: unknown, key: string): string[] => {
+    const list = strings(node, key);
+    (node as { items: Node[] }).items.forEach((item, i) => {
+      const problem = globProblem(list[i]);
+      if (problem) fail(item, key, problem);
+    });
+    return list;
+  };
   const bool = (node: unknown, key: string): boolean => {
     if (!isScalar(node) || typeof node.value !== 'boolean') return fail(node as Node, key, 'must be true or false');
     return node.value;
@@ -169,16 +179,16 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
     const value = pair.value as Node | null;
     switch (key) {
       case 'floatingTags':
-        config.floatingTags = strings(value, key);
+        config.floatingTags = globs(value, key);
         break;
       case 'imageKeys':
         config.imageKeys = strings(value, key);
         break;
       case 'include':
-        config.include = strings(value, key);
+        config.include = globs(value, key);
         break;
       case 'exclude':
-        config.exclude = strings(value, key);
+        config.exclude = globs(value, key);
         break;
       case 'severity':
         config.severity = readSeverity(value, fail);
@@ -195,7 +205,7 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
         config.verifyDigests = bool(value, key);
         break;
       case 'allowances':
-        config.allowances = readAllowances(value, file, at, fail, strings);
+        config.allowances = readAllowances(value, file, at, fail, globs);
         break;
       case 'registries':
         config.registries = readRegistries(value, fail, bool);
