@@ -270,9 +270,7 @@ function readAllowances(
       if (k === 'paths' || k === 'images') allowance[k] = strings(v, `${key}.${k}`);
       else if (k === 'until') {
         const s = isScalar(v) ? String(v.value) : '';
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s) {
-          fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
-        }
+        if (!isCalendarDate(s)) fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
         allowance.until = s;
       } else if (k === 'reason') {
         if (!isScalar(v) || typeof v.value !== 'string') fail(v, `${key}.reason`, 'must be a string');
@@ -303,6 +301,13 @@ function readRegistries(node: unknown, fail: Fail, bool: (n: unknown, key: strin
     out[host] = settings;
   }
   return out;
+}
+
+/** Whether `s` is a day that exists, written YYYY-MM-DD (`2026-02-30` and `2026-13-45` are not). */
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const date = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === s;
 }
 
 /** The effective severity of a rule, or 'off'. */
