@@ -15,13 +15,17 @@ import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
-import { writeIfUnchanged } from '../pin/writeFile';
+import { writeEdits } from '../pin/writeFile';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
 
 interface FileWork {
   display: string;
   absolute: string;
+  /** The folder being pinned that holds it: writes stay inside. */
+  root: string;
   text: string;
+  /** The file's bytes as read: the write edits these and checks the file still holds them. */
+  bytes: Buffer;
   /** Line/character of every site of the file, from its extraction. */
   siteRanges: Range[];
   outcomes: PinOutcome[];
@@ -69,6 +73,10 @@ export async function pin(args: string[], io: Io): Promise<number> {
   const work: FileWork[] = [];
   const pending: Array<Promise<void>> = [];
   for (const file of files) {
+    if (file.skipped) {
+      io.err(`${file.display}: ${file.skipped}\n`);
+      continue;
+    }
     const config = resolver.forFile(file.absolute);
     const read = readForCheck(file.absolute, config.maxFileSize);
     if (read.kind === 'error') {
@@ -83,7 +91,15 @@ export async function pin(args: string[], io: Io): Promise<number> {
     });
     if (candidates.length === 0) continue;
     const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
-    const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, siteRanges: extraction.siteRanges, outcomes: [] };
+    const entry: FileWork = {
+      display: file.display,
+      absolute: file.absolute,
+      root: file.root,
+      text: read.text,
+      bytes: read.bytes,
+      siteRanges: extraction.siteRanges,
+      outcomes: [],
+    };
     work.push(entry);
     for (const candidate of candidates) {
       pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved))));
@@ -98,7 +114,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     if (edits.length === 0) continue;
     entry.newText = applyEdits(entry.text, edits);
     if (values.write) {
-      const written = writeIfUnchanged(entry.absolute, entry.text, entry.newText);
+      const written = writeEdits({ file: entry.absolute, original: entry.bytes, text: entry.text, edits, root: entry.root });
       if (!written.ok) entry.writeError = `${entry.display}: not written: ${written.reason}`;
     }
   }
@@ -122,6 +138,7 @@ function pinText(work: FileWork[], wrote: boolean): string {
   let pinned = 0;
   let unchanged = 0;
   let failed = 0;
+  let notWritten = 0;
   for (const entry of work) {
     if (entry.newText !== undefined && !wrote) {
       const name = entry.display.split(path.sep).join('/');
@@ -135,14 +152,20 @@ function pinText(work: FileWork[], wrote: boolean): string {
         out.push(`${where} not pinned: ${o.error}\n`);
       } else if (o.unchanged) {
         unchanged++;
+      } else if (wrote && entry.writeError) {
+        // Resolved, but its file was not written: not pinned.
+        notWritten++;
       } else {
         pinned++;
-        if (wrote && !entry.writeError) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
+        if (wrote) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
       }
     }
   }
   const verb = wrote ? 'pinned' : 'to pin';
-  out.push(`${pinned} ${verb}, ${failed} could not be resolved${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`);
+  out.push(
+    `${pinned} ${verb}, ${failed} could not be resolved${notWritten ? `, ${notWritten} resolved but not written` : ''}` +
+      `${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`,
+  );
   return out.join('');
 }
 
