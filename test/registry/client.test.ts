@@ -448,6 +448,31 @@ describe('Basic auth', () => {
   });
 });
 
+describe('a redirect that keeps the credentials from the host that asks for them', () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry({ auth: { kind: 'basic', users: { [BASIC_USER.username]: BASIC_USER.password } } });
+    cleanups.push(() => reg.stop());
+    await pushImage(reg, { name: 'org/app', tags: ['1.0'], kind: 'oci-manifest', seed: 'bounce' });
+  });
+
+  it('says what happened instead of asking to renew credentials that are fine', async () => {
+    // The registry is reached as `front`, which redirects every request to `back`, another origin
+    // in front of the same registry: the credentials for `front` are never sent to `back`.
+    const back = await startFaultProxy(reg.url);
+    const front = await startFaultProxy(reg.url);
+    cleanups.push(() => front.stop(), () => back.stop());
+    front.setFault({ kind: 'redirect', to: back.url });
+    const dir = await writeDockerConfig({ auths: { [front.host]: { auth: basicAuth(BASIC_USER) } } });
+    const err = await expectError(client({ env: isolatedEnv({ DOCKER_CONFIG: dir }) }).resolve(ref(`${front.host}/org/app:1.0`)), 'unauthorized');
+    assert.doesNotMatch(err.message, /renew/);
+    assert.match(err.message, new RegExp(`redirected the lookup of ${front.host}/org/app:1.0 to ${back.host}, which asked for credentials`));
+    assert.match(err.message, /not tried there and nothing says they are wrong/);
+    assert.ok(back.requests.every((r) => r.headers.authorization === undefined), 'no credential crossed the redirect');
+    assert.ok(front.requests.some((r) => String(r.headers.authorization).startsWith('Basic ')), 'the credentials were offered to their own host');
+  });
+});
+
 describe('token auth', () => {
   let reg: RunningRegistry;
   let images: Record<string, PushedImage>;

@@ -14,9 +14,9 @@ import { writeEdits } from '../../server/src/pin/writeFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { CLI } from '../helpers/paths';
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config') } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -226,6 +226,59 @@ describe('image-pin pin --write keeps what it does not pin', () => {
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('image-pin pin with credential helpers', () => {
+  const USER = { username: 'carol', password: 'carol-Secret-4h8w' };
+  let reg: RunningRegistry;
+  let image: PushedImage;
+  let home: string;
+  before(async () => {
+    reg = await startRegistry({ auth: { kind: 'basic', users: { [USER.username]: USER.password } } });
+    image = await pushImage(reg, { name: 'team/api', tags: ['dev'], kind: 'oci-manifest', seed: 'helper' });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-helper-'));
+    fs.mkdirSync(path.join(home, 'bin'));
+    // A helper as docker-credential-* helpers work: `get`, the server on stdin, JSON on stdout.
+    fs.writeFileSync(
+      path.join(home, 'bin', 'docker-credential-pintest'),
+      `#!/bin/sh\nread -r server\necho "$1 $server" >> "${home}/asked"\n` +
+        `printf '{"ServerURL":"%s","Username":"${USER.username}","Secret":"${USER.password}"}' "$server"\n`,
+      { mode: 0o755 },
+    );
+  });
+  after(async () => {
+    await reg?.stop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  for (const [name, config] of [
+    ['credsStore', () => ({ credsStore: 'pintest' })],
+    ['credHelpers', () => ({ credHelpers: { [reg.host]: 'pintest' } })],
+  ] as const) {
+    it(`runs the ${name} helper and pins with its credentials`, async () => {
+      const dockerConfig = fs.mkdtempSync(path.join(home, 'docker-'));
+      fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify(config()));
+      const ws = fs.mkdtempSync(path.join(home, 'ws-'));
+      fs.writeFileSync(path.join(ws, 'pod.yaml'), `image: ${reg.host}/team/api:dev\n`);
+      fs.rmSync(path.join(home, 'asked'), { force: true });
+      const r = await run(['pin', '.', '--write'], ws, { DOCKER_CONFIG: dockerConfig, PATH: `${path.join(home, 'bin')}:${process.env.PATH}` });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(fs.readFileSync(path.join(ws, 'pod.yaml'), 'utf8'), `image: ${reg.host}/team/api:dev@${image.digest}\n`);
+      assert.equal(fs.readFileSync(path.join(home, 'asked'), 'utf8').trim(), `get ${reg.host}`);
+      assert.ok(!(r.stdout + r.stderr).includes(USER.password), 'the secret is not printed');
+    });
+  }
+
+  it('a helper that is missing is named in the message; no "untrusted workspace" in a terminal', async () => {
+    const dockerConfig = fs.mkdtempSync(path.join(home, 'docker-'));
+    fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'not-installed' }));
+    const ws = fs.mkdtempSync(path.join(home, 'ws-'));
+    fs.writeFileSync(path.join(ws, 'pod.yaml'), `image: ${reg.host}/team/api:dev\n`);
+    const r = await run(['pin', '.', '--write'], ws, { DOCKER_CONFIG: dockerConfig });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /credential helper docker-credential-not-installed was not found on PATH/);
+    assert.doesNotMatch(r.stdout + r.stderr, /untrusted/);
   });
 });
 

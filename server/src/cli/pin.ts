@@ -66,6 +66,9 @@ export async function pin(args: string[], io: Io): Promise<number> {
 
   const client = new RegistryClient({
     registries: baseConfig.registries,
+    // The user runs the command on purpose, as they run docker: their credential helpers run too
+    // (name checked, with a timeout), as in the editor once a workspace is trusted.
+    allowCredentialHelpers: true,
     verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
     noCache: values['no-cache'],
   });

@@ -439,9 +439,12 @@ export class RegistryClient {
     let state = await this.auth.initial(target, signal);
     let res = await send(state);
     if (res.status !== 401) return res;
+    if (res.credentialsDropped) throw redirectedAway(res, state);
     state = await this.auth.answer(target, res.headers['www-authenticate'], state, signal);
     res = await send(state);
     if (res.status === 401) {
+      // Not a verdict on the credentials: they never reached the host that refused.
+      if (res.credentialsDropped) throw redirectedAway(res, state);
       // The registry refuses even a freshly obtained authorization.
       // Basic credentials refused are wrong credentials; a fresh token refused means no access.
       if (state.authorization.startsWith('Basic ')) throw new AuthProblem('rejected', 'registry', state.credentialSource, undefined, 401);
@@ -566,6 +569,14 @@ export class RegistryClient {
         return make('bad-response', `${label} asked for authentication it does not describe usably (${err.detail}) for ${reference}`, err.status);
       case 'bad-token-response':
         return make('bad-response', `the token service for ${label} failed while looking up ${reference} (${err.detail}) — try again later`, err.status);
+      case 'redirect-without-credentials':
+        return make(
+          'unauthorized',
+          `${label} redirected the lookup of ${reference} to ${err.detail}, which asked for credentials: the credentials${err.credentialSource ? ` from ${err.credentialSource}` : ''} ` +
+            `are sent only to ${target.host} itself, never across a redirect to another host, so they were not tried there and nothing says they are wrong — ` +
+            `the registry's redirect (or a proxy in front of it) is what to fix`,
+          err.status,
+        );
     }
   }
 
@@ -596,6 +607,11 @@ export class RegistryClient {
         return make('unreachable', `could not reach ${host} to look up ${reference} (${err.detail}) — check that the registry is running and reachable`);
     }
   }
+}
+
+/** A 401 from the host a redirect led to, which the credentials were kept from. */
+function redirectedAway(res: HttpResponse, state: AuthState | undefined): AuthProblem {
+  return new AuthProblem('redirect-without-credentials', res.url.host, state?.credentialSource, undefined, 401);
 }
 
 export { RegistryError };

@@ -58,6 +58,8 @@ export interface HttpResponse {
   url: URL;
   /** Set when the server asked to wait longer than allowed (the response is then the 429/503 itself). */
   retryAfterMs?: number;
+  /** Set when a redirect led to another origin, so the request's Authorization was not sent to the host that answered. */
+  credentialsDropped?: boolean;
 }
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
@@ -135,7 +137,8 @@ export class Transport {
     const startOrigin = req.url.origin;
     let current: HttpRequest = req;
     for (let hop = 0; ; hop++) {
-      const res = await this.sendWithRetries(current);
+      const sent = await this.sendWithRetries(current);
+      const res = req.authorization && !current.authorization ? { ...sent, credentialsDropped: true } : sent;
       const location = headerValue(res.headers, 'location');
       if (!REDIRECT_STATUSES.has(res.status) || !location || hop >= MAX_REDIRECTS) return res;
       let next: URL;
