@@ -309,6 +309,16 @@ describe('faults between the client and the registry', () => {
     assert.match(err.message, /did not answer in time .*no response headers within 300 ms/);
   });
 
+  it('a body trickled a byte at a time meets the total deadline: timeout', { timeout: 30_000 }, async () => {
+    // Never idle for long (each byte restarts an idle timer), never done: only a total deadline ends it.
+    proxy.setFault({ kind: 'trickle', intervalMs: 100 });
+    const c = fresh({ verifyDigests: true, timeouts: { totalMs: 1000 } });
+    const err = await expectError(c.resolve(app()), 'timeout');
+    assert.match(err.message, /did not answer in time .*no complete response within 1000 ms/);
+    assert.ok(manifestRequests(proxy, 'GET').length >= 1, 'the body was being trickled');
+    proxy.setFault(null);
+  });
+
   it('retries connection resets and closes, then succeeds', async () => {
     proxy.setFault({ kind: 'reset', times: 2 });
     const c = fresh();

@@ -162,9 +162,11 @@ describe('image-pin pin when the registry misbehaves', () => {
     ['a registry whose digest header lies (with --verify-digests)', { kind: 'wrong-digest' }, ['--verify-digests'], /bytes hash to sha256:[0-9a-f]{64} although it named .* not pinning it/],
     ['a registry that answers 500', { kind: 'status', status: 500 }, [], /HTTP 500/],
     ['a registry that resets every connection', { kind: 'reset' }, [], /could not reach|reset|connection/i],
+    // A byte every 200 ms keeps every idle timer happy; --timeout bounds the whole request.
+    ['a registry that trickles its answer a byte at a time', { kind: 'trickle', intervalMs: 200 }, ['--verify-digests', '--timeout', '1'], /did not answer in time .*no complete response within 1000 ms/],
   ];
   for (const [name, fault, flags, expected] of faults) {
-    it(`${name}: reported, exit 1, and the file is left untouched`, async () => {
+    it(`${name}: reported, exit 1, and the file is left untouched`, { timeout: 60_000 }, async () => {
       const proxy = await startFaultProxy(reg.url);
       proxy.setFault(fault);
       const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-fault-'));

@@ -46,6 +46,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'verify-digests': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -57,6 +58,11 @@ export async function pin(args: string[], io: Io): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
   if (values.style !== undefined && values.style !== 'tag-digest' && values.style !== 'digest') {
     throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
+  }
+
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(/^\d+(\.\d+)?$/.test(values.timeout!) && timeout > 0 && timeout <= 3600)) {
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not "${values.timeout}"`);
   }
 
   const resolver = new ConfigResolver(values.config);
@@ -71,6 +77,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     allowCredentialHelpers: true,
     verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
     noCache: values['no-cache'],
+    ...(timeout !== undefined ? { timeouts: { totalMs: Math.round(timeout * 1000) } } : {}),
   });
 
   const work: FileWork[] = [];

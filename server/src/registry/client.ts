@@ -30,7 +30,7 @@ import {
   type Platform,
 } from './manifest';
 import { SecretScrubber } from './redact';
-import { Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
+import { TOTAL_TIMEOUT, Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
 
 export interface RegistryClientOptions {
   registries?: Record<string, RegistryHostConfig>;
@@ -43,7 +43,11 @@ export interface RegistryClientOptions {
   verifyDigests?: boolean;
   cacheTtlSeconds?: number;
   noCache?: boolean;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /**
+   * connect, headers and body are idle limits; `totalMs` bounds each request from sending it to
+   * its last byte, so a registry trickling a body cannot hold a lookup forever.
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; totalMs?: number };
   retries?: number;
   maxRetryAfterMs?: number;
   perHostConcurrency?: number;
@@ -84,6 +88,8 @@ const DEFAULTS = {
   connectMs: 10_000,
   headersMs: 15_000,
   bodyMs: 30_000,
+  /** Manifests and tokens are small: half a minute is ample for the whole of one. */
+  totalMs: 30_000,
   retries: 3,
   maxRetryAfterMs: 30_000,
   perHostConcurrency: 6,
@@ -131,7 +137,7 @@ export class RegistryClient {
   /** Platform of a manifest digest (immutable, so kept for the client's life); null when it has none. */
   private readonly platformByDigest = new Map<string, Omit<Platform, 'digest'> | null>();
   private readonly opts: RegistryClientOptions;
-  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number; totalMs: number };
   private readonly log: (line: string) => void;
 
   constructor(opts: RegistryClientOptions = {}) {
@@ -143,6 +149,7 @@ export class RegistryClient {
       connectMs: opts.timeouts?.connectMs ?? DEFAULTS.connectMs,
       headersMs: opts.timeouts?.headersMs ?? DEFAULTS.headersMs,
       bodyMs: opts.timeouts?.bodyMs ?? DEFAULTS.bodyMs,
+      totalMs: opts.timeouts?.totalMs ?? DEFAULTS.totalMs,
     };
     this.transport = new Transport({
       registries: opts.registries,
@@ -586,7 +593,13 @@ export class RegistryClient {
     switch (err.code) {
       case 'timeout': {
         const limit =
-          err.detail === 'no connection' ? this.timeouts.connectMs : err.detail === 'no response headers' ? this.timeouts.headersMs : this.timeouts.bodyMs;
+          err.detail === 'no connection'
+            ? this.timeouts.connectMs
+            : err.detail === 'no response headers'
+              ? this.timeouts.headersMs
+              : err.detail === TOTAL_TIMEOUT
+                ? this.timeouts.totalMs
+                : this.timeouts.bodyMs;
         return make('timeout', `${host} did not answer in time while looking up ${reference} (${err.detail} within ${limit} ms) — try again, or raise the timeout`);
       }
       case 'tls':

@@ -28,6 +28,8 @@ export interface TransportOptions {
   connectMs: number;
   headersMs: number;
   bodyMs: number;
+  /** The whole of one request, first byte sent to last byte read. */
+  totalMs: number;
   retries: number;
   maxRetryAfterMs: number;
   perHostConcurrency: number;
@@ -61,6 +63,9 @@ export interface HttpResponse {
   /** Set when a redirect led to another origin, so the request's Authorization was not sent to the host that answered. */
   credentialsDropped?: boolean;
 }
+
+/** The detail of a timeout of the total deadline (the others are idle timers). */
+export const TOTAL_TIMEOUT = 'no complete response';
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -238,6 +243,8 @@ export class Transport {
       throw new TransportFailure('cancelled', 'cancelled', url.host);
     }
     const started = Date.now();
+    // Idle timers restart with every byte; this one does not: a body trickled a byte at a time ends here.
+    const deadline = AbortSignal.timeout(this.opts.totalMs);
     try {
       const headers: Record<string, string> = { 'user-agent': 'image-pin', ...req.headers };
       if (req.authorization) headers.authorization = req.authorization;
@@ -245,7 +252,7 @@ export class Transport {
         method: req.method,
         headers,
         body: req.body,
-        signal: req.signal,
+        signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
         dispatcher: this.dispatcherFor(url),
         headersTimeout: this.opts.headersMs,
         bodyTimeout: this.opts.bodyMs,
@@ -254,6 +261,9 @@ export class Transport {
       const body = req.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : await readBody(res.body, ok ? req.maxBytes : MAX_ERROR_BODY, ok, url.host);
       this.opts.log(`${req.method} ${displayUrl(url)} -> ${res.statusCode} in ${Date.now() - started} ms`);
       return { status: res.statusCode, headers: res.headers, body, url };
+    } catch (err) {
+      if (deadline.aborted && !req.signal?.aborted) throw new TransportFailure('timeout', TOTAL_TIMEOUT, url.host);
+      throw err;
     } finally {
       release();
     }
