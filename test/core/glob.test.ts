@@ -6,10 +6,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import picomatch from 'picomatch';
-import { ConfigError } from '../../server/src/core/config';
 import { GLOB_LIMITS, globMatch, globMatcher, globProblem } from '../../server/src/core/glob';
 import { checkSettings } from '../../server/src/lsp/settings';
-import { checkText, configFrom } from '../helpers/check';
+import { checkText, configErrorOf, configFrom } from '../helpers/check';
 
 const pod = (image: string) => `kind: Pod\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`;
 const EVIL = '*a*a*a*a*a*a*a*a*a*a*a*a*b';
@@ -77,15 +76,7 @@ describe('glob syntax', () => {
 });
 
 describe('glob limits', () => {
-  const errorOf = (text: string): ConfigError => {
-    try {
-      configFrom(text);
-    } catch (err) {
-      assert.ok(err instanceof ConfigError);
-      return err;
-    }
-    assert.fail('expected a ConfigError');
-  };
+  const errorOf = configErrorOf;
 
   it('a pattern with too many wildcards, too long, or too many alternatives is a located config error', () => {
     const stars = '*a'.repeat(GLOB_LIMITS.wildcards + 1);
