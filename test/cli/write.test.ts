@@ -6,6 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -95,6 +96,23 @@ describe('the changed-on-disk check', () => {
     assert.equal(changed.toString('utf8'), text);
     assert.deepEqual(writeEdits({ file, original, text, edits: [pinEdit(text, 'a:1')] }), { ok: false, reason: 'it changed on disk since it was read; left as it is' });
     assert.deepEqual(fs.readFileSync(file), changed);
+  });
+});
+
+describe('a file replaced by something else', () => {
+  it('a FIFO in its place is refused at once, never opened to wait for a writer', () => {
+    const file = fileWith('f.yaml', Buffer.from('image: a:1\n'));
+    const original = fs.readFileSync(file);
+    fs.rmSync(file);
+    execFileSync('mkfifo', [file]);
+    const text = original.toString('utf8');
+    assert.deepEqual(writeEdits({ file, original, text, edits: [pinEdit(text, 'a:1')] }), { ok: false, reason: 'it is not a regular file; left as it is' });
+    const link = path.join(path.dirname(file), 'link.yaml');
+    fs.symlinkSync('f.yaml', link);
+    assert.deepEqual(writeEdits({ file: link, original, text, edits: [pinEdit(text, 'a:1')], root: path.dirname(file) }), {
+      ok: false,
+      reason: 'it is a symbolic link to something that is not a regular file; left as it is',
+    });
   });
 });
 

@@ -31,7 +31,7 @@ export interface EditRequest {
   root?: string;
 }
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 export function writeEdits(req: EditRequest): WriteOutcome {
   const edited = editBytes(req.original, req.text, req.edits);
@@ -42,7 +42,8 @@ export function writeEdits(req: EditRequest): WriteOutcome {
   let fd: number | undefined;
   let tmp: string | undefined;
   try {
-    fd = fs.openSync(target.path, O_RDONLY | O_NOFOLLOW);
+    // Non-blocking: should a FIFO have taken the file's place since, opening it must not wait for a writer.
+    fd = fs.openSync(target.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, reason: 'it is not a regular file; left as it is' };
     if (!sameBytes(readAll(fd), req.original)) return { ok: false, reason: 'it changed on disk since it was read; left as it is' };
@@ -83,16 +84,19 @@ function writeTarget(file: string, root: string | undefined): { path: string } |
   } catch (err) {
     return { reason: `cannot read it again before writing (${describe(err)})` };
   }
-  if (!link.isSymbolicLink()) return { path: file };
+  if (!link.isSymbolicLink()) return link.isFile() ? { path: file } : { reason: 'it is not a regular file; left as it is' };
   let real: string;
+  let target: fs.Stats;
   try {
     real = fs.realpathSync(file);
+    target = fs.statSync(real);
   } catch (err) {
     return { reason: `it is a symbolic link whose target cannot be found (${describe(err)}); left as it is` };
   }
   if (root !== undefined && !isInside(real, realOr(root))) {
     return { reason: `it is a symbolic link to ${real}, outside the folder being pinned; not written through` };
   }
+  if (!target.isFile()) return { reason: 'it is a symbolic link to something that is not a regular file; left as it is' };
   return { path: real };
 }
 
