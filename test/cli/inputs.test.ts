@@ -94,6 +94,10 @@ describe('symbolic links inside a scanned folder', () => {
     execFileSync('mkfifo', [path.join(ws, 'real', 'fifo')]);
     fs.symlinkSync('real/fifo', path.join(ws, 'link-fifo.yaml'));
     fs.symlinkSync('real/deploy.yaml', path.join(ws, 'notes.txt'));
+    // Neither a linked node_modules (pnpm) nor a gitignored folder link is worth a line.
+    fs.symlinkSync('real', path.join(ws, 'node_modules'));
+    fs.symlinkSync('real', path.join(ws, 'build'));
+    fs.writeFileSync(path.join(ws, '.gitignore'), 'build/\n');
   });
 
   it('a link to a file inside is checked; every other link is listed as skipped with why', async () => {

@@ -92,10 +92,10 @@ function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver:
     } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name)) {
       seen.add(absolute);
       files.push({ display: shown, absolute, explicit: false, root: listing.root });
-    } else if (entry.isSymbolicLink() && !seen.has(absolute)) {
+    } else if (entry.isSymbolicLink() && !seen.has(absolute) && !NEVER_ENTER.has(entry.name)) {
       // Listed when the globs select its name, or when it points at a folder (whose files would be missed).
       const skipped = linkNotFollowed(absolute, listing.root);
-      if (skipped !== FOLDER_LINK && !selects(resolver, dir, absolute, entry.name)) continue;
+      if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name)) continue;
       seen.add(absolute);
       files.push({ display: shown, absolute, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
     }
