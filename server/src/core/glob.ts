@@ -46,17 +46,21 @@ export interface GlobOptions {
 /** One matcher for a list of patterns: true when any of them matches the whole subject. */
 export function globMatcher(patterns: readonly string[], opts: GlobOptions = {}): (subject: string) => boolean {
   const compiled = patterns.flatMap((p) => expand(p, GLOB_LIMITS.alternatives).map((alt) => compile(alt, !!opts.nocase)));
-  if (compiled.length === 0) return () => false;
+  // Patterns without wildcards are looked up; a one-segment pattern is tried on the subject whole.
+  const literals = new Set(compiled.flatMap((c) => (c.literal !== undefined ? [c.literal] : [])));
+  const wild = compiled.filter((c) => c.literal === undefined);
   return (subject) => {
     const s = opts.nocase ? subject.toLowerCase() : subject;
+    if (literals.has(s)) return true;
     let segments: string[] | undefined;
-    for (const c of compiled) {
-      if (c.literal !== undefined) {
-        if (c.literal === s) return true;
+    for (const c of wild) {
+      const only = c.segments.length === 1 ? c.segments[0] : undefined;
+      if (only !== undefined && only !== 'globstar') {
+        if (!s.includes('/') && only(s)) return true;
         continue;
       }
       segments ??= s.split('/');
-      if (matchSegments(c.segments, segments)) return true;
+      if (matchSegments(c, segments)) return true;
     }
     return false;
   };
@@ -68,12 +72,13 @@ export function globMatch(pattern: string, subject: string, opts: GlobOptions = 
 }
 
 type Token = { kind: 'char'; c: string } | { kind: 'any' } | { kind: 'class'; negated: boolean; ranges: Array<[string, string]> } | { kind: 'star' };
-/** A path segment of a pattern: `**` (any number of segments), or the tokens one segment must match. */
-type Segment = 'globstar' | Token[];
+/** A path segment of a pattern: `**` (any number of segments), or what one segment must match. */
+type Segment = 'globstar' | ((segment: string) => boolean);
 interface Compiled {
   /** Set when the pattern has no wildcard: compared as a string. */
   literal?: string;
   segments: Segment[];
+  globstar: boolean;
 }
 
 function compile(pattern: string, nocase: boolean): Compiled {
@@ -84,7 +89,7 @@ function compile(pattern: string, nocase: boolean): Compiled {
   const endSegment = () => {
     // `**` alone in a segment crosses folders; anywhere else it is just `*`.
     if (tokens.length === 2 && tokens[0].kind === 'star' && tokens[1].kind === 'star' && rawSegment === '**') segments.push('globstar');
-    else segments.push(tokens.filter((t, i) => !(t.kind === 'star' && tokens[i - 1]?.kind === 'star')));
+    else segments.push(segmentMatcher(tokens.filter((t, i) => !(t.kind === 'star' && tokens[i - 1]?.kind === 'star'))));
     tokens = [];
     rawSegment = '';
   };
@@ -122,7 +127,24 @@ function compile(pattern: string, nocase: boolean): Compiled {
     }
   }
   endSegment();
-  return wild ? { segments } : { literal, segments };
+  const globstar = segments.includes('globstar');
+  return wild ? { segments, globstar } : { literal, segments, globstar };
+}
+
+/** The test one segment must pass; the common shapes (`name`, `*.yaml`, `v1.*`, `a*b`) as plain string tests. */
+function segmentMatcher(tokens: Token[]): (segment: string) => boolean {
+  const star = tokens.findIndex(isStarToken);
+  const plain = tokens.every((t, i) => t.kind === 'char' || i === star);
+  if (!plain) return (segment) => wildcardWalk(tokens, segment, isStarToken, single);
+  const text = (ts: Token[]) => ts.map((t) => (t as { c: string }).c).join('');
+  if (star < 0) {
+    const literal = text(tokens);
+    return (segment) => segment === literal;
+  }
+  const head = text(tokens.slice(0, star));
+  const tail = text(tokens.slice(star + 1));
+  const min = head.length + tail.length;
+  return (segment) => segment.length >= min && segment.startsWith(head) && segment.endsWith(tail);
 }
 
 /** Index of the `]` closing a class opened at `open`, or -1 (then `[` is a literal). */
@@ -207,12 +229,12 @@ function wildcardWalk<P, S>(pattern: ArrayLike<P>, subject: ArrayLike<S>, isStar
 const isStarToken = (t: Token) => t.kind === 'star';
 const isGlobstar = (s: Segment) => s === 'globstar';
 
-function matchSegment(tokens: Token[], segment: string): boolean {
-  return wildcardWalk(tokens, segment, isStarToken, single);
-}
-
-function matchSegments(pattern: Segment[], segments: string[]): boolean {
-  return wildcardWalk(pattern, segments, isGlobstar, (p, s) => p !== 'globstar' && matchSegment(p, s));
+function matchSegments(pattern: Compiled, segments: string[]): boolean {
+  if (!pattern.globstar) {
+    // One segment for one segment: no walk needed.
+    return pattern.segments.length === segments.length && pattern.segments.every((p, i) => p !== 'globstar' && p(segments[i]));
+  }
+  return wildcardWalk(pattern.segments, segments, isGlobstar, (p, s) => p !== 'globstar' && p(s));
 }
 
 /**
