@@ -143,8 +143,10 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
   let counts: Counts;
   let reportFile: string | undefined;
   if (inputs.format === 'text') {
-    const report = JSON.parse(printed) as { version?: unknown; findings: JsonFinding[] };
+    const report = JSON.parse(printed) as { version?: unknown; findings: JsonFinding[]; skipped: Array<{ file: string; reason: string }> };
     counts = countJson(report);
+    // Not checked, so never silently clean: shown on the file, without failing the step.
+    for (const s of report.skipped) io.out(annotation({ level: 'notice', file: s.file, title: 'image-pin: not checked', message: `${s.file}: ${s.reason}` }));
     for (const f of report.findings) {
       io.out(
         annotation({
