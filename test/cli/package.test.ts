@@ -99,6 +99,15 @@ describe('the npm package', () => {
       await client.open(file);
       const diagnostics = await client.diagnosticsFor(fileUri(file), { check: (d) => d.length > 0 });
       assert.ok(diagnostics.some((d) => d.code === 'floating-tag' && d.range.start.line === 21), JSON.stringify(diagnostics));
+
+      // A document over the large-document size is checked on the worker thread the server starts
+      // from largeDocumentWorker.js beside its bundle.
+      const padding = '# padding\n'.repeat(40_000);
+      const large = path.join(tmp, 'large.yaml');
+      fs.writeFileSync(large, `${padding}spec:\n  containers:\n    - image: nginx:latest\n`);
+      await client.open(large);
+      const far = await client.diagnosticsFor(fileUri(large), { check: (d) => d.length > 0 });
+      assert.deepEqual(far.map((d) => [d.code, d.range.start.line]), [['floating-tag', 40_002]]);
     } finally {
       await client.stop();
     }
