@@ -3,7 +3,7 @@
  * splitting a stream into documents, blanking Helm template actions, parsing one
  * document with its comments, and reading a scalar's text range.
  */
-import { Composer, Document, Parser, Scalar, isScalar } from 'yaml';
+import { Composer, Document, Parser, Scalar, isScalar, visit } from 'yaml';
 import type { ScalarPart, Span } from './types';
 
 /** The text ranges of the documents of a YAML stream, split at `---` lines. */
@@ -38,28 +38,117 @@ export interface Blanked {
 /**
  * Replaces every Go template action `{{ … }}` with spaces, keeping line breaks, so the
  * YAML parser reads the literal parts of a Helm chart template at their original offsets.
+ * An action left open runs to the end of its line.
  */
 export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
   let open = text.indexOf('{{');
   if (open === -1) return { text, actions };
-  let out = '';
+  // Pieces joined once at the end: the output is built in one pass over the text.
+  const pieces: string[] = [];
   let copied = 0;
   while (open !== -1) {
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? lineEnd(text, open) : close + 2;
-    out += text.slice(copied, open) + text.slice(open, end).replace(/[^\r\n]/g, ' ');
+    pieces.push(text.slice(copied, open));
+    blank(text, open, end, pieces);
     actions.push({ start: open, end });
     copied = end;
     open = text.indexOf('{{', end);
   }
-  out += text.slice(copied);
-  return { text: out, actions };
+  pieces.push(text.slice(copied));
+  return { text: pieces.join(''), actions };
+}
+
+/** Spaces for `text[start, end)`, keeping its line breaks where they are. */
+function blank(text: string, start: number, end: number, out: string[]): void {
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x0a && c !== 0x0d) continue;
+    if (i > from) out.push(' '.repeat(i - from));
+    out.push(c === 0x0a ? '\n' : '\r');
+    from = i + 1;
+  }
+  if (end > from) out.push(' '.repeat(end - from));
 }
 
 function lineEnd(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   return nl === -1 ? text.length : nl;
+}
+
+/**
+ * Whether some template action of `text` (its original, unblanked text) may shape its YAML structure.
+ * An action inside a comment, a quoted string, a block scalar's body or the middle of a plain value
+ * only changes the text of that one token: blanking it cannot cause a syntax error, so such actions
+ * do not excuse one. Anything else (control actions, `include … | nindent`, values that start with
+ * `{{`) does. Only called for a document that has a syntax error.
+ */
+export function hasStructuralAction(text: string, actions: readonly Span[]): boolean {
+  if (actions.length === 0) return false;
+  const tokens: TextToken[] = [];
+  try {
+    for (const token of new Parser().parse(text)) collectTextTokens(token, tokens);
+  } catch {
+    return true;
+  }
+  tokens.sort((a, b) => a.start - b.start);
+  return actions.some((action) => !insideText(action, text, tokens));
+}
+
+interface TextToken {
+  /** Where an action may sit without touching the structure: inside the quotes, after a block header. */
+  start: number;
+  end: number;
+  plain: boolean;
+}
+
+function insideText(action: Span, text: string, tokens: readonly TextToken[]): boolean {
+  // The last token that starts at or before the action.
+  let lo = 0;
+  let hi = tokens.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start <= action.start) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found === -1) return false;
+  const t = tokens[found];
+  if (action.end > t.end) return false;
+  // A plain value starting with `{{` is a flow map to the parser; one line at most, or it may render lines.
+  if (t.plain) return action.start > t.start && !/[\r\n]/.test(text.slice(action.start, action.end));
+  return true;
+}
+
+function collectTextTokens(token: unknown, out: TextToken[]): void {
+  if (!token || typeof token !== 'object') return;
+  if (Array.isArray(token)) {
+    for (const t of token) collectTextTokens(t, out);
+    return;
+  }
+  const t = token as { type?: string; offset?: number; source?: string; props?: Array<{ offset: number; source: string }> } & Record<string, unknown>;
+  const offset = t.offset ?? 0;
+  switch (t.type) {
+    case 'comment':
+    case 'scalar':
+      out.push({ start: offset, end: offset + (t.source ?? '').length, plain: t.type === 'scalar' });
+      return;
+    case 'single-quoted-scalar':
+    case 'double-quoted-scalar':
+      out.push({ start: offset + 1, end: offset + (t.source ?? '').length - 1, plain: false });
+      return;
+    case 'block-scalar': {
+      const last = t.props?.[t.props.length - 1];
+      const body = last ? last.offset + last.source.length : offset;
+      out.push({ start: body, end: body + (t.source ?? '').length, plain: false });
+      return;
+    }
+  }
+  for (const key of CST_CHILDREN) if (key in t) collectTextTokens(t[key], out);
 }
 
 export interface Comment {
@@ -81,12 +170,35 @@ export function parseDocument(text: string, opts: { comments?: boolean } = {}): 
   const composer = new Composer({ uniqueKeys: false, strict: false });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   const doc = docs[0] ?? new Document();
+  if (doc.errors.some((e) => e.code === 'MULTILINE_IMPLICIT_KEY')) recoverMultilineKeys(doc, text);
   const errors = docs.flatMap((d) => d.errors).map((e) => ({
     message: firstLine(e.message),
     // At least one character, so an editor has something to underline.
     span: { start: Math.min(e.pos[0], text.length), end: Math.min(Math.max(e.pos[1], e.pos[0] + 1), text.length) },
   }));
   return { doc: doc as Document.Parsed, comments, errors };
+}
+
+/**
+ * A stray line before a key (`xxxx` above `image: nginx:latest`) makes the parser read both lines
+ * as one multi-line key, `xxxx image`. That is reported as a syntax error; for what follows, the key
+ * is the line that holds the `:`, so the value under it is still checked.
+ */
+function recoverMultilineKeys(doc: Document, text: string): void {
+  const starts = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isScalar(key) || key.type !== Scalar.PLAIN || !key.range || !starts.has(key.range[0])) return;
+      const raw = text.slice(key.range[0], key.range[1]);
+      const lastBreak = Math.max(raw.lastIndexOf('\n'), raw.lastIndexOf('\r'));
+      if (lastBreak === -1) return;
+      const line = raw.slice(lastBreak + 1);
+      const start = key.range[0] + lastBreak + 1 + (line.length - line.trimStart().length);
+      key.value = line.trim();
+      key.range = [start, key.range[1], key.range[2]];
+    },
+  });
 }
 
 function firstLine(message: string): string {

@@ -10,7 +10,7 @@
 import { isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
 import { LineIndex } from '../text';
-import { Comment, blankTemplateActions, parseDocument, splitDocuments } from '../yamlSource';
+import { Comment, blankTemplateActions, hasStructuralAction, parseDocument, splitDocuments } from '../yamlSource';
 import { WalkContext, findPair } from './context';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
@@ -22,7 +22,10 @@ export interface SyntaxProblem {
 
 export interface Extraction {
   sites: ImageSite[];
-  /** The parser's errors, at most one per document, in file order. */
+  /**
+   * The parser's errors, at most one per document, in file order. A document whose template
+   * actions shape its structure (a chart template) has none: its errors are the template's.
+   */
   syntaxErrors: SyntaxProblem[];
   /** The file holds template actions (`{{ … }}`): a Helm chart template or similar. */
   templated: boolean;
@@ -103,6 +106,8 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
       result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
+      // Template structure excuses a syntax error only where an action can have caused it.
+      if (result.error && actions.length > 0 && hasStructuralAction(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document

@@ -1,0 +1,98 @@
+/**
+ * Reading files: nothing may look clean that was not checked. Template actions excuse only the
+ * syntax errors they can cause, a value written against a template action is templated, and
+ * every text encoding YAML allows is read with the right line and column numbers.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { blankTemplateActions } from '../../server/src/core/yamlSource';
+import { extractLocated } from '../../server/src/scan/checkText';
+import { checkText, triples } from '../helpers/check';
+
+describe('template actions do not hide real YAML errors', () => {
+  it('a {{ … }} in a comment does not excuse a syntax error, and what parsed is still checked', () => {
+    const text = '# see {{ .Values.x }}\nxxxx\nimage: nginx:latest\nfoo: [\n';
+    const seen = triples(checkText(text));
+    assert.deepEqual(
+      seen.map(([rule, line]) => [rule, line]),
+      [
+        ['yaml-syntax', 2],
+        ['floating-tag', 3],
+      ],
+    );
+    assert.equal(seen[1][2], 'nginx:latest');
+  });
+
+  it('a {{ … }} in a quoted tpl string or a block scalar does not excuse a syntax error either', () => {
+    const quoted = 'fullnameOverride: "{{ .Release.Name }}-web"\nimage:\n  repository: acme/web\n  tag: dev\nbroken: [unclosed\n';
+    assert.deepEqual(checkText(quoted).map((s) => s.rule), ['floating-tag', 'yaml-syntax']);
+    const block = 'extraDeploy: |\n  name: {{ .Release.Name }}\nimage: redis:7\n  bad: indent\n';
+    assert.ok(checkText(block).some((s) => s.rule === 'yaml-syntax'), 'a block scalar holds text, not structure');
+  });
+
+  it('a plain value with an action inside it does not excuse an error', () => {
+    const text = 'host: web-{{ .Release.Name }}.example.com\nimage: nginx:1.27\n  bad: indent\n';
+    assert.ok(checkText(text).some((s) => s.rule === 'yaml-syntax'));
+  });
+
+  it('an action that shapes the structure still excuses the errors of its document, and only of its document', () => {
+    const chart = [
+      'kind: Deployment',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      {{- range .Values.containers }}',
+      '        - name: {{ .name }}',
+      '      {{- end }}',
+      '        - name: sidecar',
+      '          image: curlimages/curl:latest',
+      '          env:',
+      '    {{ toYaml .Values.env | indent 4 }}',
+      '           - x: y',
+      '---',
+      'kind: Pod',
+      'spec: {containers: [{name: a, image: "busybox:1.36"}]}',
+      'broken: [unclosed',
+    ].join('\n');
+    assert.deepEqual(triples(checkText(chart)).map(([rule, line]) => [rule, line]), [
+      ['floating-tag', 10],
+      ['unpinned-tag', 16],
+      ['yaml-syntax', 17],
+    ]);
+  });
+
+  it('blanking keeps every offset and line break, and is linear in the file size', () => {
+    const text = 'a: {{ .x }}\r\nb: "{{ .y\n}}"\nc: {{ unclosed\nd: 1\n';
+    const blanked = blankTemplateActions(text);
+    assert.equal(blanked.text.length, text.length);
+    assert.equal(blanked.text, 'a:         \r\nb: "     \n  "\nc:            \nd: 1\n');
+    assert.deepEqual(blanked.actions.map((a) => text.slice(a.start, a.end)), ['{{ .x }}', '{{ .y\n}}', '{{ unclosed']);
+    const big = 'x: "{{ .v }}"\n'.repeat(200_000);
+    const started = process.hrtime.bigint();
+    const out = blankTemplateActions(big);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(out.actions.length, 200_000);
+    assert.ok(ms < 1500, `blanking 200,000 actions took ${ms} ms`);
+  });
+});
+
+describe('a value written against a template action is templated', () => {
+  for (const value of ['{{ .Values.reg }}nginx:1.25', 'nginx:1.25{{ .Values.suffix }}', 'quay.io/{{ .Values.name }}', '{{ .Values.registry }}/nginx:latest']) {
+    it(`image: ${value}`, () => {
+      assert.deepEqual(checkText(`spec:\n  containers:\n    - name: a\n      image: ${value}\n`), []);
+    });
+  }
+
+  it('split map parts written against an action are templated too', () => {
+    assert.deepEqual(checkText('image:\n  repository: {{ .Values.org }}/web\n  tag: dev\n'), []);
+    assert.deepEqual(checkText('image:\n  repository: acme/web\n  tag: 1.0{{ .Values.suffix }}\n'), []);
+  });
+
+  it('a literal reference beside an action on another line is still checked', () => {
+    const text = 'spec:\n  containers:\n    - name: {{ .Chart.Name }}\n      image: nginx:latest\n';
+    assert.deepEqual(triples(checkText(text)), [['floating-tag', 4, 'nginx:latest']]);
+    const ex = extractLocated(text, {});
+    assert.equal(ex.sites.length, 1);
+  });
+});
