@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { LineIndex, decodeText, encodeText } from '../../server/src/core/text';
 import { blankTemplateActions } from '../../server/src/core/yamlSource';
 import { extractLocated } from '../../server/src/scan/checkText';
 import { checkText, triples } from '../helpers/check';
@@ -94,5 +95,36 @@ describe('a value written against a template action is templated', () => {
     assert.deepEqual(triples(checkText(text)), [['floating-tag', 4, 'nginx:latest']]);
     const ex = extractLocated(text, {});
     assert.equal(ex.sites.length, 1);
+  });
+});
+
+describe('text encodings', () => {
+  const text = 'a: é\nimage: nginx:1.27 # ✓ 𝄞\n';
+
+  it('UTF-8, UTF-16 and UTF-32 by their byte order marks decode to the same text, without the mark', () => {
+    for (const encoding of ['utf8', 'utf8-bom', 'utf16le', 'utf16be', 'utf32le', 'utf32be'] as const) {
+      const bytes = encodeText(text, encoding);
+      assert.deepEqual(decodeText(bytes), { text, encoding }, encoding);
+    }
+    assert.equal(encodeText(text, 'utf16le')[1], 0xfe);
+  });
+
+  it('binary stays binary: a NUL in UTF-8, or a NUL or invalid unit in UTF-16', () => {
+    assert.equal(decodeText(Buffer.from([0x69, 0x00, 0x6d])), null);
+    assert.equal(decodeText(Buffer.from([0xff, 0xfe, 0x00, 0x00, 0x61, 0x00])), null, 'UTF-32 LE mark and a NUL');
+    assert.equal(decodeText(Buffer.from([0xff, 0xfe, 0x61, 0x00, 0x00, 0x00])), null, 'a NUL character');
+    assert.equal(decodeText(Buffer.from([0xff, 0xfe, 0x00, 0xd8, 0x61, 0x00])), null, 'a lone surrogate');
+  });
+
+  it('lines break at LF, CRLF and a lone CR, the same way for every position', () => {
+    const lines = new LineIndex('a\rb\r\nc\nd');
+    assert.equal(lines.lineCount, 4);
+    assert.deepEqual([0, 2, 5, 7].map((o) => lines.position(o)), [0, 1, 2, 3].map((line) => ({ line, character: 0 })));
+    assert.deepEqual(lines.position(3), { line: 1, character: 1 }, 'the CR of a CRLF ends its line');
+  });
+
+  it('a file with lone CR line endings is read as lines, not as one broken line', () => {
+    const cr = 'kind: Pod\rspec:\r  containers:\r    - name: a\r      image: nginx:latest\r';
+    assert.deepEqual(triples(checkText(cr)), [['floating-tag', 5, 'nginx:latest']]);
   });
 });

@@ -1,6 +1,7 @@
 /** Writing a pinned file: atomically, and never over a file that changed since it was read. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeText, encodeText } from '../core/text';
 
 export type WriteOutcome = { ok: true } | { ok: false; reason: string };
 
@@ -10,18 +11,19 @@ export type WriteOutcome = { ok: true } | { ok: false; reason: string };
  * reader never sees half a file; the original's permissions are kept.
  */
 export function writeIfUnchanged(file: string, expected: string, newText: string): WriteOutcome {
-  let current: string;
+  let current: ReturnType<typeof decodeText>;
   let mode: number;
   try {
-    current = fs.readFileSync(file, 'utf8');
+    current = decodeText(fs.readFileSync(file));
     mode = fs.statSync(file).mode;
   } catch (err) {
     return { ok: false, reason: `cannot read it again before writing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
-  if (current !== expected) return { ok: false, reason: 'it changed on disk since it was read; left as it is' };
+  if (current?.text !== expected) return { ok: false, reason: 'it changed on disk since it was read; left as it is' };
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.image-pin-${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, newText, { mode: mode & 0o7777 });
+    // In the encoding it was read in (a UTF-16 file stays UTF-16, a byte order mark stays).
+    fs.writeFileSync(tmp, encodeText(newText, current.encoding), { mode: mode & 0o7777 });
     fs.renameSync(tmp, file);
     return { ok: true };
   } catch (err) {

@@ -9,7 +9,7 @@
  */
 import { isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
-import { LineIndex } from '../text';
+import { LineIndex, normalizeLoneCr } from '../text';
 import { Comment, blankTemplateActions, hasStructuralAction, parseDocument, splitDocuments } from '../yamlSource';
 import { WalkContext, findPair } from './context';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
@@ -88,7 +88,7 @@ export function extractImages(text: string, opts: ExtractOptions = {}): Extracti
 
 function extract(text: string, opts: ExtractOptions, depth: number): Extraction {
   const blanked = blankTemplateActions(text);
-  const source = blanked.text;
+  const source = normalizeLoneCr(blanked.text);
   const imageKeys = new Set(['image', ...(opts.imageKeys ?? [])]);
   const mayHold = candidateTest(imageKeys);
   const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
