@@ -2,8 +2,9 @@
 import { Alias, Document, Node, Pair, YAMLMap, isAlias, isScalar } from 'yaml';
 import type { ImageSite, PullPolicySlot, ScalarPart, Span } from '../types';
 import { scalarPart } from '../yamlSource';
+import { ShapeOptions, hasSedPlaceholder } from './classify';
 
-export type PathKey = string | number;
+export type { PathKey } from './classify';
 
 export interface WalkContext {
   /** The document's text, template actions blanked. */
@@ -11,6 +12,8 @@ export interface WalkContext {
   doc: Document.Parsed;
   /** Keys whose string value is a whole image reference (`image` plus configured ones). */
   imageKeys: ReadonlySet<string>;
+  /** What the shape classifier needs to know of the file. */
+  shapeOptions: ShapeOptions;
   /** The file is a kustomization (by name or `kind: Kustomization`). */
   kustomization: boolean;
   /** Template action ranges blanked out of `source`. */
@@ -31,8 +34,8 @@ export interface WalkContext {
  */
 export function isTemplated(ctx: WalkContext, part: ScalarPart): boolean {
   for (const a of ctx.templateActions) if (actionTouches(ctx.source, a, part.token)) return true;
-  // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, and template actions left in embedded strings.
-  return /\$[{(A-Za-z_]|\{\{/.test(part.value);
+  // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, template actions left in embedded strings, `IMAGE_TAG` for sed.
+  return /\$[{(A-Za-z_]|\{\{/.test(part.value) || hasSedPlaceholder(part.value);
 }
 
 function actionTouches(source: string, action: Span, token: Span): boolean {
