@@ -223,3 +223,28 @@ describe('reading: nothing unchecked looks clean', () => {
     assert.deepEqual(r.findings, podFindings);
   });
 });
+
+describe('test fixtures are excluded by default', () => {
+  it('Go testdata folders and helm-unittest suites are not scanned unless the config says otherwise', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-fixtures-'));
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    write('deploy.yaml', 'image: app:dev\n');
+    write('pkg/testdata/pod.yaml', 'image: fixture:dev\n');
+    write('testdata/top.yaml', 'image: top:dev\n');
+    write('charts/web/tests/deployment_test.yaml', 'image: unittest:dev\n');
+    write('charts/web/tests/values.yaml', 'image: kept:dev\n');
+    const images = async () => {
+      const r = await run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir });
+      return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
+    };
+    assert.deepEqual(await images(), ['app:dev', 'kept:dev']);
+    write('.image-pin.yaml', 'exclude: []\n');
+    assert.deepEqual(await images(), ['app:dev', 'fixture:dev', 'kept:dev', 'top:dev', 'unittest:dev']);
+    const named = await run(['check', 'pkg/testdata/pod.yaml', '--format', 'json', '--no-cache'], { cwd: dir });
+    assert.equal(JSON.parse(named.stdout).findings.length, 1, 'a file named on the command line is checked');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
