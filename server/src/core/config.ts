@@ -262,7 +262,7 @@ function readAllowances(
       if (k === 'paths' || k === 'images') allowance[k] = strings(v, `${key}.${k}`);
       else if (k === 'until') {
         const s = isScalar(v) ? String(v.value) : '';
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s) {
+        if (!isCalendarDate(s)) {
           fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
         }
         allowance.until = s;
@@ -295,6 +295,13 @@ function readRegistries(node: unknown, fail: Fail, bool: (n: unknown, key: strin
     out[host] = settings;
   }
   return out;
+}
+
+/** `YYYY-MM-DD` naming a day that exists (not 2026-02-30). */
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
 }
 
 /** The effective severity of a rule, or 'off'. */

@@ -47,6 +47,9 @@ export function listFiles(inputs: string[], resolver: ConfigResolver): { files: 
       seen.add(absolute);
     } else if (stat.isDirectory()) {
       walk(input, absolute, gitIgnoresAbove(absolute), resolver, files, problems, seen);
+    } else {
+      // A device, pipe or socket: reading it could block or never end, and it is no manifest.
+      problems.push({ path: input, message: 'not a regular file or folder' });
     }
   }
   return { files, problems };
