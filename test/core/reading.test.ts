@@ -69,6 +69,8 @@ describe('template actions do not hide real YAML errors', () => {
     assert.equal(blanked.text.length, text.length);
     assert.equal(blanked.text, 'a:         \r\nb: "     \n  "\nc:            \nd: 1\n');
     assert.deepEqual(blanked.actions.map((a) => text.slice(a.start, a.end)), ['{{ .x }}', '{{ .y\n}}', '{{ unclosed']);
+    const bom = '\uFEFFa: {{ .x }} é 𝄞\n';
+    assert.equal(blankTemplateActions(bom).text, '\uFEFFa:          é 𝄞\n', 'a byte order mark and characters beyond ASCII stay');
     const big = 'x: "{{ .v }}"\n'.repeat(200_000);
     const started = process.hrtime.bigint();
     const out = blankTemplateActions(big);

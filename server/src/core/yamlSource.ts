@@ -44,34 +44,22 @@ export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
   let open = text.indexOf('{{');
   if (open === -1) return { text, actions };
-  // Pieces joined once at the end: the output is built in one pass over the text.
-  const pieces: string[] = [];
-  let copied = 0;
+  // One copy of the text as UTF-16 code units, blanked in place and decoded once: several times
+  // faster than joining slices on files with many actions (a lone surrogate reads as U+FFFD, same length).
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
   while (open !== -1) {
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? lineEnd(text, open) : close + 2;
-    pieces.push(text.slice(copied, open));
-    blank(text, open, end, pieces);
+    for (let i = open; i < end; i++) if (units[i] !== 0x0a && units[i] !== 0x0d) units[i] = 0x20;
     actions.push({ start: open, end });
-    copied = end;
     open = text.indexOf('{{', end);
   }
-  pieces.push(text.slice(copied));
-  return { text: pieces.join(''), actions };
+  return { text: UTF16.decode(units), actions };
 }
 
-/** Spaces for `text[start, end)`, keeping its line breaks where they are. */
-function blank(text: string, start: number, end: number, out: string[]): void {
-  let from = start;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x0a && c !== 0x0d) continue;
-    if (i > from) out.push(' '.repeat(i - from));
-    out.push(c === 0x0a ? '\n' : '\r');
-    from = i + 1;
-  }
-  if (end > from) out.push(' '.repeat(end - from));
-}
+/** Decodes code units in this platform's byte order, keeping a leading U+FEFF (the length must not change). */
+const UTF16 = new TextDecoder(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'utf-16le' : 'utf-16be', { ignoreBOM: true });
 
 function lineEnd(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
