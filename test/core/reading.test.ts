@@ -31,6 +31,11 @@ describe('template actions do not hide real YAML errors', () => {
     assert.ok(checkText(block).some((s) => s.rule === 'yaml-syntax'), 'a block scalar holds text, not structure');
   });
 
+  it('an action that begins the first line of a block scalar sets its indentation: it excuses errors', () => {
+    const text = 'issueTemplate: |\n  {{ define "summary" }}[{{ .Status }}]\n  Annotations:\n  {{ end }}\nimage: nginx:1.27\n';
+    assert.deepEqual(triples(checkText(text)), [['unpinned-tag', 5, 'nginx:1.27']]);
+  });
+
   it('a plain value with an action inside it does not excuse an error', () => {
     const text = 'host: web-{{ .Release.Name }}.example.com\nimage: nginx:1.27\n  bad: indent\n';
     assert.ok(checkText(text).some((s) => s.rule === 'yaml-syntax'));

@@ -90,6 +90,8 @@ interface TextToken {
   start: number;
   end: number;
   plain: boolean;
+  /** For a block scalar: the end of its first line with content, which sets the indentation of all. */
+  indentLineEnd?: number;
 }
 
 function insideText(action: Span, text: string, tokens: readonly TextToken[]): boolean {
@@ -109,6 +111,11 @@ function insideText(action: Span, text: string, tokens: readonly TextToken[]): b
   if (action.end > t.end) return false;
   // A plain value starting with `{{` is a flow map to the parser; one line at most, or it may render lines.
   if (t.plain) return action.start > t.start && !/[\r\n]/.test(text.slice(action.start, action.end));
+  // Blanking an action that begins the first content line of a block scalar changes its indentation.
+  if (t.indentLineEnd !== undefined && action.start < t.indentLineEnd) {
+    const lineStart = Math.max(text.lastIndexOf('\n', action.start - 1), text.lastIndexOf('\r', action.start - 1)) + 1;
+    if (text.slice(lineStart, action.start).trim() === '') return false;
+  }
   return true;
 }
 
@@ -132,7 +139,10 @@ function collectTextTokens(token: unknown, out: TextToken[]): void {
     case 'block-scalar': {
       const last = t.props?.[t.props.length - 1];
       const body = last ? last.offset + last.source.length : offset;
-      out.push({ start: body, end: body + (t.source ?? '').length, plain: false });
+      const source = t.source ?? '';
+      const content = /\S/.exec(source);
+      const lineEnd = content ? source.slice(content.index).search(/[\r\n]|$/) + content.index : 0;
+      out.push({ start: body, end: body + source.length, plain: false, indentLineEnd: body + lineEnd });
       return;
     }
   }
