@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineIndex, decodeText, encodeText } from '../../server/src/core/text';
+import { extractImages } from '../../server/src/core/extract';
+import { applyEdits, ignoreEdit, pullPolicyEdit } from '../../server/src/core/fix';
 import { blankTemplateActions } from '../../server/src/core/yamlSource';
 import { extractLocated } from '../../server/src/scan/checkText';
 import { checkText, triples } from '../helpers/check';
@@ -128,6 +130,13 @@ describe('text encodings', () => {
     assert.equal(lines.lineCount, 4);
     assert.deepEqual([0, 2, 5, 7].map((o) => lines.position(o)), [0, 1, 2, 3].map((line) => ({ line, character: 0 })));
     assert.deepEqual(lines.position(3), { line: 1, character: 1 }, 'the CR of a CRLF ends its line');
+  });
+
+  it('edits of a file with lone CR line endings keep them: a suppression comment, a pull policy', () => {
+    const text = 'containers:\r  - name: a\r    image: nginx:dev\r    args: [x]\r';
+    const [site] = extractImages(text).sites;
+    assert.equal(applyEdits(text, [ignoreEdit(text, site, 'floating-tag')]), 'containers:\r  - name: a\r    # image-pin: ignore floating-tag\r    image: nginx:dev\r    args: [x]\r');
+    assert.equal(applyEdits(text, [pullPolicyEdit(text, site)!]), 'containers:\r  - name: a\r    image: nginx:dev\r    imagePullPolicy: Always\r    args: [x]\r');
   });
 
   it('a file with lone CR line endings is read as lines, not as one broken line', () => {
