@@ -97,6 +97,7 @@ describe('a value written against a template action is templated', () => {
   it('split map parts written against an action are templated too', () => {
     assert.deepEqual(checkText('image:\n  repository: {{ .Values.org }}/web\n  tag: dev\n'), []);
     assert.deepEqual(checkText('image:\n  repository: acme/web\n  tag: 1.0{{ .Values.suffix }}\n'), []);
+    assert.deepEqual(checkText('image:\n  repository: acme/web\n  tag: {{ .Values.tag }}\n'), [], 'a templated tag is not an empty one');
   });
 
   it('a literal reference beside an action on another line is still checked', () => {
