@@ -38,6 +38,11 @@ describe('template actions do not hide real YAML errors', () => {
     assert.deepEqual(triples(checkText(text)), [['unpinned-tag', 5, 'nginx:1.27']]);
   });
 
+  it('a values file that is valid YAML as written has no syntax error, though blanking breaks a value', () => {
+    const text = 'loki:\n  url: http://{{(include "loki.serviceName" .)}}:{{ .Values.loki.service.port }}\n  image: grafana/loki:2.9.3\n';
+    assert.deepEqual(triples(checkText(text)), [['unpinned-tag', 3, 'grafana/loki:2.9.3']]);
+  });
+
   it('a plain value with an action inside it does not excuse an error', () => {
     const text = 'host: web-{{ .Release.Name }}.example.com\nimage: nginx:1.27\n  bad: indent\n';
     assert.ok(checkText(text).some((s) => s.rule === 'yaml-syntax'));

@@ -67,22 +67,27 @@ function lineEnd(text: string, from: number): number {
 }
 
 /**
- * Whether some template action of `text` (its original, unblanked text) may shape its YAML structure.
- * An action inside a comment, a quoted string, a block scalar's body or the middle of a plain value
- * only changes the text of that one token: blanking it cannot cause a syntax error, so such actions
- * do not excuse one. Anything else (control actions, `include … | nindent`, values that start with
- * `{{`) does. Only called for a document that has a syntax error.
+ * Whether the syntax errors of a document with template actions are the template's, given its
+ * original (unblanked) text. They are when the text as written parses (a values file whose `tpl`
+ * strings hold `{{ … }}`: blanking there can only break what was valid), or when some action may
+ * shape the structure. An action inside a comment, a quoted string, a block scalar's body or the
+ * middle of a plain value only changes the text of that one token, so it excuses nothing; control
+ * actions, `include … | nindent` and values that start with `{{` do.
  */
-export function hasStructuralAction(text: string, actions: readonly Span[]): boolean {
+export function templateExcusesErrors(text: string, actions: readonly Span[]): boolean {
   if (actions.length === 0) return false;
-  const tokens: TextToken[] = [];
+  let tokens;
   try {
-    for (const token of new Parser().parse(text)) collectTextTokens(token, tokens);
+    tokens = Array.from(new Parser().parse(text));
+    const docs = Array.from(new Composer({ uniqueKeys: false, strict: false }).compose(tokens, true, text.length));
+    if (docs.every((d) => d.errors.length === 0)) return true;
   } catch {
     return true;
   }
-  tokens.sort((a, b) => a.start - b.start);
-  return actions.some((action) => !insideText(action, text, tokens));
+  const textTokens: TextToken[] = [];
+  for (const token of tokens) collectTextTokens(token, textTokens);
+  textTokens.sort((a, b) => a.start - b.start);
+  return actions.some((action) => !insideText(action, text, textTokens));
 }
 
 interface TextToken {

@@ -10,7 +10,7 @@
 import { isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
 import { LineIndex, normalizeLoneCr } from '../text';
-import { Comment, blankTemplateActions, hasStructuralAction, parseDocument, splitDocuments } from '../yamlSource';
+import { Comment, blankTemplateActions, parseDocument, splitDocuments, templateExcusesErrors } from '../yamlSource';
 import { ShapeOptions, isValuesFile } from './classify';
 import { WalkContext, findPair } from './context';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
@@ -110,7 +110,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
       result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth);
       // Template structure excuses a syntax error only where an action can have caused it.
-      if (result.error && actions.length > 0 && hasStructuralAction(original, actions)) result = { sites: result.sites };
+      if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
