@@ -17,12 +17,15 @@ import {
   ExecuteCommandParams,
   Hover,
   InitializeResult,
+  Message,
   MessageActionItem,
+  NotificationMessage,
   Position,
   ProgressToken,
   ProtocolConnection,
   PublishDiagnosticsParams,
   Range,
+  ResponseMessage,
   ShowMessageParams,
   ShowMessageRequestParams,
   TextDocumentEdit,
@@ -337,4 +340,95 @@ export function rangeOf(text: string, needle: string, from = 0): Range {
   if (start < 0) throw new Error(`${JSON.stringify(needle)} not in the text`);
   const doc = TextDocument.create('x:', 'yaml', 0, text);
   return { start: doc.positionAt(start), end: doc.positionAt(start + needle.length) };
+}
+
+/**
+ * The built server over stdio with the bytes written by the test itself, for what a well-behaved
+ * client never sends: requests out of the lifecycle's order and malformed headers. What the server
+ * writes back is read with vscode-jsonrpc's reader; requests from the server are answered `null`.
+ */
+export class RawServer {
+  readonly responses = new Map<number | string, ResponseMessage>();
+  readonly notifications: NotificationMessage[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private waiters: Array<() => void> = [];
+
+  private constructor(readonly process: ChildProcess) {
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+    process.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.changed();
+    });
+    const reader = new StreamMessageReader(process.stdout!);
+    reader.listen((message) => {
+      if (Message.isResponse(message) && message.id !== null) this.responses.set(message.id, message);
+      else if (Message.isRequest(message)) this.send({ jsonrpc: '2.0', id: message.id, result: null });
+      else if (Message.isNotification(message)) this.notifications.push(message);
+      this.changed();
+    });
+  }
+
+  static start(): RawServer {
+    return new RawServer(spawn(process.execPath, [SERVER_MAIN, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  /** A message with a correct header. */
+  static frame(message: object): Buffer {
+    const body = Buffer.from(JSON.stringify(message), 'utf8');
+    return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]);
+  }
+
+  write(bytes: Buffer | string): void {
+    this.process.stdin!.write(bytes);
+  }
+
+  send(message: object): void {
+    this.write(RawServer.frame({ jsonrpc: '2.0', ...message }));
+  }
+
+  request(id: number, method: string, params: unknown = {}): void {
+    this.send({ id, method, params });
+  }
+
+  notify(method: string, params: unknown = {}): void {
+    this.send({ method, params });
+  }
+
+  initialize(id = 1): Promise<ResponseMessage> {
+    this.request(id, 'initialize', { processId: null, rootUri: null, capabilities: {} });
+    return this.response(id);
+  }
+
+  /** The response to request `id`, when it arrives. */
+  response(id: number, timeoutMs = 10_000): Promise<ResponseMessage> {
+    return this.waitFor(`the response to request ${id}`, () => this.responses.get(id), timeoutMs);
+  }
+
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== attempt);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nserver stderr: ${this.stderr.slice(-2000)}`));
+      }, timeoutMs);
+      const attempt = () => {
+        const value = check();
+        if (value !== undefined && value !== false) {
+          clearTimeout(timer);
+          resolve(value as T);
+        } else this.waiters.push(attempt);
+      };
+      attempt();
+    });
+  }
+
+  kill(): void {
+    if (this.process.exitCode === null) this.process.kill('SIGKILL');
+  }
+
+  private changed(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
 }
