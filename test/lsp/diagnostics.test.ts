@@ -142,6 +142,8 @@ describe('large documents', () => {
       const [notice, ...findings] = diagnostics;
       assert.deepEqual([notice.code, notice.severity], ['truncated', DiagnosticSeverity.Information]);
       assert.match(String(notice.message), /shows 1,000 of the 12,000 findings of this file, the most severe first; `image-pin check` lists them all/);
+      // The client's status bar counts from this.
+      assert.deepEqual(notice.data, { total: 12_000, shown: 1000 });
       assert.equal(findings.length, 1000);
       assert.equal(findings[999].range.start.line, 999 * 5 + 4);
       assert.equal(client.covered(uri, findings[999].range), 'app999:dev');

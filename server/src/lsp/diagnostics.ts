@@ -9,7 +9,7 @@ import type { ConfigError } from '../core/config';
 import type { RuleId, Severity } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 import type { FindingSummary } from './findingSummary';
-import { DiagnosticData, SOURCE } from './protocol';
+import { DiagnosticData, SOURCE, TRUNCATED_CODE, TruncatedData } from './protocol';
 import { pathToUri } from './workspaceFolders';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -74,8 +74,9 @@ export function moreFindingsNotice(summary: FindingSummary): Diagnostic {
     range: TOP,
     severity: DiagnosticSeverity.Information,
     source: SOURCE,
-    code: 'truncated',
+    code: TRUNCATED_CODE,
     message: `Image Pin shows ${n(summary.shown.length)} of the ${n(summary.total)} findings of this file, the most severe first; \`image-pin check\` lists them all.`,
+    data: { total: summary.total, shown: summary.shown.length } satisfies TruncatedData,
   };
 }
 

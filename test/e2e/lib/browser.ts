@@ -168,6 +168,51 @@ export async function readProblems(page: Page): Promise<string[]> {
   return page.locator(selectors.problemsRow).evaluateAll((rows) => rows.map((row) => (row as unknown as { innerText: string }).innerText));
 }
 
+/** The marker rows of the Problems panel (file rows hold no `[Ln …]`), opening the panel if needed. */
+export async function problemRows(page: Page): Promise<string[]> {
+  return (await readProblems(page)).filter((row) => /\[Ln \d+, Col \d+\]/.test(row));
+}
+
+/** Waits until the Problems panel's marker rows satisfy `check` (diagnostics published and shown) and returns them. */
+export function problemRowsWhere(page: Page, options: WaitOptions, check: (rows: string[]) => boolean): Promise<string[]> {
+  return waitUntil(page, { ...options, describe: () => problemRows(page).then((rows) => JSON.stringify(rows)) }, async () => {
+    const rows = await problemRows(page);
+    return check(rows) ? rows : undefined;
+  });
+}
+
+/** Waits until a marker row of the Problems panel matches and returns it. */
+export function problemRowWhere(page: Page, options: WaitOptions, match: (row: string) => boolean): Promise<string> {
+  return waitUntil(page, { ...options, describe: () => problemRows(page).then((rows) => JSON.stringify(rows)) }, async () =>
+    (await problemRows(page)).find(match),
+  );
+}
+
+/** The text of the active editor's visible lines, with the non-breaking spaces Monaco renders as spaces. */
+export async function editorText(page: Page): Promise<string> {
+  return (await page.locator(selectors.editorText).innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** Waits until the active editor's visible text satisfies `check` (an edit applied) and returns it. */
+export function editorTextWhere(page: Page, options: WaitOptions, check: (text: string) => boolean): Promise<string> {
+  return waitUntil(page, { ...options, describe: () => editorText(page) }, async () => {
+    const text = await editorText(page);
+    return check(text) ? text : undefined;
+  });
+}
+
+/** Waits until the editor's hover is showing and holds `text` (the provider has answered), and returns the hover's text. */
+export async function hoverShowing(page: Page, text: string, options: WaitOptions): Promise<string> {
+  const hover = await waitFor(page, `.monaco-editor .monaco-hover:not(.hidden):has-text(${JSON.stringify(text)})`, options);
+  return hover.innerText();
+}
+
+/** Waits until the code action menu (Ctrl+.) is open with the providers' answer and returns the text of its focused, first row. */
+export async function quickFixMenuShowing(page: Page, options: WaitOptions): Promise<string> {
+  const first = await waitFor(page, '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused', options);
+  return first.innerText();
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
