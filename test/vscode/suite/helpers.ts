@@ -172,9 +172,11 @@ export async function codeActions(uri: vscode.Uri, range: vscode.Range, kind = v
 }
 
 /**
- * Asks the code action providers again until `pick` finds what the test needs in their answer:
- * the provider can answer before the server has checked the document's current version (then
- * with nothing), so one empty answer proves nothing.
+ * Asks the code action providers again until `pick` finds what the test needs in their answer.
+ * One answer proves nothing: VS Code cancels a code action request whose document changes, or
+ * whose set of providers changes while it runs (extensions still activating in a new window), and
+ * `vscode.executeCodeActionProvider` then returns an empty list rather than an error. A person
+ * would press Ctrl+. again; so does this, and it logs how many answers it took.
  */
 export function codeActionsWhere<T>(
   doc: vscode.TextDocument,
@@ -184,10 +186,18 @@ export function codeActionsWhere<T>(
   kind = vscode.CodeActionKind.QuickFix,
 ): Promise<T> {
   let last: vscode.CodeAction[] = [];
+  let answers = 0;
+  const where = `${range.start.line}:${range.start.character} of ${doc.uri.path}`;
   return waitFor(
-    `${what} at ${range.start.line}:${range.start.character} of ${doc.uri.path}`,
-    async () => pick((last = await codeActions(doc.uri, range, kind))),
-    { seen: () => `code actions ${JSON.stringify(last.map((a) => ({ title: a.title, preferred: a.isPreferred ?? false })))}, diagnostics ${describeDiagnostics(doc.uri)}` },
+    `${what} at ${where}`,
+    async () => {
+      last = await codeActions(doc.uri, range, kind);
+      answers++;
+      const found = pick(last);
+      if (found !== undefined && answers > 1) console.log(`codeActionsWhere: ${what} at ${where} came with answer ${answers}`);
+      return found;
+    },
+    { seen: () => `${answers} answers, the last: ${JSON.stringify(last.map((a) => ({ title: a.title, preferred: a.isPreferred ?? false })))}; diagnostics ${describeDiagnostics(doc.uri)}` },
   );
 }
 
