@@ -87,7 +87,9 @@ describe('the server survives hostile documents', () => {
     // Hovers one after another until the big file is published: each must be answered promptly,
     // and the first before the big file's diagnostics (it does not wait for that check).
     const answered: Array<{ ms: number; afterPublish: boolean }> = [];
+    const deadline = Date.now() + 120_000;
     while (!checked()) {
+      if (Date.now() > deadline) assert.fail(`the big file was not checked within 120 s (${answered.length} hovers answered meanwhile)`);
       const started = Date.now();
       const hover = await client.hover(probeUri, { line: 0, character: 9 });
       assert.match((hover?.contents as { value: string }).value, /docker\.io\/library\/nginx/);
