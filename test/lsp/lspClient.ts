@@ -62,6 +62,39 @@ export interface OpenDocument {
   doc: TextDocument;
 }
 
+/**
+ * Waits for states of a client: each wait is checked now and after every change the client
+ * reports (a message arrived), and fails after its deadline with what it waited for and `context()`.
+ */
+class StateWaits {
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly context: () => string) {}
+
+  changed(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== attempt);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.context()}`));
+      }, timeoutMs);
+      const attempt = () => {
+        const value = check();
+        if (value !== undefined && value !== false) {
+          clearTimeout(timer);
+          resolve(value as T);
+        } else this.waiters.push(attempt);
+      };
+      attempt();
+    });
+  }
+}
+
 export class TestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   /** Every publishDiagnostics, in order. */
@@ -78,7 +111,7 @@ export class TestClient {
   answer: NonNullable<StartOptions['answer']>;
   initializeResult!: InitializeResult;
   private readonly docs = new Map<string, TextDocument>();
-  private waiters: Array<() => void> = [];
+  private readonly waits = new StateWaits(() => `server stderr: ${this.stderr.slice(-2000)}\nlog: ${this.logs.slice(-20).join('\n')}`);
 
   private constructor(
     readonly connection: ProtocolConnection,
@@ -87,11 +120,7 @@ export class TestClient {
   ) {
     this.settings = opts.settings;
     this.answer = opts.answer ?? ((p) => p.actions?.[0] ?? null);
-    const changed = () => {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
-    };
+    const changed = () => this.waits.changed();
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
       this.published.push(p);
@@ -279,20 +308,7 @@ export class TestClient {
 
   /** Resolves when `check` returns a value (checked after every message), or fails after `timeoutMs`. */
   waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== attempt);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nserver stderr: ${this.stderr.slice(-2000)}\nlog: ${this.logs.slice(-20).join('\n')}`));
-      }, timeoutMs);
-      const attempt = () => {
-        const value = check();
-        if (value !== undefined && value !== false) {
-          clearTimeout(timer);
-          resolve(value as T);
-        } else this.waiters.push(attempt);
-      };
-      attempt();
-    });
+    return this.waits.waitFor(what, check, timeoutMs);
   }
 
   /** Diagnostics published for `uri` at `version` (any version when omitted) that satisfy `check`. */
@@ -352,7 +368,7 @@ export class RawServer {
   readonly notifications: NotificationMessage[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
-  private waiters: Array<() => void> = [];
+  private readonly waits = new StateWaits(() => `server stderr: ${this.stderr.slice(-2000)}`);
 
   private constructor(readonly process: ChildProcess) {
     this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
@@ -406,20 +422,7 @@ export class RawServer {
   }
 
   waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== attempt);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nserver stderr: ${this.stderr.slice(-2000)}`));
-      }, timeoutMs);
-      const attempt = () => {
-        const value = check();
-        if (value !== undefined && value !== false) {
-          clearTimeout(timer);
-          resolve(value as T);
-        } else this.waiters.push(attempt);
-      };
-      attempt();
-    });
+    return this.waits.waitFor(what, check, timeoutMs);
   }
 
   kill(): void {
@@ -427,8 +430,6 @@ export class RawServer {
   }
 
   private changed(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.waits.changed();
   }
 }
