@@ -156,6 +156,7 @@ export class FramedMessageReader extends AbstractMessageReader {
   }
 
   private drop(n: number): void {
+    n = Math.min(n, this.size);
     this.size -= n;
     while (n > 0) {
       const first = this.chunks[0];
