@@ -207,10 +207,27 @@ export async function hoverShowing(page: Page, text: string, options: WaitOption
   return hover.innerText();
 }
 
-/** Waits until the code action menu (Ctrl+.) is open with the providers' answer and returns the text of its focused, first row. */
-export async function quickFixMenuShowing(page: Page, options: WaitOptions): Promise<string> {
-  const first = await waitFor(page, '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused', options);
-  return first.innerText();
+const QUICK_FIX_ROW = '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused';
+
+/**
+ * Opens the code action menu at the cursor (Ctrl+.) until its focused, first row satisfies
+ * `check`, and returns that row's text with the menu left open. VS Code answers a request it had
+ * to cancel (the document or the set of providers changed meanwhile) with an empty menu; a person
+ * presses Ctrl+. again, and so does this, until the deadline.
+ */
+export async function quickFixMenuWhere(page: Page, options: WaitOptions, check: (firstRow: string) => boolean): Promise<string> {
+  let seen = '(no menu)';
+  return waitUntil(page, { ...options, describe: () => seen }, async () => {
+    await page.keyboard.press('Control+.');
+    const row = page.locator(QUICK_FIX_ROW).first();
+    const menu = page.locator('.action-widget, .monaco-editor .message-overlay, .monaco-editor .monaco-editor-overlaymessage').first();
+    // The menu, or VS Code's "No code actions available" message: whichever the answer is.
+    await menu.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    seen = (await row.isVisible()) ? await row.innerText() : '(no code action offered)';
+    if ((await row.isVisible()) && check(seen)) return seen;
+    await page.keyboard.press('Escape');
+    return undefined;
+  });
 }
 
 function escapeRegExp(text: string): string {
