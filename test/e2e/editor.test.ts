@@ -291,9 +291,10 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const squiggle = await waitFor(page, selectors.squiggleError, { step: 'quickfix-squiggle' });
     const box = await squiggle.boundingBox();
     assert.ok(box, 'the squiggle has no bounding box');
-    // A click in the reference puts the cursor there.
+    // A click in the reference puts the cursor there; the mouse then leaves it, so that no hover
+    // opens over the menu.
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.keyboard.press('Escape');
+    await page.mouse.move(box.x + box.width / 2, 5);
     const title = await quickFixMenuWhere(page, { step: 'quickfix-menu', timeoutMs: 60_000 }, (row) => row.includes('to its digest'));
     await screenshot(page, '3-quickfix-menu');
     await screenshot(page, 'readme-quickfix', await clipOf(page, ['.part.editor']));

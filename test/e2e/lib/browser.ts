@@ -210,23 +210,24 @@ export async function hoverShowing(page: Page, text: string, options: WaitOption
 const QUICK_FIX_ROW = '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused';
 
 /**
- * Opens the code action menu at the cursor (Ctrl+.) until its focused, first row satisfies
- * `check`, and returns that row's text with the menu left open. VS Code answers a request it had
- * to cancel (the document or the set of providers changed meanwhile) with an empty menu; a person
- * presses Ctrl+. again, and so does this, until the deadline.
+ * Opens the code action menu at the cursor (Escape, then Ctrl+.) until its focused, first row
+ * satisfies `check`, and returns that row's text with the menu left open. VS Code answers a
+ * request it had to cancel (the document or the set of providers changed meanwhile) with an empty
+ * menu, and a hover that opens late can take the key; a person presses Ctrl+. again, and so does
+ * this, until the deadline. Keep the mouse off the reference, or its hover keeps coming back.
  */
 export async function quickFixMenuWhere(page: Page, options: WaitOptions, check: (firstRow: string) => boolean): Promise<string> {
   let seen = '(no menu)';
   return waitUntil(page, { ...options, describe: () => seen }, async () => {
+    // Closes whatever is open over the cursor (a hover, a menu from the last try) first.
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Control+.');
     const row = page.locator(QUICK_FIX_ROW).first();
     const menu = page.locator('.action-widget, .monaco-editor .message-overlay, .monaco-editor .monaco-editor-overlaymessage').first();
     // The menu, or VS Code's "No code actions available" message: whichever the answer is.
     await menu.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
     seen = (await row.isVisible()) ? await row.innerText() : '(no code action offered)';
-    if ((await row.isVisible()) && check(seen)) return seen;
-    await page.keyboard.press('Escape');
-    return undefined;
+    return (await row.isVisible()) && check(seen) ? seen : undefined;
   });
 }
 
