@@ -34,6 +34,8 @@ Options for check:
   --config FILE              Use this config instead of the nearest .image-pin.yaml.
   --no-cache                 Do not reuse or store results between runs.
   --today YYYY-MM-DD         Judge allowances as of this date (default: today, UTC).
+  --online                   Also ask the registries whether each pinned digest exists (unknown-digest)
+                             and its tag still points to it (moved-tag); a failed check is registry-error.
 
 Options for pin:
   --write                    Apply the edits (default: print a unified diff, change nothing).
@@ -48,6 +50,7 @@ Common:
   -h, --help                 Show this help.
   -v, --version              Show the version.
 
-Exit status of check: 0 nothing of warning or error severity, 1 findings, 2 usage, config or I/O errors.
+Exit status of check: 0 nothing of warning or error severity, 1 findings (with --online, unverifiable pins
+count as registry-error warnings), 2 usage, config or I/O errors.
 Exit status of pin: 0 everything pinned, 1 something could not be pinned, 2 usage, config or I/O errors.
 `;

@@ -55,6 +55,7 @@ async function check(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         today: { type: 'string' },
+        online: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -73,6 +74,11 @@ async function check(args: string[], io: Io): Promise<number> {
     version: VERSION,
     today,
   });
+  if (values.online) {
+    // Loaded on demand, like `pin`: an offline check never loads the registry client.
+    const { verifyScan } = require('./online') as typeof import('./online');
+    await verifyScan(result, { configFile: values.config, noCache: values['no-cache'] });
+  }
   for (const e of result.configErrors) io.err(`image-pin: invalid config: ${e.message}\n`);
   io.out(format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, VERSION) : formatText(result));
   if (format !== 'text') for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);
