@@ -67,10 +67,10 @@ export function judgePin(q: PinQuestion, digest: DigestAnswer | undefined, tag: 
       return { status: 'moved-tag', tag: q.tag, digest: q.digest, now: tag.digest };
     }
   }
-  const reasons: string[] = [];
-  if (!proven && (!digest || 'error' in digest)) reasons.push(digest && 'error' in digest ? digest.error : 'the digest was not checked');
-  if (q.tag && (!tag || 'error' in tag)) reasons.push(tag && 'error' in tag ? tag.error : 'the tag was not checked');
-  if (reasons.length) return { status: 'registry-error', reason: [...new Set(reasons)].join('; ') };
+  const tagReason = q.tag && (!tag || 'error' in tag) ? (tag && 'error' in tag ? tag.error : 'the tag was not checked') : undefined;
+  const digestReason = !proven && (!digest || 'error' in digest) ? (digest && 'error' in digest ? digest.error : 'the digest was not checked') : undefined;
+  if (tagReason && digestReason) return { status: 'registry-error', reason: `${tagReason} (the digest could not be checked either)` };
+  if (tagReason || digestReason) return { status: 'registry-error', reason: (tagReason ?? digestReason)! };
   return { status: 'verified' };
 }
 
