@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Diagnostic, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { FaultProxy, PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { TestClient, rangeOf } from './lspClient';
@@ -117,12 +118,15 @@ describe('pin verification over LSP against a real registry', () => {
   it('Verify Pins in Workspace reports N pins verified, K moved, J unknown, with progress', async () => {
     const client = await TestClient.start({ folders: [ws], env: NO_DOCKER_CONFIG, initializationOptions: { workspaceTrusted: true } });
     try {
-      write('pods.yaml', text);
+      const podsFile = write('pods.yaml', text);
       write('more.yaml', pods([current, `${proxy.host}/multi:1.0@${seeded['multi:1.0'].digest}`]));
       const result = await client.execute<{ pins: number; moved: number; unknown: number; registryErrors: number }>('imagePin.verifyPinsInWorkspace');
       assert.deepEqual({ ...result }, { pins: 6, verified: 3, moved: 1, unknown: 1, registryErrors: 1 });
       assert.ok(client.messages.some((m) => m.message === 'Image Pin: 6 pins verified, 1 moved, 1 unknown, 1 could not be checked.'), JSON.stringify(client.messages));
       assert.ok(client.progress.some((p) => p.value.kind === 'begin' && /verifying pins/.test(p.value.title)));
+      // The file is not open: Problems lists its moved and unknown pins all the same (registry-error is no diagnostic).
+      const ds = await client.diagnosticsFor(pathToFileURL(podsFile).href, { check: (d) => d.length > 0 });
+      assert.deepEqual(codes(ds), ['moved-tag', 'unknown-digest']);
     } finally {
       await client.stop();
       fs.rmSync(path.join(ws, 'more.yaml'), { force: true });

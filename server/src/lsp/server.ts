@@ -69,9 +69,16 @@ export function startServer(connection: Connection): void {
     access = new RegistryAccess(environmentOf(init), log);
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
-    verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri) });
+    verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri), publish: (reports) => scan.publishAll(reports) });
     validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification });
-    scan = new WorkspaceScan({ connection, folders, policy, configFiles, isOpen: (file) => openUri(file) !== undefined });
+    scan = new WorkspaceScan({
+      connection,
+      folders,
+      policy,
+      configFiles,
+      isOpen: (file) => openUri(file) !== undefined,
+      verdictFindings: (report) => verification.reportFindings(report),
+    });
     pins = new PinService({ connection, documents, validator, policy, access, folders });
     return {
       capabilities: {

@@ -9,8 +9,11 @@
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
 import { type PinVerdict, type VerifyCounts, countVerdicts, countsText, pinQuestion, verdictFinding } from '../core/verify';
+import type { ImagePinConfig } from '../core/config';
+import type { Range } from '../core/text';
+import type { JudgedSite } from '../core/types';
 import type { LocatedExtraction, LocatedFinding } from '../scan/checkText';
-import { scan } from '../scan/scanner';
+import { type FileReport, scan } from '../scan/scanner';
 import { type PinItem, verifyPins } from '../verify/verifyPins';
 import { notifier } from './messages';
 import type { DocumentPolicy, PolicyService } from './policy';
@@ -42,6 +45,8 @@ export interface PinVerificationDeps {
   folders: WorkspaceFolders;
   /** Checks an open document again, so new verdicts become diagnostics. */
   recheck: (uri: string) => void;
+  /** Publishes the diagnostics of files that are not open (the workspace scan's). */
+  publish: (reports: FileReport[]) => Promise<void>;
   now?: () => number;
 }
 
@@ -63,14 +68,25 @@ export class PinVerification {
   }
 
   /** The diagnostics-worthy findings of a document's known verdicts (no request). */
-  async findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]> {
+  findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]> {
+    return this.siteFindings(extraction.sites, extraction.siteRanges, policy.config);
+  }
+
+  /** The same for a file of a workspace scan. */
+  reportFindings(report: FileReport): Promise<LocatedFinding[]> {
+    if (!report.extraction || !report.config) return Promise.resolve([]);
+    return this.siteFindings(report.sites, report.extraction.siteRanges, report.config);
+  }
+
+  private async siteFindings(sites: readonly JudgedSite[], ranges: readonly Range[], config: ImagePinConfig): Promise<LocatedFinding[]> {
     if (this.verdicts.size === 0) return [];
     const out: LocatedFinding[] = [];
-    for (const [index, site] of extraction.sites.entries()) {
+    for (const [index, site] of sites.entries()) {
       const known = await this.verdict(site.reference);
+      // registry-error is not a diagnostic in the editor: an offline laptop must not turn red.
       if (!known || known.verdict.status === 'registry-error') continue;
-      const finding = verdictFinding(site, index, known.verdict, policy.config);
-      if (finding) out.push({ ...finding, range: extraction.siteRanges[index] });
+      const finding = verdictFinding(site, index, known.verdict, config);
+      if (finding) out.push({ ...finding, range: ranges[index] });
     }
     return out;
   }
@@ -119,9 +135,11 @@ export class PinVerification {
     }
     return withProgress(connection, { ...progress, title: 'Image Pin: verifying pins' }, async (report, signal) => {
       const items: Array<PinItem<string>> = [];
+      const reports: FileReport[] = [];
       for (const folder of folders.all()) {
         report(`listing ${folder.path}`);
         const scanned = await scan([folder.path], { resolver: await policy.resolverForFolder(folder), signal, version: VERSION });
+        reports.push(...scanned.files);
         for (const file of scanned.files) {
           for (const site of file.sites) if (site.ignored?.length !== 0) items.push({ reference: site.reference, place: file.absolute });
         }
@@ -135,6 +153,8 @@ export class PinVerification {
         if (verdict.status !== 'verified') connection.console.info(`verify: ${item.place}: ${item.reference}: ${verdict.status}${verdict.status === 'registry-error' ? ` (${verdict.reason})` : ''}`);
       }
       this.deps.recheck('*');
+      // Files that are not open show their moved and unknown pins in Problems too.
+      await this.deps.publish(reports);
       notify.info(`Image Pin: ${countsText(counts)}.`);
       return counts;
     });
