@@ -110,6 +110,11 @@ describe('pin verification over LSP against a real registry', () => {
       assert.equal(drop.title, `Keep the artifact, drop the tag (\`${proxy.host}/rel@${first.digest}\`)`);
       client.applyLocally(actions.find((a) => a.title.startsWith('Update the digest'))!.edit!);
       assert.ok(client.text(uri).includes(`image: ${proxy.host}/rel:v1.4.2@${second.digest}\n`), client.text(uri));
+
+      // Turning verification off takes its diagnostics away.
+      client.settings = { verifyPins: 'off' };
+      await client.settingsChanged();
+      await client.diagnosticsFor(uri, { check: (d) => !d.some((x) => x.code === 'unknown-digest') });
     } finally {
       await client.stop();
     }

@@ -49,8 +49,11 @@ export function startServer(connection: Connection): void {
   let registerForSettings = false;
   let folderEvents = false;
 
-  /** Settings that are not per folder: the registry cache's lifetime. */
-  const applyGlobalSettings = async () => access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+  /** Settings that are not per folder: the registry cache's lifetime, whether pins are verified. */
+  const applyGlobalSettings = async () => {
+    access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+    await verification.settingsChanged();
+  };
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();

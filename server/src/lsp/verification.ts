@@ -111,16 +111,25 @@ export class PinVerification {
     }
     this.sendStatus(uri, mine);
     if (items.length === 0) return;
-    const results = await verifyPins(client, items);
-    const at = this.now();
     const recheck = new Set<string>();
-    for (const { item, verdict } of results) {
-      this.verdicts.set(item.reference, { verdict, at });
-      for (const u of this.waiting.get(item.reference) ?? []) recheck.add(u);
-      this.waiting.delete(item.reference);
+    try {
+      const results = await verifyPins(client, items);
+      const at = this.now();
+      for (const { item, verdict } of results) {
+        this.verdicts.set(item.reference, { verdict, at });
+        for (const u of this.waiting.get(item.reference) ?? []) recheck.add(u);
+      }
+    } finally {
+      for (const item of items) this.waiting.delete(item.reference);
     }
-    for (const item of items) this.waiting.delete(item.reference);
     for (const u of recheck) this.deps.recheck(u);
+  }
+
+  /** Settings changed: with verification turned off, what it found is forgotten and its diagnostics go. */
+  async settingsChanged(): Promise<void> {
+    if ((await this.deps.settings.get()).verifyPins !== 'off' || this.verdicts.size === 0) return;
+    this.verdicts.clear();
+    this.deps.recheck('*');
   }
 
   /** `Image Pin: Verify Pins in Workspace`: every pinned reference of every folder, with progress. */
