@@ -7,16 +7,18 @@ import { type FileReport, type ScanResult, sortFindings, summarize } from '../sc
 import { countVerdicts, verdictFinding } from '../core/verify';
 import { RegistryClient } from '../registry';
 import { type PinItem, verifyPins } from '../verify/verifyPins';
+import { registryClientOptions } from './common';
 
 export interface OnlineOptions {
   configFile?: string;
   noCache?: boolean;
+  timeoutSeconds?: number;
 }
 
 /** Adds unknown-digest, moved-tag and registry-error findings to `result` and its summary. */
 export async function verifyScan(result: ScanResult, opts: OnlineOptions): Promise<void> {
   const baseConfig = new ConfigResolver(opts.configFile).forDir(process.cwd());
-  const client = new RegistryClient({ registries: baseConfig.registries, verifyDigests: baseConfig.verifyDigests, noCache: opts.noCache });
+  const client = new RegistryClient(registryClientOptions(baseConfig, opts));
   const items: Array<PinItem<{ report: FileReport; index: number }>> = [];
   for (const report of result.files) {
     if (!report.extraction || !report.config) continue;
