@@ -94,6 +94,8 @@ export type ConfigKey =
   | 'registries';
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
+/** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
+export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
 
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {
@@ -101,7 +103,7 @@ export function defaultConfig(baseDir: string): ImagePinConfig {
     severity: {},
     imageKeys: [],
     include: [...DEFAULT_INCLUDE],
-    exclude: [],
+    exclude: [...DEFAULT_EXCLUDE],
     allowances: [],
     maxFileSize: 10 * 1024 * 1024,
     pinStyle: 'tag-digest',

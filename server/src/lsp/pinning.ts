@@ -8,7 +8,7 @@ import { Connection, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, 
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PinStyle } from '../core/config';
 import { formatReference } from '../core/reference';
-import { LineIndex } from '../core/text';
+import { LineIndex, decodeText } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
@@ -236,7 +236,7 @@ export class PinService {
     if (file.version !== null) return open?.version === file.version;
     if (open) return open.getText() === file.text;
     try {
-      return file.path !== undefined && fs.readFileSync(file.path, 'utf8') === file.text;
+      return file.path !== undefined && decodeText(fs.readFileSync(file.path))?.text === file.text;
     } catch {
       return false;
     }

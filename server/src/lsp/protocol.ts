@@ -5,8 +5,17 @@
 import type { PinStyle, SeveritySetting } from '../core/config';
 import type { RuleId } from '../core/types';
 
-export { CLIENT_COMMANDS, COMMANDS, DID_CHANGE_ENVIRONMENT, FIX_ALL_KIND, SETTINGS_SECTION, SOURCE, VERIFICATION_STATUS } from '../../../shared/src/protocol';
-export type { Environment, RegistrySettings, VerificationStatus } from '../../../shared/src/protocol';
+export {
+  CLIENT_COMMANDS,
+  COMMANDS,
+  DID_CHANGE_ENVIRONMENT,
+  FIX_ALL_KIND,
+  SETTINGS_SECTION,
+  SOURCE,
+  TRUNCATED_CODE,
+  VERIFICATION_STATUS,
+} from '../../../shared/src/protocol';
+export type { Environment, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
 import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {
