@@ -248,20 +248,3 @@ describe('test fixtures are excluded by default', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
-
-describe('usage errors a user would otherwise not see', () => {
-  it('a device, pipe or socket named on the command line is a usage error, not "0 files checked"', async () => {
-    const r = await run(['check', '/dev/null', '--no-cache']);
-    assert.equal(r.code, 2);
-    assert.match(r.stdout + r.stderr, /\/dev\/null: not a regular file or folder/);
-  });
-
-  it('--today rejects days that do not exist, as allowance dates do', async () => {
-    for (const day of ['2026-02-30', '2026-13-45', '2026-00-10']) {
-      const r = await run(['check', 'examples/base', '--today', day, '--no-cache']);
-      assert.equal(r.code, 2, day);
-      assert.match(r.stderr, /--today must be a date written YYYY-MM-DD/);
-    }
-    assert.equal((await run(['check', 'examples/base', '--today', '2028-02-29', '--no-cache'])).code, 1, 'a leap day is a day');
-  });
-});

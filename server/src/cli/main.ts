@@ -66,7 +66,7 @@ async function check(args: string[], io: Io): Promise<number> {
   const format = values.format;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const today = values.today;
-  if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+  if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date that exists, written YYYY-MM-DD, not "${today}"`);
   const result = await scan(positionals.length ? positionals : ['.'], {
     configFile: values.config,
     cacheDir: values['no-cache'] ? false : undefined,

@@ -8,7 +8,7 @@ import { TextEncoding, decodeText } from '../core/text';
 import { describeIoError } from './files';
 
 export type ReadOutcome =
-  | { kind: 'text'; text: string; encoding: TextEncoding; size: number; mtimeMs: number }
+  | { kind: 'text'; text: string; encoding: TextEncoding; size: number; mtimeMs: number; /** As read: what a write compares against and edits. */ bytes: Buffer }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
@@ -19,7 +19,7 @@ export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats)
     const bytes = fs.readFileSync(file);
     const decoded = decodeText(bytes);
     if (!decoded) return { kind: 'skipped', reason: BINARY_REASON };
-    return { kind: 'text', text: decoded.text, encoding: decoded.encoding, size: st.size, mtimeMs: st.mtimeMs };
+    return { kind: 'text', text: decoded.text, encoding: decoded.encoding, size: st.size, mtimeMs: st.mtimeMs, bytes };
   } catch (err) {
     return { kind: 'error', reason: `cannot read: ${describeIoError(err)}` };
   }
