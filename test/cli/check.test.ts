@@ -248,3 +248,4 @@ describe('test fixtures are excluded by default', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+

@@ -8,7 +8,15 @@ import { TextEncoding, decodeText } from '../core/text';
 import { describeIoError } from './files';
 
 export type ReadOutcome =
-  | { kind: 'text'; text: string; encoding: TextEncoding; size: number; mtimeMs: number; /** As read: what a write compares against and edits. */ bytes: Buffer }
+  | {
+      kind: 'text';
+      text: string;
+      encoding: TextEncoding;
+      size: number;
+      mtimeMs: number;
+      /** As read: what a write compares against and edits. */
+      bytes: Buffer;
+    }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
