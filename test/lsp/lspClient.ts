@@ -53,6 +53,8 @@ export interface StartOptions {
   answer?: (params: ShowMessageRequestParams) => MessageActionItem | null;
   /** Whether `workspace/applyEdit` reports success (default true). */
   applyEdits?: boolean;
+  /** A server command to run itself (an installed `image-pin-language-server`), instead of out/ under this Node. */
+  executable?: string;
 }
 
 export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -163,7 +165,8 @@ export class TestClient {
   }
 
   static async start(opts: StartOptions = {}): Promise<TestClient> {
-    const child = spawn(process.execPath, [SERVER_MAIN, '--stdio'], {
+    const [command, args] = opts.executable ? [opts.executable, ['--stdio']] : [process.execPath, [SERVER_MAIN, '--stdio']];
+    const child = spawn(command, args, {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

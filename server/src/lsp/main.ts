@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `image-pin-language-server --stdio` (or `--node-ipc`, `--socket=PORT`, `--pipe=NAME`).
  * The transport is chosen here rather than by vscode-languageserver so that every message passes
