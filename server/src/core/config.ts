@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { specialKind } from './fileKind';
 import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
@@ -121,8 +122,12 @@ export class ConfigError extends Error {
 export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
   let text: string;
   try {
+    // Looked at first: a FIFO planted as .image-pin.yaml would block the read forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ConfigError(shownAs, 1, 1, '', `the config file is not a regular file (${specialKind(stat)})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(shownAs, 1, 1, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const config = parseConfig(text, shownAs);
