@@ -9,8 +9,9 @@
  */
 import { Document, isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
-import { LineIndex } from '../text';
-import { Comment, blankTemplateActions, parseDocument, splitDocuments } from '../yamlSource';
+import { LineIndex, normalizeLoneCr } from '../text';
+import { Comment, blankTemplateActions, parseDocument, splitDocuments, templateExcusesErrors } from '../yamlSource';
+import { ShapeOptions, isValuesFile } from './classify';
 import { WalkContext, findPair } from './context';
 import { Bail, BailCause, scanDocument } from './lineScan';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
@@ -23,7 +24,10 @@ export interface SyntaxProblem {
 
 export interface Extraction {
   sites: ImageSite[];
-  /** The parser's errors, at most one per document, in file order. */
+  /**
+   * The parser's errors, at most one per document, in file order. A document whose template
+   * actions shape its structure (a chart template) has none: its errors are the template's.
+   */
   syntaxErrors: SyntaxProblem[];
   /** The file holds template actions (`{{ … }}`): a Helm chart template or similar. */
   templated: boolean;
@@ -105,11 +109,13 @@ export function extractImages(text: string, opts: ExtractOptions = {}): Extracti
 
 function extract(text: string, opts: ExtractOptions, depth: number): Extraction {
   const blanked = blankTemplateActions(text);
-  const source = blanked.text;
+  const source = normalizeLoneCr(blanked.text);
   const imageKeys = new Set(['image', ...(opts.imageKeys ?? [])]);
   const mayHold = candidateTest(imageKeys);
   const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
-  const options = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}`;
+  // Helm values embedded in another file (Argo CD `helm.values`) are values too.
+  const shapeOptions: ShapeOptions = { imageKeys, valuesFile: depth > 0 || isValuesFile(opts.path) };
+  const options = `${kustomizationFile ? 'K' : '-'}${shapeOptions.valuesFile ? 'V' : '-'}${depth}${[...imageKeys].join(',')}`;
 
   const fast = opts.fast === true ? newFastPathStats() : opts.fast || undefined;
   const sites: ImageSite[] = [];
@@ -123,7 +129,9 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth, fast);
+      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast);
+      // Template structure excuses a syntax error only where an action can have caused it.
+      if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
@@ -150,14 +158,14 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 function extractDocument(
   source: string,
   templateActions: Span[],
-  imageKeys: ReadonlySet<string>,
+  shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
   depth: number,
   fast?: FastPathStats,
 ): DocumentResult {
   if (fast) {
     fast.documents++;
-    const result = fastDocument(source, templateActions, imageKeys, kustomizationFile, depth);
+    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile);
     if (!('bail' in result)) return result;
     fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
     fast.fallbackBytes += source.length;
@@ -172,8 +180,8 @@ function extractDocument(
   }
   const { doc, comments, errors } = parsed;
   const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
-  const ctx = walkContext(source, doc, templateActions, imageKeys, kustomizationFile, (part) => {
-    if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
+  const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, (part) => {
+    if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
   });
   try {
     walkDocument(ctx);
@@ -195,17 +203,11 @@ function extractDocument(
 }
 
 /** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
-function fastDocument(
-  source: string,
-  templateActions: Span[],
-  imageKeys: ReadonlySet<string>,
-  kustomizationFile: boolean,
-  depth: number,
-): DocumentResult | { bail: BailCause } {
+function fastDocument(source: string, templateActions: Span[], shapeOptions: ShapeOptions, kustomizationFile: boolean): DocumentResult | { bail: BailCause } {
   try {
     const scanned = scanDocument(source, source.includes('image-pin'));
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
-    const ctx = walkContext(source, doc, templateActions, imageKeys, kustomizationFile, () => {
+    const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, () => {
       throw new Bail('embedded-values');
     });
     walkDocument(ctx);
@@ -220,14 +222,15 @@ function walkContext(
   source: string,
   doc: Document.Parsed,
   templateActions: Span[],
-  imageKeys: ReadonlySet<string>,
+  shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
   embeddedValues: (part: ScalarPart) => void,
 ): WalkContext {
   const root = doc.contents;
   const kind = isMap(root) ? findPair(root, 'kind') : undefined;
   const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
-  return { source, doc, imageKeys, kustomization, templateActions, sites: [], seen: new Set(), splitMaps: new Set(), embeddedValues };
+  const imageKeys = shapeOptions.imageKeys;
+  return { source, doc, imageKeys, shapeOptions, kustomization, templateActions, sites: [], seen: new Set(), splitMaps: new Set(), embeddedValues };
 }
 
 /** Offsets in an embedded string's value → offsets in the document. */
