@@ -35,6 +35,12 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
  * cores with the main thread and the garbage collector (measured in docs/performance.md).
  */
 const WORKER_MIN_BYTES = 96 * 1024 * 1024;
+
+/** The threshold, which IMAGE_PIN_WORKER_MIN_BYTES overrides (tests start workers on small trees with it). */
+function workerMinBytes(): number {
+  const set = Number(process.env.IMAGE_PIN_WORKER_MIN_BYTES);
+  return process.env.IMAGE_PIN_WORKER_MIN_BYTES && Number.isFinite(set) && set >= 0 ? set : WORKER_MIN_BYTES;
+}
 /** Work is handed out in batches of about this many bytes, so a few large files do not leave a thread idle. */
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_MAX_FILES = 256;
@@ -48,7 +54,7 @@ export interface ExtractManyOptions {
 export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions = {}): Promise<ExtractOutcome[]> {
   const results: ExtractOutcome[] = new Array(jobs.length);
   const totalBytes = jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0);
-  const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.ceil(totalBytes / BATCH_BYTES));
+  const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.max(2, Math.ceil(totalBytes / BATCH_BYTES)));
   let next = 0;
   let done = 0;
   /** The next batch of job indices, sized by bytes. */
@@ -72,7 +78,7 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
       await new Promise((r) => setImmediate(r));
     }
   };
-  if (totalBytes < WORKER_MIN_BYTES || threads < 2) {
+  if (totalBytes < workerMinBytes() || threads < 2) {
     await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
@@ -101,8 +107,10 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
       worker.on('error', reject);
       sendNext();
     });
-  // One thread fewer than cores in workers: the main thread is the last one.
-  await Promise.all([runHere(), ...Array.from({ length: threads - 1 }, runWorker)]);
+  // One thread fewer than cores in workers: the main thread is the last one. Workers first, so they
+  // boot while the main thread reads its first batch.
+  const workers = Array.from({ length: threads - 1 }, runWorker);
+  await Promise.all([...workers, runHere()]);
   return results;
 }
 
