@@ -104,6 +104,8 @@ export class TestClient {
   readonly progress: Array<{ token: ProgressToken; value: ProgressValue }> = [];
   readonly createdProgress: ProgressToken[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** `imagePin/verificationStatus` notifications, in order. */
+  readonly verification: Array<{ uri: string; pins: number; pending: number; registryErrors: number; errors: string[] }> = [];
   readonly messageRequests: ShowMessageRequestParams[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly logs: string[] = [];
@@ -136,6 +138,7 @@ export class TestClient {
       this.messages.push(p);
       changed();
     });
+    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => void this.verification.push(p));
     connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) =>
       p.items.map((item) => {

@@ -149,6 +149,11 @@ spec:
   it('usage errors exit 2', async () => {
     assert.equal((await run(['pin', '--style', 'short'], ws)).code, 2);
     assert.equal((await run(['pin', '--format', 'sarif'], ws)).code, 2);
+    for (const bad of ['0', 'abc', '-1', '99999']) {
+      const r = await run(['pin', `--timeout=${bad}`], ws);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /--timeout must be a number of seconds between 0 and 3600/);
+    }
   });
 });
 

@@ -5,12 +5,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { specialKind } from './fileKind';
 import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
 export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
 
-export const RULE_IDS: readonly RuleId[] = ['missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance'];
+export const RULE_IDS: readonly RuleId[] = [
+  'missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance',
+  'tag-conflict', 'unknown-digest', 'moved-tag', 'registry-error',
+];
+
+/** Rules that need the registry's answers: only `check --online` and the editor's verification report them. */
+export const ONLINE_RULE_IDS: readonly RuleId[] = ['unknown-digest', 'moved-tag', 'registry-error'];
 
 export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'missing-tag': 'error',
@@ -20,6 +27,10 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'yaml-syntax': 'error',
   'pull-policy': 'warning',
   'expired-allowance': 'error',
+  'tag-conflict': 'warning',
+  'unknown-digest': 'error',
+  'moved-tag': 'warning',
+  'registry-error': 'warning',
 };
 
 /** Tags that move by design. Entries are case-insensitive glob patterns. */
@@ -121,8 +132,12 @@ export class ConfigError extends Error {
 export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
   let text: string;
   try {
+    // Looked at first: a FIFO planted as .image-pin.yaml would block the read forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ConfigError(shownAs, 1, 1, '', `the config file is not a regular file (${specialKind(stat)})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(shownAs, 1, 1, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const config = parseConfig(text, shownAs);

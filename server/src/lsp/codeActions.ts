@@ -15,7 +15,8 @@ import {
   TextEdit,
 } from 'vscode-languageserver';
 import type { PinStyle } from '../core/config';
-import { TextEdit as CoreEdit, ignoreEdit, pullPolicyEdit } from '../core/fix';
+import { TextEdit as CoreEdit, ignoreEdit, pinEdits, pullPolicyEdit } from '../core/fix';
+import { grammarOf } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { ImageSite } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
@@ -24,6 +25,7 @@ import type { PinService } from './pinning';
 import { PINNABLE_RULES } from './findingSummary';
 import { FIX_ALL_KIND } from './protocol';
 import type { DocumentState, Validator } from './validation';
+import type { PinVerification } from './verification';
 
 /** What a pin action carries until it is resolved. */
 export interface PinActionData {
@@ -34,7 +36,7 @@ export interface PinActionData {
   style: PinStyle;
 }
 
-export async function codeActions(params: CodeActionParams, validator: Validator): Promise<CodeAction[]> {
+export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification): Promise<CodeAction[]> {
   const uri = params.textDocument.uri;
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
@@ -60,6 +62,9 @@ export async function codeActions(params: CodeActionParams, validator: Validator
           actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false));
         }
       }
+      if ((finding.rule === 'moved-tag' || finding.rule === 'unknown-digest') && verification) {
+        actions.push(...(await verdictActions(state, lineIndex(), site, diagnostic, verification)));
+      }
       if (finding.rule === 'pull-policy') {
         const edit = pullPolicyEdit(state.text, site);
         if (edit) actions.push(editAction(`Add \`${site.pullPolicy!.key}: ${site.pullPolicy!.always}\``, state, lineIndex(), [edit], diagnostic));
@@ -83,6 +88,32 @@ export async function resolveCodeAction(action: CodeAction, token: CancellationT
   const { edit } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
   if (edit) action.edit = edit;
   return action;
+}
+
+/**
+ * The fixes of a moved tag (or a digest that no longer exists while its tag does): take the digest
+ * the tag points to now, or keep the pinned artifact and drop the tag. Both come from the verdict,
+ * without another request.
+ */
+async function verdictActions(state: DocumentState, lines: LineIndex, site: ImageSite, diagnostic: Diagnostic, verification: PinVerification): Promise<CodeAction[]> {
+  const known = await verification.verdict(site.reference);
+  const v = known?.verdict;
+  const actions: CodeAction[] = [];
+  const now = v?.status === 'moved-tag' ? v.now : v?.status === 'unknown-digest' ? v.tagNow : undefined;
+  const tag = grammarOf(site.reference);
+  if (now && tag.ok && tag.tag) {
+    const fix = pinEdits(state.text, site, now, 'tag-digest');
+    if (fix.ok) {
+      const action = editAction(`Update the digest to what \`${tag.tag}\` points to now`, state, lines, fix.edits, diagnostic);
+      action.isPreferred = true;
+      actions.push(action);
+    }
+  }
+  if (v?.status === 'moved-tag' && (site.shape === 'scalar' || site.shape === 'argocd-kustomize')) {
+    const fix = pinEdits(state.text, site, v.digest, 'digest');
+    if (fix.ok) actions.push(editAction(`Keep the artifact, drop the tag (\`${fix.newReference}\`)`, state, lines, fix.edits, diagnostic));
+  }
+  return actions;
 }
 
 function pinData(state: DocumentState, sites: number[] | undefined, style: PinStyle): PinActionData {

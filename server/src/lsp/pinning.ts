@@ -32,6 +32,8 @@ export interface PlannedFile {
   candidates: PinCandidate[];
   style: PinStyle;
   verifyDigests: boolean;
+  /** Read from disk, its bytes are not what its text encodes back to (invalid UTF-8): the editor would not keep them. */
+  lossy?: boolean;
 }
 
 export interface Selection {
@@ -140,8 +142,12 @@ export class PinService {
       const outcomes = looked.outcomes.get(file)!;
       const edits = this.textEdits(file, outcomes);
       if (edits.length === 0) continue;
-      if (!this.stillCurrent(file)) {
-        const error = 'the file changed while the digests were looked up; left as it is';
+      const error = file.lossy
+        ? 'the file holds bytes that are not valid UTF-8, which the editor would replace; left as it is (image-pin pin --write keeps every byte)'
+        : !this.stillCurrent(file)
+          ? 'the file changed while the digests were looked up; left as it is'
+          : undefined;
+      if (error) {
         for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
         continue;
       }
@@ -164,6 +170,7 @@ export class PinService {
     let text: string;
     let extraction: LocatedExtraction;
     let documentPolicy: DocumentPolicy;
+    let lossy = false;
     const file = uriToPath(uri);
     if (documents.get(uri)) {
       const state = await this.currentState(uri);
@@ -178,12 +185,13 @@ export class PinService {
       const read = readForCheck(file, documentPolicy.config.maxFileSize);
       if (read.kind !== 'text') return undefined;
       text = read.text;
+      lossy = !Buffer.from(text, 'utf8').equals(read.bytes);
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
     let candidates = planPins(extraction, config, relativePath, { file, at: selection.at });
     if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
-    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests };
+    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests, ...(lossy ? { lossy } : {}) };
   }
 
   /** An open document's checked state with all its sites. */

@@ -5,8 +5,17 @@
 import type { PinStyle, SeveritySetting } from '../core/config';
 import type { RuleId } from '../core/types';
 
-export { CLIENT_COMMANDS, COMMANDS, DID_CHANGE_ENVIRONMENT, FIX_ALL_KIND, SETTINGS_SECTION, SOURCE, TRUNCATED_CODE } from '../../../shared/src/protocol';
-export type { Environment, RegistrySettings, TruncatedData } from '../../../shared/src/protocol';
+export {
+  CLIENT_COMMANDS,
+  COMMANDS,
+  DID_CHANGE_ENVIRONMENT,
+  FIX_ALL_KIND,
+  SETTINGS_SECTION,
+  SOURCE,
+  TRUNCATED_CODE,
+  VERIFICATION_STATUS,
+} from '../../../shared/src/protocol';
+export type { Environment, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
 import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {
@@ -26,6 +35,8 @@ export interface EditorSettings {
   exclude?: string[];
   cacheTtlSeconds?: number;
   verifyDigests?: boolean;
+  /** Verify the pins of opened documents against their registries (default onOpen; trusted workspaces only). */
+  verifyPins?: 'off' | 'onOpen';
 }
 
 /** Carried by each diagnostic: enough for a code action to find its site again. */
