@@ -24,6 +24,12 @@ function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {
   });
 }
 
+/** Writes `text` to `rel` below `dir`, creating folders. */
+function writeUnder(dir: string, rel: string, text: string | Buffer): void {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
+}
+
 const GOLDEN = fixture('golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -130,10 +136,7 @@ describe('workspace walk', () => {
   let dir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-walk-'));
-    const write = (rel: string, text: string | Buffer) => {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    };
+    const write = (rel: string, text: string | Buffer) => writeUnder(dir, rel, text);
     write('.gitignore', 'generated/\n*.tmp.yaml\n');
     write('deploy.yaml', 'image: app:dev\n');
     write('generated/out.yaml', 'image: gen:dev\n');
@@ -247,10 +250,7 @@ describe('reading: nothing unchecked looks clean', () => {
 describe('test fixtures are excluded by default', () => {
   it('Go testdata folders and helm-unittest suites are not scanned unless the config says otherwise', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-fixtures-'));
-    const write = (rel: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    };
+    const write = (rel: string, text: string) => writeUnder(dir, rel, text);
     write('deploy.yaml', 'image: app:dev\n');
     write('pkg/testdata/pod.yaml', 'image: fixture:dev\n');
     write('testdata/top.yaml', 'image: top:dev\n');
