@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readForCheck } from './readFile';
+import { mayDeclareApp } from '../core/env/read';
 
 export interface ExtractJob {
   absolute: string;
@@ -23,7 +24,9 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   const read = readForCheck(job.absolute, job.maxFileSize);
   if (read.kind !== 'text') return read;
   const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys });
-  return { kind: 'extracted', extraction: judgedPart(extraction), size: read.size, mtimeMs: read.mtimeMs };
+  const judged = judgedPart(extraction);
+  if (mayDeclareApp(read.text)) judged.declaresApp = true;
+  return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */

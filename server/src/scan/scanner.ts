@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { todayUtc } from '../core/rules';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
-import { JudgedExtraction, LocatedFinding, findingsFor } from './checkText';
+import { JudgedExtraction, LocatedFinding } from './checkText';
+import { EnvironmentJudgement, fileFindings, judgeEnvironments } from './environments';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
@@ -25,6 +26,8 @@ export interface ScanOptions {
   workers?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** false: judge every file on its own, without the environment model (a single changed file). */
+  environments?: boolean;
 }
 
 export interface FileReport {
@@ -56,6 +59,8 @@ export interface ScanResult {
   ioErrors: Array<{ path: string; message: string }>;
   configErrors: ConfigError[];
   summary: ScanSummary;
+  /** The environment model and its judgement (absent when turned off). */
+  environments?: EnvironmentJudgement;
 }
 
 export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<ScanResult> {
@@ -104,16 +109,18 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   });
   cache?.save(new Set(files.map((f) => f.absolute)));
 
+  // What each environment deploys, judged where the fix belongs (kustomize overlays, Helm values per environment …).
+  const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today });
   reports.forEach((report, i) => {
     const config = configs[i];
     if (!config || !report.extraction) return;
     report.config = config;
     report.sites = report.extraction.sites;
-    report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today);
+    report.findings = fileFindings(report.absolute, report.extraction, config, resolver.relativePath(config, report.absolute), today, judgement);
   });
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
-  return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports) };
+  return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports), environments: judgement };
 }
 
 function configFor(resolver: ConfigResolver, file: ListedFile, errors: Map<string, ConfigError>): ImagePinConfig | undefined {

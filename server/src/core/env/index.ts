@@ -25,8 +25,8 @@ export { placeFindings, imageStatus, type PlacedFinding, type EnvironmentRef } f
 export interface ModelOptions {
   /** Which files may declare an Argo CD Application or Flux HelmRelease (default: files with sites whose text says so). */
   mayBeApp?: (file: string) => boolean;
-  /** The stage of an environment (default: inferred from its name). */
-  stageOf?: (env: Pick<Environment, 'root' | 'rootFile' | 'name' | 'kind'>) => Stage;
+  /** The stage of an environment; undefined (or no function): inferred from its name. */
+  stageOf?: (env: Pick<Environment, 'root' | 'rootFile' | 'name' | 'kind'>) => Stage | undefined;
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
