@@ -87,7 +87,7 @@ export class PinService {
       this.notify.info('Image Pin: there is no unpinned image here to pin.');
       return { result: nothing('nothing to pin') };
     }
-    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].site.reference}` : `Pinning ${file.candidates.length} images`;
+    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].reference}` : `Pinning ${file.candidates.length} images`;
     const looked = await withProgress(connection, { ...progress, title }, (report, signal) => this.lookUp([file], report, signal).then((o) => ({ outcomes: o.get(file)!, cancelled: signal.aborted })));
     if (looked.cancelled) return { result: nothing('cancelled') };
     const failed = this.reportFailures([[file, looked.outcomes]]);
@@ -141,7 +141,7 @@ export class PinService {
       if (edits.length === 0) continue;
       if (!this.stillCurrent(file)) {
         const error = 'the file changed while the digests were looked up; left as it is';
-        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
+        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.reference, error });
         continue;
       }
       changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits));
@@ -244,7 +244,7 @@ export class PinService {
   /** Shows (and logs) what could not be pinned; returns it for the command's result. */
   private reportFailures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
     const failed = results.flatMap(([file, outcomes]) =>
-      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.site.reference, error: o.error! })),
+      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.reference, error: o.error! })),
     );
     for (const f of failed) this.deps.connection.console.warn(`could not pin ${f.reference} in ${f.uri}: ${f.error}`);
     if (failed.length === 1) this.notify.error(`Image Pin could not pin ${failed[0].reference}: ${failed[0].error}`);
