@@ -28,6 +28,7 @@ export const USAGE = `Usage: image-pin <command> [options] [PATH...]
 Commands:
   check [PATH...]   Find image references in YAML and report those that break the policy.
   pin [PATH...]     Resolve floating and unpinned references to digests (a diff; --write to apply).
+  envs [PATH...]    Show what each environment (overlay, values file, Argo CD / Flux app) deploys.
 
 Options for check:
   --format text|json|sarif   Output format (default text).
@@ -43,6 +44,10 @@ Options for pin:
   --config FILE              Use this config instead of the nearest .image-pin.yaml.
   --verify-digests           Fetch each manifest and check its sha256 against the registry's header.
   --no-cache                 Do not reuse registry answers within the run.
+
+Options for envs:
+  --format text|json         Output format (default text).
+  --config FILE              Use this config instead of the nearest .image-pin.yaml.
 
 Common:
   -h, --help                 Show this help.

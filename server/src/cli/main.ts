@@ -23,6 +23,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest, io);
+      case 'envs': {
+        const { envs } = require('./envs') as typeof import('./envs');
+        return await envs(rest, io);
+      }
       case 'pin': {
         // Loaded on demand: `check` never needs the registry client and its HTTP stack.
         const { pin } = require('./pin') as typeof import('./pin');
