@@ -33,6 +33,8 @@ export interface PinActionData {
   version: number;
   /** Site indexes to pin; absent: every unpinned image of the file. */
   sites?: number[];
+  /** Offsets of environment findings that are not sites (a values file's `tag`), to pin there. */
+  offsets?: number[];
   style: PinStyle;
 }
 
@@ -41,22 +43,33 @@ export async function codeActions(params: CodeActionParams, validator: Validator
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
   const wants = (kind: string) => !params.context.only || params.context.only.some((o) => kind === o || kind.startsWith(`${o}.`));
-  const pinnable = state.findings.filter((f) => f.site !== undefined && PINNABLE.has(f.rule));
+  const pinnable = state.findings.filter((f) => (f.site !== undefined || f.place) && PINNABLE.has(f.rule));
   const style = state.policy.config.pinStyle;
   const actions: CodeAction[] = [];
 
   if (wants(CodeActionKind.QuickFix)) {
-    const here = state.findings.filter((f) => f.site !== undefined && overlaps(f.range, params.range));
-    const sites = here.length > 0 ? await validator.sites(state, here.map((f) => f.site!)) : [];
+    const here = state.findings.filter((f) => (f.site !== undefined || f.place) && overlaps(f.range, params.range));
+    const withSite = here.filter((f) => f.site !== undefined);
+    const found = withSite.length > 0 ? await validator.sites(state, withSite.map((f) => f.site!)) : [];
     // No sites: the document changed meanwhile, and the editor asks again for the new version.
-    if (!sites) return [];
+    if (!found) return [];
     let lines: LineIndex | undefined;
     const lineIndex = () => (lines ??= new LineIndex(state.text));
-    for (const [i, finding] of here.entries()) {
-      const site = sites[i];
+    for (const finding of here) {
       const diagnostic = findingDiagnostic(finding, uri, state.version);
+      const site = finding.site !== undefined ? found[withSite.indexOf(finding)] : undefined;
+      if (!site) {
+        // An environment's finding at a place that is not a whole reference (a values file's `tag:`).
+        if (PINNABLE.has(finding.rule)) {
+          const data: PinActionData = { ...pinData(state, undefined, style), offsets: [finding.span.start] };
+          actions.push({ title: `Pin \`${finding.image}\` to its digest`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data, isPreferred: true });
+        }
+        actions.push(editAction(`Ignore this image (\`# image-pin: ignore ${finding.rule}\`)`, state, lineIndex(), [ignoreEdit(state.text, finding, finding.rule)], diagnostic));
+        continue;
+      }
       if (PINNABLE.has(finding.rule)) {
-        actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true));
+        // An environment's finding pins the effective reference (after renames and inherited registries).
+        actions.push(pinAction(`Pin \`${finding.place ? (finding.image ?? site.reference) : site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
         if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
@@ -84,7 +97,8 @@ export async function codeActions(params: CodeActionParams, validator: Validator
 export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService): Promise<CodeAction> {
   const data = action.data as PinActionData | undefined;
   if (!data || typeof data.uri !== 'string' || typeof data.version !== 'number') return action;
-  const { edit } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
+  const offsets = Array.isArray(data.offsets) ? data.offsets.filter((o) => typeof o === 'number') : undefined;
+  const { edit } = await pins.pinFile(data.uri, { sites: data.sites, offsets, style: data.style }, { token }, data.version);
   if (edit) action.edit = edit;
   return action;
 }

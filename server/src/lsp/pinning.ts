@@ -11,6 +11,7 @@ import { formatReference } from '../core/reference';
 import { LineIndex } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
+import type { EnvironmentService } from './environments';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
@@ -37,6 +38,8 @@ export interface PlannedFile {
 export interface Selection {
   /** Only these site indexes (a quick fix). */
   sites?: number[];
+  /** Only the candidates starting at these offsets (a quick fix on an environment finding that is not a site). */
+  offsets?: number[];
   /** Only the site at this offset (pin at cursor). */
   at?: number;
   /** Overrides the config's pinStyle. */
@@ -44,6 +47,8 @@ export interface Selection {
 }
 
 export interface PinServiceDeps {
+  /** The environment model: pins go where environment findings are (an overlay's entry, a values file). */
+  environments?: EnvironmentService;
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   validator: Validator;
@@ -180,8 +185,12 @@ export class PinService {
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
-    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at });
-    if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
+    const j = file ? this.deps.environments?.judgement(file) : undefined;
+    const environments = j && file ? { covered: j.model.covered.get(file), placed: j.placed.get(file) } : undefined;
+    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at, environments });
+    if (selection.sites || selection.offsets) {
+      candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
+    }
     return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests };
   }
 

@@ -5,8 +5,17 @@
 import type { PinStyle, SeveritySetting } from '../core/config';
 import type { RuleId } from '../core/types';
 
-export { CLIENT_COMMANDS, COMMANDS, DID_CHANGE_ENVIRONMENT, FIX_ALL_KIND, SETTINGS_SECTION, SOURCE } from '../../../shared/src/protocol';
-export type { Environment, RegistrySettings } from '../../../shared/src/protocol';
+export {
+  CLIENT_COMMANDS,
+  COMMANDS,
+  DID_CHANGE_ENVIRONMENT,
+  DID_CHANGE_ENVIRONMENTS,
+  ENVIRONMENTS_REQUEST,
+  FIX_ALL_KIND,
+  SETTINGS_SECTION,
+  SOURCE,
+} from '../../../shared/src/protocol';
+export type { Environment, EnvironmentInfo, EnvironmentsResult, RegistrySettings } from '../../../shared/src/protocol';
 import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {

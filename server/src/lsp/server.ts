@@ -19,7 +19,8 @@ import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { hover } from './hover';
 import { PinService } from './pinning';
 import { PolicyService } from './policy';
-import { COMMANDS, DID_CHANGE_ENVIRONMENT, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { COMMANDS, DID_CHANGE_ENVIRONMENT, ENVIRONMENTS_REQUEST, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { EnvironmentService } from './environments';
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
@@ -44,6 +45,7 @@ export function startServer(connection: Connection): void {
   let scan: WorkspaceScan;
   let pins: PinService;
   let configFiles: ConfigFileDiagnostics;
+  let environments: EnvironmentService;
   let registerForSettings = false;
   let folderEvents = false;
 
@@ -52,6 +54,7 @@ export function startServer(connection: Connection): void {
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();
+    environments.start();
     validator.invalidate();
     if (scan.hasRun) scan.run({}).catch(fail('workspace scan'));
   };
@@ -67,9 +70,14 @@ export function startServer(connection: Connection): void {
     access = new RegistryAccess(environmentOf(init), log);
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
-    validator = new Validator(connection, documents, policy, { debounceMs, configFiles });
-    scan = new WorkspaceScan({ connection, folders, policy, configFiles, isOpen: (file) => openUri(file) !== undefined });
-    pins = new PinService({ connection, documents, validator, policy, access, folders });
+    environments = new EnvironmentService({ connection, folders, policy, fail });
+    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, environments });
+    scan = new WorkspaceScan({ connection, folders, policy, configFiles, environments, isOpen: (file) => openUri(file) !== undefined });
+    environments.onChange(() => {
+      validator.environmentsChanged();
+      scan.environmentsChanged();
+    });
+    pins = new PinService({ connection, documents, validator, policy, access, folders, environments });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -95,6 +103,7 @@ export function startServer(connection: Connection): void {
       });
     }
     applyGlobalSettings().catch(fail('reading settings'));
+    environments.start();
   });
 
   connection.onDidChangeConfiguration(() => {
@@ -134,16 +143,19 @@ export function startServer(connection: Connection): void {
     validator.closed(e.document.uri);
     const file = uriToPath(e.document.uri);
     if (!file) return;
+    environments.documentClosed(file);
     if (isConfigFile(file)) configFiles.recheck(file);
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
   connection.onCodeAction((params) => codeActions(params, validator));
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
-  connection.onHover((params) => hover(params, validator, access));
+  connection.onHover((params) => hover(params, validator, access, environments));
+  connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
   connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access }));
   connection.onShutdown(async () => {
     validator.dispose();
+    environments.dispose();
     await access.dispose();
   });
 

@@ -12,6 +12,7 @@ import { looksBinary } from '../core/text';
 import type { ImageSite } from '../core/types';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
+import type { EnvironmentService } from './environments';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
 import { LARGE_DOCUMENT, LargeDocumentChecker } from './largeDocuments';
@@ -34,12 +35,16 @@ export interface DocumentState {
   sites: 'here' | 'worker' | 'none';
   extraction?: LocatedExtraction;
   findings: LocatedFinding[];
+  /** The environment model's generation this state was judged with. */
+  envGeneration?: number;
 }
 
 export interface ValidatorOptions {
   debounceMs: number;
   /** Told about broken config files a document ran into. */
   configFiles: ConfigFileDiagnostics;
+  /** The environment model: documents it covers are judged through their environments. */
+  environments?: EnvironmentService;
 }
 
 export class Validator {
@@ -49,6 +54,9 @@ export class Validator {
   private readonly caches = new Map<string, DocumentCache>();
   private readonly large = new LargeDocumentChecker();
   private generation = 0;
+  private envTimer?: NodeJS.Timeout;
+  /** The diagnostics last published per document (version and content). */
+  private readonly sent = new Map<string, string>();
 
   constructor(
     private readonly connection: Connection,
@@ -80,6 +88,7 @@ export class Validator {
     clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
     this.states.delete(uri);
+    this.sent.delete(uri);
     this.caches.delete(uri);
     this.large.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -121,7 +130,33 @@ export class Validator {
     return state.extraction && locateSite(state.extraction, position);
   }
 
+  /**
+   * A document's findings through its environments: sites an environment covers are judged there, and
+   * the findings the model places in this document are added. The model reads this document's current
+   * text, so every range is one of this version.
+   */
+  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
+    envs.documentChecked(file, text, state.extraction!.sites);
+    const j = envs.judgement(file);
+    state.envGeneration = envs.generation;
+    if (!j) return state.findings;
+    const covered = j.model.covered.get(file);
+    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
+    const placed = j.placed.get(file);
+    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
+  }
+
+  /** The environment model changed: open documents are judged again (each re-parses nothing it has cached). */
+  environmentsChanged(): void {
+    if (this.envTimer) return;
+    this.envTimer = setTimeout(() => {
+      this.envTimer = undefined;
+      for (const doc of this.documents.all()) void this.validate(doc.uri);
+    }, 0);
+  }
+
   dispose(): void {
+    clearTimeout(this.envTimer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.large.dispose();
   }
@@ -131,7 +166,8 @@ export class Validator {
       const doc = this.documents.get(uri);
       if (!doc) return undefined;
       const known = this.states.get(uri);
-      if (known && known.version === doc.version && known.generation === this.generation) return known;
+      const envs = this.opts.environments?.generation;
+      if (known && known.version === doc.version && known.generation === this.generation && (known.envGeneration === undefined || known.envGeneration === envs)) return known;
       const run = this.running.get(uri);
       if (run && run.version === doc.version && run.generation === this.generation) return run.done;
       if (run) {
@@ -182,6 +218,7 @@ export class Validator {
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today);
+      if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state);
     }
     return this.store(state, [...notices, ...state.findings.map((f) => findingDiagnostic(f, uri, version))]);
   }
@@ -191,6 +228,10 @@ export class Validator {
     const doc = this.documents.get(state.uri);
     if (!doc || doc.version !== state.version || state.generation !== this.generation) return undefined;
     this.states.set(state.uri, state);
+    // Judged again for an environment change with the same outcome: nothing new to show.
+    const key = `${state.version}\0${JSON.stringify(diagnostics)}`;
+    if (this.sent.get(state.uri) === key) return state;
+    this.sent.set(state.uri, key);
     void this.connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
     return state;
   }

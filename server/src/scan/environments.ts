@@ -8,13 +8,14 @@ import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { EnvironmentModel, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
 import { LineIndex } from '../core/text';
+import type { JudgedSite } from '../core/types';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
 
 export interface ModelInput {
   absolute: string;
-  extraction?: Pick<JudgedExtraction, 'sites' | 'declaresApp'>;
+  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean };
 }
 
 export interface EnvironmentJudgement {
