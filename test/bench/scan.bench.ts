@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { scan } from '../../server/src/scan/scanner';
 import { writeCorpus } from './corpus';
+import { writeEnvironmentCorpus } from './envCorpus';
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -50,6 +51,33 @@ async function main(): Promise<void> {
   console.log(`references found: ${cold.summary.references}, findings: ${cold.summary.findings}; warm result identical: ${same}`);
   fs.rmSync(cacheDir, { recursive: true, force: true });
   if (!same) process.exitCode = 1;
+
+  // The environment model's share of a cold scan: the same scan with and without it, alternated, medians.
+  const envDir = process.env.BENCH_ENV_DIR ?? path.join(os.tmpdir(), 'image-pin-bench-env-corpus');
+  const envStats = writeEnvironmentCorpus(envDir, Number(process.env.BENCH_SERVICES ?? 1500));
+  console.log(`environment corpus: ${envStats.files} files, ${(envStats.bytes / 1024 / 1024).toFixed(1)} MiB`);
+  for (const [name, root] of [['GitOps corpus', dir], ['environment corpus', envDir]] as const) {
+    const without: number[] = [];
+    const withModel: number[] = [];
+    let envs = 0;
+    for (let i = 0; i < Number(process.env.BENCH_REPEAT ?? 3); i++) {
+      t = process.hrtime.bigint();
+      await scan([root], { cacheDir: false, environments: false });
+      without.push(seconds(t));
+      t = process.hrtime.bigint();
+      const r = await scan([root], { cacheDir: false });
+      withModel.push(seconds(t));
+      envs = r.environments?.model.environments.length ?? 0;
+    }
+    const a = median(without);
+    const b = median(withModel);
+    console.log(`${name}: cold scan ${a.toFixed(2)} s, with the environment model ${b.toFixed(2)} s (${envs} environments) = ${(b / a).toFixed(3)} ×`);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)];
 }
 
 void main();
