@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type ImagePinConfig, defaultConfig } from '../core/config';
 import { type Environment, imageStatus } from '../core/env';
 import { isFloatingTag } from '../core/rules';
 import { scan } from '../scan/scanner';
@@ -33,8 +34,10 @@ export async function envs(args: string[], io: Io): Promise<number> {
   for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);
   const judgement = result.environments!;
   const show = (p: string) => (path.relative(process.cwd(), p) || '.').split(path.sep).join('/');
-  const configOf = (file: string) => result.files.find((f) => f.absolute === file)?.config;
-  const environments = judgement.model.environments.map((env) => envJson(env, show, judgement.text, configOf(env.rootFile)?.floatingTags));
+  const configs = new Map(result.files.map((f) => [f.absolute, f.config]));
+  const configOf = (file: string) => configs.get(file);
+  const fallback = defaultConfig(process.cwd());
+  const environments = judgement.model.environments.map((env) => envJson(env, show, judgement.text, configOf(env.rootFile) ?? fallback));
   io.out(values.format === 'json' ? JSON.stringify({ environments }, null, 2) + '\n' : envText(environments));
   return result.configErrors.length || result.ioErrors.length ? EXIT_USAGE : EXIT_OK;
 }
@@ -47,8 +50,8 @@ interface EnvJson {
   images: Array<{ image: string; reference: string; tag: string | null; digest: string | null; status: string; sources: Array<{ file: string; line: number; column: number }> }>;
 }
 
-function envJson(env: Environment, show: (p: string) => string, text: (f: string) => string | undefined, floatingTags?: string[]): EnvJson {
-  const floating = (tag: string) => isFloatingTag({ floatingTags: floatingTags ?? DEFAULT_FLOATING } as never, tag);
+function envJson(env: Environment, show: (p: string) => string, text: (f: string) => string | undefined, config: ImagePinConfig): EnvJson {
+  const floating = (tag: string) => isFloatingTag(config, tag);
   const out: EnvJson = {
     stage: env.stage,
     kind: env.kind,
@@ -72,8 +75,6 @@ function envJson(env: Environment, show: (p: string) => string, text: (f: string
   return out;
 }
 
-import { DEFAULT_FLOATING_TAGS } from '../core/config';
-const DEFAULT_FLOATING = [...DEFAULT_FLOATING_TAGS];
 
 function position(text: string | undefined, offset: number): { line: number; column: number } {
   if (text === undefined) return { line: 1, column: 1 };
