@@ -8,7 +8,7 @@ import { type ImagePinConfig, defaultConfig } from '../core/config';
 import { type Environment, imageStatus } from '../core/env';
 import { isFloatingTag } from '../core/rules';
 import { scan } from '../scan/scanner';
-import { EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
+import { EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions } from './common';
 import { VERSION } from './version';
 
 export async function envs(args: string[], io: Io): Promise<number> {
@@ -16,12 +16,7 @@ export async function envs(args: string[], io: Io): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        'no-cache': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...SCAN_OPTIONS },
     }),
   );
   if (values.help) {
