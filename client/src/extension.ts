@@ -10,6 +10,7 @@ import { ENVIRONMENT_SETTINGS, currentEnvironment } from './environment';
 import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protocol';
 import { createStatusBar } from './statusBar';
 import { registerEnvironmentsView } from './environmentsView';
+import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
 
@@ -60,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   createStatusBar(context);
+  showVerificationStatus(context, client);
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();
