@@ -17,6 +17,7 @@ import { parseAllDocuments } from 'yaml';
 import { extractImages, newFastPathStats } from '../../server/src/core/extract';
 import { scan } from '../../server/src/scan/scanner';
 import { Profile, writeCorpus } from './corpus';
+import { writeEnvironmentCorpus } from './envCorpus';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
     if (!['realistic', 'generated'].includes(profile)) throw new Error(`unknown profile ${profile}`);
     ok = (await benchProfile(profile, root)) && ok;
   }
+  await benchEnvironments(path.join(root, profiles[0]));
   // The real tree, when one is given: same in-memory comparison, no processes.
   if (process.env.BENCH_REAL_TREE) realTree(process.env.BENCH_REAL_TREE);
   if (!ok) process.exitCode = 1;
@@ -212,3 +214,48 @@ function realTree(dir: string): void {
 }
 
 void main();
+
+/** The environment model's share of a cold scan: the same scan with and without it, alternated, medians. */
+async function benchEnvironments(dir: string): Promise<void> {
+  let t: bigint;
+  const envDir = process.env.BENCH_ENV_DIR ?? path.join(os.tmpdir(), 'image-pin-bench-env-corpus');
+  const envStats = writeEnvironmentCorpus(envDir, Number(process.env.BENCH_SERVICES ?? 1000));
+  console.log(`environment corpus: ${envStats.files} files, ${(envStats.bytes / 1024 / 1024).toFixed(1)} MiB`);
+  // CPU time (all threads) is reported beside wall time: on a shared machine it is the steadier measure.
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  for (const [name, root] of [['GitOps corpus', dir], ['environment corpus', envDir]] as const) {
+    const wall: Array<[number, number]> = [];
+    const cpus: Array<[number, number]> = [];
+    const shares: number[] = [];
+    let envs = 0;
+    for (let i = 0; i < Number(process.env.BENCH_REPEAT ?? 3); i++) {
+      t = process.hrtime.bigint();
+      let c = cpu();
+      await scan([root], { cacheDir: false, environments: false });
+      const a = [seconds(t), cpu() - c];
+      t = process.hrtime.bigint();
+      c = cpu();
+      const r = await scan([root], { cacheDir: false });
+      const b = [seconds(t), cpu() - c];
+      wall.push([a[0], b[0]]);
+      cpus.push([a[1], b[1]]);
+      // The model's own time inside the scan that ran it, against the rest of that same scan.
+      const model = (r.environments?.elapsedMs ?? 0) / 1000;
+      shares.push(model / (b[0] - model));
+      envs = r.environments?.model.environments.length ?? 0;
+    }
+    const ratio = (xs: Array<[number, number]>) => median(xs.map(([p, q]) => q / p));
+    console.log(
+      `${name}: ${envs} environments; with the model / without: wall ${ratio(wall).toFixed(3)} ×, CPU ${ratio(cpus).toFixed(3)} ×; ` +
+        `the model's share of its own scan ${(100 * median(shares)).toFixed(1)} % (medians of ${wall.length}; without: ${median(wall.map((w) => w[0])).toFixed(2)} s wall, ${median(cpus.map((w) => w[0])).toFixed(2)} s CPU)`,
+    );
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)];
+}

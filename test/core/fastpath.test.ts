@@ -13,7 +13,10 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { defaultConfig } from '../../server/src/core/config';
 import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
+import type { Doc } from '../../server/src/core/env/read';
+import { Bail } from '../../server/src/core/extract/lineScan';
 import { evaluate } from '../../server/src/core/rules';
+import { environmentFacts } from '../../server/src/scan/environments';
 import { corpusFiles } from '../bench/corpus';
 import { EXAMPLES, FIXTURES } from '../helpers/paths';
 import { LineMutation, MUTATION_KINDS, SEEDS, mutate } from '../helpers/yamlMutations';
@@ -21,9 +24,22 @@ import { LineMutation, MUTATION_KINDS, SEEDS, mutate } from '../helpers/yamlMuta
 const config = defaultConfig('/repo');
 
 /** Extracts `text` both ways and fails on any difference; returns the fast path's counts. */
-export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache'>, stats: FastPathStats): void {
-  const full = extractImages(text, opts);
-  const fast = extractImages(text, { ...opts, fast: stats });
+export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache' | 'onDocument'>, stats: FastPathStats): void {
+  const fullDocs: Doc[] = [];
+  const fastDocs: Doc[] = [];
+  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset) => fullDocs.push({ doc, source, offset }) });
+  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset) => fastDocs.push({ doc, source, offset }) });
+  // The environment model reads the same documents: from the fast tree it must learn the same facts,
+  // or meet a `Bail` (then the scan parses the file for it, as extractFiles does).
+  const file = opts.path ?? 'x.yaml';
+  let fastFacts: unknown;
+  try {
+    fastFacts = environmentFacts(file, text, fastDocs);
+  } catch (err) {
+    if (!(err instanceof Bail)) throw err;
+    fastFacts = environmentFacts(file, text, fullDocs);
+  }
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(fastFacts ?? null)), JSON.parse(JSON.stringify(environmentFacts(file, text, fullDocs) ?? null)), `environment facts differ on ${file}`);
   // JSON drops `undefined` members the same way a cache or a worker message would.
   const a = JSON.parse(JSON.stringify(full)) as unknown;
   const b = JSON.parse(JSON.stringify(fast)) as unknown;

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readForCheck } from './readFile';
+import { Doc, mayDeclareApp } from '../core/env/read';
+import { Bail } from '../core/extract/lineScan';
+import { environmentFacts } from './environments';
 
 export interface ExtractJob {
   absolute: string;
@@ -24,9 +27,22 @@ export type ExtractOutcome =
 export function extractFile(job: ExtractJob): ExtractOutcome {
   const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
-  // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`.
-  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true });
-  return { kind: 'extracted', extraction: judgedPart(extraction), size: read.size, mtimeMs: read.mtimeMs };
+  // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
+  // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
+  let docs: Doc[] = [];
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+  const judged = judgedPart(extraction);
+  if (mayDeclareApp(read.text)) judged.declaresApp = true;
+  try {
+    judged.facts = environmentFacts(job.absolute, read.text, docs);
+  } catch (err) {
+    if (!(err instanceof Bail)) throw err;
+    // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
+    docs = [];
+    extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+    judged.facts = environmentFacts(job.absolute, read.text, docs);
+  }
+  return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
 
 /**

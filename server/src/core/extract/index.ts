@@ -41,6 +41,14 @@ export interface ExtractOptions {
   /** Per-document results to reuse between calls (the editor's incremental path). */
   cache?: DocumentCache;
   /**
+   * Called with each document this call parses (template actions blanked, ranges relative to
+   * `offset`), so a caller that reads other keys of the same documents need not parse them again.
+   * Not called for documents skipped (they cannot hold an image) or reused from `cache`. On the
+   * fast path the document is the fast scanner's tree, whose lazily known parts throw a `Bail`
+   * when read: a caller catches it and parses the file itself.
+   */
+  onDocument?: (doc: Document.Parsed, source: string, offset: number) => void;
+  /**
    * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
    * `yaml` parse per document; counts go into the object given, if one is.
    */
@@ -129,7 +137,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast);
+      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -162,10 +170,11 @@ function extractDocument(
   kustomizationFile: boolean,
   depth: number,
   fast?: FastPathStats,
+  onParsed?: (doc: Document.Parsed) => void,
 ): DocumentResult {
   if (fast) {
     fast.documents++;
-    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile);
+    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile, onParsed);
     if (!('bail' in result)) return result;
     fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
     fast.fallbackBytes += source.length;
@@ -179,6 +188,7 @@ function extractDocument(
     return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
   const { doc, comments, errors } = parsed;
+  onParsed?.(doc);
   const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
   const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, (part) => {
     if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
@@ -203,7 +213,13 @@ function extractDocument(
 }
 
 /** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
-function fastDocument(source: string, templateActions: Span[], shapeOptions: ShapeOptions, kustomizationFile: boolean): DocumentResult | { bail: BailCause } {
+function fastDocument(
+  source: string,
+  templateActions: Span[],
+  shapeOptions: ShapeOptions,
+  kustomizationFile: boolean,
+  onParsed?: (doc: Document.Parsed) => void,
+): DocumentResult | { bail: BailCause } {
   try {
     const scanned = scanDocument(source, source.includes('image-pin'));
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
@@ -212,6 +228,7 @@ function fastDocument(source: string, templateActions: Span[], shapeOptions: Sha
     });
     walkDocument(ctx);
     markIgnored(source, ctx.sites, scanned.comments);
+    onParsed?.(doc);
     return { sites: ctx.sites };
   } catch (err) {
     return { bail: err instanceof Bail ? err.reason : 'walk-error' };
