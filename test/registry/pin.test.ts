@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { writeIfUnchanged } from '../../server/src/pin/writeFile';
+import { writeEdits } from '../../server/src/pin/writeFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { CLI } from '../helpers/paths';
 
@@ -189,9 +189,9 @@ describe('atomic writes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-write-'));
     const file = path.join(dir, 'a.yaml');
     fs.writeFileSync(file, 'image: a:1\n', { mode: 0o640 });
-    assert.deepEqual(writeIfUnchanged(file, 'image: a:0\n', 'x'), { ok: false, reason: 'it changed on disk since it was read; left as it is' });
+    assert.deepEqual(writeEdits({ file, original: Buffer.from('image: a:0\n'), text: 'image: a:0\n', edits: [{ start: 0, end: 10, newText: 'x' }] }), { ok: false, reason: 'it changed on disk since it was read; left as it is' });
     assert.equal(fs.readFileSync(file, 'utf8'), 'image: a:1\n');
-    assert.deepEqual(writeIfUnchanged(file, 'image: a:1\n', 'image: a:2\n'), { ok: true });
+    assert.deepEqual(writeEdits({ file, original: Buffer.from('image: a:1\n'), text: 'image: a:1\n', edits: [{ start: 9, end: 10, newText: '2' }] }), { ok: true });
     assert.equal(fs.readFileSync(file, 'utf8'), 'image: a:2\n');
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
     assert.deepEqual(fs.readdirSync(dir), ['a.yaml'], 'no temporary file is left behind');

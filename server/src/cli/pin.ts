@@ -18,7 +18,7 @@ import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
-import { writeIfUnchanged } from '../pin/writeFile';
+import { writeEdits } from '../pin/writeFile';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
 
 interface FileWork {
@@ -112,7 +112,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     if (edits.length === 0) continue;
     entry.newText = applyEdits(entry.text, edits);
     if (values.write) {
-      const written = writeIfUnchanged(entry.absolute, entry.text, entry.newText);
+      const written = writeEdits({ file: entry.absolute, original: Buffer.from(entry.text, 'utf8'), text: entry.text, edits });
       if (!written.ok) entry.writeError = `${entry.display}: not written: ${written.reason}`;
     }
   }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { specialKind } from '../core/fileKind';
 import type { ConfigResolver } from './configResolver';
 
 const NEVER_ENTER = new Set(['.git', 'node_modules']);
@@ -17,6 +18,10 @@ export interface ListedFile {
   absolute: string;
   /** Named on the command line: checked whatever the globs say. */
   explicit: boolean;
+  /** The real path of the folder scanned (of the file's own folder when it was named): writes stay inside it. */
+  root: string;
+  /** Listed but not read, and why: a symbolic link that is not followed. */
+  skipped?: string;
 }
 
 export interface ListProblem {
@@ -43,24 +48,27 @@ export function listFiles(inputs: string[], resolver: ConfigResolver): { files: 
       continue;
     }
     if (stat.isFile()) {
-      if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true });
+      if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true, root: realFolder(path.dirname(absolute)) });
       seen.add(absolute);
     } else if (stat.isDirectory()) {
-      walk(input, absolute, gitIgnoresAbove(absolute), resolver, files, problems, seen);
+      walk(input, absolute, gitIgnoresAbove(absolute), resolver, { files, problems, seen, root: realFolder(absolute) });
+    } else {
+      // Never opened: reading a FIFO waits for a writer forever, a device can be endless.
+      problems.push({ path: input, message: `not a file or folder (${specialKind(stat)}); name YAML files or folders` });
     }
   }
   return { files, problems };
 }
 
-function walk(
-  display: string,
-  dir: string,
-  ignores: GitIgnoreLevel[],
-  resolver: ConfigResolver,
-  files: ListedFile[],
-  problems: ListProblem[],
-  seen: Set<string>,
-): void {
+interface Listing {
+  files: ListedFile[];
+  problems: ListProblem[];
+  seen: Set<string>;
+  root: string;
+}
+
+function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver: ConfigResolver, listing: Listing): void {
+  const { files, problems, seen } = listing;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -81,21 +89,71 @@ function walk(
     if (isDir && NEVER_ENTER.has(entry.name)) continue;
     if (isIgnored(ignores, absolute, isDir)) continue;
     if (isDir) {
-      walk(shown, absolute, ignores, resolver, files, problems, seen);
-    } else if (entry.isFile() && !seen.has(absolute)) {
-      let selected: boolean;
-      try {
-        const config = resolver.forDir(dir);
-        selected = resolver.selects(config, absolute);
-      } catch {
-        // A broken config is reported once by the caller; its files are still listed so the error surfaces.
-        selected = /\.ya?ml$/i.test(entry.name);
-      }
-      if (selected) {
-        seen.add(absolute);
-        files.push({ display: shown, absolute, explicit: false });
-      }
+      walk(shown, absolute, ignores, resolver, listing);
+    } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name)) {
+      seen.add(absolute);
+      files.push({ display: shown, absolute, explicit: false, root: listing.root });
+    } else if (entry.isSymbolicLink() && !seen.has(absolute) && !NEVER_ENTER.has(entry.name)) {
+      // Listed when the globs select its name, or when it points at a folder (whose files would be missed).
+      const skipped = linkNotFollowed(absolute, listing.root);
+      if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name)) continue;
+      seen.add(absolute);
+      files.push({ display: shown, absolute, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
     }
+  }
+}
+
+function selects(resolver: ConfigResolver, dir: string, absolute: string, name: string): boolean {
+  try {
+    return resolver.selects(resolver.forDir(dir), absolute);
+  } catch {
+    // A broken config is reported once by the caller; its files are still listed so the error surfaces.
+    return /\.ya?ml$/i.test(name);
+  }
+}
+
+const FOLDER_LINK = 'skipped: symbolic link to a folder (not followed)';
+
+/**
+ * Why a symbolic link found in a folder is not read, or undefined when it is: a link is followed
+ * only to a regular file inside the scanned folder (a link to a folder could loop, one to a FIFO
+ * hang the scan, one outside the folder read or, when pinning, write what the repository does not hold).
+ */
+function linkNotFollowed(link: string, root: string): string | undefined {
+  let target: string;
+  let stat: fs.Stats;
+  try {
+    target = fs.realpathSync(link);
+    stat = fs.statSync(target);
+  } catch {
+    return 'skipped: symbolic link to nothing (its target does not exist)';
+  }
+  if (stat.isDirectory()) return FOLDER_LINK;
+  if (!stat.isFile()) return `skipped: symbolic link to something that is not a file (${specialKind(stat)})`;
+  if (!isInside(target, root)) return `skipped: symbolic link to a file outside the scanned folder (${target})`;
+  return undefined;
+}
+
+/** Whether `file` (a real path) is `root` or below it. */
+export function isInside(file: string, root: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** A file's text; undefined when it is missing or not a regular file (reading a FIFO would wait forever). */
+export function readRegularFile(file: string): string | undefined {
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -105,11 +163,8 @@ function child(parent: string, name: string): string {
 }
 
 function readGitIgnore(dir: string): GitIgnoreLevel | null {
-  try {
-    return { dir, rules: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) };
-  } catch {
-    return null;
-  }
+  const text = readRegularFile(path.join(dir, '.gitignore'));
+  return text === undefined ? null : { dir, rules: ignore().add(text) };
 }
 
 /** `.gitignore` files in the folders above a scan root, when the root is inside a git work tree. */
@@ -117,7 +172,7 @@ function gitIgnoresAbove(root: string): GitIgnoreLevel[] {
   if (fs.existsSync(path.join(root, '.git'))) return [];
   const levels: GitIgnoreLevel[] = [];
   for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-    const level = fs.existsSync(path.join(dir, '.gitignore')) ? readGitIgnore(dir) : null;
+    const level = readGitIgnore(dir);
     if (level) levels.unshift(level);
     if (fs.existsSync(path.join(dir, '.git'))) return levels;
     if (path.dirname(dir) === dir) return [];
