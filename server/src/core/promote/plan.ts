@@ -11,7 +11,7 @@
  */
 import * as posix from 'node:path/posix';
 import type { TextEdit } from '../fix';
-import { globMatch } from '../glob';
+import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
 import { Want, addImageEntries, addMapPath, editPlace } from './edits';
@@ -94,7 +94,8 @@ export function planPromotion(model: EnvironmentModel, text: (file: string) => s
   if (opts.from === opts.to) return { ok: false, error: `--from and --to are the same stage (${opts.from})` };
   const sources = model.environments.filter((e) => e.stage === opts.from);
   const targets = model.environments.filter((e) => e.stage === opts.to);
-  const wanted = (name: string) => !opts.images?.length || opts.images.some((g) => globMatch(g, name) || globMatch(g, imageKey(name)));
+  const match = opts.images?.length ? globMatcher(opts.images) : undefined;
+  const wanted = (name: string) => !match || match(name) || match(imageKey(name));
   const planner = new Planner(model, text, opts.display);
   const reported = new Set<string>();
   const skipOnce = (image: string, reason: string) => {
