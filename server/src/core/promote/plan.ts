@@ -200,8 +200,15 @@ class Planner {
     }
   }
 
+  /**
+   * The environment's own files: its kustomization and the files in its folder no other environment
+   * uses; its values file; its Application or HelmRelease. A chart's `values.yaml` and a base are never
+   * its own, even when only one environment uses them today.
+   */
   private owned(env: Environment, file: string): boolean {
-    return (this.users.get(file) ?? 0) <= 1 || file === env.rootFile;
+    if (file === env.rootFile || file === env.root) return true;
+    if (env.kind !== 'kustomize') return false;
+    return file.startsWith(`${env.root}/`) && (this.users.get(file) ?? 0) <= 1;
   }
 
   add(file: string, edits: TextEdit[]): boolean {
