@@ -1,16 +1,12 @@
 /** `image-pin envs` on each fixture layout: golden JSON, the text table, and exit codes. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI, REPO_ROOT, fixture } from '../helpers/paths';
+import { runCli } from '../helpers/cliRun';
+import { REPO_ROOT, fixture } from '../helpers/paths';
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, cwd);
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 

@@ -5,20 +5,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PushedImage, RunningRegistry, seedStandard, startRegistry } from '../helpers/registry';
-import { CLI } from '../helpers/paths';
+import { runCli, writeTree } from '../helpers/cliRun';
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config') } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config') });
 
 describe('image-pin pin on environments', () => {
   let reg: RunningRegistry;
@@ -37,10 +30,7 @@ describe('image-pin pin on environments', () => {
     files['chart/Chart.yaml'] = 'apiVersion: v2\nname: c\nversion: 0.1.0\nappVersion: "1.0"\n';
     files['chart/values.yaml'] = `image:\n  registry: ${host}\n  repository: app\n  tag: ""\n  digest: ""\n`;
     files['chart/values-prod.yaml'] = 'image:\n  tag: "1.0"\n';
-    for (const [rel, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
-      fs.writeFileSync(path.join(ws, rel), text);
-    }
+    writeTree(ws, files);
   });
   after(async () => {
     await reg?.stop();

@@ -14,6 +14,14 @@ export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => proc
 /** A mistake in the command line: reported with a pointer to --help, exit 2. */
 export class UsageError extends Error {}
 
+/** Options every scanning command takes. */
+export const SCAN_OPTIONS = {
+  format: { type: 'string', default: 'text' },
+  config: { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** Runs an argument parse, turning its errors into usage errors. */
 export function parseOptions<T>(parse: () => T): T {
   try {

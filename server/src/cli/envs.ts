@@ -4,10 +4,11 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type ImagePinConfig, defaultConfig } from '../core/config';
 import { type Environment, imageStatus } from '../core/env';
 import { isFloatingTag } from '../core/rules';
 import { scan } from '../scan/scanner';
-import { EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
+import { EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions } from './common';
 import { VERSION } from './version';
 
 export async function envs(args: string[], io: Io): Promise<number> {
@@ -15,12 +16,7 @@ export async function envs(args: string[], io: Io): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        'no-cache': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...SCAN_OPTIONS },
     }),
   );
   if (values.help) {
@@ -33,8 +29,10 @@ export async function envs(args: string[], io: Io): Promise<number> {
   for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);
   const judgement = result.environments!;
   const show = (p: string) => (path.relative(process.cwd(), p) || '.').split(path.sep).join('/');
-  const configOf = (file: string) => result.files.find((f) => f.absolute === file)?.config;
-  const environments = judgement.model.environments.map((env) => envJson(env, show, judgement.text, configOf(env.rootFile)?.floatingTags));
+  const configs = new Map(result.files.map((f) => [f.absolute, f.config]));
+  const configOf = (file: string) => configs.get(file);
+  const fallback = defaultConfig(process.cwd());
+  const environments = judgement.model.environments.map((env) => envJson(env, show, judgement.text, configOf(env.rootFile) ?? fallback));
   io.out(values.format === 'json' ? JSON.stringify({ environments }, null, 2) + '\n' : envText(environments));
   return result.configErrors.length || result.ioErrors.length ? EXIT_USAGE : EXIT_OK;
 }
@@ -47,8 +45,8 @@ interface EnvJson {
   images: Array<{ image: string; reference: string; tag: string | null; digest: string | null; status: string; sources: Array<{ file: string; line: number; column: number }> }>;
 }
 
-function envJson(env: Environment, show: (p: string) => string, text: (f: string) => string | undefined, floatingTags?: string[]): EnvJson {
-  const floating = (tag: string) => isFloatingTag({ floatingTags: floatingTags ?? DEFAULT_FLOATING } as never, tag);
+function envJson(env: Environment, show: (p: string) => string, text: (f: string) => string | undefined, config: ImagePinConfig): EnvJson {
+  const floating = (tag: string) => isFloatingTag(config, tag);
   const out: EnvJson = {
     stage: env.stage,
     kind: env.kind,
@@ -72,8 +70,6 @@ function envJson(env: Environment, show: (p: string) => string, text: (f: string
   return out;
 }
 
-import { DEFAULT_FLOATING_TAGS } from '../core/config';
-const DEFAULT_FLOATING = [...DEFAULT_FLOATING_TAGS];
 
 function position(text: string | undefined, offset: number): { line: number; column: number } {
   if (text === undefined) return { line: 1, column: 1 };

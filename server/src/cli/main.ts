@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, stdio } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
@@ -59,13 +59,7 @@ async function check(args: string[], io: Io): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        'no-cache': { type: 'boolean', default: false },
-        today: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...SCAN_OPTIONS, today: { type: 'string' } },
     }),
   );
   if (values.help) {

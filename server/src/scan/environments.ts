@@ -7,15 +7,32 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { EnvironmentModel, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
-import { LineIndex } from '../core/text';
+import { LineIndex, type Range } from '../core/text';
 import type { JudgedSite } from '../core/types';
+import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
+import { splitDocuments } from '../core/yamlSource';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
 
 export interface ModelInput {
   absolute: string;
-  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean };
+  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[] };
+}
+
+const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+
+/**
+ * A file's facts for the environment model, from the documents its extraction parsed. Documents the
+ * extractor skipped cannot hold an image, so workloads and patches are complete from those; a file the
+ * model reads as a whole (a kustomization, Chart.yaml, values, an Application) is parsed here when the
+ * extractor skipped any of its documents. Files that hold nothing the model reads get no facts.
+ */
+export function environmentFacts(file: string, text: string, docs: readonly Doc[]): FileFacts | undefined {
+  const whole = MODEL_FILE.test(file) || mayDeclareApp(text);
+  if (!whole && docs.length === 0) return undefined;
+  const complete = docs.length === splitDocuments(text).length;
+  return readFacts(file, text, whole && !complete ? undefined : docs);
 }
 
 export interface EnvironmentJudgement {
@@ -24,6 +41,8 @@ export interface EnvironmentJudgement {
   placed: Map<string, LocatedFinding[]>;
   /** Reads a file's text (cached), as the model did. */
   text: (file: string) => string | undefined;
+  /** How long building and judging the model took, in milliseconds (for benchmarks). */
+  elapsedMs: number;
 }
 
 export interface JudgeOptions {
@@ -36,6 +55,7 @@ export interface JudgeOptions {
 }
 
 export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOptions): EnvironmentJudgement {
+  const started = process.hrtime.bigint();
   const cache = new Map<string, string | undefined>();
   const text = (file: string): string | undefined => {
     const held = opts.texts?.(file);
@@ -51,9 +71,10 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     }
     return cache.get(file);
   };
-  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp }));
+  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp, facts: f.extraction!.facts }));
   const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
-  const ws: Workspace = { files, text };
+  const factsByFile = new Map(files.filter((f) => f.facts).map((f) => [f.path, f.facts!]));
+  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -63,10 +84,15 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     }
   };
   const rel = (config: ImagePinConfig, file: string) => opts.resolver.relativePath(config, file);
+  const configs = new Map<string, ImagePinConfig | undefined>();
+  const configOfRoot = (file: string) => {
+    if (!configs.has(file)) configs.set(file, configOf(file));
+    return configs.get(file);
+  };
   const model = buildModel(ws, {
     mayBeApp: (file) => apps.has(file),
     stageOf: (env) => {
-      const config = configOf(env.rootFile);
+      const config = configOfRoot(env.rootFile);
       if (!config || config.stages.length === 0) return undefined;
       const configured = configuredStage(config.stages, [rel(config, env.root), rel(config, env.rootFile)]);
       if (configured) return configured;
@@ -75,30 +101,46 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
       return { name: inferred.name, order: config.stages.length + inferred.order };
     },
   });
-  const display = opts.display ?? ((p: string) => path.relative(process.cwd(), p) || p);
+  const shown = new Map<string, string>();
+  const displayOne = opts.display ?? ((p: string) => path.relative(process.cwd(), p) || p);
+  const display = (p: string) => {
+    let d = shown.get(p);
+    if (d === undefined) shown.set(p, (d = displayOne(p)));
+    return d;
+  };
   const found: PlacedFinding[] = placeFindings(
     model,
     ws,
     (env) => {
-      const config = configOf(env.rootFile) ?? opts.resolver.forDir(process.cwd());
+      const config = configOfRoot(env.rootFile) ?? opts.resolver.forDir(process.cwd());
       return { config, relativePath: rel(config, env.rootFile), alsoPaths: [rel(config, env.root)], today: opts.today, stage: env.stage };
     },
     display,
   );
   const placed = new Map<string, LocatedFinding[]>();
   const lines = new Map<string, LineIndex>();
+  const ranges = new Map(inputs.map((i) => [i.absolute, i.extraction]));
+  const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
+    // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
+    const e = ranges.get(file);
+    const s = site !== undefined ? e?.sites[site] : undefined;
+    if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
+    const t = text(file);
+    if (t === undefined) return undefined;
+    let li = lines.get(file);
+    if (!li) lines.set(file, (li = new LineIndex(t)));
+    return li.range(span.start, span.end);
+  };
   for (const f of found) {
-    const t = text(f.file);
-    if (t === undefined) continue;
-    let li = lines.get(f.file);
-    if (!li) lines.set(f.file, (li = new LineIndex(t)));
+    const range = rangeOf(f.file, f.span, f.site);
+    if (!range) continue;
     const located: LocatedFinding = {
       rule: f.rule,
       severity: f.severity,
       span: f.span,
       message: f.message,
       image: f.image,
-      range: li.range(f.span.start, f.span.end),
+      range,
       environments: f.environments.map((e) => ({ ...e, root: display(e.root) })),
       place: f.place,
       effective: f.effective,
@@ -108,7 +150,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     if (!list) placed.set(f.file, (list = []));
     list.push(located);
   }
-  return { model, placed, text };
+  return { model, placed, text, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 /** A file's findings: its own sites judged as before unless an environment covers them, plus the environment findings placed in it. */

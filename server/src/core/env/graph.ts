@@ -5,20 +5,14 @@
  * recorded and not followed; missing paths and cycles are problems, never fatal.
  */
 import * as posix from 'node:path/posix';
-import type { Span } from '../types';
-import { blockScalarMap } from '../extract/relocate';
 import {
   AppFacts,
   AppSource,
   ChartFacts,
+  FactsCache,
   FieldSpec,
   KustomizationFacts,
   Written,
-  mayDeclareApp,
-  readApps,
-  readChart,
-  readFieldSpecs,
-  readKustomization,
 } from './read';
 import type { EnvironmentKind, GraphProblem, Workspace } from './types';
 
@@ -71,6 +65,8 @@ export interface EnvRoot {
 }
 
 export interface Graph {
+  /** What was read of each file, shared with the overrides. */
+  facts: FactsCache;
   kustomizations: Map<string, KustomizationNode>;
   charts: Map<string, ChartNode>;
   apps: AppNode[];
@@ -87,14 +83,16 @@ const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitb
 export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => boolean } = {}): Graph {
   const problems: GraphProblem[] = [];
   const known = new Set(ws.files.map((f) => f.path));
+  const facts = new FactsCache((f) => ws.facts?.(f), (f) => ws.text(f));
   const kustomizations = new Map<string, KustomizationNode>();
   const exists = (p: string) => known.has(p) || ws.text(p) !== undefined;
 
-  const kustomizationIn = (dir: string): string | undefined => {
+  const kustomizationIn = (dir: string, listedOnly = false): string | undefined => {
     for (const n of KUSTOMIZATION_NAMES) {
       const p = posix.join(dir, n);
       if (known.has(p)) return p;
     }
+    if (listedOnly) return undefined;
     for (const n of KUSTOMIZATION_NAMES) {
       const p = posix.join(dir, n);
       if (ws.text(p) !== undefined) return p;
@@ -105,6 +103,8 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
   const resolve = (from: string, written: Written, allowFolder: boolean): Target => {
     if (REMOTE.test(written.value)) return { kind: 'remote', written, from };
     const p = posix.resolve(posix.dirname(from), written.value);
+    // A file of the workspace first: no look-ups for a kustomization inside a file's name.
+    if (known.has(p)) return { kind: 'file', path: p, written, from };
     if (allowFolder) {
       const k = kustomizationIn(p);
       if (k) return { kind: 'kustomization', path: k, written, from };
@@ -116,18 +116,17 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
   const load = (file: string): KustomizationNode | undefined => {
     let node = kustomizations.get(file);
     if (node) return node;
-    const text = ws.text(file);
-    if (text === undefined) return undefined;
-    const facts = readKustomization(file, text);
-    node = { file, dir: posix.dirname(file), facts, resources: [], components: [], patches: [], fieldSpecs: [] };
+    const k = facts.of(file, 'kustomization')?.kustomization;
+    if (!k) return undefined;
+    node = { file, dir: posix.dirname(file), facts: k, resources: [], components: [], patches: [], fieldSpecs: [] };
     kustomizations.set(file, node);
-    node.resources = facts.resources.map((w) => resolve(file, w, true));
-    node.components = facts.components.map((w) => resolve(file, w, true));
-    node.patches = facts.patches.map((w) => resolve(file, w, false));
-    for (const w of facts.configurations) {
+    node.resources = k.resources.map((w) => resolve(file, w, true));
+    node.components = k.components.map((w) => resolve(file, w, true));
+    node.patches = k.patches.map((w) => resolve(file, w, false));
+    for (const w of k.configurations) {
       const t = resolve(file, w, false);
-      const cfg = t.kind === 'file' ? ws.text(t.path) : undefined;
-      if (cfg !== undefined) node.fieldSpecs.push(...readFieldSpecs(cfg));
+      const cfg = t.kind === 'file' ? facts.of(t.path) : undefined;
+      if (cfg) node.fieldSpecs.push(...cfg.fieldSpecs);
       else problems.push({ file, span: w.span, kind: t.kind === 'remote' ? 'remote' : 'missing', message: `configuration ${w.value} cannot be read` });
     }
     for (const t of [...node.resources, ...node.components, ...node.patches]) {
@@ -160,18 +159,15 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
   const included = new Set<string>();
   for (const node of kustomizations.values()) for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization' && t.path !== node.file) included.add(t.path);
 
-  const charts = readCharts(ws, known);
+  const charts = readCharts(ws, known, facts);
 
   const apps: AppNode[] = [];
-  const relocate = (text: string) => (token: Span, value: string) => blockScalarMap(text, token, value);
   for (const f of ws.files) {
     if (opts.mayBeApp && !opts.mayBeApp(f.path)) continue;
-    const text = ws.text(f.path);
-    if (text === undefined || !mayDeclareApp(text)) continue;
-    for (const facts of readApps(f.path, text, relocate(text))) {
-      for (const source of facts.sources) {
+    for (const app of facts.of(f.path, 'apps')?.apps ?? []) {
+      for (const source of app.sources) {
         const target = appTarget(f.path, source, charts, kustomizationIn, load);
-        apps.push({ facts, source, target });
+        apps.push({ facts: app, source, target });
         // A folder of plain manifests (or one outside the workspace) is not an environment we can read:
         // the Application's own references are then judged as written.
         if (target.kind === 'kustomization') included.add(target.node.file);
@@ -200,7 +196,7 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
     const label = app.facts.name || posix.basename(app.facts.file).replace(/\.ya?ml$/, '');
     roots.push({ kind, root: app.facts.file, rootFile: app.facts.file, name: label, app });
   }
-  return { kustomizations, charts, apps, roots, problems };
+  return { facts, kustomizations, charts, apps, roots, problems };
 }
 
 /** `values-<env>.yaml`, `values.<env>.yaml`, `<env>-values.yaml`, `values/<env>.yaml`, `ci/<env>-values.yaml`. */
@@ -214,15 +210,15 @@ export function envOfValuesFile(chartDir: string, file: string): string | undefi
   return undefined;
 }
 
-function readCharts(ws: Workspace, known: Set<string>): Map<string, ChartNode> {
+function readCharts(ws: Workspace, known: Set<string>, facts: FactsCache): Map<string, ChartNode> {
   const charts = new Map<string, ChartNode>();
   for (const f of ws.files) {
     if (posix.basename(f.path) !== 'Chart.yaml') continue;
-    const text = ws.text(f.path);
-    if (text === undefined) continue;
+    const chart = facts.of(f.path, 'chart')?.chart;
+    if (!chart) continue;
     const dir = posix.dirname(f.path);
     const defaults = ['values.yaml', 'values.yml'].map((n) => posix.join(dir, n)).find((p) => known.has(p));
-    charts.set(dir, { dir, chartFile: f.path, facts: readChart(text), defaults, envFiles: [] });
+    charts.set(dir, { dir, chartFile: f.path, facts: chart, defaults, envFiles: [] });
   }
   if (charts.size === 0) return charts;
   for (const f of ws.files) {
@@ -244,21 +240,24 @@ function appTarget(
   file: string,
   source: AppSource,
   charts: Map<string, ChartNode>,
-  kustomizationIn: (dir: string) => string | undefined,
+  kustomizationIn: (dir: string, listedOnly?: boolean) => string | undefined,
   load: (file: string) => KustomizationNode | undefined,
 ): AppNode['target'] {
   const written = source.path.value;
   if (REMOTE.test(written)) return { kind: 'none', why: `${written} is remote: not followed` };
-  for (let dir = posix.dirname(file); ; dir = posix.dirname(dir)) {
-    const p = posix.resolve(dir, written);
-    const chart = charts.get(p);
-    if (chart) return { kind: 'chart', chart };
-    const k = kustomizationIn(p);
-    if (k) {
-      const node = load(k);
-      if (node) return { kind: 'kustomization', node };
+  // Files the workspace lists first, then (a kustomization the scan does not list) any file there.
+  for (const listedOnly of [true, false]) {
+    for (let dir = posix.dirname(file); ; dir = posix.dirname(dir)) {
+      const p = posix.resolve(dir, written);
+      const chart = charts.get(p);
+      if (chart) return { kind: 'chart', chart };
+      const k = kustomizationIn(p, listedOnly);
+      if (k) {
+        const node = load(k);
+        if (node) return { kind: 'kustomization', node };
+      }
+      if (posix.dirname(dir) === dir) break;
     }
-    if (posix.dirname(dir) === dir) break;
   }
   return { kind: 'none', why: `${written} is not a chart or kustomization folder of this workspace` };
 }

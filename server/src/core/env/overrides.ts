@@ -11,7 +11,7 @@
 import * as posix from 'node:path/posix';
 import type { JudgedSite, ScalarPart, Span } from '../types';
 import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
-import { FieldSpec, ImageField, ValuesLeaf, ValuesMap, readPatchContainers, readValues, readWorkloadImages, splitLoose } from './read';
+import { FieldSpec, ImageField, ValuesLeaf, ValuesMap, WorkloadImage, entry, splitLoose } from './read';
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
 
 export interface EnvironmentImages {
@@ -42,8 +42,6 @@ interface Item {
 /** Files' sites by path, and their text, shared by all environments of one model. */
 export class SiteIndex {
   private byPath = new Map<string, readonly JudgedSite[]>();
-  private workloads = new Map<string, ReturnType<typeof readWorkloadImages>>();
-  private values = new Map<string, ValuesMap | undefined>();
 
   constructor(
     readonly ws: Workspace,
@@ -60,22 +58,12 @@ export class SiteIndex {
     return this.sites(file).findIndex((s) => s.span.start === span.start);
   }
 
-  workloadImages(file: string): ReturnType<typeof readWorkloadImages> {
-    let w = this.workloads.get(file);
-    if (!w) {
-      const text = this.sites(file).length ? this.ws.text(file) : undefined;
-      w = text === undefined ? [] : readWorkloadImages(text);
-      this.workloads.set(file, w);
-    }
-    return w;
+  workloadImages(file: string): WorkloadImage[] {
+    return this.sites(file).length ? (this.graph.facts.of(file)?.workloads ?? []) : [];
   }
 
   valuesOf(file: string): ValuesMap | undefined {
-    if (!this.values.has(file)) {
-      const text = this.ws.text(file);
-      this.values.set(file, text === undefined ? undefined : readValues(text));
-    }
-    return this.values.get(file);
+    return this.graph.facts.of(file, 'values')?.values;
   }
 }
 
@@ -156,7 +144,7 @@ function fileItems(file: string, index: SiteIndex, out: EnvironmentImages): Item
   return items;
 }
 
-function itemFromSite(file: string, site: JudgedSite, i: number, w: ReturnType<typeof readWorkloadImages>[number] | undefined): Item {
+function itemFromSite(file: string, site: JudgedSite, i: number, w: WorkloadImage | undefined): Item {
   const base: Place = { file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
   const split = splitLoose(site.reference);
   return {
@@ -189,11 +177,11 @@ function applyOwn(node: KustomizationNode, items: Item[], index: SiteIndex, out:
 }
 
 function applyPatch(file: string, items: Item[], index: SiteIndex, out: EnvironmentImages): void {
-  const text = index.ws.text(file);
-  if (text === undefined) return;
+  const facts = index.graph.facts.of(file);
+  if (!facts) return;
   out.files.push(file);
   const sites = index.sites(file);
-  for (const pc of readPatchContainers(text)) {
+  for (const pc of facts.patches) {
     const target = items.find((it) => it.container === pc.container && it.resource.name === pc.resource.name && (it.resource.kind === pc.resource.kind || !pc.resource.kind));
     const siteIndex = pc.image ? sites.findIndex((s) => s.span.start === pc.image!.span.start) : -1;
     if (pc.image && siteIndex >= 0) {
@@ -356,7 +344,7 @@ function leafIndex(tree: ValuesMap): Map<number, { path: string[]; key: string }
 function mapAtPath(tree: ValuesMap, path: readonly string[]): ValuesMap | null | undefined {
   let node: ValuesMap = tree;
   for (const k of path) {
-    const next = node.entries.get(k);
+    const next = entry(node, k);
     if (next === undefined) return undefined; // not set here
     if (next.kind !== 'map') return null; // replaced here by something that is not a map
     node = next;
@@ -370,7 +358,7 @@ function merged(layers: readonly Layer[], path: readonly string[], key: string):
     const m = mapAtPath(layers[i].tree, path);
     if (m === null) return undefined;
     if (m === undefined) continue;
-    const v = m.entries.get(key);
+    const v = entry(m, key);
     if (v === undefined) continue;
     if (v.kind !== 'leaf' || v.isNull) return undefined;
     return { leaf: v, layer: layers[i] };
@@ -393,11 +381,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (!at) return;
       const m = mapAtPath(layer.tree, at.path);
       if (!m) return;
-      const repoKey = REPOSITORY_KEYS.find((k) => m.entries.get(k)?.kind === 'leaf' && (site.helm || k === at.key)) ?? at.key;
+      const repoKey = REPOSITORY_KEYS.find((k) => entry(m, k)?.kind === 'leaf' && (site.helm || k === at.key)) ?? at.key;
       const id = JSON.stringify([...at.path, repoKey]);
       consume(out, layer.file, i);
       if (maps.has(id)) return;
-      const whole = !site.helm && !['registry', 'hub', 'tag', 'digest'].some((k) => m.entries.has(k));
+      const whole = !site.helm && !['registry', 'hub', 'tag', 'digest'].some((k) => entry(m, k) !== undefined);
       const base: Place = { file: layer.file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
       maps.set(id, { path: at.path, repoKey, base, baseSite: site, baseLayer: layer, whole });
     });
@@ -421,7 +409,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       const m = mapAtPath(layer.tree, path);
       if (!m) continue;
       for (const key of ['tag', 'digest', repoKey, ...REGISTRY_KEYS]) {
-        const v = m.entries.get(key);
+        const v = entry(m, key);
         if (v?.kind === 'leaf') {
           overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' ? 'digest' : key === repoKey ? 'repository' : 'registry'));
           break;
@@ -444,7 +432,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       });
       continue;
     }
-    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => mapAtPath(l.tree, path)?.entries.has(k)));
+    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
     let registry: { value: string; place: Place } | undefined;
     const own = registryKey ? get(registryKey) : undefined;
     const bitnami = registryKey === 'registry' && repoKey === 'repository' ? global('imageRegistry') : undefined;
@@ -500,9 +488,10 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
 /** The map at `path` in one layer, for writing a digest (or tag) into it. */
 function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMapRef {
   const m = mapAtPath(layer.tree, path) || undefined;
-  const keys: Record<string, ScalarPart> = {};
+  // No prototype: a values key may be any string.
+  const keys: Record<string, ScalarPart> = Object.create(null) as Record<string, ScalarPart>;
   if (m) for (const [k, v] of m.entries) if (v.kind === 'leaf') keys[k] = v.part;
   const defaults = layers.find((l) => l.defaults);
   const dm = defaults ? mapAtPath(defaults.tree, path) : undefined;
-  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest: !!dm && dm.entries.has('digest') };
+  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest: !!dm && entry(dm, 'digest') !== undefined };
 }

@@ -7,6 +7,7 @@ import { Composer, Document, Parser, YAMLMap, isMap, isScalar, isSeq } from 'yam
 import { findPair, insertionPoint, keyOf, nodeSpan } from '../extract/context';
 import type { ScalarPart, Span } from '../types';
 import { blankTemplateActions, scalarPart } from '../yamlSource';
+import { blockScalarMap } from '../extract/relocate';
 import type { KustomizeEntry } from './types';
 
 /** A path or name written in a list, with where it is written. */
@@ -15,32 +16,61 @@ export interface Written {
   span: Span;
 }
 
+/**
+ * A parsed document and the text its ranges count in: the whole file (offset 0) when read here, or
+ * one document's own text at `offset` when the extractor hands over the document it parsed anyway.
+ */
+export interface Doc {
+  doc: Document.Parsed;
+  source: string;
+  offset: number;
+}
+
 /** Every document of a stream, with absolute ranges; template actions blanked. */
-export function documents(text: string): { source: string; docs: Document.Parsed[] } {
+export function documents(text: string): Doc[] {
   const source = blankTemplateActions(text).text;
   try {
     const composer = new Composer({ uniqueKeys: false, strict: false });
-    return { source, docs: Array.from(composer.compose(new Parser().parse(source), true, source.length)) as Document.Parsed[] };
+    return (Array.from(composer.compose(new Parser().parse(source), true, source.length)) as Document.Parsed[]).map((doc) => ({ doc, source, offset: 0 }));
   } catch {
-    return { source, docs: [] };
+    return [];
   }
 }
 
-function part(source: string, map: YAMLMap, key: string, nonString = true): ScalarPart | undefined {
-  const pair = findPair(map, key);
-  if (!pair) return undefined;
-  const p = scalarPart(pair.value, source, { allowNonString: nonString });
-  return p ? { ...p, keySpan: nodeSpan(pair.key) } : undefined;
+function shift(s: Span, by: number): Span {
+  return by === 0 ? s : { start: s.start + by, end: s.end + by };
 }
 
-function strings(source: string, node: unknown): Written[] {
+function shiftPart(p: ScalarPart, by: number): ScalarPart {
+  if (by === 0) return p;
+  return { ...p, span: shift(p.span, by), token: shift(p.token, by), keySpan: p.keySpan && shift(p.keySpan, by) };
+}
+
+function scalarAt(d: Doc, node: unknown, nonString = false): ScalarPart | null {
+  const p = scalarPart(node, d.source, { allowNonString: nonString });
+  return p && shiftPart(p, d.offset);
+}
+
+function part(d: Doc, map: YAMLMap, key: string, nonString = true): ScalarPart | undefined {
+  const pair = findPair(map, key);
+  if (!pair) return undefined;
+  const p = scalarPart(pair.value, d.source, { allowNonString: nonString });
+  return p ? shiftPart({ ...p, keySpan: nodeSpan(pair.key) }, d.offset) : undefined;
+}
+
+function strings(d: Doc, node: unknown): Written[] {
   if (!isSeq(node)) return [];
   const out: Written[] = [];
   for (const item of node.items) {
-    const p = scalarPart(item, source);
+    const p = scalarAt(d, item);
     if (p && p.value) out.push({ value: p.value, span: p.span });
   }
   return out;
+}
+
+function point(d: Doc, map: YAMLMap): { at: number; indent: string | null } {
+  const p = insertionPoint(d.source, map);
+  return { at: p.at + d.offset, indent: p.indent };
 }
 
 function mapAt(map: unknown, ...keys: string[]): YAMLMap | undefined {
@@ -69,49 +99,49 @@ export interface KustomizationFacts {
 }
 
 /** Reads a kustomization file (`kustomization.yaml`, `.yml`, `Kustomization`). */
-export function readKustomization(file: string, text: string): KustomizationFacts {
+export function readKustomization(file: string, docs: readonly Doc[]): KustomizationFacts {
   const facts: KustomizationFacts = { file, resources: [], components: [], patches: [], configurations: [], images: [], component: false };
-  const { source, docs } = documents(text);
-  const root = docs[0]?.contents;
-  if (!isMap(root)) return facts;
-  const list = (key: string) => strings(source, findPair(root, key)?.value);
+  const d = docs[0];
+  const root = d?.doc.contents;
+  if (!d || !isMap(root)) return facts;
+  const list = (key: string) => strings(d, findPair(root, key)?.value);
   facts.resources = [...list('resources'), ...list('bases')];
   facts.components = list('components');
   facts.configurations = list('configurations');
-  facts.component = part(source, root, 'kind')?.value === 'Component';
+  facts.component = part(d, root, 'kind')?.value === 'Component';
   const patches = findPair(root, 'patches')?.value;
   if (isSeq(patches)) {
     for (const item of patches.items) {
       // A patch given by path whose target is chosen by its own kind and name (strategic merge);
       // JSON 6902 patches (`op:` lists) cannot set a whole image and are left out.
       if (!isMap(item)) continue;
-      const p = part(source, item, 'path', false);
+      const p = part(d, item, 'path', false);
       if (p?.value && /\.ya?ml$/.test(p.value)) facts.patches.push({ value: p.value, span: p.span });
     }
   }
   for (const w of list('patchesStrategicMerge')) if (/\.ya?ml$/.test(w.value) && !w.value.includes('\n')) facts.patches.push(w);
   const images = findPair(root, 'images')?.value;
   if (isSeq(images)) for (const item of images.items) {
-    const entry = readEntry(file, source, item);
+    const entry = readEntry(file, d, item);
     if (entry) facts.images.push(entry);
   }
   return facts;
 }
 
-function readEntry(file: string, source: string, item: unknown): KustomizeEntry | undefined {
+function readEntry(file: string, d: Doc, item: unknown): KustomizeEntry | undefined {
   if (!isMap(item)) return undefined;
-  const name = part(source, item, 'name', false);
+  const name = part(d, item, 'name', false);
   if (!name?.value) return undefined;
-  const point = insertionPoint(source, item);
+  const at = point(d, item);
   return {
     file,
     name,
-    newName: part(source, item, 'newName', false),
-    newTag: part(source, item, 'newTag'),
-    digest: part(source, item, 'digest'),
-    tagSuffix: part(source, item, 'tagSuffix'),
-    insertAt: point.at,
-    indent: point.indent,
+    newName: part(d, item, 'newName', false),
+    newTag: part(d, item, 'newTag'),
+    digest: part(d, item, 'digest'),
+    tagSuffix: part(d, item, 'tagSuffix'),
+    insertAt: at.at,
+    indent: at.indent,
   };
 }
 
@@ -121,17 +151,17 @@ export interface FieldSpec {
   kind?: string;
 }
 
-export function readFieldSpecs(text: string): FieldSpec[] {
-  const { source, docs } = documents(text);
-  const root = docs[0]?.contents;
-  const images = isMap(root) ? findPair(root, 'images')?.value : undefined;
-  if (!isSeq(images)) return [];
+export function readFieldSpecs(docs: readonly Doc[]): FieldSpec[] {
+  const d = docs[0];
+  const root = d?.doc.contents;
+  const images = d && isMap(root) ? findPair(root, 'images')?.value : undefined;
+  if (!d || !isSeq(images)) return [];
   const out: FieldSpec[] = [];
   for (const item of images.items) {
     if (!isMap(item)) continue;
-    const p = part(source, item, 'path', false)?.value;
+    const p = part(d, item, 'path', false)?.value;
     if (!p) continue;
-    out.push({ path: p.split('/').filter(Boolean), kind: part(source, item, 'kind', false)?.value || undefined });
+    out.push({ path: p.split('/').filter(Boolean), kind: part(d, item, 'kind', false)?.value || undefined });
   }
   return out;
 }
@@ -157,17 +187,16 @@ export interface WorkloadImage {
 }
 
 /** Every `image` string of the file's Kubernetes resources, classified. CustomResourceDefinitions are skipped. */
-export function readWorkloadImages(text: string): WorkloadImage[] {
-  const { source, docs } = documents(text);
+export function readWorkloadImages(docs: readonly Doc[]): WorkloadImage[] {
   const out: WorkloadImage[] = [];
-  for (const doc of docs) {
-    const root = doc.contents;
+  for (const d of docs) {
+    const root = d.doc.contents;
     if (!isMap(root)) continue;
-    const kind = part(source, root, 'kind', false)?.value ?? '';
+    const kind = part(d, root, 'kind', false)?.value ?? '';
     if (kind === 'CustomResourceDefinition') continue;
     const name = (() => {
       const meta = mapAt(root, 'metadata');
-      return meta ? (part(source, meta, 'name', false)?.value ?? '') : '';
+      return meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
     })();
     const resource = { kind, name };
     const walk = (node: unknown, keys: string[], parentKey: string | undefined, inList: boolean): void => {
@@ -181,18 +210,18 @@ export function readWorkloadImages(text: string): WorkloadImage[] {
         if (key === null) continue;
         const value = pair.value;
         if (key === 'image' && isScalar(value)) {
-          const p = scalarPart(value, source);
+          const p = scalarAt(d, value);
           if (!p || !p.value) continue;
           const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
           const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
           if (container) {
-            img.container = part(source, node, 'name', false)?.value;
-            const policy = part(source, node, 'imagePullPolicy', false);
+            img.container = part(d, node, 'name', false)?.value;
+            const policy = part(d, node, 'imagePullPolicy', false);
             img.pullPolicy = policy ? policy.value : null;
           }
           out.push(img);
         } else if (key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
-          const ref = part(source, value, 'reference', false);
+          const ref = part(d, value, 'reference', false);
           if (ref?.value) out.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
         } else if (isMap(value) || isSeq(value)) {
           walk(value, [...keys, key], key, false);
@@ -213,24 +242,22 @@ export interface PatchContainer {
   pullPolicy?: string;
 }
 
-export function readPatchContainers(text: string): PatchContainer[] {
-  const { source, docs } = documents(text);
+export function readPatchContainers(docs: readonly Doc[], images: readonly WorkloadImage[]): PatchContainer[] {
   const out: PatchContainer[] = [];
-  const images = readWorkloadImages(text);
-  for (const doc of docs) {
-    const root = doc.contents;
+  for (const d of docs) {
+    const root = d.doc.contents;
     if (!isMap(root)) continue;
-    const kind = part(source, root, 'kind', false)?.value ?? '';
+    const kind = part(d, root, 'kind', false)?.value ?? '';
     const meta = mapAt(root, 'metadata');
-    const name = meta ? (part(source, meta, 'name', false)?.value ?? '') : '';
+    const name = meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
     const visit = (node: unknown, key?: string): void => {
       if (isSeq(node)) {
         for (const item of node.items) {
           if ((key === 'containers' || key === 'initContainers') && isMap(item)) {
-            const cname = part(source, item, 'name', false)?.value;
+            const cname = part(d, item, 'name', false)?.value;
             if (!cname) continue;
-            const imgSpan = part(source, item, 'image', false)?.span;
-            const policy = part(source, item, 'imagePullPolicy', false)?.value;
+            const imgSpan = part(d, item, 'image', false)?.span;
+            const policy = part(d, item, 'imagePullPolicy', false)?.value;
             out.push({
               resource: { kind, name },
               container: cname,
@@ -256,20 +283,29 @@ export interface ChartFacts {
   appVersion?: ScalarPart;
 }
 
-export function readChart(text: string): ChartFacts {
-  const { source, docs } = documents(text);
-  const root = docs[0]?.contents;
-  if (!isMap(root)) return {};
-  const appVersion = part(source, root, 'appVersion');
-  return { name: part(source, root, 'name', false)?.value, appVersion: appVersion?.value ? appVersion : undefined };
+export function readChart(docs: readonly Doc[]): ChartFacts {
+  const d = docs[0];
+  const root = d?.doc.contents;
+  if (!d || !isMap(root)) return {};
+  const appVersion = part(d, root, 'appVersion');
+  return { name: part(d, root, 'name', false)?.value, appVersion: appVersion?.value ? appVersion : undefined };
 }
 
-/** A Helm values tree with the text range of every scalar, for merging and provenance. */
+/**
+ * A Helm values tree with the text range of every scalar, for merging and provenance. Entries are
+ * pairs (a duplicate key: the last wins), plain data that survives a worker message and the scan cache.
+ */
 export interface ValuesMap {
   kind: 'map';
-  entries: Map<string, ValuesNode>;
+  entries: Array<[string, ValuesNode]>;
   insertAt: number;
   indent: string | null;
+}
+
+/** The value of `key` in a values map (the last pair wins, as for duplicate keys). */
+export function entry(map: ValuesMap, key: string): ValuesNode | undefined {
+  for (let i = map.entries.length - 1; i >= 0; i--) if (map.entries[i][0] === key) return map.entries[i][1];
+  return undefined;
 }
 export interface ValuesLeaf {
   kind: 'leaf';
@@ -283,43 +319,43 @@ export interface ValuesOther {
 }
 export type ValuesNode = ValuesMap | ValuesLeaf | ValuesOther;
 
-/** Reads a values file (or an inline values map) into a tree. `map` lets a caller read a map inside a document. */
-export function readValues(text: string): ValuesMap {
-  const { source, docs } = documents(text);
-  return valuesTree(source, docs[0]?.contents);
+/** Reads a values file into a tree. */
+export function readValues(docs: readonly Doc[]): ValuesMap {
+  const d = docs[0];
+  return d ? valuesTree(d, d.doc.contents) : { kind: 'map', entries: [], insertAt: -1, indent: null };
 }
 
-export function valuesTree(source: string, node: unknown): ValuesMap {
-  const tree: ValuesMap = { kind: 'map', entries: new Map(), insertAt: -1, indent: null };
+export function valuesTree(d: Doc, node: unknown): ValuesMap {
+  const tree: ValuesMap = { kind: 'map', entries: [], insertAt: -1, indent: null };
   if (!isMap(node)) return tree;
-  const point = insertionPoint(source, node);
-  tree.insertAt = point.at;
-  tree.indent = point.indent;
+  const at = point(d, node);
+  tree.insertAt = at.at;
+  tree.indent = at.indent;
   for (const pair of node.items) {
     const key = keyOf(pair);
     if (key === null) continue;
     const value = pair.value;
-    if (isMap(value)) tree.entries.set(key, valuesTree(source, value));
+    if (isMap(value)) tree.entries.push([key, valuesTree(d, value)]);
     else if (isScalar(value) || value === null) {
-      const p = value === null ? undefined : scalarPart(value, source, { allowNonString: true });
+      const p = value === null ? undefined : scalarPart(value, d.source, { allowNonString: true });
       const keySpan = nodeSpan(pair.key);
       const empty = keySpan ? { start: keySpan.end + 1, end: keySpan.end + 1 } : { start: 0, end: 0 };
       const leafPart: ScalarPart = p ?? { value: '', span: empty, exact: false, token: empty };
-      tree.entries.set(key, { kind: 'leaf', part: { ...leafPart, keySpan }, isNull: value === null || (isScalar(value) && value.value === null) });
-    } else tree.entries.set(key, { kind: 'other' });
+      tree.entries.push([key, { kind: 'leaf', part: shiftPart({ ...leafPart, keySpan }, d.offset), isNull: value === null || (isScalar(value) && value.value === null) }]);
+    } else tree.entries.push([key, { kind: 'other' }]);
   }
   return tree;
 }
 
 /** Moves every range of a values tree (for values read from a string embedded in a document). */
 export function shiftValues(tree: ValuesMap, map: (offset: number) => number, editable: boolean): ValuesMap {
-  const out: ValuesMap = { kind: 'map', entries: new Map(), insertAt: editable ? map(tree.insertAt) : -1, indent: tree.indent };
+  const out: ValuesMap = { kind: 'map', entries: [], insertAt: editable ? map(tree.insertAt) : -1, indent: tree.indent };
   for (const [k, v] of tree.entries) {
-    if (v.kind === 'map') out.entries.set(k, shiftValues(v, map, editable));
+    if (v.kind === 'map') out.entries.push([k, shiftValues(v, map, editable)]);
     else if (v.kind === 'leaf') {
       const s = (x: Span): Span => ({ start: map(x.start), end: map(x.end) });
-      out.entries.set(k, { ...v, part: { ...v.part, span: s(v.part.span), token: s(v.part.token), keySpan: v.part.keySpan && s(v.part.keySpan), exact: v.part.exact && editable } });
-    } else out.entries.set(k, v);
+      out.entries.push([k, { ...v, part: { ...v.part, span: s(v.part.span), token: s(v.part.token), keySpan: v.part.keySpan && s(v.part.keySpan), exact: v.part.exact && editable } }]);
+    } else out.entries.push([k, v]);
   }
   return out;
 }
@@ -353,15 +389,14 @@ export interface AppFacts {
 }
 
 /** The Argo CD Applications and Flux HelmReleases of a file whose sources are paths in a Git repository. */
-export function readApps(file: string, text: string, relocate: (token: Span, value: string) => ((o: number) => number) | null): AppFacts[] {
-  const { source, docs } = documents(text);
+export function readApps(file: string, docs: readonly Doc[], relocate: (token: Span, value: string) => ((o: number) => number) | null): AppFacts[] {
   const out: AppFacts[] = [];
-  for (const doc of docs) {
-    const root = doc.contents;
+  for (const d of docs) {
+    const root = d.doc.contents;
     if (!isMap(root)) continue;
-    const kind = part(source, root, 'kind', false)?.value;
+    const kind = part(d, root, 'kind', false)?.value;
     const meta = mapAt(root, 'metadata');
-    const name = (meta && part(source, meta, 'name', false)?.value) || '';
+    const name = (meta && part(d, meta, 'name', false)?.value) || '';
     if (kind === 'Application') {
       const spec = mapAt(root, 'spec');
       if (!spec) continue;
@@ -372,25 +407,25 @@ export function readApps(file: string, text: string, relocate: (token: Span, val
       if (isSeq(many)) for (const s of many.items) if (isMap(s)) sources.push(s);
       const app: AppFacts = { kind: 'argocd', name, file, sources: [] };
       for (const s of sources) {
-        const p = part(source, s, 'path', false);
+        const p = part(d, s, 'path', false);
         if (!p?.value) continue;
         const helm = mapAt(s, 'helm');
         const src: AppSource = { path: { value: p.value, span: p.span }, valueFiles: [], images: [] };
         if (helm) {
-          src.valueFiles = strings(source, findPair(helm, 'valueFiles')?.value);
-          const values = part(source, helm, 'values', false);
+          src.valueFiles = strings(d, findPair(helm, 'valueFiles')?.value);
+          const values = part(d, helm, 'values', false);
           if (values?.value) {
-            const inner = readValues(values.value);
+            const inner = readValues(documents(values.value));
             const map = values.exact ? (o: number) => values.span.start + o : relocate(values.token, values.value);
             src.values = shiftValues(inner, map ?? (() => values.token.start), !!map);
           }
           const obj = mapAt(helm, 'valuesObject');
-          if (obj) src.valuesObject = valuesTree(source, obj);
+          if (obj) src.valuesObject = valuesTree(d, obj);
         }
         const kimages = findPair(mapAt(s, 'kustomize') ?? new YAMLMap(), 'images')?.value;
         if (isSeq(kimages)) {
           for (const item of kimages.items) {
-            const sp = scalarPart(item, source);
+            const sp = scalarAt(d, item);
             if (!sp?.value) continue;
             const entry = argoEntry(file, sp);
             if (entry) src.images.push(entry);
@@ -401,13 +436,13 @@ export function readApps(file: string, text: string, relocate: (token: Span, val
       if (app.sources.length) out.push(app);
     } else if (kind === 'HelmRelease') {
       const chartSpec = mapAt(root, 'spec', 'chart', 'spec');
-      const chart = chartSpec && part(source, chartSpec, 'chart', false);
+      const chart = chartSpec && part(d, chartSpec, 'chart', false);
       // A chart from a Helm repository is a name; a chart from a Git source is a path.
       if (!chart?.value || !/[./]/.test(chart.value)) continue;
       const spec = mapAt(root, 'spec')!;
-      const src: AppSource = { path: { value: chart.value, span: chart.span }, valueFiles: chartSpec ? strings(source, findPair(chartSpec, 'valuesFiles')?.value) : [], images: [] };
+      const src: AppSource = { path: { value: chart.value, span: chart.span }, valueFiles: chartSpec ? strings(d, findPair(chartSpec, 'valuesFiles')?.value) : [], images: [] };
       const values = mapAt(spec, 'values');
-      if (values) src.valuesObject = valuesTree(source, values);
+      if (values) src.valuesObject = valuesTree(d, values);
       out.push({ kind: 'flux', name, file, sources: [src] });
     }
   }
@@ -446,4 +481,73 @@ export function splitLoose(ref: string): { name: string; tag?: string; digest?: 
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
   return { name: rest, digest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A file's facts: everything above that applies to it, read once
+
+/**
+ * What the model reads of one file, as plain data: computed where the file's documents are parsed
+ * anyway (the scan's extraction hands them over), sent back from workers and kept in the scan cache,
+ * or read here from text when a caller has none.
+ */
+export interface FileFacts {
+  kustomization?: KustomizationFacts;
+  chart?: ChartFacts;
+  /** For files named like values files (`values*.yaml`, `*-values.yaml`, under `values/` or `ci/`). */
+  values?: ValuesMap;
+  apps?: AppFacts[];
+  workloads: WorkloadImage[];
+  patches: PatchContainer[];
+  fieldSpecs: FieldSpec[];
+}
+
+const KUSTOMIZATION_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+const CHART_FILE = /(^|\/)Chart\.yaml$/;
+const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+\.ya?ml)$/;
+
+/** `docs`: the file's documents when already parsed (see `Doc`); else the text is parsed here. */
+export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean } = {}): FileFacts {
+  const path = file.split('\\').join('/');
+  const parsed = docs ?? documents(text);
+  const workloads = readWorkloadImages(parsed);
+  const facts: FileFacts = { workloads, patches: workloads.length ? readPatchContainers(parsed, workloads) : [], fieldSpecs: readFieldSpecs(parsed) };
+  if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
+  if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
+  if (opts.values || VALUES_FILE.test(path)) facts.values = readValues(parsed);
+  if (mayDeclareApp(text)) {
+    const source = blankTemplateActions(text).text;
+    facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value));
+  }
+  return facts;
+}
+
+/** Whether the extractor's parse of this file can be handed to `readFacts` (the documents it skips hold nothing the model reads). */
+export function factsNeedEveryDocument(file: string): boolean {
+  return CHART_FILE.test(file.split('\\').join('/'));
+}
+
+/** Facts by file: the caller's when it has them (and they hold the part asked for), else read from text once. */
+export class FactsCache {
+  private readonly read = new Map<string, FileFacts | undefined>();
+
+  constructor(
+    private readonly given: (file: string) => FileFacts | undefined,
+    private readonly text: (file: string) => string | undefined,
+  ) {}
+
+  of(file: string, need?: 'values' | 'kustomization' | 'chart' | 'apps'): FileFacts | undefined {
+    const given = this.given(file);
+    if (given && (!need || given[need] !== undefined)) return given;
+    if (!this.read.has(file)) {
+      const text = this.text(file);
+      this.read.set(file, text === undefined ? undefined : readFacts(file, text, undefined, { values: need === 'values' }));
+    }
+    const own = this.read.get(file);
+    if (own && need === 'values' && own.values === undefined) {
+      const text = this.text(file);
+      if (text !== undefined) own.values = readValues(documents(text));
+    }
+    return own;
+  }
 }

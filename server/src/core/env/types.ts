@@ -7,6 +7,7 @@
  * `ImageSite` (see ../types.ts).
  */
 import type { JudgedSite, ScalarPart, Span } from '../types';
+import type { FileFacts } from './read';
 
 /** A file the scan (or the editor) extracted, with its sites. */
 export interface WorkspaceFile {
@@ -23,6 +24,8 @@ export interface WorkspaceFile {
 export interface Workspace {
   files: readonly WorkspaceFile[];
   text(path: string): string | undefined;
+  /** What a file says that the model reads, when the caller already has it (see read.ts `readFacts`). */
+  facts?(path: string): FileFacts | undefined;
 }
 
 export type EnvironmentKind = 'kustomize' | 'helm' | 'argocd' | 'flux';
