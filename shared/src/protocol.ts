@@ -102,3 +102,42 @@ export interface EnvironmentsResult {
   /** False while the workspace is still being indexed (the list may grow). */
   complete: boolean;
 }
+
+/**
+ * Client → server request: plan a promotion (`image-pin promote`). Params `PromoteParams`; returns
+ * `PromoteResult`, whose `edit` is one LSP `WorkspaceEdit`: `documentChanges` stamped with the open
+ * documents' versions (null for files that are not open), every edit under the change annotation
+ * `PROMOTE_ANNOTATION` with `needsConfirmation`, so the editor shows it in its refactor preview.
+ */
+export const PROMOTE_REQUEST = 'imagePin/promote';
+
+export const PROMOTE_ANNOTATION = 'imagePin.promote';
+
+export interface PromoteParams {
+  from: string;
+  to: string;
+  /** Globs of image names; none: every image both stages deploy. */
+  images?: string[];
+}
+
+export interface PromoteMove {
+  image: string;
+  /** The target environment's root, relative to its workspace folder. */
+  environment: string;
+  from: string;
+  to: string;
+  uri: string;
+  range: SourceRange;
+}
+
+export interface PromoteResult {
+  /** An LSP WorkspaceEdit (absent when nothing moves); declared loosely so this module imports nothing. */
+  edit?: { documentChanges: unknown[]; changeAnnotations?: Record<string, unknown> };
+  moved: PromoteMove[];
+  /** References the target already deploys as the source does. */
+  equal: number;
+  /** Why images were skipped (an unpinned or ambiguous source, a place that cannot be edited). */
+  skipped: string[];
+  /** A usage error: an unknown stage, no stages, a document that changed while planning. */
+  error?: string;
+}
