@@ -16,6 +16,13 @@ export const COMMANDS = {
 /** Commands of the extension alone (not sent to the server). */
 export const CLIENT_COMMANDS = {
   showOutput: 'imagePin.showOutput',
+  /** Promotion (client/src/promote.ts): Promote Stage… takes optional `PromoteParams` (then asks nothing). */
+  promoteStage: 'imagePin.promoteStage',
+  /** Context actions of the Environments view's items. */
+  promoteToNext: 'imagePin.promoteToNext',
+  promotePick: 'imagePin.promotePick',
+  copyDigest: 'imagePin.copyDigest',
+  reveal: 'imagePin.reveal',
 } as const;
 
 /** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
@@ -118,6 +125,24 @@ export interface PromoteParams {
   to: string;
   /** Globs of image names; none: every image both stages deploy. */
   images?: string[];
+  /** False: the edit's annotation does not ask for confirmation (scripts and tests; the editor asks). */
+  confirm?: boolean;
+}
+
+/**
+ * Client → server request: CodeLenses for promotion in one document (`imagePin.codeLens.promotion`).
+ * Params `{ uri }`; returns `PromotionLens[]`: each override the previous stage would move, with what
+ * that stage runs.
+ */
+export const PROMOTION_LENSES_REQUEST = 'imagePin/promotionLenses';
+
+export interface PromotionLens {
+  range: SourceRange;
+  image: string;
+  /** The previous stage, and the tag@digest it runs. */
+  from: string;
+  to: string;
+  runs: string;
 }
 
 export interface PromoteMove {

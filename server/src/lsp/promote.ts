@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import type { TextDocuments } from 'vscode-languageserver';
 import { AnnotatedTextEdit, ChangeAnnotation, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { planPromotion, type Move } from '../core/promote/plan';
+import { planPromotion, stagesOf, type Move } from '../core/promote/plan';
 import { LineIndex } from '../core/text';
 import type { EnvironmentService } from './environments';
-import { PROMOTE_ANNOTATION, type PromoteMove, type PromoteParams, type PromoteResult } from '../../../shared/src/protocol';
-import { pathToUri } from './workspaceFolders';
+import { PROMOTE_ANNOTATION, type PromoteMove, type PromoteParams, type PromoteResult, type PromotionLens } from '../../../shared/src/protocol';
+import { pathToUri, uriToPath } from './workspaceFolders';
 
 export function promote(params: PromoteParams, environments: EnvironmentService, documents: TextDocuments<TextDocument>): PromoteResult {
   const folders = environments.folderJudgements();
@@ -58,7 +58,7 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
   if (errors.length === folders.length) return { moved: [], equal: 0, skipped: [], error: errors[0] ?? 'no stages found: the workspace is still being indexed, or has no environments' };
   const result: PromoteResult = { moved, equal, skipped };
   if (changes.length) {
-    const annotation = ChangeAnnotation.create(`Promote ${params.from} → ${params.to}`, true, `${moved.length} image reference${moved.length === 1 ? '' : 's'}`);
+    const annotation = ChangeAnnotation.create(`Promote ${params.from} → ${params.to}`, params.confirm !== false, `${moved.length} image reference${moved.length === 1 ? '' : 's'}`);
     const edit: WorkspaceEdit = { documentChanges: changes, changeAnnotations: { [PROMOTE_ANNOTATION]: annotation } };
     result.edit = edit as PromoteResult['edit'];
   }
@@ -74,4 +74,27 @@ function moveInfo(m: Move, display: (p: string) => string, li: LineIndex): Promo
     uri: pathToUri(m.file),
     range: li.range(m.offset, m.offset),
   };
+}
+
+/** For each override in the document that promotion from the previous stage would move: what that stage runs. */
+export function promotionLenses(uri: string, environments: EnvironmentService): PromotionLens[] {
+  const file = uriToPath(uri);
+  if (!file) return [];
+  const out: PromotionLens[] = [];
+  for (const { folder, judgement } of environments.folderJudgements()) {
+    if (!file.startsWith(folder + path.sep)) continue;
+    if (!judgement.model.environments.some((e) => e.files.includes(file) || e.rootFile === file || e.root === file)) continue;
+    const stages = stagesOf(judgement.model);
+    const li = new LineIndex(judgement.text(file) ?? '');
+    for (let i = 1; i < stages.length; i++) {
+      const plan = planPromotion(judgement.model, judgement.text, { from: stages[i - 1], to: stages[i] });
+      if (!plan.ok) continue;
+      for (const m of plan.moves) {
+        if (m.file !== file) continue;
+        const runs = m.to.reference.slice(m.image.length).replace(/^:/, '');
+        out.push({ range: li.range(m.offset, m.offset), image: m.image, from: stages[i - 1], to: stages[i], runs });
+      }
+    }
+  }
+  return out;
 }
