@@ -10,20 +10,12 @@ export interface Range {
   end: Position;
 }
 
-/** Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML and LSP. */
 export class LineIndex {
   private readonly starts: number[];
 
   constructor(text: string) {
     const starts = [0];
-    if (text.indexOf('\r') === -1) {
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    } else {
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) starts.push(i + 1);
-      }
-    }
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.starts = starts;
   }
 
