@@ -303,7 +303,14 @@ class Planner {
       for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start });
     }
     for (const list of this.edits.values()) list.sort((a, b) => a.start - b.start);
-    return { moves: this.moves, equal: this.equal, skipped: this.skipped, edits: this.edits };
+    // One image in two containers of an environment is one reference moved (one edit).
+    const once = <T>(list: T[], key: (x: T) => string) => list.filter((x, i) => list.findIndex((y) => key(y) === key(x)) === i);
+    return {
+      moves: once(this.moves, (m) => `${m.env?.id}|${m.image}|${m.file}|${m.offset}`),
+      equal: once(this.equal, (e) => `${e.env.id}|${e.image}|${e.reference}`),
+      skipped: once(this.skipped, (s) => `${s.env?.id}|${s.reason}`),
+      edits: this.edits,
+    };
   }
 }
 
