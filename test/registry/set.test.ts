@@ -1,20 +1,13 @@
 /** `image-pin set IMAGE:TAG --stage STAGE`: the tag resolved against a real registry, written as tag@digest in every environment of the stage. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PushedImage, RunningRegistry, seedStandard, skopeoDigest, startRegistry } from '../helpers/registry';
-import { CLI } from '../helpers/paths';
+import { runCli, writeTree } from '../helpers/cliRun';
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config') } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config') });
 
 describe('image-pin set against a real registry', () => {
   let reg: RunningRegistry;
@@ -34,10 +27,7 @@ describe('image-pin set against a real registry', () => {
     files['chart/Chart.yaml'] = 'apiVersion: v2\nname: c\nversion: 0.1.0\nappVersion: "0.9"\n';
     files['chart/values.yaml'] = `image:\n  repository: ${host}/app\n  tag: ""\n`;
     files['chart/values-dev.yaml'] = '# dev\nreplicas: 1\n';
-    for (const [rel, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
-      fs.writeFileSync(path.join(ws, rel), text);
-    }
+    writeTree(ws, files);
   });
   after(async () => {
     await reg?.stop();
