@@ -134,6 +134,17 @@ images:
     othersUnchanged(repo, ['apps/site-prod.yaml']);
   });
 
+  it('argocd: a `kustomize.images` string is rewritten whole, its prefix, quotes and comment kept; idempotent', async () => {
+    const repo = copy('argocd-kustomize');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(`        - "ghcr.io/acme/shop=ghcr.io/acme/shop:rc-2@${E}"  # pinned\n`));
+    othersUnchanged(repo, ['apps/shop-prod.yaml']);
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
+  });
+
   it('ambiguous: two staging environments deploying two digests of one image: reported and skipped, the rest promoted', async () => {
     const repo = copy('ambiguous');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
