@@ -145,6 +145,14 @@ images:
     assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
   });
 
+  it('plain environments (manifests in their own folders): the manifest line itself', async () => {
+    const repo = copy('plain');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(repo.read('prod/deploy.yaml').endsWith(`          image: ghcr.io/acme/a:2.0@${A} # prod\n`));
+    othersUnchanged(repo, ['prod/deploy.yaml']);
+  });
+
   it('ambiguous: two staging environments deploying two digests of one image: reported and skipped, the rest promoted', async () => {
     const repo = copy('ambiguous');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
