@@ -96,6 +96,15 @@ describe('promotion in the language server', () => {
     assert.deepEqual(stillProd, []);
   });
 
+  it('promotion lenses: over an override the previous stage would change, what that stage runs', async () => {
+    await indexed();
+    const uri = fileUri(path.join(ws, 'h/charts/cache/values-prod.yaml'));
+    const lenses = await client.connection.sendRequest<Array<{ range: { start: { line: number } }; image: string; from: string; to: string; runs: string }>>('imagePin/promotionLenses', { uri });
+    assert.deepEqual(lenses, [{ range: { start: { line: 3, character: 10 }, end: { line: 3, character: 10 } }, image: 'ghcr.io/acme/cache', from: 'staging', to: 'prod', runs: `7.4@sha256:${'e'.repeat(64)}` }]);
+    const staging = fileUri(path.join(ws, 'h/charts/cache/values-staging.yaml'));
+    assert.deepEqual(await client.connection.sendRequest('imagePin/promotionLenses', { uri: staging }), [], 'the first stage has nothing to promote from');
+  });
+
   it('an unknown stage is an error, with the stages there are', async () => {
     const r = await client.connection.sendRequest<PromoteResult>('imagePin/promote', { from: 'staging', to: 'nowhere' });
     assert.match(r.error ?? '', /unknown stage "nowhere" \(stages: staging, prod\)/);
