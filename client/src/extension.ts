@@ -11,6 +11,7 @@ import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protoc
 import { createStatusBar } from './statusBar';
 import { registerEnvironmentsView } from './environmentsView';
 import { registerPromotion } from './promote';
+import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
 
@@ -61,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   createStatusBar(context);
+  showVerificationStatus(context, client);
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();

@@ -1,6 +1,6 @@
 /** The status bar item: how many Image Pin findings the active file has; a click opens Problems. */
 import * as vscode from 'vscode';
-import { SOURCE } from '../../shared/src/protocol';
+import { SOURCE, TRUNCATED_CODE, TruncatedData } from '../../shared/src/protocol';
 
 const LANGUAGES = new Set(['yaml', 'dockercompose', 'helm']);
 
@@ -14,7 +14,7 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
       item.hide();
       return;
     }
-    const findings = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE).length;
+    const findings = count(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE));
     if (findings === 0 && !LANGUAGES.has(editor.document.languageId)) {
       item.hide();
       return;
@@ -32,4 +32,14 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
     }),
   );
   update();
+}
+
+/**
+ * The findings of a file: what is published, or, when the server published only the most severe
+ * (a notice says so, with the total in its `data`, which vscode-languageclient keeps), the total.
+ */
+function count(diagnostics: vscode.Diagnostic[]): number {
+  const notice = diagnostics.find((d) => d.code === TRUNCATED_CODE);
+  const total = (notice as { data?: Partial<TruncatedData> } | undefined)?.data?.total;
+  return typeof total === 'number' ? total : diagnostics.length;
 }

@@ -1,8 +1,8 @@
 /** The `image-pin` command line. Exit codes: 0 clean, 1 findings (or unpinned), 2 usage, config or I/O errors. */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../core/config';
+import { ConfigError, isCalendarDate } from '../core/config';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions, stdio } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions, parseTimeout, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
@@ -59,7 +59,7 @@ async function check(args: string[], io: Io): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { ...SCAN_OPTIONS, today: { type: 'string' } },
+      options: { ...SCAN_OPTIONS, today: { type: 'string' }, online: { type: 'boolean', default: false }, timeout: { type: 'string' } },
     }),
   );
   if (values.help) {
@@ -69,13 +69,20 @@ async function check(args: string[], io: Io): Promise<number> {
   const format = values.format;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const today = values.today;
-  if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+  const timeoutSeconds = parseTimeout(values.timeout);
+  if (timeoutSeconds !== undefined && !values.online) throw new UsageError('--timeout applies to registry requests: use it with --online');
+  if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date that exists, written YYYY-MM-DD, not "${today}"`);
   const result = await scan(positionals.length ? positionals : ['.'], {
     configFile: values.config,
     cacheDir: values['no-cache'] ? false : undefined,
     version: VERSION,
     today,
   });
+  if (values.online) {
+    // Loaded on demand, like `pin`: an offline check never loads the registry client.
+    const { verifyScan } = require('./online') as typeof import('./online');
+    await verifyScan(result, { configFile: values.config, noCache: values['no-cache'], timeoutSeconds });
+  }
   for (const e of result.configErrors) io.err(`image-pin: invalid config: ${e.message}\n`);
   io.out(format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, VERSION) : formatText(result));
   if (format !== 'text') for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);

@@ -19,12 +19,16 @@ import { readForCheck } from '../scan/readFile';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { writeEdits } from '../pin/writeFile';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, parseTimeout, registryClientOptions } from './common';
 
 interface FileWork {
   display: string;
   absolute: string;
+  /** The folder being pinned that holds it: writes stay inside. */
+  root: string;
   text: string;
+  /** The file's bytes as read: the write edits these and checks the file still holds them. */
+  bytes: Buffer;
   lines: LineIndex;
   outcomes: PinOutcome[];
   newText?: string;
@@ -44,6 +48,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'verify-digests': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -57,21 +62,25 @@ export async function pin(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
   }
 
+  const timeout = parseTimeout(values.timeout);
+
   const resolver = new ConfigResolver(values.config);
   const baseConfig = resolver.forDir(process.cwd());
   const { files, problems } = listFiles(positionals.length ? positionals : ['.'], resolver);
   for (const p of problems) io.err(`${p.path}: ${p.message}\n`);
 
-  const client = new RegistryClient({
-    registries: baseConfig.registries,
-    verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
-    noCache: values['no-cache'],
-  });
+  const client = new RegistryClient(
+    registryClientOptions(baseConfig, { verifyDigests: values['verify-digests'], noCache: values['no-cache'], timeoutSeconds: timeout }),
+  );
 
   // Every file is read and extracted first: the environment model decides where an environment's
   // finding is pinned (an overlay's entry, an environment's values file) from the whole workspace.
-  const read: Array<{ file: (typeof files)[number]; text: string; extraction: ReturnType<typeof extractLocated>; config: ReturnType<ConfigResolver['forFile']> }> = [];
+  const read: Array<{ file: (typeof files)[number]; text: string; bytes: Buffer; extraction: ReturnType<typeof extractLocated>; config: ReturnType<ConfigResolver['forFile']> }> = [];
   for (const file of files) {
+    if (file.skipped) {
+      io.err(`${file.display}: ${file.skipped}\n`);
+      continue;
+    }
     const config = resolver.forFile(file.absolute);
     const got = readForCheck(file.absolute, config.maxFileSize);
     if (got.kind === 'error') {
@@ -79,7 +88,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
       continue;
     }
     if (got.kind === 'skipped') continue;
-    read.push({ file, text: got.text, config, extraction: extractLocated(got.text, { path: file.absolute, imageKeys: config.imageKeys }) });
+    read.push({ file, text: got.text, bytes: got.bytes, config, extraction: extractLocated(got.text, { path: file.absolute, imageKeys: config.imageKeys }) });
   }
   const held = new Map(read.map((r) => [r.file.absolute, r.text]));
   const judgement = judgeEnvironments(
@@ -89,7 +98,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
 
   const work: FileWork[] = [];
   const pending: Array<Promise<void>> = [];
-  for (const { file, text, extraction, config } of read) {
+  for (const { file, text, bytes, extraction, config } of read) {
     const candidates = planPins(extraction, config, resolver.relativePath(config, file.absolute), {
       update: values.update,
       file: file.absolute,
@@ -97,7 +106,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     });
     if (candidates.length === 0) continue;
     const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
-    const entry: FileWork = { display: file.display, absolute: file.absolute, text, lines: new LineIndex(text), outcomes: [] };
+    const entry: FileWork = { display: file.display, absolute: file.absolute, root: file.root, text, bytes, lines: new LineIndex(text), outcomes: [] };
     work.push(entry);
     for (const candidate of candidates) {
       pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(text, candidate, style, resolved))));
@@ -112,7 +121,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     if (edits.length === 0) continue;
     entry.newText = applyEdits(entry.text, edits);
     if (values.write) {
-      const written = writeEdits({ file: entry.absolute, original: Buffer.from(entry.text, 'utf8'), text: entry.text, edits });
+      const written = writeEdits({ file: entry.absolute, original: entry.bytes, text: entry.text, edits, root: entry.root });
       if (!written.ok) entry.writeError = `${entry.display}: not written: ${written.reason}`;
     }
   }
@@ -136,6 +145,7 @@ function pinText(work: FileWork[], wrote: boolean): string {
   let pinned = 0;
   let unchanged = 0;
   let failed = 0;
+  let notWritten = 0;
   for (const entry of work) {
     if (entry.newText !== undefined && !wrote) {
       const name = entry.display.split(path.sep).join('/');
@@ -149,14 +159,20 @@ function pinText(work: FileWork[], wrote: boolean): string {
         out.push(`${where} not pinned: ${o.error}\n`);
       } else if (o.unchanged) {
         unchanged++;
+      } else if (wrote && entry.writeError) {
+        // Resolved, but its file was not written: not pinned.
+        notWritten++;
       } else {
         pinned++;
-        if (wrote && !entry.writeError) out.push(`${where} pinned ${o.candidate.reference} -> ${o.newReference}\n`);
+        if (wrote) out.push(`${where} pinned ${o.candidate.reference} -> ${o.newReference}\n`);
       }
     }
   }
   const verb = wrote ? 'pinned' : 'to pin';
-  out.push(`${pinned} ${verb}, ${failed} could not be resolved${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`);
+  out.push(
+    `${pinned} ${verb}, ${failed} could not be resolved${notWritten ? `, ${notWritten} resolved but not written` : ''}` +
+      `${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`,
+  );
   return out.join('');
 }
 

@@ -3,10 +3,17 @@ import * as path from 'node:path';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
 import { RULE_INFO } from '../core/ruleInfo';
 import { LineIndex } from '../core/text';
+import { countsText } from '../core/verify';
 import type { Severity } from '../core/types';
 import type { ScanResult } from '../scan/scanner';
 
 export const TOOL_NAME = 'image-pin';
+
+/**
+ * The `version` field of `check --format json`: raised only when a field is removed or changes meaning
+ * (docs/output.md), so scripts can rely on what they read.
+ */
+export const JSON_OUTPUT_VERSION = 1;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -34,6 +41,7 @@ export function formatText(result: ScanResult): string {
       (s.skipped ? `; ${s.skipped} skipped` : '') +
       (result.ioErrors.length ? `; ${plural(result.ioErrors.length, 'unreadable path')}` : ''),
   );
+  if (s.online) lines.push(`online: ${countsText(s.online)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -67,11 +75,12 @@ export function formatJson(result: ScanResult): string {
   return (
     JSON.stringify(
       {
+        version: JSON_OUTPUT_VERSION,
         findings,
         skipped: result.files.filter((f) => f.skipped).map((f) => ({ file: f.display, reason: f.skipped })),
         errors: result.ioErrors.map((e) => ({ file: e.path, message: e.message })),
         environmentProblems: environmentProblems(result),
-        summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped },
+        summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped, ...(s.online ? { online: s.online } : {}) },
       },
       null,
       2,

@@ -5,11 +5,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { specialKind } from './fileKind';
+import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
 export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
 
-export const RULE_IDS: readonly RuleId[] = ['missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance'];
+export const RULE_IDS: readonly RuleId[] = [
+  'missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance',
+  'tag-conflict', 'unknown-digest', 'moved-tag', 'registry-error',
+];
+
+/** Rules that need the registry's answers: only `check --online` and the editor's verification report them. */
+export const ONLINE_RULE_IDS: readonly RuleId[] = ['unknown-digest', 'moved-tag', 'registry-error'];
 
 export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'missing-tag': 'error',
@@ -19,6 +27,10 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'yaml-syntax': 'error',
   'pull-policy': 'warning',
   'expired-allowance': 'error',
+  'tag-conflict': 'warning',
+  'unknown-digest': 'error',
+  'moved-tag': 'warning',
+  'registry-error': 'warning',
 };
 
 /** Tags that move by design. Entries are case-insensitive glob patterns. */
@@ -95,6 +107,8 @@ export type ConfigKey =
   | 'stages';
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
+/** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
+export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
 
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {
@@ -103,7 +117,7 @@ export function defaultConfig(baseDir: string): ImagePinConfig {
     severity: {},
     imageKeys: [],
     include: [...DEFAULT_INCLUDE],
-    exclude: [],
+    exclude: [...DEFAULT_EXCLUDE],
     allowances: [],
     maxFileSize: 10 * 1024 * 1024,
     pinStyle: 'tag-digest',
@@ -131,8 +145,12 @@ export class ConfigError extends Error {
 export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
   let text: string;
   try {
+    // Looked at first: a FIFO planted as .image-pin.yaml would block the read forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ConfigError(shownAs, 1, 1, '', `the config file is not a regular file (${specialKind(stat)})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(shownAs, 1, 1, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const config = parseConfig(text, shownAs);
@@ -172,6 +190,15 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
       return item.value;
     });
   };
+  // Patterns come with the repository: one too large to match cheaply is refused where it is written.
+  const globs = (node: unknown, key: string): string[] => {
+    const list = strings(node, key);
+    (node as { items: Node[] }).items.forEach((item, i) => {
+      const problem = globProblem(list[i]);
+      if (problem) fail(item, key, problem);
+    });
+    return list;
+  };
   const bool = (node: unknown, key: string): boolean => {
     if (!isScalar(node) || typeof node.value !== 'boolean') return fail(node as Node, key, 'must be true or false');
     return node.value;
@@ -182,16 +209,16 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
     const value = pair.value as Node | null;
     switch (key) {
       case 'floatingTags':
-        config.floatingTags = strings(value, key);
+        config.floatingTags = globs(value, key);
         break;
       case 'imageKeys':
         config.imageKeys = strings(value, key);
         break;
       case 'include':
-        config.include = strings(value, key);
+        config.include = globs(value, key);
         break;
       case 'exclude':
-        config.exclude = strings(value, key);
+        config.exclude = globs(value, key);
         break;
       case 'severity':
         config.severity = readSeverity(value, fail);
@@ -208,13 +235,13 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
         config.verifyDigests = bool(value, key);
         break;
       case 'allowances':
-        config.allowances = readAllowances(value, file, at, fail, strings);
+        config.allowances = readAllowances(value, file, at, fail, globs);
         break;
       case 'registries':
         config.registries = readRegistries(value, fail, bool);
         break;
       case 'stages':
-        config.stages = readStages(value, fail, strings);
+        config.stages = readStages(value, fail, globs);
         break;
       default:
         fail(pair.key as Node, key, `unknown setting; expected one of ${CONFIG_KEYS.join(', ')}`);
@@ -276,9 +303,7 @@ function readAllowances(
       if (k === 'paths' || k === 'images' || k === 'stages') allowance[k] = strings(v, `${key}.${k}`);
       else if (k === 'until') {
         const s = isScalar(v) ? String(v.value) : '';
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s) {
-          fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
-        }
+        if (!isCalendarDate(s)) fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
         allowance.until = s;
       } else if (k === 'reason') {
         if (!isScalar(v) || typeof v.value !== 'string') fail(v, `${key}.reason`, 'must be a string');
@@ -333,6 +358,13 @@ function readRegistries(node: unknown, fail: Fail, bool: (n: unknown, key: strin
     out[host] = settings;
   }
   return out;
+}
+
+/** Whether `s` is a day that exists, written YYYY-MM-DD (`2026-02-30` and `2026-13-45` are not). */
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const date = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === s;
 }
 
 /** The effective severity of a rule, or 'off'. */

@@ -11,21 +11,21 @@ import {
   CodeActionParams,
   Diagnostic,
   OptionalVersionedTextDocumentIdentifier,
-  Range,
   TextDocumentEdit,
   TextEdit,
 } from 'vscode-languageserver';
 import type { PinStyle } from '../core/config';
-import { TextEdit as CoreEdit, ignoreEdit, pullPolicyEdit } from '../core/fix';
+import { TextEdit as CoreEdit, ignoreEdit, pinEdits, pullPolicyEdit } from '../core/fix';
+import { grammarOf } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { ImageSite } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 import { findingDiagnostic } from './diagnostics';
 import type { PinService } from './pinning';
+import { PINNABLE_RULES } from './findingSummary';
 import { FIX_ALL_KIND } from './protocol';
 import type { DocumentState, Validator } from './validation';
-
-const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
+import type { PinVerification } from './verification';
 
 /** What a pin action carries until it is resolved. */
 export interface PinActionData {
@@ -38,38 +38,36 @@ export interface PinActionData {
   style: PinStyle;
 }
 
-export async function codeActions(params: CodeActionParams, validator: Validator): Promise<CodeAction[]> {
+export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification): Promise<CodeAction[]> {
   const uri = params.textDocument.uri;
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
   const wants = (kind: string) => !params.context.only || params.context.only.some((o) => kind === o || kind.startsWith(`${o}.`));
-  const pinnable = state.findings.filter((f) => (f.site !== undefined || f.place) && PINNABLE.has(f.rule));
+  const pinnable = state.summary.pinnable;
   const style = state.policy.config.pinStyle;
   const actions: CodeAction[] = [];
 
   if (wants(CodeActionKind.QuickFix)) {
-    const here = state.findings.filter((f) => (f.site !== undefined || f.place) && overlaps(f.range, params.range));
-    const withSite = here.filter((f) => f.site !== undefined);
-    const found = withSite.length > 0 ? await validator.sites(state, withSite.map((f) => f.site!)) : [];
-    // No sites: the document changed meanwhile, and the editor asks again for the new version.
-    if (!found) return [];
+    const here = await validator.findingsAt(state, params.range);
+    // None: the document changed meanwhile, and the editor asks again for the new version.
+    if (!here) return [];
     let lines: LineIndex | undefined;
     const lineIndex = () => (lines ??= new LineIndex(state.text));
-    for (const finding of here) {
+    for (const { finding, site } of here) {
       const diagnostic = findingDiagnostic(finding, uri, state.version);
-      const site = finding.site !== undefined ? found[withSite.indexOf(finding)] : undefined;
       if (!site) {
         // An environment's finding at a place that is not a whole reference (a values file's `tag:`).
-        if (PINNABLE.has(finding.rule)) {
+        if (PINNABLE_RULES.has(finding.rule)) {
           const data: PinActionData = { ...pinData(state, undefined, style), offsets: [finding.span.start] };
           actions.push({ title: `Pin \`${finding.image}\` to its digest`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data, isPreferred: true });
         }
         actions.push(editAction(`Ignore this image (\`# image-pin: ignore ${finding.rule}\`)`, state, lineIndex(), [ignoreEdit(state.text, finding, finding.rule)], diagnostic));
         continue;
       }
-      if (PINNABLE.has(finding.rule)) {
+      if (PINNABLE_RULES.has(finding.rule)) {
         // An environment's finding pins the effective reference (after renames and inherited registries).
-        actions.push(pinAction(`Pin \`${finding.place ? (finding.image ?? site.reference) : site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true));
+        const shown = finding.place ? (finding.image ?? site.reference) : site.reference;
+        actions.push(pinAction(`Pin \`${shown}\` to its digest`, state, diagnostic, [finding.site!], style, true));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
         if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
@@ -77,17 +75,20 @@ export async function codeActions(params: CodeActionParams, validator: Validator
           actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false));
         }
       }
+      if ((finding.rule === 'moved-tag' || finding.rule === 'unknown-digest') && verification) {
+        actions.push(...(await verdictActions(state, lineIndex(), site, diagnostic, verification)));
+      }
       if (finding.rule === 'pull-policy') {
         const edit = pullPolicyEdit(state.text, site);
         if (edit) actions.push(editAction(`Add \`${site.pullPolicy!.key}: ${site.pullPolicy!.always}\``, state, lineIndex(), [edit], diagnostic));
       }
       actions.push(ignoreAction(state, lineIndex(), site, finding, diagnostic));
     }
-    if (pinnable.length > 1 && here.some((f) => PINNABLE.has(f.rule))) {
+    if (pinnable > 1 && here.some((h) => PINNABLE_RULES.has(h.finding.rule))) {
       actions.push({ title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) });
     }
   }
-  if (params.context.only && wants(FIX_ALL_KIND) && pinnable.length > 0) {
+  if (params.context.only && wants(FIX_ALL_KIND) && pinnable > 0) {
     actions.push({ title: 'Pin all images in this file', kind: FIX_ALL_KIND, data: pinData(state, undefined, style) });
   }
   return actions;
@@ -101,6 +102,32 @@ export async function resolveCodeAction(action: CodeAction, token: CancellationT
   const { edit } = await pins.pinFile(data.uri, { sites: data.sites, offsets, style: data.style }, { token }, data.version);
   if (edit) action.edit = edit;
   return action;
+}
+
+/**
+ * The fixes of a moved tag (or a digest that no longer exists while its tag does): take the digest
+ * the tag points to now, or keep the pinned artifact and drop the tag. Both come from the verdict,
+ * without another request.
+ */
+async function verdictActions(state: DocumentState, lines: LineIndex, site: ImageSite, diagnostic: Diagnostic, verification: PinVerification): Promise<CodeAction[]> {
+  const known = await verification.verdict(site.reference);
+  const v = known?.verdict;
+  const actions: CodeAction[] = [];
+  const now = v?.status === 'moved-tag' ? v.now : v?.status === 'unknown-digest' ? v.tagNow : undefined;
+  const tag = grammarOf(site.reference);
+  if (now && tag.ok && tag.tag) {
+    const fix = pinEdits(state.text, site, now, 'tag-digest');
+    if (fix.ok) {
+      const action = editAction(`Update the digest to what \`${tag.tag}\` points to now`, state, lines, fix.edits, diagnostic);
+      action.isPreferred = true;
+      actions.push(action);
+    }
+  }
+  if (v?.status === 'moved-tag' && (site.shape === 'scalar' || site.shape === 'argocd-kustomize')) {
+    const fix = pinEdits(state.text, site, v.digest, 'digest');
+    if (fix.ok) actions.push(editAction(`Keep the artifact, drop the tag (\`${fix.newReference}\`)`, state, lines, fix.edits, diagnostic));
+  }
+  return actions;
 }
 
 function pinData(state: DocumentState, sites: number[] | undefined, style: PinStyle): PinActionData {
@@ -127,10 +154,4 @@ function editAction(title: string, state: DocumentState, lines: LineIndex, edits
     diagnostics: [diagnostic],
     edit: { documentChanges: [TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(state.uri, state.version), textEdits)] },
   };
-}
-
-/** Ranges that overlap or touch: a cursor at either end of a reference counts. */
-function overlaps(a: Range, b: Range): boolean {
-  const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);
-  return !before(a.end, b.start) && !before(b.end, a.start);
 }

@@ -10,8 +10,9 @@ import { chartAppVersion } from '../pin/chart';
 import type { RegistryAccess } from './registryAccess';
 import type { EnvironmentService } from './environments';
 import type { Validator } from './validation';
+import type { PinVerification } from './verification';
 
-export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess, environments?: EnvironmentService): Promise<Hover | null> {
+export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess, verification?: PinVerification, environments?: EnvironmentService): Promise<Hover | null> {
   const state = await validator.current(params.textDocument.uri);
   if (!state || state.sites === 'none') return null;
   const hit = await validator.siteAt(state, params.position);
@@ -28,6 +29,7 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   lines.push(`- Registry: \`${ref.domain}\``);
   lines.push(`- Tag: ${ref.tag ? `\`${ref.tag}\`` : site.helm?.tagFromAppVersion ? 'none (the chart fills in its appVersion)' : 'none (pulls `latest`)'}`);
   lines.push(`- Pinned digest: ${ref.digest ? `\`${ref.digest}\`` : 'none'}`);
+  if (ref.digest && verification) lines.push('', await verificationLine(verification, site.reference, ref.tag, ref.domain, access.trusted));
 
   const file = state.policy?.path;
   const deployed = file && environments ? environments.deployers(file, hit.index) : [];
@@ -63,6 +65,34 @@ function environmentLines(deployed: ReturnType<EnvironmentService['deployers']>,
     out.push(`- ${env.stage} \`${env.name}\` (${env.kind}): \`${image.reference}\`${same}${image.digest ? '' : ' — not pinned'}`);
   }
   return out;
+}
+
+/** What verification found for a pinned reference, in one sentence. */
+async function verificationLine(verification: PinVerification, reference: string, tag: string | undefined, registry: string, trusted: boolean): Promise<string> {
+  const known = await verification.verdict(reference);
+  if (!known) return trusted ? '_Not verified against the registry yet._' : '_Not verified: registries are not contacted in an untrusted workspace._';
+  const when = ago(Date.now() - known.at);
+  const v = known.verdict;
+  switch (v.status) {
+    case 'verified':
+      return tag ? `Verified ${when}: \`${tag}\` still points here.` : `Verified ${when}: this digest exists in ${registry}.`;
+    case 'moved-tag':
+      return v.now ? `Verified ${when}: the tag \`${v.tag}\` now points to \`${v.now}\`.` : `Verified ${when}: the tag \`${v.tag}\` no longer exists.`;
+    case 'unknown-digest':
+      return `Verified ${when}: this digest does not exist in ${v.registry}.`;
+    case 'registry-error':
+      return `Could not verify this pin (${when}): ${v.reason}`;
+  }
+}
+
+/** `just now`, `2 minutes ago`, `1 hour ago`. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const unit = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'} ago`;
+  if (s < 10) return 'just now';
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.floor(s / 60), 'minute');
+  return unit(Math.floor(s / 3600), 'hour');
 }
 
 function markdown(lines: string[], range: Hover['range']): Hover {

@@ -8,7 +8,7 @@ import { Connection, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, 
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PinStyle } from '../core/config';
 import { formatReference } from '../core/reference';
-import { LineIndex } from '../core/text';
+import { LineIndex, decodeText } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import type { EnvironmentService } from './environments';
@@ -33,6 +33,8 @@ export interface PlannedFile {
   candidates: PinCandidate[];
   style: PinStyle;
   verifyDigests: boolean;
+  /** Read from disk, its bytes are not what its text encodes back to (invalid UTF-8): the editor would not keep them. */
+  lossy?: boolean;
 }
 
 export interface Selection {
@@ -118,6 +120,7 @@ export class PinService {
     for (const folder of folders.all()) {
       const resolver = await policy.resolverForFolder(folder);
       for (const listed of listFiles([folder.path], resolver).files) {
+        if (listed.skipped) continue;
         const planned = await this.plan(open.get(listed.absolute) ?? pathToUri(listed.absolute), {});
         if (planned && planned.candidates.length > 0) files.push(planned);
       }
@@ -144,8 +147,12 @@ export class PinService {
       const outcomes = looked.outcomes.get(file)!;
       const edits = this.textEdits(file, outcomes);
       if (edits.length === 0) continue;
-      if (!this.stillCurrent(file)) {
-        const error = 'the file changed while the digests were looked up; left as it is';
+      const error = file.lossy
+        ? 'the file holds bytes that are not valid UTF-8, which the editor would replace; left as it is (image-pin pin --write keeps every byte)'
+        : !this.stillCurrent(file)
+          ? 'the file changed while the digests were looked up; left as it is'
+          : undefined;
+      if (error) {
         for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.reference, error });
         continue;
       }
@@ -168,6 +175,7 @@ export class PinService {
     let text: string;
     let extraction: LocatedExtraction;
     let documentPolicy: DocumentPolicy;
+    let lossy = false;
     const file = uriToPath(uri);
     if (documents.get(uri)) {
       const state = await this.currentState(uri);
@@ -182,6 +190,7 @@ export class PinService {
       const read = readForCheck(file, documentPolicy.config.maxFileSize);
       if (read.kind !== 'text') return undefined;
       text = read.text;
+      lossy = !Buffer.from(text, 'utf8').equals(read.bytes);
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
@@ -191,7 +200,7 @@ export class PinService {
     if (selection.sites || selection.offsets) {
       candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
     }
-    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests };
+    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests, ...(lossy ? { lossy } : {}) };
   }
 
   /** An open document's checked state with all its sites. */
@@ -244,7 +253,7 @@ export class PinService {
     if (file.version !== null) return open?.version === file.version;
     if (open) return open.getText() === file.text;
     try {
-      return file.path !== undefined && fs.readFileSync(file.path, 'utf8') === file.text;
+      return file.path !== undefined && decodeText(fs.readFileSync(file.path))?.text === file.text;
     } catch {
       return false;
     }

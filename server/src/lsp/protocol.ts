@@ -14,8 +14,10 @@ export {
   FIX_ALL_KIND,
   SETTINGS_SECTION,
   SOURCE,
+  TRUNCATED_CODE,
+  VERIFICATION_STATUS,
 } from '../../../shared/src/protocol';
-export type { Environment, EnvironmentInfo, EnvironmentsResult, RegistrySettings } from '../../../shared/src/protocol';
+export type { Environment, EnvironmentInfo, EnvironmentsResult, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
 import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {
@@ -35,6 +37,8 @@ export interface EditorSettings {
   exclude?: string[];
   cacheTtlSeconds?: number;
   verifyDigests?: boolean;
+  /** Verify the pins of opened documents against their registries (default onOpen; trusted workspaces only). */
+  verifyPins?: 'off' | 'onOpen';
 }
 
 /** Carried by each diagnostic: enough for a code action to find its site again. */

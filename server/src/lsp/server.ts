@@ -26,6 +26,7 @@ import { PROMOTE_REQUEST, PROMOTION_LENSES_REQUEST, type PromoteParams } from '.
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
+import { PinVerification } from './verification';
 import { WorkspaceFolders, uriKey, uriToPath } from './workspaceFolders';
 import { WorkspaceScan } from './workspaceScan';
 
@@ -46,13 +47,17 @@ export function startServer(connection: Connection): void {
   let validator: Validator;
   let scan: WorkspaceScan;
   let pins: PinService;
+  let verification: PinVerification;
   let configFiles: ConfigFileDiagnostics;
   let environments: EnvironmentService;
   let registerForSettings = false;
   let folderEvents = false;
 
-  /** Settings that are not per folder: the registry cache's lifetime. */
-  const applyGlobalSettings = async () => access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+  /** Settings that are not per folder: the registry cache's lifetime, whether pins are verified. */
+  const applyGlobalSettings = async () => {
+    access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+    await verification.settingsChanged();
+  };
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();
@@ -73,8 +78,17 @@ export function startServer(connection: Connection): void {
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
     environments = new EnvironmentService({ connection, folders, policy, fail });
-    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, environments });
-    scan = new WorkspaceScan({ connection, folders, policy, configFiles, environments, isOpen: (file) => openUri(file) !== undefined });
+    verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri), publish: (reports) => scan.publishAll(reports) });
+    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification, environments });
+    scan = new WorkspaceScan({
+      connection,
+      folders,
+      policy,
+      configFiles,
+      environments,
+      isOpen: (file) => openUri(file) !== undefined,
+      verdictFindings: (report) => verification.reportFindings(report),
+    });
     environments.onChange(() => {
       validator.environmentsChanged();
       scan.environmentsChanged();
@@ -117,7 +131,11 @@ export function startServer(connection: Connection): void {
   connection.onNotification(DID_CHANGE_ENVIRONMENT, (env: Environment) => {
     const was = access.trusted;
     access.setEnvironment(environmentOf(env));
-    if (was !== access.trusted) connection.console.info(`workspace ${access.trusted ? 'trusted: registry lookups allowed' : 'not trusted: no registry lookups'}`);
+    if (was !== access.trusted) {
+      connection.console.info(`workspace ${access.trusted ? 'trusted: registry lookups allowed' : 'not trusted: no registry lookups'}`);
+      // Newly trusted: the open documents' pins can be verified now.
+      if (access.trusted) validator.refresh('*');
+    }
   });
 
   connection.onDidChangeWatchedFiles(({ changes }) => {
@@ -150,13 +168,13 @@ export function startServer(connection: Connection): void {
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
-  connection.onCodeAction((params) => codeActions(params, validator));
+  connection.onCodeAction((params) => codeActions(params, validator, verification));
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
-  connection.onHover((params) => hover(params, validator, access, environments));
+  connection.onHover((params) => hover(params, validator, access, verification, environments));
   connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
   connection.onRequest(PROMOTE_REQUEST, (params: PromoteParams) => promote(params, environments, documents));
   connection.onRequest(PROMOTION_LENSES_REQUEST, (params: { uri: string }) => promotionLenses(params.uri, environments));
-  connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access }));
+  connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access, verification }));
   connection.onShutdown(async () => {
     validator.dispose();
     environments.dispose();

@@ -1,7 +1,7 @@
 /** Finding the image site under a position, on whichever thread holds the extraction. */
 import type { Position, Range } from 'vscode-languageserver';
 import type { ImageSite } from '../core/types';
-import type { LocatedExtraction } from '../scan/checkText';
+import type { LocatedExtraction, LocatedFinding } from '../scan/checkText';
 
 /** A site with its index and line/character range. */
 export interface LocatedSite {
@@ -20,4 +20,23 @@ function contains(range: Range, p: Position): boolean {
   const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
   const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
   return after && before;
+}
+
+/** A finding about a site, with the site (what a code action is made from); no site for an environment's finding at a place that is not one. */
+export interface SiteFinding {
+  finding: LocatedFinding;
+  site?: ImageSite;
+}
+
+/** The findings about a site (or an environment's place) whose range overlaps (or touches) `range`. */
+export function findingsAt(findings: readonly LocatedFinding[], extraction: LocatedExtraction, range: Range): SiteFinding[] {
+  return findings
+    .filter((f) => (f.site !== undefined || f.place) && overlaps(f.range, range))
+    .map((finding) => ({ finding, site: finding.site !== undefined ? extraction.sites[finding.site] : undefined }));
+}
+
+/** Ranges that overlap or touch: a cursor at either end of a reference counts. */
+export function overlaps(a: Range, b: Range): boolean {
+  const before = (p: Position, q: Position) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
 }

@@ -2,22 +2,25 @@
  * Checking open documents: on open at once, on change after a short per-document debounce.
  * The newest version wins: a run that finishes after the document changed again (or after the
  * settings changed) publishes nothing. Each document keeps a DocumentCache so that an edit
- * re-parses only the YAML documents it touched; large documents are checked on a worker.
+ * re-parses only the YAML documents it touched; large documents (long, or of many YAML documents)
+ * are checked on a worker.
  */
-import type { Connection, Diagnostic, Position, TextDocuments } from 'vscode-languageserver';
+import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
 import { todayUtc } from '../core/rules';
 import { looksBinary } from '../core/text';
-import type { ImageSite } from '../core/types';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
-import type { EnvironmentService } from './environments';
+import { sortFindings } from '../scan/scanner';
+import { type PinnedPlace, tagConflicts } from '../core/verify';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
-import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
-import { LARGE_DOCUMENT, LargeDocumentChecker } from './largeDocuments';
+import { brokenConfigNotice, findingDiagnostic, moreFindingsNotice, skippedDiagnostic } from './diagnostics';
+import { FindingSummary, summarize } from './findingSummary';
+import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
-import { LocatedSite, locateSite } from './sites';
+import { LocatedSite, SiteFinding, findingsAt, locateSite } from './sites';
+import type { EnvironmentService } from './environments';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -29,20 +32,31 @@ export interface DocumentState {
   text: string;
   policy?: DocumentPolicy;
   /**
-   * Where the image sites are: here, on the worker (a large document; they are fetched as needed
-   * through sites(), siteAt() and extraction()), or nowhere (not selected, skipped, a config file).
+   * Where the image sites and findings are: here, on the worker (a large document; they are
+   * fetched as needed through findingsAt(), siteAt() and extraction()), or nowhere (not selected,
+   * skipped, a config file).
    */
   sites: 'here' | 'worker' | 'none';
   extraction?: LocatedExtraction;
+  /** Every finding, when the sites are here. */
   findings: LocatedFinding[];
+  /** What is published, and how many findings there are wherever they are. */
+  summary: FindingSummary;
   /** The environment model's generation this state was judged with. */
   envGeneration?: number;
 }
+
+const NO_FINDINGS: FindingSummary = { shown: [], total: 0, pinnable: 0 };
 
 export interface ValidatorOptions {
   debounceMs: number;
   /** Told about broken config files a document ran into. */
   configFiles: ConfigFileDiagnostics;
+  /** Pin verification: known verdicts become findings; a checked document's pins are verified. */
+  verification?: {
+    findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]>;
+    documentChecked(uri: string, extraction: LocatedExtraction): Promise<void>;
+  };
   /** The environment model: documents it covers are judged through their environments. */
   environments?: EnvironmentService;
 }
@@ -94,6 +108,18 @@ export class Validator {
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
+  /** Checks an open document again although its text did not change (new verdicts); '*': every one. */
+  refresh(uri: string): void {
+    const uris = uri === '*' ? this.documents.all().map((d) => d.uri) : [uri];
+    for (const u of uris) {
+      const run = this.running.get(u);
+      void (run ? run.done : Promise.resolve()).then(() => {
+        this.states.delete(u);
+        return this.validate(u);
+      });
+    }
+  }
+
   /** Settings or config files changed: every open document is checked again. */
   invalidate(): void {
     this.generation++;
@@ -118,41 +144,16 @@ export class Validator {
     return state.extraction;
   }
 
-  /** The sites at these indexes (for code actions: a few sites, never a large document's all). */
-  async sites(state: DocumentState, indexes: number[]): Promise<ImageSite[] | undefined> {
-    if (state.sites === 'worker' && !state.extraction) return this.large.sites(state.uri, state.version, indexes);
-    return state.extraction && indexes.map((i) => state.extraction!.sites[i]);
+  /** The findings at a range, with their sites (for code actions: a few, never a large document's all). */
+  async findingsAt(state: DocumentState, range: Range): Promise<SiteFinding[] | undefined> {
+    if (state.sites === 'worker') return this.large.findingsAt(state.uri, state.version, range);
+    return state.extraction && findingsAt(state.findings, state.extraction, range);
   }
 
   /** The site whose reference text contains the position (for hovers). */
   async siteAt(state: DocumentState, position: Position): Promise<LocatedSite | undefined> {
     if (state.sites === 'worker' && !state.extraction) return this.large.siteAt(state.uri, state.version, position);
     return state.extraction && locateSite(state.extraction, position);
-  }
-
-  /**
-   * A document's findings through its environments: sites an environment covers are judged there, and
-   * the findings the model places in this document are added. The model reads this document's current
-   * text, so every range is one of this version.
-   */
-  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
-    envs.documentChecked(file, text, state.extraction!.sites);
-    const j = envs.judgement(file);
-    state.envGeneration = envs.generation;
-    if (!j) return state.findings;
-    const covered = j.model.covered.get(file);
-    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
-    const placed = j.placed.get(file);
-    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
-  }
-
-  /** The environment model changed: open documents are judged again (each re-parses nothing it has cached). */
-  environmentsChanged(): void {
-    if (this.envTimer) return;
-    this.envTimer = setTimeout(() => {
-      this.envTimer = undefined;
-      for (const doc of this.documents.all()) void this.validate(doc.uri);
-    }, 0);
   }
 
   dispose(): void {
@@ -193,14 +194,14 @@ export class Validator {
     const file = uriToPath(uri);
     if (file && isConfigFile(file)) {
       this.opts.configFiles.checkOpen(uri, file, text, version);
-      return this.store({ uri, version, generation, text, sites: 'none', findings: [] }, []);
+      return this.store({ uri, version, generation, text, sites: 'none', findings: [], summary: NO_FINDINGS }, []);
     }
 
     const policy = await this.policy.forUri(uri);
     // Typing went on while the settings were read: that newer version is checked instead.
     if (this.documents.get(uri)?.version !== version || generation !== this.generation) return undefined;
     if (policy.configError) this.opts.configFiles.report([[policy.configError.file, policy.configError.error]]);
-    const state: DocumentState = { uri, version, generation, text, policy, sites: 'none', findings: [] };
+    const state: DocumentState = { uri, version, generation, text, policy, sites: 'none', findings: [], summary: NO_FINDINGS };
     if (!policy.selected) return this.store(state, []);
     const notices = policy.configError && file ? [brokenConfigNotice(policy.configError.file, policy.configError.error, file)] : [];
 
@@ -208,8 +209,8 @@ export class Validator {
     if (skipped) return this.store(state, [...notices, skippedDiagnostic(skipped)]);
 
     const today = todayUtc();
-    if (text.length > LARGE_DOCUMENT) {
-      state.findings = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
+    if (isLarge(text)) {
+      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
       state.sites = 'worker';
     } else {
       let cache = this.caches.get(uri);
@@ -219,8 +220,45 @@ export class Validator {
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today);
       if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state);
+      const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
+      if (more.length) {
+        state.findings.push(...more);
+        sortFindings(state.findings);
+      }
+      state.summary = summarize(state.findings);
     }
-    return this.store(state, [...notices, ...state.findings.map((f) => findingDiagnostic(f, uri, version))]);
+    const { shown, total } = state.summary;
+    if (total > shown.length) notices.push(moreFindingsNotice(state.summary));
+    const stored = this.store(state, [...notices, ...shown.map((f) => findingDiagnostic(f, uri, version))]);
+    if (stored?.extraction && this.opts.verification) {
+      this.opts.verification.documentChecked(uri, stored.extraction).catch((err: Error) => this.connection.console.error(`verifying the pins of ${uri} failed: ${err.stack ?? err.message}`));
+    }
+    return stored;
+  }
+
+  /**
+   * A document's findings through its environments: sites an environment covers are judged there, and
+   * the findings the model places in this document are added. The model reads this document's current
+   * text, so every range is one of this version.
+   */
+  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
+    envs.documentChecked(file, text, state.extraction!.sites);
+    const j = envs.judgement(file);
+    state.envGeneration = envs.generation;
+    if (!j) return state.findings;
+    const covered = j.model.covered.get(file);
+    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
+    const placed = j.placed.get(file);
+    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
+  }
+
+  /** The environment model changed: open documents are judged again (each re-parses nothing it has cached). */
+  environmentsChanged(): void {
+    if (this.envTimer) return;
+    this.envTimer = setTimeout(() => {
+      this.envTimer = undefined;
+      for (const doc of this.documents.all()) void this.validate(doc.uri);
+    }, 0);
   }
 
   /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */
@@ -235,6 +273,16 @@ export class Validator {
     void this.connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
     return state;
   }
+}
+
+/** tag-conflict within one document (the workspace scan finds them across files). */
+function documentTagConflicts(extraction: LocatedExtraction, policy: DocumentPolicy): LocatedFinding[] {
+  const places: PinnedPlace[] = [];
+  extraction.sites.forEach((site, index) => {
+    if (site.reference.includes('@')) places.push({ site, index, config: policy.config, where: `line ${extraction.siteRanges[index].start.line + 1}` });
+  });
+  if (places.length < 2) return [];
+  return [...tagConflicts(places).values()].map((f) => ({ ...f, range: extraction.siteRanges[f.site!] }));
 }
 
 /** Why an open document is not checked, as the CLI would say of the file. */

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import { Connection, Diagnostic } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
 import type { RuleId } from '../core/types';
-import { FileReport, ScanResult, scan } from '../scan/scanner';
+import type { LocatedFinding } from '../scan/checkText';
+import { FileReport, ScanResult, scan, sortFindings } from '../scan/scanner';
 import { fileFindings } from '../scan/environments';
 import { todayUtc } from '../core/rules';
 import type { EnvironmentService } from './environments';
@@ -29,6 +30,8 @@ export interface WorkspaceScanDeps {
   isOpen: (file: string) => boolean;
   /** The environment model: findings of what environments deploy, placed where the fix belongs. */
   environments: EnvironmentService;
+  /** Findings from known pin verdicts, added to a file's own (see verification.ts). */
+  verdictFindings?: (report: FileReport) => Promise<LocatedFinding[]>;
 }
 
 export class WorkspaceScan {
@@ -75,7 +78,7 @@ export class WorkspaceScan {
           for (const file of scanned.files) {
             seen.add(file.absolute);
             this.reports.set(file.absolute, { report: file, resolver });
-            this.publishJudged(file, resolver);
+            await this.publishJudged(file, resolver);
           }
           this.deps.configFiles.report(resolver.errors);
           add(result, scanned, resolver.errors.size);
@@ -121,7 +124,7 @@ export class WorkspaceScan {
     this.deps.environments.fileChanged(file, report);
     if (!report) return;
     this.reports.set(file, { report, resolver });
-    this.publishJudged(report, resolver);
+    await this.publishJudged(report, resolver);
   }
 
   /** The environment model changed: files it judges are published again where their findings changed. */
@@ -133,20 +136,32 @@ export class WorkspaceScan {
         if (this.deps.isOpen(report.absolute)) continue;
         const j = this.deps.environments.judgement(report.absolute);
         const touched = j && (j.model.covered.has(report.absolute) || j.placed.has(report.absolute));
-        if (touched || this.envTouched.has(report.absolute)) this.publishJudged(report, resolver, true);
+        if (touched || this.envTouched.has(report.absolute)) void this.publishJudged(report, resolver, true);
       }
     }, 50);
   }
 
   /** Publishes a file's findings, its sites judged through its environments. */
-  private publishJudged(report: FileReport, resolver: EditorConfigResolver, onlyIfChanged = false): void {
+  private async publishJudged(report: FileReport, resolver: EditorConfigResolver, onlyIfChanged = false): Promise<void> {
     if (report.extraction && report.config) {
       const j = this.deps.environments.judgement(report.absolute);
+      // tag-conflict is judged across the whole scan (scanner.ts): kept as the scan found it.
+      const conflicts = report.findings.filter((f) => f.rule === 'tag-conflict');
       report.findings = fileFindings(report.absolute, report.extraction, report.config, resolver.relativePath(report.config, report.absolute), todayUtc(), j);
+      if (conflicts.length) {
+        report.findings.push(...conflicts);
+        sortFindings(report.findings);
+      }
       if (report.findings.some((f) => f.environments)) this.envTouched.add(report.absolute);
       else this.envTouched.delete(report.absolute);
     }
-    this.publish(report, onlyIfChanged);
+    await this.publish(report, onlyIfChanged);
+  }
+
+  /** Publishes reports of files that are not open (after pins were verified); later changes keep them current. */
+  async publishAll(reports: FileReport[]): Promise<void> {
+    for (const report of reports) await this.publish(report);
+    this.ran = true;
   }
 
   /** A document was closed: what is on disk counts again. */
@@ -154,13 +169,18 @@ export class WorkspaceScan {
     return this.fileChanged(file, !fs.existsSync(file));
   }
 
-  private publish(report: FileReport, onlyIfChanged = false): void {
+  private async publish(report: FileReport, onlyIfChanged = false): Promise<void> {
     if (this.deps.isOpen(report.absolute)) return;
     const uri = pathToUri(report.absolute);
     let diagnostics: Diagnostic[];
     if (report.skipped) diagnostics = [skippedDiagnostic(report.skipped)];
     else if (report.error) diagnostics = [skippedDiagnostic(`could not read this file (${report.error})`)];
-    else diagnostics = report.findings.map((f) => findingDiagnostic(f, uri, null));
+    else {
+      const more = (await this.deps.verdictFindings?.(report)) ?? [];
+      const findings = more.length ? [...report.findings, ...more] : report.findings;
+      if (more.length) sortFindings(findings);
+      diagnostics = findings.map((f) => findingDiagnostic(f, uri, null));
+    }
     if (diagnostics.length === 0 && !this.published.has(report.absolute)) return;
     const key = JSON.stringify(diagnostics);
     if (onlyIfChanged && this.published.has(report.absolute) && this.sent.get(report.absolute) === key) return;

@@ -30,7 +30,7 @@ import {
   type Platform,
 } from './manifest';
 import { SecretScrubber } from './redact';
-import { Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
+import { TOTAL_TIMEOUT, Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
 
 export interface RegistryClientOptions {
   registries?: Record<string, RegistryHostConfig>;
@@ -43,7 +43,11 @@ export interface RegistryClientOptions {
   verifyDigests?: boolean;
   cacheTtlSeconds?: number;
   noCache?: boolean;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /**
+   * connect, headers and body are idle limits; `totalMs` bounds each request from sending it to
+   * its last byte, so a registry trickling a body cannot hold a lookup forever.
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; totalMs?: number };
   retries?: number;
   maxRetryAfterMs?: number;
   perHostConcurrency?: number;
@@ -84,6 +88,8 @@ const DEFAULTS = {
   connectMs: 10_000,
   headersMs: 15_000,
   bodyMs: 30_000,
+  /** Manifests and tokens are small: half a minute is ample for the whole of one. */
+  totalMs: 30_000,
   retries: 3,
   maxRetryAfterMs: 30_000,
   perHostConcurrency: 6,
@@ -122,6 +128,9 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly tags: TtlCache<TagInfo>;
   private readonly running = new InFlight<Resolved>();
+  /** Whether a repository has a manifest with a digest, by `host/repository@digest`. */
+  private readonly digests: TtlCache<boolean>;
+  private readonly runningDigests = new InFlight<boolean>();
   /**
    * Hosts contacted at least once, or being contacted: the first request to a host learns whether
    * it speaks TLS and how it authenticates; requests that start meanwhile wait for it, so a burst
@@ -131,7 +140,7 @@ export class RegistryClient {
   /** Platform of a manifest digest (immutable, so kept for the client's life); null when it has none. */
   private readonly platformByDigest = new Map<string, Omit<Platform, 'digest'> | null>();
   private readonly opts: RegistryClientOptions;
-  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number; totalMs: number };
   private readonly log: (line: string) => void;
 
   constructor(opts: RegistryClientOptions = {}) {
@@ -143,6 +152,7 @@ export class RegistryClient {
       connectMs: opts.timeouts?.connectMs ?? DEFAULTS.connectMs,
       headersMs: opts.timeouts?.headersMs ?? DEFAULTS.headersMs,
       bodyMs: opts.timeouts?.bodyMs ?? DEFAULTS.bodyMs,
+      totalMs: opts.timeouts?.totalMs ?? DEFAULTS.totalMs,
     };
     this.transport = new Transport({
       registries: opts.registries,
@@ -174,6 +184,7 @@ export class RegistryClient {
       onTokenRequest: () => this.stats.tokenRequests++,
     });
     this.tags = new TtlCache<TagInfo>();
+    this.digests = new TtlCache<boolean>();
     for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) this.rememberProxySecret(env[name]);
     this.rememberProxySecret(opts.proxy?.url);
   }
@@ -206,6 +217,42 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Whether the repository has a manifest with `digest`: one HEAD by digest (a 404 means no; any
+   * other failure throws a RegistryError), cached for the cache lifetime and shared while in flight.
+   */
+  async hasManifest(ref: Pick<ImageReference, 'domain' | 'path' | 'domainExplicit'>, digest: string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const base = this.describe({ ...ref, tag: undefined, digest: undefined });
+    const lookup: Lookup = { ...base, reference: formatReference({ domain: ref.domain, path: ref.path, digest }) };
+    const { signal } = opts;
+    const key = this.digestKey(lookup, digest);
+    try {
+      if (signal?.aborted) throw new AbortedWait();
+      const cached = this.opts.noCache ? undefined : this.digests.get(key);
+      if (cached !== undefined) {
+        this.stats.cacheHits++;
+        return cached;
+      }
+      return await this.runningDigests.run(key, signal, async (shared) => {
+        let res = await this.manifestRequest(lookup, 'HEAD', digest, shared);
+        if (res.status === 405 || res.status === 501) res = await this.manifestRequest(lookup, 'GET', digest, shared);
+        let exists: boolean;
+        if (res.status === 404) exists = false;
+        else if (res.status === 200) {
+          const header = headerValue(res.headers, 'docker-content-digest');
+          if (header && isDigest(header) && header !== digest) {
+            throw new RegistryError('digest-mismatch', `${lookup.label} answered for ${digest} with a manifest it names ${header} — a proxy or the registry altered the answer`, lookup.reference, lookup.ref.domain, 200);
+          }
+          exists = true;
+        } else throw this.statusError(lookup, res, parseErrorBody(res.body));
+        if (!this.opts.noCache) this.digests.set(key, exists, (this.opts.cacheTtlSeconds ?? DEFAULTS.cacheTtlSeconds) * 1000);
+        return exists;
+      });
+    } catch (err) {
+      throw this.toRegistryError(err, lookup, signal);
+    }
+  }
+
   /** What a lookup of `ref`'s tag found, if it is still cached; never sends a request. */
   cached(ref: ImageReference): Resolved | undefined {
     if (this.opts.noCache) return undefined;
@@ -216,6 +263,7 @@ export class RegistryClient {
 
   clearCache(): void {
     this.tags.clear();
+    this.digests.clear();
     this.auth.clear();
     this.credentials.clear();
     this.platformByDigest.clear();
@@ -439,9 +487,12 @@ export class RegistryClient {
     let state = await this.auth.initial(target, signal);
     let res = await send(state);
     if (res.status !== 401) return res;
+    if (res.credentialsDropped) throw redirectedAway(res, state);
     state = await this.auth.answer(target, res.headers['www-authenticate'], state, signal);
     res = await send(state);
     if (res.status === 401) {
+      // Not a verdict on the credentials: they never reached the host that refused.
+      if (res.credentialsDropped) throw redirectedAway(res, state);
       // The registry refuses even a freshly obtained authorization.
       // Basic credentials refused are wrong credentials; a fresh token refused means no access.
       if (state.authorization.startsWith('Basic ')) throw new AuthProblem('rejected', 'registry', state.credentialSource, undefined, 401);
@@ -566,6 +617,14 @@ export class RegistryClient {
         return make('bad-response', `${label} asked for authentication it does not describe usably (${err.detail}) for ${reference}`, err.status);
       case 'bad-token-response':
         return make('bad-response', `the token service for ${label} failed while looking up ${reference} (${err.detail}) — try again later`, err.status);
+      case 'redirect-without-credentials':
+        return make(
+          'unauthorized',
+          `${label} redirected the lookup of ${reference} to ${err.detail}, which asked for credentials: the credentials${err.credentialSource ? ` from ${err.credentialSource}` : ''} ` +
+            `are sent only to ${target.host} itself, never across a redirect to another host, so they were not tried there and nothing says they are wrong — ` +
+            `the registry's redirect (or a proxy in front of it) is what to fix`,
+          err.status,
+        );
     }
   }
 
@@ -575,7 +634,13 @@ export class RegistryClient {
     switch (err.code) {
       case 'timeout': {
         const limit =
-          err.detail === 'no connection' ? this.timeouts.connectMs : err.detail === 'no response headers' ? this.timeouts.headersMs : this.timeouts.bodyMs;
+          err.detail === 'no connection'
+            ? this.timeouts.connectMs
+            : err.detail === 'no response headers'
+              ? this.timeouts.headersMs
+              : err.detail === TOTAL_TIMEOUT
+                ? this.timeouts.totalMs
+                : this.timeouts.bodyMs;
         return make('timeout', `${host} did not answer in time while looking up ${reference} (${err.detail} within ${limit} ms) — try again, or raise the timeout`);
       }
       case 'tls':
@@ -596,6 +661,11 @@ export class RegistryClient {
         return make('unreachable', `could not reach ${host} to look up ${reference} (${err.detail}) — check that the registry is running and reachable`);
     }
   }
+}
+
+/** A 401 from the host a redirect led to, which the credentials were kept from. */
+function redirectedAway(res: HttpResponse, state: AuthState | undefined): AuthProblem {
+  return new AuthProblem('redirect-without-credentials', res.url.host, state?.credentialSource, undefined, 401);
 }
 
 export { RegistryError };

@@ -3,8 +3,8 @@
  * promotion order, matched against the environment's root) or inferred from its name (an overlay
  * folder, the `<env>` of a values file, an Application's name) by the usual progression.
  */
-import picomatch from 'picomatch';
 import type { StageConfig } from '../config';
+import { globMatcher } from '../glob';
 
 const PROGRESSION: ReadonlyArray<RegExp> = [
   /^(local|localhost|kind|minikube|sandbox|docker)$/,
@@ -65,7 +65,7 @@ export function configuredStage(stages: readonly StageConfig[], paths: readonly 
     let m = matchers.get(stages[i]);
     if (!m) {
       const globs = stages[i].paths.flatMap((g) => (g.endsWith('/**') ? [g] : [g, `${g.replace(/\/+$/, '')}/**`]));
-      m = picomatch(globs, { dot: true });
+      m = globMatcher(globs);
       matchers.set(stages[i], m);
     }
     if (paths.some((p) => m!(p))) return { name: stages[i].name, order: i };
