@@ -15,7 +15,7 @@ import { parseReference } from '../core/reference';
 import { LineIndex, decodeText } from '../core/text';
 import { writeEdits } from '../pin/writeFile';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
+import { EXIT_FINDINGS, EXIT_OK, Io, USAGE, UsageError, parseOptions, registryClientOptions } from './common';
 import { VERSION } from './version';
 
 const COMMON = {
@@ -82,7 +82,7 @@ async function resolveTag(reference: string, configFile: string | undefined, noC
   const { RegistryClient, RegistryError } = require('../registry') as typeof import('../registry');
   const { ConfigResolver } = require('../scan/configResolver') as typeof import('../scan/configResolver');
   const config = new ConfigResolver(configFile).forDir(process.cwd());
-  const client = new RegistryClient({ registries: config.registries, verifyDigests: config.verifyDigests, noCache });
+  const client = new RegistryClient(registryClientOptions(config, { noCache }));
   const parsed = parseReference(reference);
   try {
     if (!parsed.ok) return { error: parsed.error };
