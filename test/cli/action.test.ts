@@ -12,6 +12,7 @@ import { checkArgs, readInputs } from '../../server/src/action/action';
 import { ACTION_MANIFEST, runAction } from '../helpers/actionRunner';
 import { run } from '../helpers/npmPackage';
 import { EXAMPLES, REPO_ROOT } from '../helpers/paths';
+import { closedPort } from '../helpers/ports';
 
 const FLOATING = 'spec:\n  containers:\n    - image: nginx:latest\n';
 const UNPINNED = 'spec:\n  containers:\n    - image: nginx:1.27\n';
@@ -153,6 +154,15 @@ describe('the action, run as the runner runs it', () => {
   it('escapes commas and colons in annotated file names', async () => {
     const r = await runAction(repo({ 'x,y:z.yaml': FLOATING }), job(), { format: 'text' });
     assert.match(r.stdout, /^::error file=x%2Cy%3Az\.yaml,line=3,/m);
+  });
+
+  it('online: true passes --online, so a pin its registry cannot confirm is a registry-error', async () => {
+    const dir = repo({ 'pod.yaml': `spec:\n  containers:\n    - image: 127.0.0.1:${await closedPort()}/app:1.0@sha256:${'a'.repeat(64)}\n` });
+    const offline = await runAction(dir, job(), { format: 'text', 'fail-on': 'warning' });
+    assert.equal(offline.code, 0, 'without online no registry is asked, and the pin is clean');
+    const online = await runAction(dir, job(), { format: 'text', 'fail-on': 'warning', online: 'true' });
+    assert.equal(online.code, 1, online.stdout + online.stderr);
+    assert.match(online.stdout, /^::warning file=pod\.yaml,line=3,.*title=image-pin registry-error::.*could not be verified/m);
   });
 
   it('uses the config input', async () => {
