@@ -86,7 +86,8 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
 }
 
 /** Registers the view; it refreshes whenever the server says its environment model changed. */
-export function registerEnvironmentsView(context: vscode.ExtensionContext, client: LanguageClient): void {
+export function registerEnvironmentsView(context: vscode.ExtensionContext, client: LanguageClient): vscode.TreeDataProvider<unknown> {
   const tree = new EnvironmentsTree(client);
   context.subscriptions.push(vscode.window.registerTreeDataProvider(ENVIRONMENTS_VIEW, tree), client.onNotification(DID_CHANGE_ENVIRONMENTS, () => tree.refresh()));
+  return tree as vscode.TreeDataProvider<unknown>;
 }

@@ -1,6 +1,6 @@
 /**
- * Promotion in a real VS Code: the Environments view's data lists the stages, and Promote Stage changes
- * the prod overlay in the editor (one edit, unsaved, undone with one Undo).
+ * Promotion in a real VS Code: Promote Stage changes the prod overlay in the editor (one edit, unsaved,
+ * undone with one Undo); the Environments view lists the stages in order, and Copy Digest copies.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -36,5 +36,26 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('undo');
     await waitFor('one Undo to restore the overlay', () => doc.getText() === prodText);
+  });
+
+  test('the Environments view lists the stages in promotion order, with the promotion actions on them', async () => {
+    const api = vscode.extensions.getExtension<{ environmentsView?: vscode.TreeDataProvider<unknown> }>(EXTENSION_ID)!.exports;
+    const tree = api.environmentsView!;
+    const label = async (node: unknown) => String((await tree.getTreeItem(node)).label);
+    const stages = await waitFor('the view to list staging and prod', async () => {
+      const roots = (await tree.getChildren()) ?? [];
+      const labels = await Promise.all(roots.map(label));
+      return labels.includes('staging') && labels.includes('prod') ? { roots, labels } : undefined;
+    });
+    assert.ok(stages.labels.indexOf('staging') < stages.labels.indexOf('prod'), `stages in promotion order: ${stages.labels.join(', ')}`);
+    const staging = stages.roots[stages.labels.indexOf('staging')];
+    assert.equal((await tree.getTreeItem(staging)).contextValue, 'imagePin.stage');
+    const envs = (await tree.getChildren(staging)) ?? [];
+    const images = (await Promise.all(envs.map(async (e) => (await tree.getChildren(e)) ?? []))).flat();
+    const promo = (await Promise.all(images.map(async (n) => ({ n, item: await tree.getTreeItem(n) })))).find((x) => String(x.item.label).startsWith('ghcr.io/acme/promo'));
+    assert.ok(promo, 'the staging image is listed');
+    assert.equal(promo.item.contextValue, 'imagePin.image.pinned', 'Copy Digest is offered on a pinned image');
+    await vscode.commands.executeCommand('imagePin.copyDigest', promo.n);
+    assert.equal(await vscode.env.clipboard.readText(), A);
   });
 });
