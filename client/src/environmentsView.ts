@@ -14,7 +14,7 @@ import {
   type EnvironmentsResult,
 } from '../../shared/src/protocol';
 
-type Node = { kind: 'stage'; stage: string; envs: EnvironmentInfo[] } | { kind: 'env'; env: EnvironmentInfo } | { kind: 'image'; image: EnvironmentImageInfo };
+type Node = { kind: 'stage'; stage: string; envs: EnvironmentInfo[] } | { kind: 'env'; env: EnvironmentInfo } | { kind: 'image'; image: EnvironmentImageInfo; env: EnvironmentInfo };
 
 const ICONS: Record<EnvironmentImageInfo['status'], [string, string]> = {
   pinned: ['pass', 'testing.iconPassed'],
@@ -47,7 +47,7 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
       return [...stages].map(([stage, envs]) => ({ kind: 'stage', stage, envs }));
     }
     if (node.kind === 'stage') return node.envs.map((env) => ({ kind: 'env', env }));
-    if (node.kind === 'env') return node.env.images.map((image) => ({ kind: 'image', image }));
+    if (node.kind === 'env') return node.env.images.map((image) => ({ kind: 'image', image, env: node.env }));
     return [];
   }
 
@@ -57,6 +57,7 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
       item.iconPath = new vscode.ThemeIcon('layers');
       const unpinned = node.envs.reduce((n, e) => n + e.images.filter((i) => i.status !== 'pinned').length, 0);
       item.description = unpinned ? `${unpinned} not pinned` : 'all pinned';
+      item.contextValue = 'imagePin.stage';
       return item;
     }
     if (node.kind === 'env') {
@@ -66,6 +67,7 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
       item.tooltip = node.env.incomplete.length ? `Not fully read: ${node.env.incomplete.join('; ')}` : undefined;
       item.resourceUri = vscode.Uri.parse(node.env.rootUri);
       item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.env.rootUri)] };
+      item.contextValue = 'imagePin.environment';
       return item;
     }
     const { image } = node;
@@ -77,12 +79,15 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
     const r = image.range;
     const selection = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
     item.command = { command: 'vscode.open', title: 'Reveal', arguments: [vscode.Uri.parse(image.uri), { selection }] };
+    // Promotion's context actions (promote.ts); Copy Digest only where there is one.
+    item.contextValue = /@sha256:/.test(image.reference) ? 'imagePin.image.pinned' : 'imagePin.image';
     return item;
   }
 }
 
 /** Registers the view; it refreshes whenever the server says its environment model changed. */
-export function registerEnvironmentsView(context: vscode.ExtensionContext, client: LanguageClient): void {
+export function registerEnvironmentsView(context: vscode.ExtensionContext, client: LanguageClient): vscode.TreeDataProvider<unknown> {
   const tree = new EnvironmentsTree(client);
   context.subscriptions.push(vscode.window.registerTreeDataProvider(ENVIRONMENTS_VIEW, tree), client.onNotification(DID_CHANGE_ENVIRONMENTS, () => tree.refresh()));
+  return tree as vscode.TreeDataProvider<unknown>;
 }

@@ -10,11 +10,18 @@ import { ENVIRONMENT_SETTINGS, currentEnvironment } from './environment';
 import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protocol';
 import { createStatusBar } from './statusBar';
 import { registerEnvironmentsView } from './environmentsView';
+import { registerPromotion } from './promote';
 import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension exports (for its extension-host tests): the Environments view's data provider, once the server started. */
+export interface ImagePinApi {
+  environmentsView?: vscode.TreeDataProvider<unknown>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<ImagePinApi> {
+  const api: ImagePinApi = {};
   const output = vscode.window.createOutputChannel('Image Pin', { log: true });
   context.subscriptions.push(output, vscode.commands.registerCommand(CLIENT_COMMANDS.showOutput, () => output.show()));
 
@@ -65,11 +72,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();
-    registerEnvironmentsView(context, client);
+    api.environmentsView = registerEnvironmentsView(context, client);
+    registerPromotion(context, client);
   } catch (err) {
     output.appendLine(`The Image Pin language server did not start: ${(err as Error).message}`);
     void vscode.window.showErrorMessage('Image Pin: the language server did not start. See the Image Pin output.');
   }
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

@@ -17,6 +17,13 @@ export const COMMANDS = {
 /** Commands of the extension alone (not sent to the server). */
 export const CLIENT_COMMANDS = {
   showOutput: 'imagePin.showOutput',
+  /** Promotion (client/src/promote.ts): Promote Stage… takes optional `PromoteParams` (then asks nothing). */
+  promoteStage: 'imagePin.promoteStage',
+  /** Context actions of the Environments view's items. */
+  promoteToNext: 'imagePin.promoteToNext',
+  promotePick: 'imagePin.promotePick',
+  copyDigest: 'imagePin.copyDigest',
+  reveal: 'imagePin.reveal',
 } as const;
 
 /** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
@@ -132,4 +139,61 @@ export interface EnvironmentsResult {
   environments: EnvironmentInfo[];
   /** False while the workspace is still being indexed (the list may grow). */
   complete: boolean;
+}
+
+/**
+ * Client → server request: plan a promotion (`image-pin promote`). Params `PromoteParams`; returns
+ * `PromoteResult`, whose `edit` is one LSP `WorkspaceEdit`: `documentChanges` stamped with the open
+ * documents' versions (null for files that are not open), every edit under the change annotation
+ * `PROMOTE_ANNOTATION` with `needsConfirmation`, so the editor shows it in its refactor preview.
+ */
+export const PROMOTE_REQUEST = 'imagePin/promote';
+
+export const PROMOTE_ANNOTATION = 'imagePin.promote';
+
+export interface PromoteParams {
+  from: string;
+  to: string;
+  /** Globs of image names; none: every image both stages deploy. */
+  images?: string[];
+  /** False: the edit's annotation does not ask for confirmation (scripts and tests; the editor asks). */
+  confirm?: boolean;
+}
+
+/**
+ * Client → server request: CodeLenses for promotion in one document (`imagePin.codeLens.promotion`).
+ * Params `{ uri }`; returns `PromotionLens[]`: each override the previous stage would move, with what
+ * that stage runs.
+ */
+export const PROMOTION_LENSES_REQUEST = 'imagePin/promotionLenses';
+
+export interface PromotionLens {
+  range: SourceRange;
+  image: string;
+  /** The previous stage, and the tag@digest it runs. */
+  from: string;
+  to: string;
+  runs: string;
+}
+
+export interface PromoteMove {
+  image: string;
+  /** The target environment's root, relative to its workspace folder. */
+  environment: string;
+  from: string;
+  to: string;
+  uri: string;
+  range: SourceRange;
+}
+
+export interface PromoteResult {
+  /** An LSP WorkspaceEdit (absent when nothing moves); declared loosely so this module imports nothing. */
+  edit?: { documentChanges: unknown[]; changeAnnotations?: Record<string, unknown> };
+  moved: PromoteMove[];
+  /** References the target already deploys as the source does. */
+  equal: number;
+  /** Why images were skipped (an unpinned or ambiguous source, a place that cannot be edited). */
+  skipped: string[];
+  /** A usage error: an unknown stage, no stages, a document that changed while planning. */
+  error?: string;
 }

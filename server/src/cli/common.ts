@@ -65,6 +65,10 @@ Commands:
   check [PATH...]   Find image references in YAML and report those that break the policy.
   pin [PATH...]     Resolve floating and unpinned references to digests (a diff; --write to apply).
   envs [PATH...]    Show what each environment (overlay, values file, Argo CD / Flux app) deploys.
+  promote --from STAGE --to STAGE [PATH...]
+                    Make the target stage deploy the digests the source stage deploys (a diff; --write to apply).
+  set IMAGE[:TAG][@DIGEST] --stage STAGE [PATH...]
+                    Make every environment of the stage deploy that reference (a tag is resolved to its digest).
 
 Options for check:
   --format text|json|sarif   Output format (default text).
@@ -89,6 +93,13 @@ Options for envs:
   --format text|json         Output format (default text).
   --config FILE              Use this config instead of the nearest .image-pin.yaml.
 
+Options for promote and set:
+  --write                    Apply the edits (default: print a unified diff, change nothing).
+  --format text|json         Output format (default text).
+  --config FILE              Use this config instead of the nearest .image-pin.yaml.
+  --image PATTERN            promote: only images whose name matches this glob (repeatable).
+  --add FILE                 set: the kustomization or values file to add an image the stage does not deploy.
+
 Common:
   -h, --help                 Show this help.
   -v, --version              Show the version.
@@ -96,4 +107,6 @@ Common:
 Exit status of check: 0 nothing of warning or error severity, 1 findings (with --online, unverifiable pins
 count as registry-error warnings), 2 usage, config or I/O errors.
 Exit status of pin: 0 everything pinned, 1 something could not be pinned, 2 usage, config or I/O errors.
+Exit status of promote and set: 0 everything moved or already equal, 1 something skipped, 2 usage errors
+  (an unknown stage, no stages, an image the stage does not deploy without --add).
 `;

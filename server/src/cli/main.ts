@@ -27,6 +27,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const { envs } = require('./envs') as typeof import('./envs');
         return await envs(rest, io);
       }
+      case 'promote':
+      case 'set': {
+        const cmd = require('./promote') as typeof import('./promote');
+        return await (command === 'promote' ? cmd.promote(rest, io) : cmd.set(rest, io));
+      }
       case 'pin': {
         // Loaded on demand: `check` never needs the registry client and its HTTP stack.
         const { pin } = require('./pin') as typeof import('./pin');

@@ -136,6 +136,16 @@ export class EnvironmentService {
     return j ? deployersOf(j.model, file, site) : [];
   }
 
+  /** The judgement of every indexed folder (for promotion). */
+  folderJudgements(): Array<{ folder: string; judgement: EnvironmentJudgement }> {
+    const out: Array<{ folder: string; judgement: EnvironmentJudgement }> = [];
+    for (const index of this.indexes.values()) {
+      const judgement = this.judgement(index.folder.path + path.sep);
+      if (judgement) out.push({ folder: index.folder.path, judgement });
+    }
+    return out;
+  }
+
   /** Every environment of every folder, for the Environments view. */
   list(): EnvironmentsResult {
     const environments: EnvironmentInfo[] = [];

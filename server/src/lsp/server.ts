@@ -21,6 +21,8 @@ import { PinService } from './pinning';
 import { PolicyService } from './policy';
 import { COMMANDS, DID_CHANGE_ENVIRONMENT, ENVIRONMENTS_REQUEST, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
 import { EnvironmentService } from './environments';
+import { promote, promotionLenses } from './promote';
+import { PROMOTE_REQUEST, PROMOTION_LENSES_REQUEST, type PromoteParams } from '../../../shared/src/protocol';
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
@@ -170,6 +172,8 @@ export function startServer(connection: Connection): void {
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
   connection.onHover((params) => hover(params, validator, access, verification, environments));
   connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
+  connection.onRequest(PROMOTE_REQUEST, (params: PromoteParams) => promote(params, environments, documents));
+  connection.onRequest(PROMOTION_LENSES_REQUEST, (params: { uri: string }) => promotionLenses(params.uri, environments));
   connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access, verification }));
   connection.onShutdown(async () => {
     validator.dispose();

@@ -1,0 +1,322 @@
+/**
+ * Promotion planning (policy rule 3: promotion is a Git change that moves the same digest forward).
+ * Pure: given the environment model and the files' texts, it says which environment of the target
+ * stage must deploy which tag and digest, and which text edits in which file make it so. The CLI
+ * (`image-pin promote`, `image-pin set`) and the language server (`imagePin/promote`) both call it.
+ *
+ * Edits go to the target environment's own place, never to a file another environment also uses
+ * (a shared base, the chart's `values.yaml`): its overlay's `images:` entry, its values file's image
+ * map, its Argo CD Application, or — for a plain environment — the manifest line itself. When it has
+ * none, one is added (an `images:` entry, the map path in its values file).
+ */
+import * as posix from 'node:path/posix';
+import type { TextEdit } from '../fix';
+import { globMatcher } from '../glob';
+import { fullName, parseReference, splitWritten } from '../reference';
+import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
+import { Want, addImageEntries, addMapPath, editPlace } from './edits';
+
+export interface Move {
+  /** The environment moved; none for an image `set --add` adds. */
+  env?: Environment;
+  image: string;
+  from: { reference: string; digest?: string };
+  to: { reference: string; digest: string; tag?: string };
+  /** The file edited and the offset of the first edit (for file:line). */
+  file: string;
+  offset: number;
+  /** Where the wanted reference comes from: a source environment, or the reference given to `set`. */
+  source?: Environment;
+}
+
+export interface Equal {
+  env: Environment;
+  image: string;
+  reference: string;
+}
+
+export interface Skip {
+  image: string;
+  env?: Environment;
+  reason: string;
+}
+
+export interface Plan {
+  moves: Move[];
+  equal: Equal[];
+  skipped: Skip[];
+  /** The edits, by file (absolute path), non-overlapping. */
+  edits: Map<string, TextEdit[]>;
+}
+
+export type PlanResult = ({ ok: true } & Plan) | { ok: false; error: string };
+
+/** The stages of a model, in promotion order. */
+export function stagesOf(model: EnvironmentModel): string[] {
+  const seen = new Map<string, number>();
+  for (const e of model.environments) if (!seen.has(e.stage)) seen.set(e.stage, e.stageOrder);
+  return [...seen].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([s]) => s);
+}
+
+/** The stage after `stage` in promotion order, if any. */
+export function nextStage(model: EnvironmentModel, stage: string): string | undefined {
+  const all = stagesOf(model);
+  const i = all.indexOf(stage);
+  return i >= 0 ? all[i + 1] : undefined;
+}
+
+/** The name images are matched by: the normalized repository (`nginx` = `docker.io/library/nginx`), else as written. */
+export function imageKey(name: string): string {
+  const parsed = parseReference(name);
+  return parsed.ok ? fullName(parsed.ref) : name;
+}
+
+function stageCheck(model: EnvironmentModel, ...stages: string[]): string | undefined {
+  const all = stagesOf(model);
+  if (all.length === 0) return 'no stages found: no environment (overlay, values file, Argo CD / Flux application) in these paths';
+  for (const s of stages) if (!all.includes(s)) return `unknown stage "${s}" (stages: ${all.join(', ')})`;
+  return undefined;
+}
+
+export interface PromoteOptions {
+  from: string;
+  to: string;
+  /** Globs of image names (as written, or normalized); none: every image. */
+  images?: readonly string[];
+  /** How paths are shown in messages (default: as they are). */
+  display?: (file: string) => string;
+}
+
+/** `image-pin promote`: the target stage deploys exactly the digests the source stage deploys. */
+export function planPromotion(model: EnvironmentModel, text: (file: string) => string | undefined, opts: PromoteOptions): PlanResult {
+  const problem = stageCheck(model, opts.from, opts.to);
+  if (problem) return { ok: false, error: problem };
+  if (opts.from === opts.to) return { ok: false, error: `--from and --to are the same stage (${opts.from})` };
+  const sources = model.environments.filter((e) => e.stage === opts.from);
+  const targets = model.environments.filter((e) => e.stage === opts.to);
+  const match = opts.images?.length ? globMatcher(opts.images) : undefined;
+  const wanted = (name: string) => !match || match(name) || match(imageKey(name));
+  const planner = new Planner(model, text, opts.display);
+  const reported = new Set<string>();
+  const skipOnce = (image: string, reason: string) => {
+    if (reported.has(reason)) return;
+    reported.add(reason);
+    planner.skipped.push({ image, reason });
+  };
+  for (const env of targets) {
+    for (const image of env.images) {
+      if (!wanted(image.image)) continue;
+      const key = imageKey(image.image);
+      const deploying = sources.flatMap((s) => s.images.filter((i) => imageKey(i.image) === key).map((i) => ({ env: s, image: i })));
+      if (deploying.length === 0) continue; // not an image both stages deploy
+      // The counterpart: source environments laid out like this one (same kind, same folder of roots).
+      const near = deploying.filter((d) => d.env.kind === env.kind && group(d.env) === group(env));
+      const pool = near.length ? near : deploying;
+      const unpinned = pool.find((d) => !d.image.digest);
+      if (unpinned) {
+        skipOnce(image.image, `source is not pinned: ${unpinned.image.reference} in ${opts.from}`);
+        continue;
+      }
+      const refs = new Map(pool.map((d) => [`${d.image.tag ?? ''}@${d.image.digest}`, d]));
+      if (refs.size > 1) {
+        const list = [...refs.values()].map((d) => `${d.image.reference} (${planner.display(show(d.env))})`).join(', ');
+        skipOnce(image.image, `ambiguous: ${opts.from} deploys ${image.image} as ${list}; promote with --image and PATHs that pick one`);
+        continue;
+      }
+      const src = pool[0];
+      planner.target(env, image, { digest: src.image.digest!, ...(src.image.tag ? { tag: src.image.tag } : {}) }, src.env);
+    }
+  }
+  return { ok: true, ...planner.finish() };
+}
+
+export interface SetOptions {
+  stage: string;
+  /** `IMAGE[:TAG]@DIGEST`, the digest already resolved. */
+  reference: string;
+  /** A kustomization or values file to add the image to when the stage does not deploy it. */
+  add?: string;
+  display?: (file: string) => string;
+}
+
+/** `image-pin set`: every environment of the stage deploys `reference`. */
+export function planSet(model: EnvironmentModel, text: (file: string) => string | undefined, opts: SetOptions): PlanResult {
+  const problem = stageCheck(model, opts.stage);
+  if (problem) return { ok: false, error: problem };
+  const written = splitWritten(opts.reference);
+  if (!written || !written.digest) return { ok: false, error: `"${opts.reference}" is not a reference with a digest` };
+  const want: Want = { digest: written.digest, ...(written.tag ? { tag: written.tag } : {}) };
+  const key = imageKey(written.name);
+  const planner = new Planner(model, text, opts.display);
+  let deployed = false;
+  for (const env of model.environments.filter((e) => e.stage === opts.stage)) {
+    for (const image of env.images) {
+      if (imageKey(image.image) !== key) continue;
+      deployed = true;
+      planner.target(env, image, want);
+    }
+  }
+  if (!deployed) {
+    if (!opts.add) return { ok: false, error: `stage ${opts.stage} does not deploy ${written.name}; --add FILE names the kustomization or values file to add it to` };
+    const t = text(opts.add);
+    if (t === undefined) return { ok: false, error: `cannot read ${opts.add}` };
+    const base = posix.basename(opts.add);
+    const got = /^(kustomization\.ya?ml|Kustomization)$/.test(base)
+      ? addImageEntries(t, [{ name: written.name, want }])
+      : addMapPath(t, ['image'], [['repository', written.name], ...(want.tag ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]]);
+    if (!got.ok) return { ok: false, error: `${planner.display(opts.add)}: ${got.error}` };
+    planner.add(opts.add, got.edits);
+    planner.moves.push({ image: written.name, from: { reference: '' }, to: { reference: opts.reference, digest: want.digest, ...(want.tag ? { tag: want.tag } : {}) }, file: opts.add, offset: got.edits[0].start });
+  }
+  return { ok: true, ...planner.finish() };
+}
+
+/** The folder that holds an environment's root: overlays of one tree, values files of one chart, Applications of one folder. */
+function group(env: Environment): string {
+  return posix.dirname(env.kind === 'kustomize' ? env.root : env.rootFile);
+}
+
+function show(env: Environment): string {
+  return env.kind === 'kustomize' ? env.root : env.rootFile;
+}
+
+class Planner {
+  readonly moves: Move[] = [];
+  readonly equal: Equal[] = [];
+  readonly skipped: Skip[] = [];
+  private readonly edits = new Map<string, TextEdit[]>();
+  /** New `images:` entries by kustomization, written together when the plan is finished. */
+  private readonly entries = new Map<string, Array<{ name: string; want: Want; move: Move; env: Environment; reference: string }>>();
+  /** How many environments use each file: a file used by more than one is shared and never edited. */
+  private readonly users = new Map<string, number>();
+
+  constructor(
+    model: EnvironmentModel,
+    private readonly text: (file: string) => string | undefined,
+    readonly display: (file: string) => string = (f) => f,
+  ) {
+    for (const env of model.environments) {
+      for (const f of new Set([...env.files, env.root, env.rootFile])) this.users.set(f, (this.users.get(f) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * The environment's own files: its kustomization and the files in its folder no other environment
+   * uses; its values file; its Application or HelmRelease. A chart's `values.yaml` and a base are never
+   * its own, even when only one environment uses them today.
+   */
+  private owned(env: Environment, file: string): boolean {
+    if (file === env.rootFile || file === env.root) return true;
+    if (env.kind !== 'kustomize') return false;
+    return file.startsWith(`${env.root}/`) && (this.users.get(file) ?? 0) <= 1;
+  }
+
+  add(file: string, edits: TextEdit[]): boolean {
+    const list = this.edits.get(file) ?? [];
+    // Two targets editing the same text (one entry that several images share) must agree, else the second is refused.
+    for (const e of edits) {
+      const same = list.find((x) => x.start === e.start && x.end === e.end);
+      if (same && same.newText !== e.newText) return false;
+      if (!same && list.some((x) => x.start < e.end && e.start < x.end)) return false;
+      if (!same && e.start === e.end && list.some((x) => x.start === e.start && x.end === e.start)) return false;
+    }
+    for (const e of edits) if (!list.some((x) => x.start === e.start && x.end === e.end)) list.push(e);
+    this.edits.set(file, list);
+    return true;
+  }
+
+  target(env: Environment, image: EffectiveImage, want: Want, source?: Environment): void {
+    const toReference = `${image.image}${want.tag ? `:${want.tag}` : ''}@${want.digest}`;
+    if (image.digest === want.digest && (want.tag === undefined || image.tag === want.tag)) {
+      this.equal.push({ env, image: image.image, reference: image.reference });
+      return;
+    }
+    const got = this.placeFor(env, image, want);
+    const move: Move = {
+      env,
+      image: image.image,
+      from: { reference: image.reference, ...(image.digest ? { digest: image.digest } : {}) },
+      to: { reference: toReference, digest: want.digest, ...(want.tag ? { tag: want.tag } : {}) },
+      file: '',
+      offset: 0,
+      ...(source ? { source } : {}),
+    };
+    if ('entry' in got) {
+      const list = this.entries.get(got.entry) ?? [];
+      if (!list.some((x) => x.name === image.image && x.want.digest === want.digest && x.want.tag === want.tag)) list.push({ name: image.image, want, move, env, reference: image.reference });
+      this.entries.set(got.entry, list);
+      return;
+    }
+    if ('error' in got) {
+      this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${this.display(show(env))}: ${got.error}` });
+      return;
+    }
+    if (!this.add(got.file, got.edits)) {
+      this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${this.display(show(env))}: another image is written at the same place with a different value` });
+      return;
+    }
+    this.moves.push({ ...move, file: got.file, offset: Math.min(...got.edits.map((e) => e.start)) });
+  }
+
+  /** The edits at the environment's own place for this image, or at a new one in its own file. */
+  private placeFor(env: Environment, image: EffectiveImage, want: Want): { file: string; edits: TextEdit[] } | { entry: string } | { error: string } {
+    const p = image.provenance;
+    // Outermost own override first (an overlay of an overlay edits its own entry, not the inner one's).
+    const places: Place[] = [...p.overrides].reverse();
+    for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
+    const own = places.find((pl) => pl.shape !== 'chart-app-version' && this.owned(env, pl.file));
+    if (own) return this.edit(own.file, (t) => editPlace(t, own, want));
+    if (this.owned(env, p.base.file) && p.base.shape === 'site') return this.edit(p.base.file, (t) => editPlace(t, p.base, want));
+    if (env.kind === 'kustomize') return { entry: env.rootFile };
+    if (env.kind === 'helm') {
+      const ref = helmRef(image);
+      if (!ref) return { error: 'no image map to add to its values file' };
+      const pairs: Array<[string, string]> = [];
+      if (ref.defaultsHaveDigest) {
+        if (want.tag) pairs.push(['tag', want.tag]);
+        pairs.push(['digest', want.digest]);
+      } else {
+        const tag = want.tag ?? image.tag;
+        if (!tag) return { error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
+        pairs.push(['tag', `${tag}@${want.digest}`]);
+      }
+      return this.edit(env.root, (t) => addMapPath(t, ref.path, pairs));
+    }
+    return { error: `no override of it in ${show(env)} to edit; add one (kustomize.images or valuesObject) by hand` };
+  }
+
+  private edit(file: string, make: (text: string) => { ok: true; edits: TextEdit[] } | { ok: false; error: string }): { file: string; edits: TextEdit[] } | { error: string } {
+    const t = this.text(file);
+    if (t === undefined) return { error: `cannot read ${file}` };
+    const got = make(t);
+    return got.ok ? { file, edits: got.edits } : { error: `${this.display(file)}: ${got.error}` };
+  }
+
+  finish(): Plan {
+    for (const [file, list] of this.entries) {
+      const got = this.edit(file, (t) => addImageEntries(t, list));
+      if ('error' in got || !this.add(file, got.edits)) {
+        const why = 'error' in got ? got.error : 'another edit is at the same place';
+        for (const x of list) this.skipped.push({ image: x.name, env: x.env, reason: `${x.reference} in ${this.display(show(x.env))}: ${why}` });
+        continue;
+      }
+      for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start });
+    }
+    for (const list of this.edits.values()) list.sort((a, b) => a.start - b.start);
+    // One image in two containers of an environment is one reference moved (one edit).
+    const once = <T>(list: T[], key: (x: T) => string) => list.filter((x, i) => list.findIndex((y) => key(y) === key(x)) === i);
+    return {
+      moves: once(this.moves, (m) => `${m.env?.id}|${m.image}|${m.file}|${m.offset}`),
+      equal: once(this.equal, (e) => `${e.env.id}|${e.image}|${e.reference}`),
+      skipped: once(this.skipped, (s) => `${s.env?.id}|${s.reason}`),
+      edits: this.edits,
+    };
+  }
+}
+
+/** The image's values map (any of its helm-value places knows the key path). */
+function helmRef(image: EffectiveImage): HelmMapRef | undefined {
+  const p = image.provenance;
+  for (const pl of [p.name, p.tag, p.digest, p.registry, ...p.overrides]) if (pl?.helm) return pl.helm;
+  return undefined;
+}

@@ -1,0 +1,205 @@
+/**
+ * `image-pin promote` and `image-pin set` (with a digest) on fixture repositories copied to a temporary
+ * folder: exact file contents after --write, shared bases untouched, skipped and ambiguous sources,
+ * idempotence, exit codes.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli as run } from '../helpers/cliRun';
+import { fixture } from '../helpers/paths';
+
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+const C = `sha256:${'c'.repeat(64)}`;
+const E = `sha256:${'e'.repeat(64)}`;
+const O = `sha256:${'0'.repeat(64)}`;
+
+/** A copy of a fixture repository, and every file's text as copied. */
+function copy(name: string): { dir: string; before: Map<string, string>; read: (rel: string) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ip-promote-${name}-`));
+  fs.cpSync(fixture('promote', name), dir, { recursive: true });
+  const before = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else before.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(dir);
+  return { dir, before, read: (rel) => fs.readFileSync(path.join(dir, rel), 'utf8') };
+}
+
+/** Every file but `changed` holds what it held before. */
+function othersUnchanged(repo: ReturnType<typeof copy>, changed: string[]): void {
+  for (const [rel, text] of repo.before) if (!changed.includes(rel)) assert.equal(repo.read(rel), text, `${rel} must be unchanged`);
+}
+
+describe('image-pin promote', () => {
+  it('kustomize: the prod overlay gets staging’s tags and digests; comments, quotes and CRLF kept; the unpinned source skipped (exit 1); the base unchanged', async () => {
+    const repo = copy('kustomize');
+    const dry = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], repo.dir);
+    assert.equal(dry.code, 1, dry.stderr);
+    assert.match(dry.stdout, /^\+\+\+ b\/overlays\/prod\/kustomization\.yaml$/m);
+    assert.match(dry.stdout, /skipped: source is not pinned: ghcr\.io\/acme\/proxy:1\.9 in staging/);
+    othersUnchanged(repo, []);
+
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, new RegExp(`^overlays/prod/kustomization\\.yaml:6:14 ghcr\\.io/acme/api ${O} -> ${A} \\(overlays/prod\\)$`, 'm'));
+    assert.equal(
+      repo.read('overlays/prod/kustomization.yaml'),
+      [
+        '# production: promoted from staging only',
+        'resources:',
+        '  - ../../base',
+        'images:',
+        '  - name: ghcr.io/acme/api # the API',
+        '    newTag: "1.4.2"   # last release',
+        `    digest: '${A}'`,
+        '  - name: ghcr.io/acme/worker',
+        '    newTag: "2.0"',
+        `    digest: ${B}`,
+        '  - name: ghcr.io/acme/proxy',
+        '    newTag: "1.8"',
+        '',
+      ].join('\r\n'),
+    );
+    othersUnchanged(repo, ['overlays/prod/kustomization.yaml']);
+
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 1, 'the unpinned source is still skipped');
+    assert.match(again.stdout, /0 moved, 2 already equal, 1 skipped/);
+    othersUnchanged(repo, ['overlays/prod/kustomization.yaml']);
+  });
+
+  it('kustomize: an overlay without `images:` gets the list, one entry per image; a second run changes nothing (exit 0)', async () => {
+    const repo = copy('noimages');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(
+      repo.read('overlays/prod/kustomization.yaml'),
+      `# prod: nothing overridden yet
+resources:
+  - ../../base
+images:
+- name: ghcr.io/acme/api
+  newTag: 1.4.2
+  digest: ${A}
+- name: ghcr.io/acme/worker
+  digest: ${B}
+- name: ghcr.io/acme/proxy
+  newTag: "1.9"
+  digest: ${C}
+`,
+    );
+    othersUnchanged(repo, ['overlays/prod/kustomization.yaml']);
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.stdout, /^\+\+\+/m, 'no diff on the second run');
+    assert.match(again.stdout, /0 to move, 3 already equal, 0 skipped/);
+  });
+
+  it('--image narrows the images promoted', async () => {
+    const repo = copy('noimages');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--image', 'ghcr.io/acme/work*', '--write', '--format', 'json', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { moved: Array<Record<string, unknown>>; skipped: unknown[] };
+    assert.deepEqual(out.moved, [
+      { image: 'ghcr.io/acme/worker', stage: 'prod', environment: 'overlays/prod', from: 'ghcr.io/acme/worker', fromDigest: null, to: `ghcr.io/acme/worker@${B}`, toDigest: B, file: 'overlays/prod/kustomization.yaml', line: 4, column: 1 },
+    ]);
+    assert.match(repo.read('overlays/prod/kustomization.yaml'), new RegExp(`images:\\n- name: ghcr.io/acme/worker\\n  digest: ${B}\\n$`));
+  });
+
+  it('helm: an environment values file without the image map gets it (digest key of the chart), one with a tag gets tag@digest; values.yaml unchanged', async () => {
+    const repo = copy('helm');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(repo.read('charts/web/values-prod.yaml'), `# production values\nreplicaCount: 3\nimage:\n  tag: 2.1.0\n  digest: ${C}\n`);
+    assert.equal(repo.read('charts/cache/values-prod.yaml'), `cache:\n  image:\n    pullPolicy: IfNotPresent\n    tag: "7.4@${E}" # pinned below soon\n`);
+    othersUnchanged(repo, ['charts/web/values-prod.yaml', 'charts/cache/values-prod.yaml']);
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 moved, 2 already equal/);
+  });
+
+  it('argocd: the Application’s valuesObject is edited, the chart is not', async () => {
+    const repo = copy('argocd');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(repo.read('apps/site-prod.yaml'), new RegExp(`\\n          tag: "3\\.1\\.0@${A}"\\n$`));
+    othersUnchanged(repo, ['apps/site-prod.yaml']);
+  });
+
+  it('argocd: a `kustomize.images` string is rewritten whole, its prefix, quotes and comment kept; idempotent', async () => {
+    const repo = copy('argocd-kustomize');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(`        - "ghcr.io/acme/shop=ghcr.io/acme/shop:rc-2@${E}"  # pinned\n`));
+    othersUnchanged(repo, ['apps/shop-prod.yaml']);
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
+  });
+
+  it('plain environments (manifests in their own folders): the manifest line itself', async () => {
+    const repo = copy('plain');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(repo.read('prod/deploy.yaml').endsWith(`          image: ghcr.io/acme/a:2.0@${A} # prod\n`));
+    othersUnchanged(repo, ['prod/deploy.yaml']);
+  });
+
+  it('ambiguous: two staging environments deploying two digests of one image: reported and skipped, the rest promoted', async () => {
+    const repo = copy('ambiguous');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /skipped: ambiguous: staging deploys ghcr\.io\/acme\/api as .*overlays\/staging-eu.*overlays\/staging-us/);
+    const prod = repo.read('overlays/prod/kustomization.yaml');
+    assert.match(prod, new RegExp(`name: ghcr.io/acme/api\\n    digest: ${O}`), 'the ambiguous image is left as it was');
+    assert.match(prod, new RegExp(`name: ghcr.io/acme/worker\\n    digest: ${C}`));
+  });
+
+  it('usage errors exit 2: an unknown stage, no stages, missing --to', async () => {
+    const repo = copy('kustomize');
+    const unknown = await run(['promote', '--from', 'staging', '--to', 'production', '.'], repo.dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown stage "production" \(stages: staging, prod\)/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-promote-empty-'));
+    fs.writeFileSync(path.join(empty, 'pod.yaml'), 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n');
+    const none = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], empty);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no stages found/);
+    const missing = await run(['promote', '--from', 'staging', '.'], repo.dir);
+    assert.equal(missing.code, 2);
+    othersUnchanged(repo, []);
+  });
+});
+
+describe('image-pin set (with a digest)', () => {
+  it('every environment of the stage deploys the reference; the other stage and the base stay', async () => {
+    const repo = copy('kustomize');
+    const D = `sha256:${'d'.repeat(64)}`;
+    const r = await run(['set', `ghcr.io/acme/api:1.5.0@${D}`, '--stage', 'staging', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(repo.read('overlays/staging/kustomization.yaml'), new RegExp(`- name: ghcr.io/acme/api\\n    newTag: 1\\.5\\.0\\n    digest: ${D}\\n`));
+    othersUnchanged(repo, ['overlays/staging/kustomization.yaml']);
+    const again = await run(['set', `ghcr.io/acme/api:1.5.0@${D}`, '--stage', 'staging', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 to move, 1 already equal/);
+  });
+
+  it('an image the stage does not deploy is an error (exit 2) unless --add names the kustomization', async () => {
+    const repo = copy('kustomize');
+    const D = `sha256:${'d'.repeat(64)}`;
+    const r = await run(['set', `ghcr.io/acme/new@${D}`, '--stage', 'prod', '.'], repo.dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /stage prod does not deploy ghcr\.io\/acme\/new; --add FILE/);
+    const added = await run(['set', `ghcr.io/acme/new@${D}`, '--stage', 'prod', '--add', 'overlays/prod/kustomization.yaml', '--write', '.'], repo.dir);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    assert.ok(repo.read('overlays/prod/kustomization.yaml').endsWith(`    newTag: "1.8"\r\n  - name: ghcr.io/acme/new\r\n    digest: ${D}\r\n`));
+  });
+});
