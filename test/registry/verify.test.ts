@@ -191,7 +191,7 @@ spec:
     try {
       const p = proxy.host;
       const app = seeded['app:1.0'].digest;
-      // 6 references: 3 unique tags (app:1.0, app:dev, rel:v1.4.2), digest-only pins of 2 unique digests.
+      // 7 references: 4 unique tags (app:1.0, app:dev, rel:v1.4.2, multi:1.0), digest-only pins of 2 unique digests.
       const text = [
         `${p}/app:1.0@${app}`,
         `${p}/app:1.0@${app}`,
@@ -199,6 +199,7 @@ spec:
         `${p}/app@${app}`,
         `${p}/app@${MISTYPED}`,
         `${p}/rel:v1.4.2@${relV2.digest}`,
+        `${p}/multi:1.0@${seeded['multi:1.0'].children![0].digest}`,
       ]
         .map((image, i) => `c${i}:\n  image: ${image}\n`)
         .join('');
@@ -208,11 +209,14 @@ spec:
         const r = await run(['check', '.', '--online', '--format', 'json'], dir);
         const report = JSON.parse(r.stdout) as JsonReport;
         assert.deepEqual(report.findings.map((f) => f.rule), ['unknown-digest'], r.stdout);
-        assert.deepEqual(report.summary.online, { pins: 6, verified: 5, moved: 0, unknown: 1, registryErrors: 0 });
+        assert.deepEqual(report.summary.online, { pins: 7, verified: 6, moved: 0, unknown: 1, registryErrors: 0 });
         const manifests = proxy.requests.filter((q) => q.path.includes('/manifests/'));
-        // 3 tag HEADs + 1 digest HEAD (the mistyped one; app's digest is proven by its tag) + the 429'd attempt.
-        assert.equal(manifests.length, 5, manifests.map((q) => `${q.method} ${q.path}`).join('\n'));
-        assert.ok(manifests.every((q) => q.method === 'HEAD'));
+        // 4 tag HEADs + 2 digest HEADs (the mistyped one and the platform manifest; the other digests are
+        // proven by their tags' answers) + one GET of multi's index by digest (is the pin one of its
+        // platforms?) + the 429'd attempt.
+        const shown = manifests.map((q) => `${q.method} ${q.path}`).join('\n');
+        assert.equal(manifests.length, 8, shown);
+        assert.deepEqual(manifests.filter((q) => q.method === 'GET').map((q) => q.path), [`/v2/multi/manifests/${seeded['multi:1.0'].digest}`], shown);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
