@@ -9,6 +9,7 @@ import { commandArguments } from './commandArguments';
 import { ENVIRONMENT_SETTINGS, currentEnvironment } from './environment';
 import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protocol';
 import { createStatusBar } from './statusBar';
+import { registerEnvironmentsView } from './environmentsView';
 import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
@@ -64,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();
+    registerEnvironmentsView(context, client);
   } catch (err) {
     output.appendLine(`The Image Pin language server did not start: ${(err as Error).message}`);
     void vscode.window.showErrorMessage('Image Pin: the language server did not start. See the Image Pin output.');

@@ -65,6 +65,12 @@ describe('docs/output.md', () => {
     // A pin on a loopback port where nothing listens: `--online` reports it, and its summary, at once.
     const port = await closedPort();
     fs.writeFileSync(path.join(tree, 'pinned.yaml'), `image: 127.0.0.1:${port}/app:1.0@sha256:${'a'.repeat(64)}\n`);
+    // An environment (a finding placed in its overlay) that names a missing resource (an environment problem).
+    fs.mkdirSync(path.join(tree, 'base'));
+    fs.writeFileSync(path.join(tree, 'base', 'kustomization.yaml'), 'resources: [pod.yaml]\n');
+    fs.writeFileSync(path.join(tree, 'base', 'pod.yaml'), 'kind: Pod\nspec:\n  containers:\n    - name: c\n      image: ghcr.io/acme/api\n');
+    fs.mkdirSync(path.join(tree, 'dev'));
+    fs.writeFileSync(path.join(tree, 'dev', 'kustomization.yaml'), 'resources: [../base, ../gone]\nimages:\n  - name: ghcr.io/acme/api\n    newTag: dev\n');
   });
   after(() => fs.rmSync(tree, { recursive: true, force: true }));
 

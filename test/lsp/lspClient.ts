@@ -110,6 +110,8 @@ export class TestClient {
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly logs: string[] = [];
   readonly configurationRequests: Array<string | undefined> = [];
+  /** How many times the server said its environment model changed. */
+  environmentChanges = 0;
   stderr = '';
   settings: StartOptions['settings'];
   answer: NonNullable<StartOptions['answer']>;
@@ -136,6 +138,10 @@ export class TestClient {
     });
     connection.onNotification('window/showMessage', (p: ShowMessageParams) => {
       this.messages.push(p);
+      changed();
+    });
+    connection.onNotification('imagePin/didChangeEnvironments', () => {
+      this.environmentChanges++;
       changed();
     });
     connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => {

@@ -22,6 +22,7 @@ interface Manifest {
     configuration: { properties: Record<string, { default?: unknown; scope?: string; description?: string; markdownDescription?: string; properties?: Record<string, unknown> }> };
     yamlValidation: Array<{ fileMatch: string; url: string }>;
     menus: Record<string, Array<{ command: string }>>;
+    views: Record<string, Array<{ id: string; name: string }>>;
   };
   capabilities: { untrustedWorkspaces: { supported: string; description: string; restrictedConfigurations: string[] } };
   engines: { vscode: string };
@@ -38,6 +39,14 @@ describe('client, server and manifest agree', () => {
     for (const id of ids) assert.ok(manifest.activationEvents.includes(`onCommand:${id}`), id);
     for (const lang of ['yaml', 'dockercompose', 'helm']) assert.ok(manifest.activationEvents.includes(`onLanguage:${lang}`), lang);
     for (const entries of Object.values(manifest.contributes.menus)) for (const e of entries) assert.ok(ids.includes(e.command), e.command);
+  });
+
+  it('the Environments view is contributed to the Explorer under the shared id, and activates the extension', () => {
+    const shared = require('../../shared/src/protocol') as typeof import('../../shared/src/protocol');
+    assert.deepEqual(manifest.contributes.views.explorer.map((v) => [v.id, v.name]), [[shared.ENVIRONMENTS_VIEW, 'Image Pin: Environments']]);
+    assert.ok(manifest.activationEvents.includes(`onView:${shared.ENVIRONMENTS_VIEW}`));
+    assert.equal(serverProtocol.ENVIRONMENTS_REQUEST, shared.ENVIRONMENTS_REQUEST);
+    assert.equal(serverProtocol.DID_CHANGE_ENVIRONMENTS, shared.DID_CHANGE_ENVIRONMENTS);
   });
 
   it('setting defaults are the core defaults, so an untouched setting never overrides anything', () => {

@@ -11,6 +11,7 @@ import { formatReference } from '../core/reference';
 import { LineIndex, decodeText } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
+import type { EnvironmentService } from './environments';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
@@ -39,6 +40,8 @@ export interface PlannedFile {
 export interface Selection {
   /** Only these site indexes (a quick fix). */
   sites?: number[];
+  /** Only the candidates starting at these offsets (a quick fix on an environment finding that is not a site). */
+  offsets?: number[];
   /** Only the site at this offset (pin at cursor). */
   at?: number;
   /** Overrides the config's pinStyle. */
@@ -46,6 +49,8 @@ export interface Selection {
 }
 
 export interface PinServiceDeps {
+  /** The environment model: pins go where environment findings are (an overlay's entry, a values file). */
+  environments?: EnvironmentService;
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   validator: Validator;
@@ -89,7 +94,7 @@ export class PinService {
       this.notify.info('Image Pin: there is no unpinned image here to pin.');
       return { result: nothing('nothing to pin') };
     }
-    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].site.reference}` : `Pinning ${file.candidates.length} images`;
+    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].reference}` : `Pinning ${file.candidates.length} images`;
     const looked = await withProgress(connection, { ...progress, title }, (report, signal) => this.lookUp([file], report, signal).then((o) => ({ outcomes: o.get(file)!, cancelled: signal.aborted })));
     if (looked.cancelled) return { result: nothing('cancelled') };
     const failed = this.reportFailures([[file, looked.outcomes]]);
@@ -148,7 +153,7 @@ export class PinService {
           ? 'the file changed while the digests were looked up; left as it is'
           : undefined;
       if (error) {
-        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
+        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.reference, error });
         continue;
       }
       changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits));
@@ -189,8 +194,12 @@ export class PinService {
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
-    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at });
-    if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
+    const j = file ? this.deps.environments?.judgement(file) : undefined;
+    const environments = j && file ? { covered: j.model.covered.get(file), placed: j.placed.get(file) } : undefined;
+    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at, environments });
+    if (selection.sites || selection.offsets) {
+      candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
+    }
     return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests, ...(lossy ? { lossy } : {}) };
   }
 
@@ -253,7 +262,7 @@ export class PinService {
   /** Shows (and logs) what could not be pinned; returns it for the command's result. */
   private reportFailures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
     const failed = results.flatMap(([file, outcomes]) =>
-      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.site.reference, error: o.error! })),
+      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.reference, error: o.error! })),
     );
     for (const f of failed) this.deps.connection.console.warn(`could not pin ${f.reference} in ${f.uri}: ${f.error}`);
     if (failed.length === 1) this.notify.error(`Image Pin could not pin ${failed[0].reference}: ${failed[0].error}`);

@@ -9,13 +9,15 @@ export {
   CLIENT_COMMANDS,
   COMMANDS,
   DID_CHANGE_ENVIRONMENT,
+  DID_CHANGE_ENVIRONMENTS,
+  ENVIRONMENTS_REQUEST,
   FIX_ALL_KIND,
   SETTINGS_SECTION,
   SOURCE,
   TRUNCATED_CODE,
   VERIFICATION_STATUS,
 } from '../../../shared/src/protocol';
-export type { Environment, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
+export type { Environment, EnvironmentInfo, EnvironmentsResult, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
 import type { Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment {

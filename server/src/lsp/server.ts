@@ -19,7 +19,8 @@ import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { hover } from './hover';
 import { PinService } from './pinning';
 import { PolicyService } from './policy';
-import { COMMANDS, DID_CHANGE_ENVIRONMENT, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { COMMANDS, DID_CHANGE_ENVIRONMENT, ENVIRONMENTS_REQUEST, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { EnvironmentService } from './environments';
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
@@ -46,6 +47,7 @@ export function startServer(connection: Connection): void {
   let pins: PinService;
   let verification: PinVerification;
   let configFiles: ConfigFileDiagnostics;
+  let environments: EnvironmentService;
   let registerForSettings = false;
   let folderEvents = false;
 
@@ -57,6 +59,7 @@ export function startServer(connection: Connection): void {
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();
+    environments.start();
     validator.invalidate();
     if (scan.hasRun) scan.run({}).catch(fail('workspace scan'));
   };
@@ -72,17 +75,23 @@ export function startServer(connection: Connection): void {
     access = new RegistryAccess(environmentOf(init), log);
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
+    environments = new EnvironmentService({ connection, folders, policy, fail });
     verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri), publish: (reports) => scan.publishAll(reports) });
-    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification });
+    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification, environments });
     scan = new WorkspaceScan({
       connection,
       folders,
       policy,
       configFiles,
+      environments,
       isOpen: (file) => openUri(file) !== undefined,
       verdictFindings: (report) => verification.reportFindings(report),
     });
-    pins = new PinService({ connection, documents, validator, policy, access, folders });
+    environments.onChange(() => {
+      validator.environmentsChanged();
+      scan.environmentsChanged();
+    });
+    pins = new PinService({ connection, documents, validator, policy, access, folders, environments });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -108,6 +117,7 @@ export function startServer(connection: Connection): void {
       });
     }
     applyGlobalSettings().catch(fail('reading settings'));
+    environments.start();
   });
 
   connection.onDidChangeConfiguration(() => {
@@ -151,16 +161,19 @@ export function startServer(connection: Connection): void {
     validator.closed(e.document.uri);
     const file = uriToPath(e.document.uri);
     if (!file) return;
+    environments.documentClosed(file);
     if (isConfigFile(file)) configFiles.recheck(file);
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
   connection.onCodeAction((params) => codeActions(params, validator, verification));
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
-  connection.onHover((params) => hover(params, validator, access, verification));
+  connection.onHover((params) => hover(params, validator, access, verification, environments));
+  connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
   connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access, verification }));
   connection.onShutdown(async () => {
     validator.dispose();
+    environments.dispose();
     await access.dispose();
   });
 
