@@ -137,6 +137,27 @@ spec:
     assert.deepEqual(report.summary.online, { pins: 9, verified: 4, moved: 1, unknown: 4, registryErrors: 0 });
   });
 
+  it("an environment's effective reference is verified too: a digest set per environment over a tag set in the chart's values", async () => {
+    const dir = workspace({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.0"\n',
+      'chart/values.yaml': `image:\n  repository: ${host}/app\n  tag: "1.0"\n`,
+      'chart/values-prod.yaml': `image:\n  digest: ${MISTYPED}\n`,
+      'chart/values-staging.yaml': `image:\n  digest: ${seeded['app:1.0'].digest}\n`,
+      'chart/templates/deploy.yaml': 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+    });
+    try {
+      const r = await run(['check', '.', '--online', '--format', 'json', '--no-cache'], dir);
+      const report = JSON.parse(r.stdout) as JsonReport;
+      const unknown = report.findings.filter((f) => f.rule === 'unknown-digest');
+      assert.deepEqual(unknown.map((f) => [f.file.split(path.sep).join('/'), f.line]), [['chart/values-prod.yaml', 2]], r.stdout);
+      assert.match(unknown[0].message, /^In environment prod: .*does not exist/);
+      assert.equal(report.summary.online?.unknown, 1);
+      assert.ok((report.summary.online?.verified ?? 0) >= 1, 'the staging digest is verified');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('offline check sends nothing and reports none of the online rules', async () => {
     const proxy = await startFaultProxy(reg.url);
     const dir = workspace(Object.fromEntries(Object.entries(files).map(([rel, text]) => [rel, text.split(host).join(proxy.host)])));
