@@ -144,7 +144,10 @@ export class TestClient {
       this.environmentChanges++;
       changed();
     });
-    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => void this.verification.push(p));
+    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => {
+      this.verification.push(p);
+      changed();
+    });
     connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) =>
       p.items.map((item) => {

@@ -75,6 +75,7 @@ async function verificationLine(verification: PinVerification, reference: string
   const v = known.verdict;
   switch (v.status) {
     case 'verified':
+      if (tag && v.platformOf) return `Verified ${when}: \`${tag}\` points to the index \`${v.platformOf}\`, which still lists this platform's manifest.`;
       return tag ? `Verified ${when}: \`${tag}\` still points here.` : `Verified ${when}: this digest exists in ${registry}.`;
     case 'moved-tag':
       return v.now ? `Verified ${when}: the tag \`${v.tag}\` now points to \`${v.now}\`.` : `Verified ${when}: the tag \`${v.tag}\` no longer exists.`;

@@ -65,6 +65,11 @@ export interface ResolveOptions {
    * platform in an earlier index), the result is that platform's child digest instead of the index's.
    */
   keepPlatformOf?: string;
+  /**
+   * The digest a lookup of this tag answered a moment ago (pin verification: the tag moved to an
+   * index): with `withPlatforms`, the index is fetched by that digest without asking for the tag again.
+   */
+  seenDigest?: string;
 }
 
 export interface Resolved {
@@ -307,7 +312,10 @@ export class RegistryClient {
 
   private async lookup(lookup: Lookup, opts: ResolveOptions, signal: AbortSignal): Promise<Resolved> {
     const wantsChildren = !!(opts.withPlatforms || opts.keepPlatformOf);
-    const info = await this.fetchTag(lookup, wantsChildren, signal);
+    const info =
+      wantsChildren && opts.seenDigest && isDigest(opts.seenDigest)
+        ? await this.getVerified(lookup, opts.seenDigest, opts.seenDigest, signal)
+        : await this.fetchTag(lookup, wantsChildren, signal);
     if (!this.opts.noCache) this.tags.set(lookup.reference, info, (this.opts.cacheTtlSeconds ?? DEFAULTS.cacheTtlSeconds) * 1000);
     const keep = opts.keepPlatformOf;
     if (keep && info.children) {
