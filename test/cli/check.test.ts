@@ -40,7 +40,7 @@ describe('image-pin check on examples/', () => {
     const r = await run(['check', 'examples', ...common]);
     assert.equal(r.code, 1, r.stderr);
     golden('check.txt', r.stdout);
-    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:22:18 error floating-tag ghcr\.io\/acme\/shop-api:main /m);
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:22:18 error floating-tag floating tag "main": pin it to a digest \(ghcr\.io\/acme\/shop-api:main\)$/m);
   });
 
   it('json output matches the golden file and has 1-based positions', async () => {

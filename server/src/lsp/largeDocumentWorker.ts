@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DocumentCache } from '../core/extract';
-import { LocatedExtraction, extractLocated, findingsFor } from '../scan/checkText';
+import { LocatedExtraction, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import type { WorkerReply, WorkerRequest } from './largeDocuments';
 import { locateSite } from './sites';
 
@@ -30,7 +30,7 @@ function handle(message: WorkerRequest): WorkerReply | undefined {
       doc.cache.sweep();
       doc.version = message.version;
       doc.extraction = extraction;
-      return { id: message.id, findings: findingsFor(extraction, message.config, message.relativePath, message.today) };
+      return { id: message.id, findings: findingsFor(extraction, message.config, message.relativePath, message.today, appVersionFor(extraction, message.path)) };
     }
     case 'extraction':
       return { id: message.id, extraction: current(message)?.extraction };

@@ -10,7 +10,7 @@ import { DocumentCache } from '../core/extract';
 import { todayUtc } from '../core/rules';
 import { looksBinary } from '../core/text';
 import type { ImageSite } from '../core/types';
-import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
@@ -181,7 +181,7 @@ export class Validator {
       state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache });
       state.sites = 'here';
       cache.sweep();
-      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today);
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
     }
     return this.store(state, [...notices, ...state.findings.map((f) => findingDiagnostic(f, uri, version))]);
   }

@@ -9,7 +9,7 @@ import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } fro
 import { formatReference } from '../core/reference';
 import { grammarOf } from '../core/rules';
 import type { ImageSite } from '../core/types';
-import { LocatedExtraction, findingsFor } from '../scan/checkText';
+import { LocatedExtraction, findingsFor, appVersionFor } from '../scan/checkText';
 import { chartAppVersion } from './chart';
 
 /** Rules whose sites a pin fixes. */
@@ -34,7 +34,7 @@ export interface PlanOptions {
 /** Sites to pin: those with a pinnable finding (after suppression and severity), plus pinned ones with --update. */
 export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, opts: PlanOptions = {}): PinCandidate[] {
   const chosen = new Set<number>();
-  for (const f of findingsFor(extraction, config, relativePath)) {
+  for (const f of findingsFor(extraction, config, relativePath, undefined, appVersionFor(extraction, opts.file))) {
     if (f.site !== undefined && PINNABLE.has(f.rule)) chosen.add(f.site);
   }
   if (opts.update) {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { todayUtc } from '../core/rules';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
-import { JudgedExtraction, LocatedFinding, findingsFor } from './checkText';
+import { JudgedExtraction, LocatedFinding, findingsFor, appVersionFor } from './checkText';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
@@ -109,7 +109,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
     if (!config || !report.extraction) return;
     report.config = config;
     report.sites = report.extraction.sites;
-    report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today);
+    report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today, appVersionFor(report.extraction, report.absolute));
   });
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
