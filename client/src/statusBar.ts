@@ -14,13 +14,22 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
       item.hide();
       return;
     }
-    const findings = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE).length;
+    const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE);
+    const findings = diagnostics.length;
     if (findings === 0 && !LANGUAGES.has(editor.document.languageId)) {
       item.hide();
       return;
     }
-    item.text = findings === 0 ? '$(pass) Image Pin' : `$(pin) ${findings}`;
-    item.tooltip = findings === 0 ? 'Image Pin: no unpinned images in this file' : `Image Pin: ${findings} finding${findings === 1 ? '' : 's'} in this file — show Problems`;
+    const count = (severity: vscode.DiagnosticSeverity) => diagnostics.filter((d) => d.severity === severity).length;
+    const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+    const errors = count(vscode.DiagnosticSeverity.Error);
+    const warnings = count(vscode.DiagnosticSeverity.Warning);
+    const others = findings - errors - warnings;
+    item.text = findings === 0 ? '$(pass) Image Pin' : `$(pin) Image Pin: ${findings}`;
+    item.tooltip =
+      findings === 0
+        ? 'Image Pin: no unpinned images in this file'
+        : `Image Pin: ${n(errors, 'error')}, ${n(warnings, 'warning')}${others ? `, ${others} other` : ''} in this file. Click to show Problems.`;
     item.show();
   };
   context.subscriptions.push(

@@ -50,6 +50,8 @@ export interface StartOptions {
   answer?: (params: ShowMessageRequestParams) => MessageActionItem | null;
   /** Whether `workspace/applyEdit` reports success (default true). */
   applyEdits?: boolean;
+  /** Declare change annotation support, as VS Code does (its refactor preview). */
+  changeAnnotations?: boolean;
 }
 
 export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -66,6 +68,8 @@ export class TestClient {
   readonly progress: Array<{ token: ProgressToken; value: ProgressValue }> = [];
   readonly createdProgress: ProgressToken[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** `imagePin/report` notifications (sent when initializationOptions.reports is true). */
+  readonly reports: Array<{ kind: string; message: string; actions?: string[]; settingsQuery?: string; details?: string[] }> = [];
   readonly messageRequests: ShowMessageRequestParams[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly logs: string[] = [];
@@ -100,6 +104,10 @@ export class TestClient {
     });
     connection.onNotification('window/showMessage', (p: ShowMessageParams) => {
       this.messages.push(p);
+      changed();
+    });
+    connection.onNotification('imagePin/report', (p: TestClient['reports'][number]) => {
+      this.reports.push(p);
       changed();
     });
     connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
@@ -151,7 +159,7 @@ export class TestClient {
           configuration: true,
           workspaceFolders: true,
           applyEdit: true,
-          workspaceEdit: { documentChanges: true },
+          workspaceEdit: { documentChanges: true, ...(opts.changeAnnotations ? { changeAnnotationSupport: { groupsOnLabel: true } } : {}) },
           didChangeConfiguration: { dynamicRegistration: true },
           didChangeWatchedFiles: { dynamicRegistration: false },
         },

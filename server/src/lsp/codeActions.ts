@@ -22,7 +22,7 @@ import type { ImageSite } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 import { findingDiagnostic } from './diagnostics';
 import type { PinService } from './pinning';
-import { FIX_ALL_KIND } from './protocol';
+import { FIX_ALL_KIND, INTERNAL_COMMANDS } from './protocol';
 import type { DocumentState, Validator } from './validation';
 
 const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
@@ -36,7 +36,11 @@ export interface PinActionData {
   style: PinStyle;
 }
 
-export async function codeActions(params: CodeActionParams, validator: Validator): Promise<CodeAction[]> {
+/** Why pin actions are disabled in an untrusted workspace (VS Code shows it beside the greyed-out action). */
+export const UNTRUSTED_ACTION_REASON = 'Pinning asks a registry, which Image Pin does not do in an untrusted workspace. Trust the workspace to pin.';
+
+/** `trusted`: false in an untrusted workspace, where pin actions are listed disabled, with the reason. */
+export async function codeActions(params: CodeActionParams, validator: Validator, trusted = true): Promise<CodeAction[]> {
   const uri = params.textDocument.uri;
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
@@ -56,12 +60,12 @@ export async function codeActions(params: CodeActionParams, validator: Validator
       const site = sites[i];
       const diagnostic = findingDiagnostic(finding, uri, state.version);
       if (PINNABLE.has(finding.rule)) {
-        actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true));
+        actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true, trusted));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
         if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
           const title = other === 'digest' ? `Pin \`${site.reference}\` as digest only` : `Pin \`${site.reference}\` as tag and digest`;
-          actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false));
+          actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false, trusted));
         }
       }
       if (finding.rule === 'pull-policy') {
@@ -71,21 +75,38 @@ export async function codeActions(params: CodeActionParams, validator: Validator
       actions.push(ignoreAction(state, lineIndex(), site, finding, diagnostic));
     }
     if (pinnable.length > 1 && here.some((f) => PINNABLE.has(f.rule))) {
-      actions.push({ title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) });
+      actions.push(disabledUnless(trusted, { title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) }));
     }
   }
-  if (params.context.only && wants(FIX_ALL_KIND) && pinnable.length > 0) {
+  // On save nothing is offered untrusted: a disabled fix-all would only be skipped.
+  if (params.context.only && wants(FIX_ALL_KIND) && pinnable.length > 0 && trusted) {
     actions.push({ title: 'Pin all images in this file', kind: FIX_ALL_KIND, data: pinData(state, undefined, style) });
   }
   return actions;
 }
 
-/** Looks the digests up and adds the edit; without a lookup result (or for a changed document) there is no edit. */
-export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService): Promise<CodeAction> {
+/**
+ * Looks the digests up and adds the edit; without a lookup result (or for a changed document)
+ * there is no edit, and the failure is reported now. A client that renders reports gets the
+ * success message as the action's command, which runs once the edit is applied.
+ */
+export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService, reportsAsCommand: boolean): Promise<CodeAction> {
   const data = action.data as PinActionData | undefined;
   if (!data || typeof data.uri !== 'string' || typeof data.version !== 'number') return action;
-  const { edit } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
-  if (edit) action.edit = edit;
+  const single = data.sites?.length === 1;
+  const { edit, result } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
+  if (!edit) {
+    pins.report(result, single);
+    return action;
+  }
+  action.edit = edit;
+  const report = reportsAsCommand ? pins.reportFor(result, single) : undefined;
+  if (report) action.command = { title: 'Show what was pinned', command: INTERNAL_COMMANDS.showReport, arguments: [report] };
+  return action;
+}
+
+function disabledUnless(trusted: boolean, action: CodeAction): CodeAction {
+  if (!trusted) action.disabled = { reason: UNTRUSTED_ACTION_REASON };
   return action;
 }
 
@@ -95,10 +116,11 @@ function pinData(state: DocumentState, sites: number[] | undefined, style: PinSt
   return data;
 }
 
-function pinAction(title: string, state: DocumentState, diagnostic: Diagnostic, sites: number[], style: PinStyle, preferred: boolean): CodeAction {
+function pinAction(title: string, state: DocumentState, diagnostic: Diagnostic, sites: number[], style: PinStyle, preferred: boolean, trusted: boolean): CodeAction {
   const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data: pinData(state, sites, style) };
-  if (preferred) action.isPreferred = true;
-  return action;
+  // A disabled action cannot be the preferred one (Ctrl+. Enter would do nothing).
+  if (preferred && trusted) action.isPreferred = true;
+  return disabledUnless(trusted, action);
 }
 
 function ignoreAction(state: DocumentState, lines: LineIndex, site: ImageSite, finding: LocatedFinding, diagnostic: Diagnostic): CodeAction {

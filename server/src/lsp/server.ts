@@ -17,6 +17,8 @@ import { codeActions, resolveCodeAction } from './codeActions';
 import { executeCommand } from './commands';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { hover } from './hover';
+import { useRuleLinks } from './diagnostics';
+import { enableReports, supportsReports } from './messages';
 import { PinService } from './pinning';
 import { PolicyService } from './policy';
 import { COMMANDS, DID_CHANGE_ENVIRONMENT, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
@@ -69,7 +71,11 @@ export function startServer(connection: Connection): void {
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
     validator = new Validator(connection, documents, policy, { debounceMs, configFiles });
     scan = new WorkspaceScan({ connection, folders, policy, configFiles, isOpen: (file) => openUri(file) !== undefined });
-    pins = new PinService({ connection, documents, validator, policy, access, folders });
+    // VS Code's client: reports with buttons, the refactor preview, and rule help inside the editor.
+    if (init.reports === true) enableReports(connection);
+    if (typeof init.ruleLinkBase === 'string' && init.ruleLinkBase) useRuleLinks(init.ruleLinkBase);
+    const reviewEdits = params.capabilities.workspace?.workspaceEdit?.changeAnnotationSupport !== undefined;
+    pins = new PinService({ connection, documents, validator, policy, access, folders, reviewEdits });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -138,8 +144,8 @@ export function startServer(connection: Connection): void {
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
-  connection.onCodeAction((params) => codeActions(params, validator));
-  connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
+  connection.onCodeAction((params) => codeActions(params, validator, access.trusted));
+  connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins, supportsReports(connection)));
   connection.onHover((params) => hover(params, validator, access));
   connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access }));
   connection.onShutdown(async () => {

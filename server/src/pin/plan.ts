@@ -65,19 +65,30 @@ export interface PinOutcome {
   /** True when the digest is the one already pinned (--update found nothing to change). */
   unchanged?: boolean;
   error?: string;
+  /** The registry's error code, when the lookup failed there (`unreachable`, `tag-not-found` …). */
+  errorCode?: string;
+  /** The mirror that answered the lookup, if one did. */
+  mirror?: string;
   edits: TextEdit[];
 }
 
 /** Turns a resolved digest (or an error) into edits for one candidate. */
-export function outcomeFor(text: string, candidate: PinCandidate, style: PinStyle, resolved: { digest: string; mediaType?: string } | { error: string }): PinOutcome {
+export function outcomeFor(
+  text: string,
+  candidate: PinCandidate,
+  style: PinStyle,
+  resolved: { digest: string; mediaType?: string; mirror?: string } | { error: string; code?: string },
+): PinOutcome {
   if ('error' in candidate.target) return { candidate, error: candidate.target.error, edits: [] };
-  if ('error' in resolved) return { candidate, error: resolved.error, edits: [] };
+  if ('error' in resolved) return resolved.code ? { candidate, error: resolved.error, errorCode: resolved.code, edits: [] } : { candidate, error: resolved.error, edits: [] };
   if (candidate.target.currentDigest === resolved.digest) {
     return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, unchanged: true, newReference: candidate.site.reference, edits: [] };
   }
   const tagForEmpty = candidate.target.tagSource === 'app-version' ? candidate.target.ref.tag : undefined;
   const fix: FixResult = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty);
   if (!fix.ok) return { candidate, error: fix.error, edits: [] };
-  return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
+  const outcome: PinOutcome = { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
+  if (resolved.mirror) outcome.mirror = resolved.mirror;
+  return outcome;
 }
 
