@@ -173,6 +173,20 @@ describe('a VS Code-like client: reports, the reviewed workspace edit, rule link
     }
   });
 
+  it('hover on an empty Helm tag shows the appVersion it falls back to, and the finding names it', async () => {
+    write('chart/Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.3.0\nappVersion: "2.8.1"\n');
+    const text = 'image:\n  repository: acme/web\n  tag: ""   # the chart fills it in\n';
+    const { uri } = await client.open(write('chart/values.yaml', text));
+    const [d] = await client.diagnosticsFor(uri, { version: 1 });
+    assert.equal(d.message, 'empty tag deploys 2.8.1 from Chart.yaml appVersion, which can be pushed again: pin it to a digest');
+    const at = rangeOf(text, '""').start;
+    const hover = await client.hover(uri, { line: at.line, character: at.character + 1 });
+    const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
+    assert.match(value, /Tag: none: the chart deploys `2\.8\.1` from Chart\.yaml appVersion/);
+    assert.match(value, /\*\*unpinned-tag\*\*: empty tag deploys 2\.8\.1/);
+    assert.deepEqual(hover?.range, rangeOf(text, '""'), 'the hover covers the tag it was asked about');
+  });
+
   it('untrusted: the pin commands say why, with Manage Workspace Trust', async () => {
     const untrusted = await TestClient.start({ folders: [ws], env: NO_DOCKER_CONFIG, initializationOptions: { workspaceTrusted: false, reports: true } });
     try {

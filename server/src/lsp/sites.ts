@@ -21,3 +21,19 @@ function contains(range: Range, p: Position): boolean {
   const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
   return after && before;
 }
+
+/**
+ * The Helm split-map site one of whose other parts (tag, digest, registry) holds `offset`: an
+ * empty `tag: ""` has no reference text of its own, but hovering it should explain the site.
+ * The range is the part's token, where the pointer is.
+ */
+export function locateHelmPart(extraction: LocatedExtraction, offset: number, range: (start: number, end: number) => Range): LocatedSite | undefined {
+  const index = extraction.sites.findIndex((s) => {
+    const h = s.helm;
+    return !!h && [h.tag, h.digest, h.registry].some((part) => part && part.token.start <= offset && offset <= part.token.end);
+  });
+  if (index < 0) return undefined;
+  const site = extraction.sites[index];
+  const part = [site.helm!.tag, site.helm!.digest, site.helm!.registry].find((p) => p && p.token.start <= offset && offset <= p.token.end)!;
+  return { index, site, range: range(part.token.start, part.token.end) };
+}

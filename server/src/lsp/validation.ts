@@ -8,7 +8,7 @@ import type { Connection, Diagnostic, Position, TextDocuments } from 'vscode-lan
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
 import { todayUtc } from '../core/rules';
-import { looksBinary } from '../core/text';
+import { LineIndex, looksBinary } from '../core/text';
 import type { ImageSite } from '../core/types';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
@@ -16,7 +16,7 @@ import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
 import { LARGE_DOCUMENT, LargeDocumentChecker } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
-import { LocatedSite, locateSite } from './sites';
+import { LocatedSite, locateHelmPart, locateSite } from './sites';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -118,7 +118,9 @@ export class Validator {
   /** The site whose reference text contains the position (for hovers). */
   async siteAt(state: DocumentState, position: Position): Promise<LocatedSite | undefined> {
     if (state.sites === 'worker' && !state.extraction) return this.large.siteAt(state.uri, state.version, position);
-    return state.extraction && locateSite(state.extraction, position);
+    if (!state.extraction) return undefined;
+    const lines = new LineIndex(state.text);
+    return locateSite(state.extraction, position) ?? locateHelmPart(state.extraction, lines.offset(position), (s, e) => lines.range(s, e));
   }
 
   dispose(): void {
