@@ -56,7 +56,7 @@ export class RuleHelp {
   /** From the Command Palette: which rule? */
   private async pick(): Promise<string | undefined> {
     const markdown = fs.readFileSync(this.context.asAbsolutePath('docs/rules.md'), 'utf8');
-    const rules = markdown.split(/\r?\n/).filter((l) => /^## `[a-z-]+`/.test(l)).map((l) => slug(l.slice(3)));
+    const rules = markdown.split(/\r?\n/).filter((l) => /^## [a-z-]+$/.test(l)).map((l) => slug(l.slice(3)));
     return vscode.window.showQuickPick(rules, { title: 'Image Pin: which rule?' });
   }
 
