@@ -183,6 +183,7 @@ export class PinService {
     const applied = await applyReviewed(connection, 'Pin images to digests', edit);
     if (!applied.applied) {
       connection.console.info(`workspace pin not applied: ${applied.reason}`);
+      this.notify.report({ kind: 'status', message: 'Image Pin: nothing was pinned (no change was accepted in the preview)' });
       return { ...nothing(applied.reason ?? 'not applied'), failed };
     }
     const result: PinCommandResult = { applied: true, pinned: pins.length, files: changes.length, pins, failed };
