@@ -18,9 +18,9 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   if (!hit) return null;
   const { site, range, index } = hit;
   const lines = [`**Image** \`${site.reference}\``, ''];
-  // The finding in full: the Problems panel shows only its first words.
+  // Why the finding matters (VS Code shows its message just above; other editors may not).
   for (const f of state.findings.filter((x) => x.site === index)) {
-    lines.push(`**${f.rule}**: ${f.message}.`, '', `_${RULE_INFO[f.rule].summary}_`, '');
+    lines.push(`**Why ${f.rule}**: ${RULE_INFO[f.rule].summary}`, '');
   }
   const parsed = parseReference(site.reference);
   if (!parsed.ok) {

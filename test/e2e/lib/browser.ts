@@ -17,6 +17,8 @@ export const selectors = {
   problemsPanel: '.markers-panel',
   problemsRow: '.markers-panel .monaco-list-row',
   notification: '.notifications-toasts .notification-toast',
+  statusItem: '.part.statusbar .statusbar-item',
+  previewPanel: '.bulk-edit-panel',
 } as const;
 
 const BROWSER_ARGS = [
