@@ -1,9 +1,9 @@
 /** The policy decisions: floating sets, severities, allowances and their expiry, pull policies. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, defaultConfig } from '../../server/src/core/config';
+import { defaultConfig } from '../../server/src/core/config';
 import { extractLocated, findingsFor } from '../../server/src/scan/checkText';
-import { checkText, configFrom, triples } from '../helpers/check';
+import { checkText, configErrorOf, configFrom, triples } from '../helpers/check';
 
 const pod = (image: string, extra = '') => `kind: Pod\nspec:\n  containers:\n    - name: c\n      image: ${image}\n${extra}`;
 
@@ -112,15 +112,7 @@ describe('rules', () => {
 });
 
 describe('config validation', () => {
-  const errorOf = (text: string): ConfigError => {
-    try {
-      configFrom(text);
-    } catch (err) {
-      assert.ok(err instanceof ConfigError);
-      return err;
-    }
-    assert.fail('expected a ConfigError');
-  };
+  const errorOf = configErrorOf;
 
   it('names the file, line, column and key of each problem', () => {
     const e = errorOf('floatingTags: [latest]\nseverity:\n  floating-tag: loud\n');

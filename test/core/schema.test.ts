@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_KEYS, DEFAULT_FLOATING_TAGS, RULE_IDS } from '../../server/src/core/config';
+import { GLOB_LIMITS } from '../../server/src/core/glob';
 import { REPO_ROOT } from '../helpers/paths';
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'image-pin.schema.json'), 'utf8'));
@@ -20,6 +21,13 @@ describe('config JSON Schema', () => {
 
   it('documents the default floating set as the reader has it', () => {
     for (const tag of DEFAULT_FLOATING_TAGS) assert.ok(schema.properties.floatingTags.description.includes(tag), tag);
+  });
+
+  it('bounds every glob pattern as the reader does', () => {
+    const p = schema.properties;
+    for (const items of [p.floatingTags.items, p.include.items, p.exclude.items, p.allowances.items.properties.paths.items, p.allowances.items.properties.images.items]) {
+      assert.equal(items.maxLength, GLOB_LIMITS.length);
+    }
   });
 
   it('allowance keys match the reader', () => {

@@ -1,6 +1,7 @@
 /** Runs the core check on text the way the CLI and server do, for table-style assertions. */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { ImagePinConfig, defaultConfig, parseConfig } from '../../server/src/core/config';
+import { ConfigError, ImagePinConfig, defaultConfig, parseConfig } from '../../server/src/core/config';
 import { extractLocated, findingsFor } from '../../server/src/scan/checkText';
 
 export interface Seen {
@@ -14,6 +15,17 @@ export interface Seen {
 
 export function configFrom(yamlText?: string): ImagePinConfig {
   return yamlText === undefined ? defaultConfig('/repo') : { ...parseConfig(yamlText, '/repo/.image-pin.yaml'), baseDir: '/repo' };
+}
+
+/** The error a config text is refused with (fails the test when it is accepted). */
+export function configErrorOf(yamlText: string): ConfigError {
+  try {
+    configFrom(yamlText);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err;
+  }
+  assert.fail('expected a ConfigError');
 }
 
 export function checkText(text: string, opts: { path?: string; config?: ImagePinConfig; today?: string } = {}): Seen[] {

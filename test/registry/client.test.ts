@@ -325,6 +325,16 @@ describe('faults between the client and the registry', () => {
     assert.match(err.message, /did not answer in time .*no response headers within 300 ms/);
   });
 
+  it('a body trickled a byte at a time meets the total deadline: timeout', { timeout: 30_000 }, async () => {
+    // Never idle for long (each byte restarts an idle timer), never done: only a total deadline ends it.
+    proxy.setFault({ kind: 'trickle', intervalMs: 100 });
+    const c = fresh({ verifyDigests: true, timeouts: { totalMs: 1000 } });
+    const err = await expectError(c.resolve(app()), 'timeout');
+    assert.match(err.message, /did not answer in time .*no complete response within 1000 ms/);
+    assert.ok(manifestRequests(proxy, 'GET').length >= 1, 'the body was being trickled');
+    proxy.setFault(null);
+  });
+
   it('retries connection resets and closes, then succeeds', async () => {
     proxy.setFault({ kind: 'reset', times: 2 });
     const c = fresh();
@@ -461,6 +471,31 @@ describe('Basic auth', () => {
     assert.match(err.message, /unauthorized with the credentials from .*config\.json — run docker login/);
     // HOME is the scratch dir, so the path is shown from ~.
     assert.ok(err.message.includes(`~/${path.relative(scratch, dir)}/config.json`), err.message);
+  });
+});
+
+describe('a redirect that keeps the credentials from the host that asks for them', () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry({ auth: { kind: 'basic', users: { [BASIC_USER.username]: BASIC_USER.password } } });
+    cleanups.push(() => reg.stop());
+    await pushImage(reg, { name: 'org/app', tags: ['1.0'], kind: 'oci-manifest', seed: 'bounce' });
+  });
+
+  it('says what happened instead of asking to renew credentials that are fine', async () => {
+    // The registry is reached as `front`, which redirects every request to `back`, another origin
+    // in front of the same registry: the credentials for `front` are never sent to `back`.
+    const back = await startFaultProxy(reg.url);
+    const front = await startFaultProxy(reg.url);
+    cleanups.push(() => front.stop(), () => back.stop());
+    front.setFault({ kind: 'redirect', to: back.url });
+    const dir = await writeDockerConfig({ auths: { [front.host]: { auth: basicAuth(BASIC_USER) } } });
+    const err = await expectError(client({ env: isolatedEnv({ DOCKER_CONFIG: dir }) }).resolve(ref(`${front.host}/org/app:1.0`)), 'unauthorized');
+    assert.doesNotMatch(err.message, /renew/);
+    assert.match(err.message, new RegExp(`redirected the lookup of ${front.host}/org/app:1.0 to ${back.host}, which asked for credentials`));
+    assert.match(err.message, /not tried there and nothing says they are wrong/);
+    assert.ok(back.requests.every((r) => r.headers.authorization === undefined), 'no credential crossed the redirect');
+    assert.ok(front.requests.some((r) => String(r.headers.authorization).startsWith('Basic ')), 'the credentials were offered to their own host');
   });
 });
 

@@ -10,13 +10,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { writeIfUnchanged } from '../../server/src/pin/writeFile';
+import { writeEdits } from '../../server/src/pin/writeFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { CLI } from '../helpers/paths';
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config') } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -162,9 +162,11 @@ describe('image-pin pin when the registry misbehaves', () => {
     ['a registry whose digest header lies (with --verify-digests)', { kind: 'wrong-digest' }, ['--verify-digests'], /bytes hash to sha256:[0-9a-f]{64} although it named .* not pinning it/],
     ['a registry that answers 500', { kind: 'status', status: 500 }, [], /HTTP 500/],
     ['a registry that resets every connection', { kind: 'reset' }, [], /could not reach|reset|connection/i],
+    // A byte every 200 ms keeps every idle timer happy; --timeout bounds the whole request.
+    ['a registry that trickles its answer a byte at a time', { kind: 'trickle', intervalMs: 200 }, ['--verify-digests', '--timeout', '1'], /did not answer in time .*no complete response within 1000 ms/],
   ];
   for (const [name, fault, flags, expected] of faults) {
-    it(`${name}: reported, exit 1, and the file is left untouched`, async () => {
+    it(`${name}: reported, exit 1, and the file is left untouched`, { timeout: 60_000 }, async () => {
       const proxy = await startFaultProxy(reg.url);
       proxy.setFault(fault);
       const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-fault-'));
@@ -184,14 +186,113 @@ describe('image-pin pin when the registry misbehaves', () => {
   }
 });
 
+describe('image-pin pin --write keeps what it does not pin', () => {
+  let reg: RunningRegistry;
+  let seeded: Record<string, PushedImage>;
+  let ws: string;
+  before(async () => {
+    reg = await startRegistry();
+    seeded = await seedStandard(reg);
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-bytes-'));
+  });
+  after(async () => {
+    await reg?.stop();
+    if (ws) fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a Latin-1 comment survives byte for byte; a read-only file and a link out of the folder are reported, not counted as pinned', async () => {
+    const latin1 = Buffer.concat([Buffer.from('# r'), Buffer.from([0xe9]), Buffer.from(`sum'\nimage: ${reg.host}/app:dev\n`)]);
+    fs.writeFileSync(path.join(ws, 'latin1.yaml'), latin1);
+    fs.writeFileSync(path.join(ws, 'locked.yaml'), `image: ${reg.host}/app:1.0\n`, { mode: 0o444 });
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-outside-'));
+    fs.writeFileSync(path.join(outside, 'elsewhere.yaml'), `image: ${reg.host}/app:1.0\n`);
+    fs.symlinkSync(path.join(outside, 'elsewhere.yaml'), path.join(ws, 'link-out.yaml'));
+    try {
+      // Named one by one: the link is then read, and refused only when it comes to writing.
+      const r = await run(['pin', 'latin1.yaml', 'locked.yaml', 'link-out.yaml', '--write'], ws);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const at = latin1.indexOf('app:dev') + 'app:dev'.length;
+      assert.deepEqual(
+        fs.readFileSync(path.join(ws, 'latin1.yaml')),
+        Buffer.concat([latin1.subarray(0, at), Buffer.from(`@${seeded['app:dev'].digest}`), latin1.subarray(at)]),
+      );
+      assert.equal(fs.readFileSync(path.join(ws, 'locked.yaml'), 'utf8'), `image: ${reg.host}/app:1.0\n`);
+      assert.match(r.stderr, /locked\.yaml: not written: it is read-only \(mode 0444\); not written/);
+      assert.match(r.stderr, /link-out\.yaml: not written: it is a symbolic link to .*elsewhere\.yaml, outside the folder being pinned/);
+      assert.equal(fs.readFileSync(path.join(outside, 'elsewhere.yaml'), 'utf8'), `image: ${reg.host}/app:1.0\n`);
+      assert.match(r.stdout, /^1 pinned, 0 could not be resolved, 2 resolved but not written$/m);
+      assert.doesNotMatch(r.stdout, /locked\.yaml:1:8 pinned/);
+      // Found in the folder, the link is not even read, and says so.
+      const walked = await run(['pin', '.', '--write'], ws);
+      assert.match(walked.stderr, /link-out\.yaml: skipped: symbolic link to a file outside the scanned folder/);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('image-pin pin with credential helpers', () => {
+  const USER = { username: 'carol', password: 'carol-Secret-4h8w' };
+  let reg: RunningRegistry;
+  let image: PushedImage;
+  let home: string;
+  before(async () => {
+    reg = await startRegistry({ auth: { kind: 'basic', users: { [USER.username]: USER.password } } });
+    image = await pushImage(reg, { name: 'team/api', tags: ['dev'], kind: 'oci-manifest', seed: 'helper' });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-helper-'));
+    fs.mkdirSync(path.join(home, 'bin'));
+    // A helper as docker-credential-* helpers work: `get`, the server on stdin, JSON on stdout.
+    fs.writeFileSync(
+      path.join(home, 'bin', 'docker-credential-pintest'),
+      `#!/bin/sh\nread -r server\necho "$1 $server" >> "${home}/asked"\n` +
+        `printf '{"ServerURL":"%s","Username":"${USER.username}","Secret":"${USER.password}"}' "$server"\n`,
+      { mode: 0o755 },
+    );
+  });
+  after(async () => {
+    await reg?.stop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  for (const [name, config] of [
+    ['credsStore', () => ({ credsStore: 'pintest' })],
+    ['credHelpers', () => ({ credHelpers: { [reg.host]: 'pintest' } })],
+  ] as const) {
+    it(`runs the ${name} helper and pins with its credentials`, async () => {
+      const dockerConfig = fs.mkdtempSync(path.join(home, 'docker-'));
+      fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify(config()));
+      const ws = fs.mkdtempSync(path.join(home, 'ws-'));
+      fs.writeFileSync(path.join(ws, 'pod.yaml'), `image: ${reg.host}/team/api:dev\n`);
+      fs.rmSync(path.join(home, 'asked'), { force: true });
+      const r = await run(['pin', '.', '--write'], ws, { DOCKER_CONFIG: dockerConfig, PATH: `${path.join(home, 'bin')}:${process.env.PATH}` });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(fs.readFileSync(path.join(ws, 'pod.yaml'), 'utf8'), `image: ${reg.host}/team/api:dev@${image.digest}\n`);
+      assert.equal(fs.readFileSync(path.join(home, 'asked'), 'utf8').trim(), `get ${reg.host}`);
+      assert.ok(!(r.stdout + r.stderr).includes(USER.password), 'the secret is not printed');
+    });
+  }
+
+  it('a helper that is missing is named in the message; no "untrusted workspace" in a terminal', async () => {
+    const dockerConfig = fs.mkdtempSync(path.join(home, 'docker-'));
+    fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'not-installed' }));
+    const ws = fs.mkdtempSync(path.join(home, 'ws-'));
+    fs.writeFileSync(path.join(ws, 'pod.yaml'), `image: ${reg.host}/team/api:dev\n`);
+    const r = await run(['pin', '.', '--write'], ws, { DOCKER_CONFIG: dockerConfig });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /credential helper docker-credential-not-installed was not found on PATH/);
+    assert.doesNotMatch(r.stdout + r.stderr, /untrusted/);
+  });
+});
+
 describe('atomic writes', () => {
   it('a file that changed since it was read is left alone; otherwise replaced with its mode kept', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-write-'));
     const file = path.join(dir, 'a.yaml');
     fs.writeFileSync(file, 'image: a:1\n', { mode: 0o640 });
-    assert.deepEqual(writeIfUnchanged(file, 'image: a:0\n', 'x'), { ok: false, reason: 'it changed on disk since it was read; left as it is' });
+    const edit = [{ start: 9, end: 10, newText: '2' }];
+    assert.deepEqual(writeEdits({ file, original: Buffer.from('image: a:0\n'), text: 'image: a:0\n', edits: edit }), { ok: false, reason: 'it changed on disk since it was read; left as it is' });
     assert.equal(fs.readFileSync(file, 'utf8'), 'image: a:1\n');
-    assert.deepEqual(writeIfUnchanged(file, 'image: a:1\n', 'image: a:2\n'), { ok: true });
+    assert.deepEqual(writeEdits({ file, original: Buffer.from('image: a:1\n'), text: 'image: a:1\n', edits: edit }), { ok: true });
     assert.equal(fs.readFileSync(file, 'utf8'), 'image: a:2\n');
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
     assert.deepEqual(fs.readdirSync(dir), ['a.yaml'], 'no temporary file is left behind');

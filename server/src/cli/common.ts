@@ -42,6 +42,7 @@ Options for pin:
   --format text|json         Output format (default text).
   --config FILE              Use this config instead of the nearest .image-pin.yaml.
   --verify-digests           Fetch each manifest and check its sha256 against the registry's header.
+  --timeout SECONDS          Give up on a registry request not complete after this long (default 30).
   --no-cache                 Do not reuse registry answers within the run.
 
 Common:

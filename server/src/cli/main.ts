@@ -1,6 +1,6 @@
 /** The `image-pin` command line. Exit codes: 0 clean, 1 findings (or unpinned), 2 usage, config or I/O errors. */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../core/config';
+import { ConfigError, isCalendarDate } from '../core/config';
 import { scan } from '../scan/scanner';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
@@ -66,7 +66,7 @@ async function check(args: string[], io: Io): Promise<number> {
   const format = values.format;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const today = values.today;
-  if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+  if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date that exists, written YYYY-MM-DD, not "${today}"`);
   const result = await scan(positionals.length ? positionals : ['.'], {
     configFile: values.config,
     cacheDir: values['no-cache'] ? false : undefined,

@@ -15,13 +15,17 @@ import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
-import { writeIfUnchanged } from '../pin/writeFile';
+import { writeEdits } from '../pin/writeFile';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
 
 interface FileWork {
   display: string;
   absolute: string;
+  /** The folder being pinned that holds it: writes stay inside. */
+  root: string;
   text: string;
+  /** The file's bytes as read: the write edits these and checks the file still holds them. */
+  bytes: Buffer;
   /** Line/character of every site of the file, from its extraction. */
   siteRanges: Range[];
   outcomes: PinOutcome[];
@@ -42,6 +46,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'verify-digests': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -55,6 +60,11 @@ export async function pin(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
   }
 
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(/^\d+(\.\d+)?$/.test(values.timeout!) && timeout > 0 && timeout <= 3600)) {
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not "${values.timeout}"`);
+  }
+
   const resolver = new ConfigResolver(values.config);
   const baseConfig = resolver.forDir(process.cwd());
   const { files, problems } = listFiles(positionals.length ? positionals : ['.'], resolver);
@@ -62,13 +72,21 @@ export async function pin(args: string[], io: Io): Promise<number> {
 
   const client = new RegistryClient({
     registries: baseConfig.registries,
+    // The user runs the command on purpose, as they run docker: their credential helpers run too
+    // (name checked, with a timeout), as in the editor once a workspace is trusted.
+    allowCredentialHelpers: true,
     verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
     noCache: values['no-cache'],
+    ...(timeout !== undefined ? { timeouts: { totalMs: Math.round(timeout * 1000) } } : {}),
   });
 
   const work: FileWork[] = [];
   const pending: Array<Promise<void>> = [];
   for (const file of files) {
+    if (file.skipped) {
+      io.err(`${file.display}: ${file.skipped}\n`);
+      continue;
+    }
     const config = resolver.forFile(file.absolute);
     const read = readForCheck(file.absolute, config.maxFileSize);
     if (read.kind === 'error') {
@@ -83,7 +101,15 @@ export async function pin(args: string[], io: Io): Promise<number> {
     });
     if (candidates.length === 0) continue;
     const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
-    const entry: FileWork = { display: file.display, absolute: file.absolute, text: read.text, siteRanges: extraction.siteRanges, outcomes: [] };
+    const entry: FileWork = {
+      display: file.display,
+      absolute: file.absolute,
+      root: file.root,
+      text: read.text,
+      bytes: read.bytes,
+      siteRanges: extraction.siteRanges,
+      outcomes: [],
+    };
     work.push(entry);
     for (const candidate of candidates) {
       pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved))));
@@ -98,7 +124,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
     if (edits.length === 0) continue;
     entry.newText = applyEdits(entry.text, edits);
     if (values.write) {
-      const written = writeIfUnchanged(entry.absolute, entry.text, entry.newText);
+      const written = writeEdits({ file: entry.absolute, original: entry.bytes, text: entry.text, edits, root: entry.root });
       if (!written.ok) entry.writeError = `${entry.display}: not written: ${written.reason}`;
     }
   }
@@ -122,6 +148,7 @@ function pinText(work: FileWork[], wrote: boolean): string {
   let pinned = 0;
   let unchanged = 0;
   let failed = 0;
+  let notWritten = 0;
   for (const entry of work) {
     if (entry.newText !== undefined && !wrote) {
       const name = entry.display.split(path.sep).join('/');
@@ -135,14 +162,20 @@ function pinText(work: FileWork[], wrote: boolean): string {
         out.push(`${where} not pinned: ${o.error}\n`);
       } else if (o.unchanged) {
         unchanged++;
+      } else if (wrote && entry.writeError) {
+        // Resolved, but its file was not written: not pinned.
+        notWritten++;
       } else {
         pinned++;
-        if (wrote && !entry.writeError) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
+        if (wrote) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
       }
     }
   }
   const verb = wrote ? 'pinned' : 'to pin';
-  out.push(`${pinned} ${verb}, ${failed} could not be resolved${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`);
+  out.push(
+    `${pinned} ${verb}, ${failed} could not be resolved${notWritten ? `, ${notWritten} resolved but not written` : ''}` +
+      `${unchanged ? `, ${unchanged} already current` : ''}${wrote ? '' : ' (dry run: --write applies the diff)'}\n`,
+  );
   return out.join('');
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
 export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
@@ -159,6 +160,15 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
       return item.value;
     });
   };
+  // Patterns come with the repository: one too large to match cheaply is refused where it is written.
+  const globs = (node: unknown, key: string): string[] => {
+    const list = strings(node, key);
+    (node as { items: Node[] }).items.forEach((item, i) => {
+      const problem = globProblem(list[i]);
+      if (problem) fail(item, key, problem);
+    });
+    return list;
+  };
   const bool = (node: unknown, key: string): boolean => {
     if (!isScalar(node) || typeof node.value !== 'boolean') return fail(node as Node, key, 'must be true or false');
     return node.value;
@@ -169,16 +179,16 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
     const value = pair.value as Node | null;
     switch (key) {
       case 'floatingTags':
-        config.floatingTags = strings(value, key);
+        config.floatingTags = globs(value, key);
         break;
       case 'imageKeys':
         config.imageKeys = strings(value, key);
         break;
       case 'include':
-        config.include = strings(value, key);
+        config.include = globs(value, key);
         break;
       case 'exclude':
-        config.exclude = strings(value, key);
+        config.exclude = globs(value, key);
         break;
       case 'severity':
         config.severity = readSeverity(value, fail);
@@ -195,7 +205,7 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
         config.verifyDigests = bool(value, key);
         break;
       case 'allowances':
-        config.allowances = readAllowances(value, file, at, fail, strings);
+        config.allowances = readAllowances(value, file, at, fail, globs);
         break;
       case 'registries':
         config.registries = readRegistries(value, fail, bool);
@@ -260,9 +270,7 @@ function readAllowances(
       if (k === 'paths' || k === 'images') allowance[k] = strings(v, `${key}.${k}`);
       else if (k === 'until') {
         const s = isScalar(v) ? String(v.value) : '';
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s) {
-          fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
-        }
+        if (!isCalendarDate(s)) fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
         allowance.until = s;
       } else if (k === 'reason') {
         if (!isScalar(v) || typeof v.value !== 'string') fail(v, `${key}.reason`, 'must be a string');
@@ -293,6 +301,13 @@ function readRegistries(node: unknown, fail: Fail, bool: (n: unknown, key: strin
     out[host] = settings;
   }
   return out;
+}
+
+/** Whether `s` is a day that exists, written YYYY-MM-DD (`2026-02-30` and `2026-13-45` are not). */
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const date = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === s;
 }
 
 /** The effective severity of a rule, or 'off'. */

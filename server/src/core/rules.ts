@@ -2,9 +2,9 @@
  * The policy: image sites + configuration → findings. One function per decision,
  * no I/O. Rule ids are stable: they appear in config, output and docs.
  */
-import picomatch from 'picomatch';
 import type { Allowance, ImagePinConfig } from './config';
 import { severityOf } from './config';
+import { globMatcher } from './glob';
 import type { Extraction } from './extract';
 import { familiarName, fullName, parseReference, splitWritten } from './reference';
 import type { Finding, Grammar, JudgedSite, RuleId } from './types';
@@ -49,7 +49,7 @@ const floatingMatchers = new WeakMap<string[], { match: (tag: string) => boolean
 export function isFloatingTag(config: ImagePinConfig, tag: string): boolean {
   let m = floatingMatchers.get(config.floatingTags);
   if (!m) {
-    m = { match: picomatch(config.floatingTags, { nocase: true, dot: true }), seen: new Map() };
+    m = { match: globMatcher(config.floatingTags, { nocase: true }), seen: new Map() };
     floatingMatchers.set(config.floatingTags, m);
   }
   let floating = m.seen.get(tag);
@@ -129,8 +129,8 @@ function findAllowance(site: JudgedSite, ctx: RuleContext): Allowance | undefine
   for (const allowance of ctx.config.allowances) {
     let m = allowanceMatchers.get(allowance);
     if (!m) {
-      const path = allowance.paths.length ? picomatch(allowance.paths, { dot: true }) : () => true;
-      const img = allowance.images.length ? picomatch(allowance.images, { dot: true }) : () => true;
+      const path = allowance.paths.length ? globMatcher(allowance.paths) : () => true;
+      const img = allowance.images.length ? globMatcher(allowance.images) : () => true;
       m = { path, image: (ns) => ns.some((n) => img(n)) };
       allowanceMatchers.set(allowance, m);
     }

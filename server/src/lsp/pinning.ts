@@ -136,6 +136,7 @@ export class PinService {
     for (const folder of folders.all()) {
       const resolver = await policy.resolverForFolder(folder);
       for (const listed of listFiles([folder.path], resolver).files) {
+        if (listed.skipped) continue;
         const planned = await this.plan(open.get(listed.absolute) ?? pathToUri(listed.absolute), {});
         if (planned && planned.candidates.length > 0) files.push(planned);
       }

@@ -5,6 +5,7 @@
  */
 import type { Connection } from 'vscode-languageserver';
 import { type ConfigFallback, RULE_IDS } from '../core/config';
+import { globProblem } from '../core/glob';
 import { EditorSettings, SETTINGS_SECTION } from './protocol';
 
 const SEVERITIES = new Set(['error', 'warning', 'info', 'hint', 'off']);
@@ -60,8 +61,13 @@ export function checkSettings(raw: unknown, warn: (problem: string) => void = ()
   const strings = (key: 'floatingTags' | 'imageKeys' | 'include' | 'exclude') => {
     const v = s[key];
     if (v === undefined || v === null) return;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '')) out[key] = v as string[];
-    else warn(`${SETTINGS_SECTION}.${key} must be a list of non-empty strings; ignored`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) {
+      warn(`${SETTINGS_SECTION}.${key} must be a list of non-empty strings; ignored`);
+      return;
+    }
+    const problem = key === 'imageKeys' ? undefined : v.map((x: string) => globProblem(x)).find((p) => p !== undefined);
+    if (problem) warn(`${SETTINGS_SECTION}.${key}: ${problem}; ignored`);
+    else out[key] = v as string[];
   };
   strings('floatingTags');
   strings('imageKeys');

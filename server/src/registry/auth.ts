@@ -86,7 +86,7 @@ function parseLine(text: string): Challenge[] {
 /** What went wrong while authenticating; the client turns it into a RegistryError. */
 export class AuthProblem extends Error {
   constructor(
-    readonly kind: 'no-credentials' | 'rejected' | 'denied' | 'insecure' | 'bad-challenge' | 'bad-token-response',
+    readonly kind: 'no-credentials' | 'rejected' | 'denied' | 'insecure' | 'bad-challenge' | 'bad-token-response' | 'redirect-without-credentials',
     readonly detail: string,
     readonly credentialSource?: string,
     readonly note?: string,
@@ -269,6 +269,7 @@ export class Authenticator {
     }
     this.opts.log(`token request to ${displayUrl(realm)} for ${scope} -> ${response.status}${credential ? ` (credentials from ${credential.source})` : ' (anonymous)'}`);
     if (response.status === 401) {
+      if (response.credentialsDropped) throw new AuthProblem('redirect-without-credentials', response.url.host, credential?.source, undefined, 401);
       if (credential) throw new AuthProblem('rejected', 'token', credential.source, undefined, 401);
       throw new AuthProblem('no-credentials', 'token', undefined, lookup.note, 401);
     }

@@ -31,7 +31,7 @@ import {
   type Platform,
 } from './manifest';
 import { SecretScrubber } from './redact';
-import { Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
+import { TOTAL_TIMEOUT, Transport, headerValue, type HttpResponse, type ProxySettings } from './transport';
 
 export interface RegistryClientOptions {
   registries?: Record<string, RegistryHostConfig>;
@@ -44,7 +44,11 @@ export interface RegistryClientOptions {
   verifyDigests?: boolean;
   cacheTtlSeconds?: number;
   noCache?: boolean;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /**
+   * connect, headers and body are idle limits; `totalMs` bounds each request from sending it to
+   * its last byte, so a registry trickling a body cannot hold a lookup forever.
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; totalMs?: number };
   retries?: number;
   maxRetryAfterMs?: number;
   perHostConcurrency?: number;
@@ -87,6 +91,8 @@ const DEFAULTS = {
   connectMs: 10_000,
   headersMs: 15_000,
   bodyMs: 30_000,
+  /** Manifests and tokens are small: half a minute is ample for the whole of one. */
+  totalMs: 30_000,
   retries: 3,
   maxRetryAfterMs: 30_000,
   perHostConcurrency: 6,
@@ -136,7 +142,7 @@ export class RegistryClient {
   /** Platform of a manifest digest (immutable, so kept for the client's life); null when it has none. */
   private readonly platformByDigest = new Map<string, Omit<Platform, 'digest'> | null>();
   private readonly opts: RegistryClientOptions;
-  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number; totalMs: number };
   private readonly log: (line: string) => void;
 
   constructor(opts: RegistryClientOptions = {}) {
@@ -148,6 +154,7 @@ export class RegistryClient {
       connectMs: opts.timeouts?.connectMs ?? DEFAULTS.connectMs,
       headersMs: opts.timeouts?.headersMs ?? DEFAULTS.headersMs,
       bodyMs: opts.timeouts?.bodyMs ?? DEFAULTS.bodyMs,
+      totalMs: opts.timeouts?.totalMs ?? DEFAULTS.totalMs,
     };
     this.transport = new Transport({
       registries: opts.registries,
@@ -447,9 +454,12 @@ export class RegistryClient {
     let state = await this.auth.initial(target, signal);
     let res = await send(state);
     if (res.status !== 401) return res;
+    if (res.credentialsDropped) throw redirectedAway(res, state);
     state = await this.auth.answer(target, res.headers['www-authenticate'], state, signal);
     res = await send(state);
     if (res.status === 401) {
+      // Not a verdict on the credentials: they never reached the host that refused.
+      if (res.credentialsDropped) throw redirectedAway(res, state);
       // The registry refuses even a freshly obtained authorization.
       // Basic credentials refused are wrong credentials; a fresh token refused means no access.
       if (state.authorization.startsWith('Basic ')) throw new AuthProblem('rejected', 'registry', state.credentialSource, undefined, 401);
@@ -574,6 +584,14 @@ export class RegistryClient {
         return make('bad-response', `${label} asked for authentication it does not describe usably (${err.detail}) for ${reference}`, err.status);
       case 'bad-token-response':
         return make('bad-response', `the token service for ${label} failed while looking up ${reference} (${err.detail}) — try again later`, err.status);
+      case 'redirect-without-credentials':
+        return make(
+          'unauthorized',
+          `${label} redirected the lookup of ${reference} to ${err.detail}, which asked for credentials: the credentials${err.credentialSource ? ` from ${err.credentialSource}` : ''} ` +
+            `are sent only to ${target.host} itself, never across a redirect to another host, so they were not tried there and nothing says they are wrong — ` +
+            `the registry's redirect (or a proxy in front of it) is what to fix`,
+          err.status,
+        );
     }
   }
 
@@ -583,7 +601,13 @@ export class RegistryClient {
     switch (err.code) {
       case 'timeout': {
         const limit =
-          err.detail === 'no connection' ? this.timeouts.connectMs : err.detail === 'no response headers' ? this.timeouts.headersMs : this.timeouts.bodyMs;
+          err.detail === 'no connection'
+            ? this.timeouts.connectMs
+            : err.detail === 'no response headers'
+              ? this.timeouts.headersMs
+              : err.detail === TOTAL_TIMEOUT
+                ? this.timeouts.totalMs
+                : this.timeouts.bodyMs;
         const advice = err.detail === 'no connection' && !isPrivateHost(host) ? `; ${unreachableAdvice(host, err.proxy)}` : '';
         return make('timeout', `${host} did not answer in time while looking up ${reference} (${err.detail} within ${limit} ms) — try again, or raise the timeout${advice}`);
       }
@@ -608,6 +632,11 @@ export class RegistryClient {
         );
     }
   }
+}
+
+/** A 401 from the host a redirect led to, which the credentials were kept from. */
+function redirectedAway(res: HttpResponse, state: AuthState | undefined): AuthProblem {
+  return new AuthProblem('redirect-without-credentials', res.url.host, state?.credentialSource, undefined, 401);
 }
 
 export { RegistryError };

@@ -28,6 +28,8 @@ export interface TransportOptions {
   connectMs: number;
   headersMs: number;
   bodyMs: number;
+  /** The whole of one request, first byte sent to last byte read. */
+  totalMs: number;
   retries: number;
   maxRetryAfterMs: number;
   perHostConcurrency: number;
@@ -58,7 +60,12 @@ export interface HttpResponse {
   url: URL;
   /** Set when the server asked to wait longer than allowed (the response is then the 429/503 itself). */
   retryAfterMs?: number;
+  /** Set when a redirect led to another origin, so the request's Authorization was not sent to the host that answered. */
+  credentialsDropped?: boolean;
 }
+
+/** The detail of a timeout of the total deadline (the others are idle timers). */
+export const TOTAL_TIMEOUT = 'no complete response';
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -135,7 +142,8 @@ export class Transport {
     const startOrigin = req.url.origin;
     let current: HttpRequest = req;
     for (let hop = 0; ; hop++) {
-      const res = await this.sendWithRetries(current);
+      const sent = await this.sendWithRetries(current);
+      const res = req.authorization && !current.authorization ? { ...sent, credentialsDropped: true } : sent;
       const location = headerValue(res.headers, 'location');
       if (!REDIRECT_STATUSES.has(res.status) || !location || hop >= MAX_REDIRECTS) return res;
       let next: URL;
@@ -235,6 +243,8 @@ export class Transport {
       throw new TransportFailure('cancelled', 'cancelled', url.host);
     }
     const started = Date.now();
+    // Idle timers restart with every byte; this one does not: a body trickled a byte at a time ends here.
+    const deadline = AbortSignal.timeout(this.opts.totalMs);
     try {
       const headers: Record<string, string> = { 'user-agent': 'image-pin', ...req.headers };
       if (req.authorization) headers.authorization = req.authorization;
@@ -242,7 +252,7 @@ export class Transport {
         method: req.method,
         headers,
         body: req.body,
-        signal: req.signal,
+        signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
         dispatcher: this.dispatcherFor(url),
         headersTimeout: this.opts.headersMs,
         bodyTimeout: this.opts.bodyMs,
@@ -251,6 +261,9 @@ export class Transport {
       const body = req.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : await readBody(res.body, ok ? req.maxBytes : MAX_ERROR_BODY, ok, url.host);
       this.opts.log(`${req.method} ${displayUrl(url)} -> ${res.statusCode} in ${Date.now() - started} ms`);
       return { status: res.statusCode, headers: res.headers, body, url };
+    } catch (err) {
+      if (deadline.aborted && !req.signal?.aborted) throw new TransportFailure('timeout', TOTAL_TIMEOUT, url.host);
+      throw err;
     } finally {
       release();
     }

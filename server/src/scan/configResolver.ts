@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import { CONFIG_FILE_NAMES, ImagePinConfig, defaultConfig, loadConfigFile } from '../core/config';
+import { globMatcher } from '../core/glob';
 
 export class ConfigResolver {
   private byDir = new Map<string, ImagePinConfig>();
@@ -78,7 +78,7 @@ export class ConfigResolver {
   selects(config: ImagePinConfig, file: string): boolean {
     let m = this.matchers.get(config);
     if (!m) {
-      m = { include: globMatcher(config.include), exclude: config.exclude.length ? globMatcher(config.exclude) : () => false };
+      m = { include: pathMatcher(config.include), exclude: config.exclude.length ? pathMatcher(config.exclude) : () => false };
       this.matchers.set(config, m);
     }
     const rel = this.relativePath(config, file);
@@ -95,11 +95,11 @@ export class ConfigResolver {
 
 // A matcher for globs relative to a config's folder. When every glob is "any folder, then a name
 // pattern" (as the default include of YAML files is) only the file name matters: much cheaper to test.
-function globMatcher(globs: string[]): (relative: string) => boolean {
+function pathMatcher(globs: string[]): (relative: string) => boolean {
   const names = globs.map((g) => /^\*\*\/([^/]+)$/.exec(g)?.[1]);
   if (names.every((n): n is string => n !== undefined && !n.startsWith('**'))) {
-    const byName = picomatch(names, { dot: true });
+    const byName = globMatcher(names);
     return (relative) => byName(relative.slice(relative.lastIndexOf('/') + 1));
   }
-  return picomatch(globs, { dot: true });
+  return globMatcher(globs);
 }

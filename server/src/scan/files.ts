@@ -17,6 +17,10 @@ export interface ListedFile {
   absolute: string;
   /** Named on the command line: checked whatever the globs say. */
   explicit: boolean;
+  /** The real path of the folder scanned (of the file's own folder when it was named): writes stay inside it. */
+  root: string;
+  /** Listed but not read, and why: a symbolic link that is not followed. */
+  skipped?: string;
 }
 
 export interface ListProblem {
@@ -43,24 +47,27 @@ export function listFiles(inputs: string[], resolver: ConfigResolver): { files: 
       continue;
     }
     if (stat.isFile()) {
-      if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true });
+      if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true, root: realFolder(path.dirname(absolute)) });
       seen.add(absolute);
     } else if (stat.isDirectory()) {
-      walk(input, absolute, gitIgnoresAbove(absolute), resolver, files, problems, seen);
+      walk(input, absolute, gitIgnoresAbove(absolute), resolver, { files, problems, seen, root: realFolder(absolute) });
+    } else {
+      // Never opened: reading a FIFO waits for a writer forever, a device can be endless.
+      problems.push({ path: input, message: `not a file or folder (${specialKind(stat)}); name YAML files or folders` });
     }
   }
   return { files, problems };
 }
 
-function walk(
-  display: string,
-  dir: string,
-  ignores: GitIgnoreLevel[],
-  resolver: ConfigResolver,
-  files: ListedFile[],
-  problems: ListProblem[],
-  seen: Set<string>,
-): void {
+interface Listing {
+  files: ListedFile[];
+  problems: ListProblem[];
+  seen: Set<string>;
+  root: string;
+}
+
+function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver: ConfigResolver, listing: Listing): void {
+  const { files, problems, seen } = listing;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -81,22 +88,72 @@ function walk(
     if (isDir && NEVER_ENTER.has(entry.name)) continue;
     if (isIgnored(ignores, absolute, isDir)) continue;
     if (isDir) {
-      walk(shown, absolute, ignores, resolver, files, problems, seen);
-    } else if (entry.isFile() && !seen.has(absolute)) {
-      let selected: boolean;
-      try {
-        const config = resolver.forDir(dir);
-        selected = resolver.selects(config, absolute);
-      } catch {
-        // A broken config is reported once by the caller; its files are still listed so the error surfaces.
-        selected = /\.ya?ml$/i.test(entry.name);
-      }
-      if (selected) {
-        seen.add(absolute);
-        files.push({ display: shown, absolute, explicit: false });
-      }
+      walk(shown, absolute, ignores, resolver, listing);
+    } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name)) {
+      seen.add(absolute);
+      files.push({ display: shown, absolute, explicit: false, root: listing.root });
+    } else if (entry.isSymbolicLink() && !seen.has(absolute) && !NEVER_ENTER.has(entry.name)) {
+      // Listed when the globs select its name, or when it points at a folder (whose files would be missed).
+      const skipped = linkNotFollowed(absolute, listing.root);
+      if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name)) continue;
+      seen.add(absolute);
+      files.push({ display: shown, absolute, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
     }
   }
+}
+
+function selects(resolver: ConfigResolver, dir: string, absolute: string, name: string): boolean {
+  try {
+    return resolver.selects(resolver.forDir(dir), absolute);
+  } catch {
+    // A broken config is reported once by the caller; its files are still listed so the error surfaces.
+    return /\.ya?ml$/i.test(name);
+  }
+}
+
+const FOLDER_LINK = 'skipped: symbolic link to a folder (not followed)';
+
+/**
+ * Why a symbolic link found in a folder is not read, or undefined when it is: a link is followed
+ * only to a regular file inside the scanned folder (a link to a folder could loop, one to a FIFO
+ * hang the scan, one outside the folder read or, when pinning, write what the repository does not hold).
+ */
+function linkNotFollowed(link: string, root: string): string | undefined {
+  let target: string;
+  let stat: fs.Stats;
+  try {
+    target = fs.realpathSync(link);
+    stat = fs.statSync(target);
+  } catch {
+    return 'skipped: symbolic link to nothing (its target does not exist)';
+  }
+  if (stat.isDirectory()) return FOLDER_LINK;
+  if (!stat.isFile()) return `skipped: symbolic link to something that is not a file (${specialKind(stat)})`;
+  if (!isInside(target, root)) return `skipped: symbolic link to a file outside the scanned folder (${target})`;
+  return undefined;
+}
+
+/** Whether `file` (a real path) is `root` or below it. */
+export function isInside(file: string, root: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** What a file system entry that is neither a file nor a folder is, for messages. */
+export function specialKind(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a folder';
+  return 'not a regular file';
 }
 
 /** `parent/name` without path.join's normalising: both parts are already clean here. */

@@ -4,7 +4,7 @@ import { looksBinary } from '../core/text';
 import { describeIoError } from './files';
 
 export type ReadOutcome =
-  | { kind: 'text'; text: string; size: number; mtimeMs: number }
+  | { kind: 'text'; text: string; size: number; mtimeMs: number; /** As read: what a write compares against and edits. */ bytes: Buffer }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
@@ -14,7 +14,7 @@ export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats)
     if (st.size > maxFileSize) return { kind: 'skipped', reason: tooLargeReason(st.size, maxFileSize) };
     const bytes = fs.readFileSync(file);
     if (looksBinary(bytes)) return { kind: 'skipped', reason: BINARY_REASON };
-    return { kind: 'text', text: bytes.toString('utf8'), size: st.size, mtimeMs: st.mtimeMs };
+    return { kind: 'text', text: bytes.toString('utf8'), size: st.size, mtimeMs: st.mtimeMs, bytes };
   } catch (err) {
     return { kind: 'error', reason: `cannot read: ${describeIoError(err)}` };
   }

@@ -84,9 +84,15 @@ export class ResultCache {
     if (!this.dirty) return;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(this.entries));
-      fs.renameSync(tmp, this.file);
+      // Created exclusively under a name nobody can plant a link at in advance.
+      const tmp = `${this.file}.${crypto.randomBytes(8).toString('hex')}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(this.entries), { flag: 'wx' });
+      try {
+        fs.renameSync(tmp, this.file);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
     } catch {
       // Read-only home or full disk: the next run is simply cold.
     }

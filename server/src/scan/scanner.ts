@@ -74,6 +74,10 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   files.forEach((file, i) => {
     const config = configs[i];
     if (!config) return;
+    if (file.skipped) {
+      reports[i].skipped = file.skipped;
+      return;
+    }
     const optionsKey = config.imageKeys.join(',');
     let stat: fs.Stats | undefined;
     try {

@@ -13,7 +13,9 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; times?: number; body?: string; headers?: Record<string, string> }
   | { kind: 'wrong-digest' }
   | { kind: 'drop-digest' }
-  | { kind: 'redirect'; to: string };
+  | { kind: 'redirect'; to: string }
+  /** The registry's answer, its body sent one byte every `intervalMs` (default 1000): never idle long, never done. */
+  | { kind: 'trickle'; intervalMs?: number };
 
 export interface FaultProxy {
   url: string;
@@ -86,6 +88,8 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
         return forward(base, req, res, (value) => value === undefined ? undefined : otherDigest(value));
       case 'drop-digest':
         return forward(base, req, res, () => undefined);
+      case 'trickle':
+        return forward(base, req, res, undefined, active.intervalMs ?? 1000);
       case 'redirect':
         res.writeHead(307, { Location: active.to.replace(/\/$/, '') + path, 'Content-Length': 0 });
         res.end();
@@ -121,9 +125,12 @@ export async function startRecorder(): Promise<Recorder> {
   return { url: `http://${address}`, host: address, requests, stop: () => close(server) };
 }
 
-/** Forwards one request; `rewriteDigest` maps the Docker-Content-Digest value (undefined drops it). */
+/**
+ * Forwards one request; `rewriteDigest` maps the Docker-Content-Digest value (undefined drops it);
+ * with `trickleMs` the body goes out one byte at a time, that many milliseconds apart.
+ */
 function forward(base: URL, req: http.IncomingMessage, res: http.ServerResponse,
-  rewriteDigest?: (value: string | undefined) => string | undefined): void {
+  rewriteDigest?: (value: string | undefined) => string | undefined, trickleMs?: number): void {
   const headers = pairs(req.rawHeaders).filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase())).flat();
   const lib = base.protocol === 'https:' ? https : http;
   const upstream = lib.request({
@@ -138,7 +145,26 @@ function forward(base: URL, req: http.IncomingMessage, res: http.ServerResponse,
       if (replaced !== undefined) out.push(['Docker-Content-Digest', replaced]);
     }
     res.writeHead(up.statusCode ?? 502, up.statusMessage, out.flat());
-    up.pipe(res);
+    if (trickleMs === undefined) {
+      up.pipe(res);
+      return;
+    }
+    res.flushHeaders();
+    const chunks: Buffer[] = [];
+    up.on('data', (c: Buffer) => chunks.push(c));
+    up.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= body.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body.subarray(sent, ++sent));
+      }, trickleMs);
+      res.once('close', () => clearInterval(timer));
+    });
   });
   upstream.on('error', () => res.destroy());
   req.pipe(upstream);
