@@ -42,6 +42,11 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
       ['unpinned-tag', `${host()}/org/team/app:1.0.0`, vscode.DiagnosticSeverity.Warning, 9],
       ['missing-tag', `${host()}/library/busybox`, vscode.DiagnosticSeverity.Error, 11],
     ]);
+    // Messages lead with the problem and leave the reference to the squiggle.
+    assert.deepEqual(
+      diagnostics.map((d) => d.message).sort(),
+      ['floating tag "dev": pin it to a digest', 'no tag or digest, so it pulls whatever "latest" is: pin it to a digest', 'tag "1.0.0" without a digest can be pushed again: pin it to a digest'],
+    );
     for (const d of diagnostics) {
       const target = typeof d.code === 'object' ? d.code.target : undefined;
       // The extension's URI handler: the link opens the rule's help inside the editor.
@@ -50,6 +55,18 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
         `link of ${codeOf(d)}: ${target}`,
       );
     }
+  });
+
+  test('hovering an empty Helm tag shows the Chart.yaml appVersion it falls back to, which the finding names', async () => {
+    await writeFile('chart/Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: 2.8.1\n');
+    const text = `image:\n  repository: ${host()}/app\n  tag: ""\n`;
+    const doc = await openFile('chart/values.yaml', text);
+    const [d] = await diagnosticsWhere(doc.uri, 'a finding', (x) => x.length === 1);
+    assert.equal(d.message, 'empty tag deploys 2.8.1 from Chart.yaml appVersion, which can be pushed again: pin it to a digest');
+    const at = doc.positionAt(text.indexOf('""') + 1);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
+    const shown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(shown, /Tag: none: the chart deploys `2\.8\.1` from Chart\.yaml appVersion/);
   });
 
   test('a rule link opens that rule\'s section of the installed docs/rules.md, rendered', async () => {
