@@ -435,6 +435,29 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     assert.deepEqual((JSON.parse(after.stdout) as { findings: CliFinding[] }).findings, []);
     assert.equal(after.status, 0);
   });
+  test('7. the walkthrough: from policy to CI, each step with its page', { timeout: STEP_TIMEOUT_MS }, async () => {
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    const input = await waitFor(page, selectors.quickInputBox, { step: 'walkthrough-pick' });
+    await input.fill('Image Pin');
+    await waitFor(page, `${selectors.quickInputRow}:has-text("Get started with Image Pin")`, { step: 'walkthrough-row' });
+    await page.keyboard.press('Enter');
+    const walkthrough = await waitFor(page, '.gettingStartedContainer:has-text("Get started with Image Pin")', { step: 'walkthrough-open' });
+    const text = await walkthrough.innerText();
+    for (const step of ['Why pin images', 'Open a manifest', 'Pin one reference', 'Configure a mirror', 'Scan the workspace', 'Keep it pinned in CI']) {
+      assert.ok(text.includes(step), `step "${step}" missing: ${text}`);
+    }
+    await page.locator('.gettingStartedContainer button:has-text("Configure a mirror")').first().click();
+    // The step's page is the packaged walkthrough/mirror.md, rendered in a webview.
+    await waitUntil(page, { step: 'walkthrough-media' }, async () => {
+      for (const frame of page.frames()) {
+        const body = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+        if (body.includes('"imagePin.registries"') && body.includes('under the Remote tab')) return true;
+      }
+      return false;
+    });
+    await screenshot(page, '7-walkthrough');
+    await page.keyboard.press('Control+W');
+  });
 });
 
 function escapeRegExp(text: string): string {
