@@ -187,6 +187,17 @@ describe('a VS Code-like client: reports, the reviewed workspace edit, rule link
     assert.deepEqual(hover?.range, rangeOf(text, '""'), 'the hover covers the tag it was asked about');
   });
 
+  it('Pin Image at Cursor works on an empty Helm tag too, pinning the appVersion it falls back to', async () => {
+    write('chart2/Chart.yaml', 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "1.0"\n');
+    const text = `image:\n  repository: ${reg.host}/app\n  tag: ""\n`;
+    const { uri } = await client.open(write('chart2/values.yaml', text));
+    await client.diagnosticsFor(uri, { version: 1 });
+    const at = rangeOf(text, '""').start;
+    const result = await client.execute<{ pinned: number }>('imagePin.pinAtCursor', [uri, { line: at.line, character: at.character + 1 }]);
+    assert.equal(result.pinned, 1);
+    assert.ok(client.text(uri).includes(seeded['app:1.0'].digest), client.text(uri));
+  });
+
   it('untrusted: the pin commands say why, with Manage Workspace Trust', async () => {
     const untrusted = await TestClient.start({ folders: [ws], env: NO_DOCKER_CONFIG, initializationOptions: { workspaceTrusted: false, reports: true } });
     try {

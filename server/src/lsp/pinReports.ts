@@ -50,7 +50,6 @@ export function pinReport(result: PinCommandResult, opts: { single: boolean; dis
     // The first reason, so the toast says what to fix; the output channel lists every one.
     message += ` (${failed[0].reference}: ${failed[0].error}${failed.length > 1 ? '; see the output for the others' : ''})`;
   } else message += '.';
-  const actions: ReportAction[] = network ? ['openSettings', 'showOutput'] : ['showOutput'];
-  if (pins.length > 0) actions.push('saveAll');
+  const actions: ReportAction[] = pins.length > 0 ? [...fixActions, 'saveAll'] : fixActions;
   return { kind: failed.length > 0 ? 'warning' : 'info', message, actions, settingsQuery, details };
 }

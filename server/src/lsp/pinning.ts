@@ -71,8 +71,7 @@ export class PinService {
 
   /** Tells the user what a pin did (or why it could not), once the edit is applied or has failed. */
   report(result: PinCommandResult, single: boolean): void {
-    if (result.reason === 'untrusted') return;
-    const report = pinReport(result, { single, display: (uri) => this.deps.folders.display(uri) });
+    const report = this.reportFor(result, single);
     if (report) this.notify.report(report);
   }
 

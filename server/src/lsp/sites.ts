@@ -1,5 +1,6 @@
 /** Finding the image site under a position, on whichever thread holds the extraction. */
 import type { Position, Range } from 'vscode-languageserver';
+import { helmPartAt } from '../core/siteParts';
 import type { ImageSite } from '../core/types';
 import type { LocatedExtraction } from '../scan/checkText';
 
@@ -28,12 +29,9 @@ function contains(range: Range, p: Position): boolean {
  * The range is the part's token, where the pointer is.
  */
 export function locateHelmPart(extraction: LocatedExtraction, offset: number, range: (start: number, end: number) => Range): LocatedSite | undefined {
-  const index = extraction.sites.findIndex((s) => {
-    const h = s.helm;
-    return !!h && [h.tag, h.digest, h.registry].some((part) => part && part.token.start <= offset && offset <= part.token.end);
-  });
-  if (index < 0) return undefined;
-  const site = extraction.sites[index];
-  const part = [site.helm!.tag, site.helm!.digest, site.helm!.registry].find((p) => p && p.token.start <= offset && offset <= p.token.end)!;
-  return { index, site, range: range(part.token.start, part.token.end) };
+  for (const [index, site] of extraction.sites.entries()) {
+    const part = helmPartAt(site, offset);
+    if (part) return { index, site, range: range(part.token.start, part.token.end) };
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
  * reading the chart's Chart.yaml when a Helm tag falls back to its appVersion; the registry calls
  * are the caller's.
  */
+import { siteCovers } from '../core/siteParts';
 import type { ImagePinConfig, PinStyle } from '../core/config';
 import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } from '../core/fix';
 import { formatReference } from '../core/reference';
@@ -49,7 +50,7 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
   return [...chosen]
     .sort((a, b) => a - b)
     .map((index) => ({ index, site: extraction.sites[index], target: resolutionTarget(extraction.sites[index], appVersion) }))
-    .filter((c) => opts.at === undefined || (c.site.span.start <= opts.at && opts.at <= c.site.span.end));
+    .filter((c) => opts.at === undefined || siteCovers(c.site, opts.at));
 }
 
 /** A human name for what is resolved: `nginx:1.27`, `ghcr.io/acme/api:dev`. */
