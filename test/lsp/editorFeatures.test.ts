@@ -89,6 +89,18 @@ describe('a VS Code-like client: reports, the reviewed workspace edit, rule link
     assert.deepEqual([report.kind, report.message], ['status', `Pinned ${reg.host}/app:dev → ${seeded['app:dev'].digest.slice(0, 13)}…`]);
   });
 
+  it('source.fixAll.imagePin (pin on save) pins the file and reports a status line, not a notification', async () => {
+    const text = pod(`${reg.host}/app:latest`, `${reg.host}/multi:1.0`);
+    const { uri } = await client.open(write('onsave.yaml', text));
+    await client.diagnosticsFor(uri, { version: 1 });
+    const [fixAll] = await client.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, ['source.fixAll.imagePin']);
+    assert.equal(fixAll?.kind, 'source.fixAll.imagePin');
+    const resolved = await client.resolve(fixAll);
+    assert.ok(resolved.edit);
+    const report = resolved.command?.arguments?.[0] as { kind: string; message: string };
+    assert.deepEqual([report.kind, report.message], ['status', 'Image Pin pinned 2 references in 1 file']);
+  });
+
   it('an unreachable registry: why, what helps, and Open Settings (imagePin.registries) with Show Output', async () => {
     const port = await closedPort();
     const { uri } = await client.open(write('down.yaml', pod(`127.0.0.1:${port}/app:1.0`)));

@@ -100,7 +100,9 @@ export async function resolveCodeAction(action: CodeAction, token: CancellationT
     return action;
   }
   action.edit = edit;
-  const report = reportsAsCommand ? pins.reportFor(result, single) : undefined;
+  let report = reportsAsCommand ? pins.reportFor(result, single) : undefined;
+  // On save (source.fixAll) a clean result is a status line: the file is being saved anyway.
+  if (report && action.kind === FIX_ALL_KIND && result.failed.length === 0) report = { kind: 'status', message: report.message.replace(/\.$/, ''), details: report.details };
   if (report) action.command = { title: 'Show what was pinned', command: INTERNAL_COMMANDS.showReport, arguments: [report] };
   return action;
 }
