@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-require("../out/server/src/cli/main.js").main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// The CLI from the tsc output in out/, for development and the tests (`npx tsc -b` is enough).
+// The package's `image-pin` command is the bundle dist/cli.js (package.json "bin").
+require("../out/server/src/cli/bin.js");

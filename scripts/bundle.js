@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Bundles what the .vsix ships into dist/: the extension (client), the language server, and the
-// worker threads the server starts. package.json `main` points at dist/extension.js, so a development
-// checkout (`npm run build`) and the packaged extension run the same files. The CLI runs from out/.
+// Bundles into dist/ what the .vsix and the npm package ship: the extension (client), the language
+// server, the CLI, and the worker threads they start. package.json `main` points at dist/extension.js
+// and `bin` at dist/cli.js and dist/server.js, so a development checkout (`npm run build`), the packaged
+// extension and the installed package run the same files. (bin/*.js run the tsc output, for tests.)
 //   node scripts/bundle.js [--minify | --watch]
+// With --action it builds the GitHub Action instead (action/index.js and its worker, minified), which is
+// committed because GitHub runs an action from the repository as it is; test/cli/action.test.ts checks
+// that the committed files equal a fresh build.
+//   node scripts/bundle.js --action [--outdir DIR]
 'use strict';
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -25,9 +30,26 @@ const common = {
   external: ['vscode'],
 };
 
+/** The Action's files: its entry and the scan worker it starts (`path.join(__dirname, 'worker.js')`). */
+async function buildAction(outdir) {
+  const entryPoints = { index: path.join(ROOT, 'server/src/action/main.ts'), worker: path.join(ROOT, 'server/src/scan/worker.ts') };
+  // absWorkingDir: the output names no absolute path, so every checkout builds the same bytes.
+  await esbuild.build({ ...common, sourcemap: false, minify: true, absWorkingDir: ROOT, entryPoints, outdir });
+  for (const name of Object.keys(entryPoints)) {
+    const file = path.join(outdir, `${name}.js`);
+    console.log(`${path.relative(ROOT, file)} ${(fs.statSync(file).size / 1024).toFixed(0)} KiB (minified)`);
+  }
+}
+
 async function main() {
+  if (process.argv.includes('--action')) {
+    const at = process.argv.indexOf('--outdir');
+    return buildAction(at >= 0 ? path.resolve(process.argv[at + 1]) : path.join(ROOT, 'action'));
+  }
   const entries = {
     extension: 'client/src/extension.ts',
+    // The two commands of the npm package; their entry files start with `#!/usr/bin/env node`.
+    cli: 'server/src/cli/bin.ts',
     server: 'server/src/lsp/main.ts',
     // Started by path next to the bundle that starts them (`path.join(__dirname, 'worker.js')`).
     worker: 'server/src/scan/worker.ts',

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the whole test suite needs on a fresh Debian machine:
 #   - Debian packages: a real OCI registry (docker-registry), skopeo (independent digest oracle),
-#     htpasswd and openssl (auth and TLS variants), and what the real-editor tests need;
+#     htpasswd and openssl (auth and TLS variants), pre-commit (the hook's integration test), and what
+#     the real-editor tests need;
 #   - the project's npm dependencies (npm ci, which also builds);
 #   - the real-editor harness (Node 24 + code-server in .e2e/, see scripts/install-e2e.sh): chromium, and
 #     libkrb5-dev pkg-config g++ make python3 for the native modules code-server compiles.
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PACKAGES=(docker-registry skopeo apache2-utils openssl chromium libkrb5-dev pkg-config g++ make python3)
+APT_PACKAGES=(docker-registry skopeo apache2-utils openssl pre-commit git chromium libkrb5-dev pkg-config g++ make python3)
 say() { printf '[install-deps] %s\n' "$*"; }
 
 missing=()

@@ -4,12 +4,19 @@
 // else out but the manifest, README, CHANGELOG, LICENSE, the config schema, docs/rules.md, the walkthrough pages and images.
 //   node scripts/package.js [--out FILE]     (default: image-pin-<version>.vsix in the repository root)
 // Works offline: no repository URL is published, so relative README links are left as they are.
+//
+// package.json is also the npm package's manifest, whose "files" list names what `npm pack` ships
+// (the CLI). vsce refuses a manifest with "files" beside a .vscodeignore, so vsce runs in a staging
+// copy holding the manifest without "files" and the folders .vscodeignore picks from.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
+// What .vscodeignore chooses from; it still decides, inside the staging copy, what the .vsix holds.
+const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images'];
 
 function main() {
   const args = process.argv.slice(2);
@@ -18,12 +25,20 @@ function main() {
   const out = path.resolve(outIndex >= 0 ? args[outIndex + 1] : path.join(ROOT, `${manifest.name}-${manifest.version}.vsix`));
 
   execFileSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--minify'], { cwd: ROOT, stdio: 'inherit' });
-  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(
-    process.execPath,
-    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-vsix-'));
+  try {
+    for (const name of STAGED) fs.cpSync(path.join(ROOT, name), path.join(stage, name), { recursive: true });
+    const { files: _npmFiles, ...vsixManifest } = manifest;
+    fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(vsixManifest, null, 2) + '\n');
+    const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    execFileSync(
+      process.execPath,
+      [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],
+      { cwd: stage, stdio: 'inherit' },
+    );
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
   console.log(`package: ${path.relative(process.cwd(), out) || out} ${(fs.statSync(out).size / 1024).toFixed(0)} KiB`);
 }
 

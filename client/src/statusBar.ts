@@ -1,6 +1,6 @@
 /** The status bar item: how many Image Pin findings the active file has; a click opens Problems. */
 import * as vscode from 'vscode';
-import { SOURCE } from '../../shared/src/protocol';
+import { SOURCE, TRUNCATED_CODE, TruncatedData } from '../../shared/src/protocol';
 
 const LANGUAGES = new Set(['yaml', 'dockercompose', 'helm']);
 
@@ -14,22 +14,25 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
       item.hide();
       return;
     }
-    const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE);
-    const findings = diagnostics.length;
+    const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE && d.code !== TRUNCATED_CODE);
+    const findings = count(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE));
     if (findings === 0 && !LANGUAGES.has(editor.document.languageId)) {
       item.hide();
       return;
     }
-    const count = (severity: vscode.DiagnosticSeverity) => diagnostics.filter((d) => d.severity === severity).length;
+    const severity = (s: vscode.DiagnosticSeverity) => diagnostics.filter((d) => d.severity === s).length;
     const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
-    const errors = count(vscode.DiagnosticSeverity.Error);
-    const warnings = count(vscode.DiagnosticSeverity.Warning);
-    const others = findings - errors - warnings;
+    const errors = severity(vscode.DiagnosticSeverity.Error);
+    const warnings = severity(vscode.DiagnosticSeverity.Warning);
+    const others = diagnostics.length - errors - warnings;
+    // When only the most severe findings are published, the split is of those.
+    const split = `${n(errors, 'error')}, ${n(warnings, 'warning')}${others ? `, ${others} other` : ''}`;
+    const shownOnly = findings > diagnostics.length ? ` among the ${diagnostics.length} shown` : '';
     item.text = findings === 0 ? '$(pass) Image Pin' : `$(pin) Image Pin: ${findings}`;
     item.tooltip =
       findings === 0
         ? 'Image Pin: no unpinned images in this file'
-        : `Image Pin: ${n(errors, 'error')}, ${n(warnings, 'warning')}${others ? `, ${others} other` : ''} in this file. Click to show Problems.`;
+        : `Image Pin: ${split}${shownOnly} in this file. Click to show Problems.`;
     item.show();
   };
   context.subscriptions.push(
@@ -41,4 +44,14 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
     }),
   );
   update();
+}
+
+/**
+ * The findings of a file: what is published, or, when the server published only the most severe
+ * (a notice says so, with the total in its `data`, which vscode-languageclient keeps), the total.
+ */
+function count(diagnostics: vscode.Diagnostic[]): number {
+  const notice = diagnostics.find((d) => d.code === TRUNCATED_CODE);
+  const total = (notice as { data?: Partial<TruncatedData> } | undefined)?.data?.total;
+  return typeof total === 'number' ? total : diagnostics.length;
 }

@@ -69,6 +69,19 @@ export const SETTINGS_SECTION = 'imagePin';
 /** The diagnostic source. */
 export const SOURCE = 'image-pin';
 
+/**
+ * The code of the notice on a document with more findings than are published (at most 1,000);
+ * its `data` is `TruncatedData`, so the client can count them all.
+ */
+export const TRUNCATED_CODE = 'truncated';
+
+export interface TruncatedData {
+  /** How many findings the document has. */
+  total: number;
+  /** How many of them are published. */
+  shown: number;
+}
+
 /** Per-registry settings (`imagePin.registries`, machine-scoped). */
 export interface RegistrySettings {
   mirror?: string;

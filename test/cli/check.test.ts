@@ -175,3 +175,77 @@ describe('parallel scan', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('reading: nothing unchecked looks clean', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-read-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const check = async (name: string, content: string | Buffer) => {
+    fs.writeFileSync(path.join(dir, name), content);
+    const r = await run(['check', name, '--format', 'json', '--no-cache'], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { findings: Array<{ rule: string; line: number; column: number; image?: string }>; skipped: unknown[] };
+    return { code: r.code, findings: out.findings.map((f) => [f.rule, f.line, f.column, f.image]), skipped: out.skipped };
+  };
+  const pod = 'image: nginx:latest\nspec:\n  containers:\n    - name: a\n      image: redis:7\n';
+  const podFindings = [
+    ['floating-tag', 1, 8, 'nginx:latest'],
+    ['unpinned-tag', 5, 14, 'redis:7'],
+  ];
+
+  it('a file with {{ in a comment and a real syntax error exits 1 with the error and its references', async () => {
+    const r = await check('commented.yaml', '# see {{ .Values.x }}\nxxxx\nimage: nginx:latest\nfoo: [\n');
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.findings.map((f) => f[0]), ['yaml-syntax', 'floating-tag']);
+  });
+
+  it('UTF-16 files with a byte order mark are decoded and checked, at the same lines and columns', async () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(pod, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const [name, bytes] of [['le.yaml', le], ['be.yaml', be]] as const) {
+      const r = await check(name, bytes);
+      assert.equal(r.code, 1, name);
+      assert.deepEqual(r.skipped, [], name);
+      assert.deepEqual(r.findings, podFindings, name);
+    }
+  });
+
+  it('a UTF-8 byte order mark does not shift columns', async () => {
+    const r = await check('bom.yaml', `\uFEFF${pod}`);
+    assert.deepEqual(r.findings, podFindings);
+  });
+
+  it('lone CR line endings are line breaks: no false syntax error, references on their own lines', async () => {
+    const r = await check('cr.yaml', pod.replace(/\n/g, '\r'));
+    assert.deepEqual(r.findings, podFindings);
+  });
+});
+
+describe('test fixtures are excluded by default', () => {
+  it('Go testdata folders and helm-unittest suites are not scanned unless the config says otherwise', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-fixtures-'));
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    write('deploy.yaml', 'image: app:dev\n');
+    write('pkg/testdata/pod.yaml', 'image: fixture:dev\n');
+    write('testdata/top.yaml', 'image: top:dev\n');
+    write('charts/web/tests/deployment_test.yaml', 'image: unittest:dev\n');
+    write('charts/web/tests/values.yaml', 'image: kept:dev\n');
+    const images = async () => {
+      const r = await run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir });
+      return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
+    };
+    assert.deepEqual(await images(), ['app:dev', 'kept:dev']);
+    write('.image-pin.yaml', 'exclude: []\n');
+    assert.deepEqual(await images(), ['app:dev', 'fixture:dev', 'kept:dev', 'top:dev', 'unittest:dev']);
+    const named = await run(['check', 'pkg/testdata/pod.yaml', '--format', 'json', '--no-cache'], { cwd: dir });
+    assert.equal(JSON.parse(named.stdout).findings.length, 1, 'a file named on the command line is checked');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+

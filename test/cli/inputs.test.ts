@@ -77,6 +77,32 @@ describe('paths that are neither files nor folders', () => {
   }
 });
 
+describe('a repository that plants FIFOs where files are read', () => {
+  it('a FIFO as .image-pin.yaml, as --config, as .gitignore above the folder or as Chart.yaml does not hang anything', async () => {
+    const repo = path.join(dir, 'fifo-repo');
+    fs.mkdirSync(path.join(repo, '.git'), { recursive: true });
+    fs.mkdirSync(path.join(repo, 'app', 'chart'), { recursive: true });
+    execFileSync('mkfifo', [path.join(repo, '.gitignore')]);
+    execFileSync('mkfifo', [path.join(repo, 'app', '.image-pin.yaml')]);
+    execFileSync('mkfifo', [path.join(repo, 'app', 'chart', 'Chart.yaml')]);
+    fs.writeFileSync(path.join(repo, 'app', 'chart', 'values.yaml'), 'image:\n  repository: 127.0.0.1:9/app\n  tag: ""\n');
+
+    const planted = await run(['check', '.', '--no-cache'], path.join(repo, 'app'));
+    assert.notEqual(planted.code, null, 'check ended');
+    assert.equal(planted.code, 2, planted.stdout + planted.stderr);
+    assert.match(planted.stderr, /\.image-pin\.yaml:1:1: the config file is not a regular file \(a FIFO\)/);
+
+    const explicit = await run(['check', 'values.yaml', '--no-cache', '--config', '../.image-pin.yaml'], path.join(repo, 'app', 'chart'));
+    assert.equal(explicit.code, 2, explicit.stdout + explicit.stderr);
+    assert.match(explicit.stderr, /not a regular file \(a FIFO\)/);
+
+    fs.rmSync(path.join(repo, 'app', '.image-pin.yaml'));
+    const chart = await run(['pin', '.', '--timeout', '1'], path.join(repo, 'app'));
+    assert.notEqual(chart.code, null, 'pin ended');
+    assert.equal(chart.code, 1, chart.stdout + chart.stderr);
+  });
+});
+
 describe('symbolic links inside a scanned folder', () => {
   let ws: string;
   let outside: string;

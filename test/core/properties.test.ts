@@ -30,8 +30,8 @@ function checkInvariants(text: string, file = 'x.yaml'): number {
       assert.ok(covered.length > 0, `empty range for ${site.reference}`);
       assert.ok(site.reference.includes(covered), `range covers ${JSON.stringify(covered)}, not part of ${JSON.stringify(site.reference)}`);
     }
-    // Line/column agree with the offsets.
-    const before = text.slice(0, f.span.start).split('\n');
+    // Line/column agree with the offsets; a lone CR breaks a line too (a CR just before the span is then a whole break).
+    const before = text.slice(0, f.span.start).split(/\r\n|\r(?!\n)|\n/);
     assert.equal(f.range.start.line, before.length - 1);
     assert.equal(f.range.start.character, before[before.length - 1].length);
   }

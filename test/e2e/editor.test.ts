@@ -11,7 +11,25 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { seedStandard, skopeoDigest, startRegistry, type RunningRegistry } from '../helpers/registry';
-import { openFile, openWorkbench, readProblems, recordTexts, runCommand, screenshot, selectors, waitFor, waitUntil, type Clip, type Workbench } from './lib/browser';
+import {
+  editorTextWhere,
+  hoverShowing,
+  openFile,
+  openWorkbench,
+  problemRowWhere,
+  problemRows,
+  problemRowsWhere,
+  quickFixMenuWhere,
+  readProblems,
+  recordTexts,
+  runCommand,
+  screenshot,
+  selectors,
+  waitFor,
+  waitUntil,
+  type Clip,
+  type Workbench,
+} from './lib/browser';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { repoRoot } from './lib/install';
 
@@ -194,11 +212,6 @@ async function clipOf(page: Page, parts: string[]): Promise<Clip> {
   };
 }
 
-/** The marker rows of the Problems panel (file rows hold no `[Ln …]`). */
-async function problemRows(page: Page): Promise<string[]> {
-  return (await readProblems(page)).filter((row) => /\[Ln \d+, Col \d+\]/.test(row));
-}
-
 describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboard and mouse', () => {
   let registry: RunningRegistry;
   let fixture: Fixture;
@@ -247,9 +260,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     await waitFor(page, selectors.squiggleError, { step: 'deployment-squiggle', timeoutMs: 30_000 });
 
     const position = positionOf(text, reference);
-    const row = await waitUntil(page, { step: 'deployment-problem-row', describe: () => problemRows(page).then((r) => JSON.stringify(r)) }, async () =>
-      (await problemRows(page)).find((r) => r.includes(position)),
-    );
+    const row = await problemRowWhere(page, { step: 'deployment-problem-row' }, (r) => r.includes(position));
     assert.ok(row.includes(finding.message), `row ${JSON.stringify(row)} lacks the message ${JSON.stringify(finding.message)}`);
     assert.ok(row.includes('image-pin'), `row ${JSON.stringify(row)} lacks the source`);
     assert.ok(row.includes('floating-tag'), `row ${JSON.stringify(row)} lacks the rule id`);
@@ -291,8 +302,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const box = await squiggle.boundingBox();
     assert.ok(box, 'the squiggle has no bounding box');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = await waitFor(page, '.monaco-editor .monaco-hover:not(.hidden):has-text("Pinned digest")', { step: 'hover', timeoutMs: 15_000 });
-    const shown = await hover.innerText();
+    const shown = await hoverShowing(page, 'Pinned digest', { step: 'hover', timeoutMs: 30_000 });
     await screenshot(page, '2-hover');
     await screenshot(page, 'readme-hover', await clipOf(page, ['.part.editor']));
     assert.ok(shown.includes(`${fixture.host}/app:dev`), shown);
@@ -309,19 +319,11 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const squiggle = await waitFor(page, selectors.squiggleError, { step: 'quickfix-squiggle' });
     const box = await squiggle.boundingBox();
     assert.ok(box, 'the squiggle has no bounding box');
-    // A click in the reference puts the cursor there.
+    // A click in the reference puts the cursor there; the mouse then leaves it, so that no hover
+    // opens over the menu.
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.keyboard.press('Escape');
-    await waitFor(page, '.editor-instance .monaco-editor.focused', { step: 'quickfix-editor-focus' });
-    const menuRow = '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused';
-    // Ctrl+. again if a busy machine dropped the first one (the menu is the state waited for).
-    await waitUntil(page, { step: 'quickfix-menu', timeoutMs: 30_000 }, async () => {
-      if (await page.locator(menuRow).first().isVisible()) return true;
-      await page.keyboard.press('Control+.');
-      return page.locator(menuRow).first().waitFor({ state: 'visible', timeout: 8_000 }).then(() => true, () => false);
-    });
-    const first = page.locator(menuRow).first();
-    const title = await first.innerText();
+    await page.mouse.move(box.x + box.width / 2, 5);
+    const title = await quickFixMenuWhere(page, { step: 'quickfix-menu', timeoutMs: 60_000 }, (row) => row.includes('to its digest'));
     await screenshot(page, '3-quickfix-menu');
     await screenshot(page, 'readme-quickfix', await clipOf(page, ['.part.editor']));
     assert.ok(title.includes(`Pin`) && title.includes(reference) && title.includes('to its digest'), `first quick fix: ${JSON.stringify(title)}`);
@@ -330,20 +332,15 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const pinned = `${reference}@${fixture.digests['app:dev']}`;
     const expectedText = fixture.files[DEPLOYMENT].replace(`image: ${reference}\n`, `image: ${pinned}\n`);
     assert.notEqual(expectedText, fixture.files[DEPLOYMENT]);
-    await waitUntil(page, { step: 'quickfix-applied', describe: () => page.locator(selectors.editorText).innerText() }, async () =>
-      (await page.locator(selectors.editorText).innerText()).replace(/\u00a0/g, ' ').includes(pinned),
-    );
+    await editorTextWhere(page, { step: 'quickfix-applied' }, (text) => text.includes(pinned));
     await saveAndExpect(page, fixture, DEPLOYMENT, expectedText, 'quickfix');
-    await waitUntil(page, { step: 'quickfix-problem-gone', describe: () => problemRows(page).then((r) => JSON.stringify(r)) }, async () =>
-      (await problemRows(page)).length === 0,
-    );
+    await problemRowsWhere(page, { step: 'quickfix-problem-gone' }, (rows) => rows.length === 0);
     assert.equal(await page.locator(selectors.squiggleError).count(), 0);
     await screenshot(page, '3-pinned');
 
     // The lookup the fix made is cached: hovering the pinned reference shows where the tag points now.
     await page.mouse.move(box.x + 5, box.y + box.height / 2);
-    const hover = await waitFor(page, '.monaco-editor .monaco-hover:not(.hidden):has-text("cached lookup")', { step: 'hover-after-pin', timeoutMs: 15_000 });
-    const shown = await hover.innerText();
+    const shown = await hoverShowing(page, 'cached lookup', { step: 'hover-after-pin', timeoutMs: 30_000 });
     await screenshot(page, '3-hover-after-pin');
     assert.ok(shown.includes(`points to ${fixture.digests['app:dev']}`), shown);
     assert.match(shown, /The pinned digest is current/);
@@ -357,10 +354,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
 
     const progress = await recordTexts(page, '.part.statusbar .statusbar-item, .notifications-toasts .notification-toast', /scanning the workspace/i);
     await runCommand(page, 'Image Pin: Scan Workspace');
-    const rows = await waitUntil(page, { step: 'scan-rows', timeoutMs: 60_000, describe: () => problemRows(page).then((r) => JSON.stringify(r)) }, async () => {
-      const now = await problemRows(page);
-      return now.length >= unopened.length ? now : undefined;
-    });
+    const rows = await problemRowsWhere(page, { step: 'scan-rows', timeoutMs: 60_000 }, (now) => now.length >= unopened.length);
     await screenshot(page, '4-scan-problems');
     await screenshot(page, 'readme-scan', await clipOf(page, ['.part.panel']));
     for (const f of unopened) {
@@ -399,9 +393,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
       // No tag: pinned as the `latest` it resolved.
       .replace(`${h}/library/busybox\n`, `${h}/library/busybox:latest@${d['library/busybox:latest']}\n`);
     assert.equal(expectedText.split('@sha256:').length - 1, 4);
-    await waitUntil(page, { step: 'pin-all-applied', timeoutMs: 30_000, describe: () => page.locator(selectors.editorText).innerText() }, async () =>
-      (await page.locator(selectors.editorText).innerText()).split('@sha256:').length - 1 === 4,
-    );
+    await editorTextWhere(page, { step: 'pin-all-applied', timeoutMs: 30_000 }, (text) => text.split('@sha256:').length - 1 === 4);
     const summary = await waitFor(page, `${selectors.notification}:has-text("pinned 4 references in 1 file")`, { step: 'pin-all-summary' });
     for (const button of ['Show Output', 'Save All']) assert.equal(await summary.locator(`.monaco-button:has-text("${button}")`).count(), 1, button);
     await saveAndExpect(page, fixture, COMPOSE, expectedText, 'pin-all');

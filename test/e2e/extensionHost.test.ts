@@ -44,6 +44,11 @@ function mochaCounts(result: ExtensionTestsResult): { passing: number; failing: 
   return { passing: count('passing'), failing: count('failing'), pending: count('pending') };
 }
 
+/** Lines the suites' wait helpers log (e.g. a code action that came only with a later answer), shown with the test's output. */
+function waitNotes(result: ExtensionTestsResult): string[] {
+  return result.log.filter((line) => line.includes('codeActionsWhere:'));
+}
+
 function describeRun(result: ExtensionTestsResult): string {
   return `exit code ${result.exitCode}; extension-host log:\n${result.log.join('\n')}`;
 }
@@ -88,6 +93,7 @@ describe('test/vscode suites in the code-server extension host', () => {
     assert.ok(counts.passing > 0, `no passing test in the log. ${describeRun(result)}`);
     assert.deepEqual([counts.failing, counts.pending], [0, 0], describeRun(result));
     console.log(`extension host (trusted): ${counts.passing} passing in ${Date.now() - started} ms`);
+    for (const note of waitNotes(result)) console.log(`extension host (trusted): ${note}`);
   });
 
   test('untrusted workspace: findings still show and no request reaches the registry host', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
@@ -113,5 +119,6 @@ describe('test/vscode suites in the code-server extension host', () => {
     const sent = recorder.requests.slice(before);
     assert.deepEqual(sent.map((r) => `${r.method} ${r.path}`), [], 'registry requests from the untrusted window');
     console.log(`extension host (untrusted): ${counts.passing} passing in ${Date.now() - started} ms`);
+    for (const note of waitNotes(result)) console.log(`extension host (untrusted): ${note}`);
   });
 });

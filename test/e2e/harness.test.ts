@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openFile, openWorkbench, readProblems, runCommand, screenshot, selectors, waitFor } from './lib/browser';
+import { openFile, openWorkbench, problemRowWhere, runCommand, screenshot, selectors, waitFor } from './lib/browser';
 import { startCodeServer } from './lib/codeServer';
 import { runExtensionTests } from './lib/extensionHost';
 import { e2eInstall, repoRoot } from './lib/install';
@@ -91,13 +91,25 @@ const SUITE_JS = `
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
-async function diagnosticsFor(uri) {
-  for (let i = 0; i < 100; i++) {
-    const found = vscode.languages.getDiagnostics(uri);
-    if (found.length > 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return [];
+// Resolves once the file has diagnostics: checked now and on every change of diagnostics; fails
+// after a deadline (under mocha's own timeout) saying what it waited for.
+function diagnosticsFor(uri) {
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      const found = vscode.languages.getDiagnostics(uri);
+      if (found.length === 0) return false;
+      subscription.dispose();
+      clearTimeout(deadline);
+      resolve(found);
+      return true;
+    };
+    const subscription = vscode.languages.onDidChangeDiagnostics(look);
+    const deadline = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error('timed out after 25000 ms waiting for diagnostics of ' + uri.toString()));
+    }, 25000);
+    look();
+  });
 }
 
 describe('throwaway extension in the extension host', () => {
@@ -236,13 +248,7 @@ describe('real-editor harness (code-server + Chromium)', () => {
         assert.ok(await squiggle.isVisible());
         await screenshot(page, 'harness-squiggle');
 
-        let problems: string[] = [];
-        const found = await eventually(async () => {
-          problems = await readProblems(page);
-          return problems.some((row) => row.includes('floats'));
-        }, 15_000);
-        assert.ok(found, `Problems panel rows: ${JSON.stringify(problems)}`);
-        const row = problems.find((text) => text.includes('floats'))!;
+        const row = await problemRowWhere(page, { step: 'harness-problem-row' }, (text) => text.includes('floats'));
         assert.match(row, /Image tag "latest" floats/);
         assert.match(row, /throwaway/);
         assert.match(row, /floating-tag/);

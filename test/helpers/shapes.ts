@@ -50,6 +50,14 @@ export const SHAPE_FINDINGS: Readonly<Record<string, Expected>> = {
     ['missing-tag', 13, 'ghcr.io/acme/tool'],
     ['unpinned-tag', 17, 'python:3.12'],
   ],
+  'values-shapes.yaml': [
+    ['unpinned-tag', 5, '7.0.7'],
+    ['unpinned-tag', 9, '2.44.0-debian-12-r0'],
+    ['unpinned-tag', 15, '1.36'],
+    ['floating-tag', 19, 'latest'],
+    ['unpinned-tag', 22, '2.1.0'],
+  ],
+  'skaffold.yaml': [['unpinned-tag', 23, 'busybox:1.36']],
   'action.yml': [['unpinned-tag', 4, 'ghcr.io/acme/action-runner:v2']],
   'chart/templates/deployment.yaml': [['floating-tag', 21, 'curlimages/curl:latest']],
   'suppressed.yaml': [

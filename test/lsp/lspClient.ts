@@ -17,12 +17,15 @@ import {
   ExecuteCommandParams,
   Hover,
   InitializeResult,
+  Message,
   MessageActionItem,
+  NotificationMessage,
   Position,
   ProgressToken,
   ProtocolConnection,
   PublishDiagnosticsParams,
   Range,
+  ResponseMessage,
   ShowMessageParams,
   ShowMessageRequestParams,
   TextDocumentEdit,
@@ -52,6 +55,8 @@ export interface StartOptions {
   applyEdits?: boolean;
   /** Declare change annotation support, as VS Code does (its refactor preview). */
   changeAnnotations?: boolean;
+  /** A server command to run itself (an installed `image-pin-language-server`), instead of out/ under this Node. */
+  executable?: string;
 }
 
 export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -59,6 +64,39 @@ export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | Wor
 export interface OpenDocument {
   uri: string;
   doc: TextDocument;
+}
+
+/**
+ * Waits for states of a client: each wait is checked now and after every change the client
+ * reports (a message arrived), and fails after its deadline with what it waited for and `context()`.
+ */
+class StateWaits {
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly context: () => string) {}
+
+  changed(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== attempt);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.context()}`));
+      }, timeoutMs);
+      const attempt = () => {
+        const value = check();
+        if (value !== undefined && value !== false) {
+          clearTimeout(timer);
+          resolve(value as T);
+        } else this.waiters.push(attempt);
+      };
+      attempt();
+    });
+  }
 }
 
 export class TestClient {
@@ -79,7 +117,7 @@ export class TestClient {
   answer: NonNullable<StartOptions['answer']>;
   initializeResult!: InitializeResult;
   private readonly docs = new Map<string, TextDocument>();
-  private waiters: Array<() => void> = [];
+  private readonly waits = new StateWaits(() => `server stderr: ${this.stderr.slice(-2000)}\nlog: ${this.logs.slice(-20).join('\n')}`);
 
   private constructor(
     readonly connection: ProtocolConnection,
@@ -88,11 +126,7 @@ export class TestClient {
   ) {
     this.settings = opts.settings;
     this.answer = opts.answer ?? ((p) => p.actions?.[0] ?? null);
-    const changed = () => {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
-    };
+    const changed = () => this.waits.changed();
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
       this.published.push(p);
@@ -139,7 +173,8 @@ export class TestClient {
   }
 
   static async start(opts: StartOptions = {}): Promise<TestClient> {
-    const child = spawn(process.execPath, [SERVER_MAIN, '--stdio'], {
+    const [command, args] = opts.executable ? [opts.executable, ['--stdio']] : [process.execPath, [SERVER_MAIN, '--stdio']];
+    const child = spawn(command, args, {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -284,20 +319,7 @@ export class TestClient {
 
   /** Resolves when `check` returns a value (checked after every message), or fails after `timeoutMs`. */
   waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== attempt);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nserver stderr: ${this.stderr.slice(-2000)}\nlog: ${this.logs.slice(-20).join('\n')}`));
-      }, timeoutMs);
-      const attempt = () => {
-        const value = check();
-        if (value !== undefined && value !== false) {
-          clearTimeout(timer);
-          resolve(value as T);
-        } else this.waiters.push(attempt);
-      };
-      attempt();
-    });
+    return this.waits.waitFor(what, check, timeoutMs);
   }
 
   /** Diagnostics published for `uri` at `version` (any version when omitted) that satisfy `check`. */
@@ -345,4 +367,80 @@ export function rangeOf(text: string, needle: string, from = 0): Range {
   if (start < 0) throw new Error(`${JSON.stringify(needle)} not in the text`);
   const doc = TextDocument.create('x:', 'yaml', 0, text);
   return { start: doc.positionAt(start), end: doc.positionAt(start + needle.length) };
+}
+
+/**
+ * The built server over stdio with the bytes written by the test itself, for what a well-behaved
+ * client never sends: requests out of the lifecycle's order and malformed headers. What the server
+ * writes back is read with vscode-jsonrpc's reader; requests from the server are answered `null`.
+ */
+export class RawServer {
+  readonly responses = new Map<number | string, ResponseMessage>();
+  readonly notifications: NotificationMessage[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly waits = new StateWaits(() => `server stderr: ${this.stderr.slice(-2000)}`);
+
+  private constructor(readonly process: ChildProcess) {
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+    process.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.changed();
+    });
+    const reader = new StreamMessageReader(process.stdout!);
+    reader.listen((message) => {
+      if (Message.isResponse(message) && message.id !== null) this.responses.set(message.id, message);
+      else if (Message.isRequest(message)) this.send({ jsonrpc: '2.0', id: message.id, result: null });
+      else if (Message.isNotification(message)) this.notifications.push(message);
+      this.changed();
+    });
+  }
+
+  static start(): RawServer {
+    return new RawServer(spawn(process.execPath, [SERVER_MAIN, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  /** A message with a correct header. */
+  static frame(message: object): Buffer {
+    const body = Buffer.from(JSON.stringify(message), 'utf8');
+    return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]);
+  }
+
+  write(bytes: Buffer | string): void {
+    this.process.stdin!.write(bytes);
+  }
+
+  send(message: object): void {
+    this.write(RawServer.frame({ jsonrpc: '2.0', ...message }));
+  }
+
+  request(id: number, method: string, params: unknown = {}): void {
+    this.send({ id, method, params });
+  }
+
+  notify(method: string, params: unknown = {}): void {
+    this.send({ method, params });
+  }
+
+  initialize(id = 1): Promise<ResponseMessage> {
+    this.request(id, 'initialize', { processId: null, rootUri: null, capabilities: {} });
+    return this.response(id);
+  }
+
+  /** The response to request `id`, when it arrives. */
+  response(id: number, timeoutMs = 10_000): Promise<ResponseMessage> {
+    return this.waitFor(`the response to request ${id}`, () => this.responses.get(id), timeoutMs);
+  }
+
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    return this.waits.waitFor(what, check, timeoutMs);
+  }
+
+  kill(): void {
+    if (this.process.exitCode === null) this.process.kill('SIGKILL');
+  }
+
+  private changed(): void {
+    this.waits.changed();
+  }
 }

@@ -53,9 +53,9 @@ describe('Scan Workspace', () => {
       token,
     );
     assert.equal(summary.cancelled, false);
-    assert.equal(summary.files, 11, 'the YAML files of the shapes fixtures; .gitignored and non-YAML files are not scanned');
-    assert.deepEqual(summary.byRule, { 'floating-tag': 14, 'unpinned-tag': 17, 'missing-tag': 4, 'invalid-reference': 1, 'yaml-syntax': 1 });
-    assert.equal(summary.findings, 37);
+    assert.equal(summary.files, 13, 'the YAML files of the shapes fixtures; .gitignored, non-YAML and test fixture files are not scanned');
+    assert.deepEqual(summary.byRule, { 'floating-tag': 15, 'unpinned-tag': 22, 'missing-tag': 4, 'invalid-reference': 1, 'yaml-syntax': 1 });
+    assert.equal(summary.findings, 43);
 
     const kinds = client.progress.filter((p) => p.token === token).map((p) => p.value.kind);
     assert.equal(kinds[0], 'begin');
@@ -75,7 +75,7 @@ describe('Scan Workspace', () => {
     assert.deepEqual(covered, ['1.10', '1.36', '7.2.4-debian-12-r0', 'latest', 'quay.io/prometheus-operator/prometheus-config-reloader']);
     assert.equal(client.diagnostics.get(uriOf('ignored/deploy.yaml')), undefined);
     assert.equal(client.diagnostics.get(uriOf('notes.txt')), undefined);
-    assert.match(client.logs.join('\n'), /workspace scan: 11 files, \d+ image references, 37 findings \(/);
+    assert.match(client.logs.join('\n'), /workspace scan: 13 files, \d+ image references, 43 findings \(/);
   });
 
   it('after a scan, a changed, created or deleted file updates its own diagnostics', async () => {
@@ -136,6 +136,8 @@ describe('Pin All Images in Workspace', () => {
       fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
       fs.writeFileSync(path.join(ws, rel), text);
     }
+    // A Latin-1 comment: the editor would save U+FFFD in its place, so this file is not edited from here.
+    fs.writeFileSync(path.join(ws, 'd-latin1.yaml'), Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from(`\nimage: ${reg.host}/app:1.0\n`)]));
     return files;
   }
 
@@ -148,7 +150,7 @@ describe('Pin All Images in Workspace', () => {
       const result = await client.execute<{ applied: boolean; pinned: number; files: number; failed: Array<{ reference: string; error: string }> }>('imagePin.pinAllInWorkspace');
 
       assert.equal(client.messageRequests.length, 1);
-      assert.match(client.messageRequests[0].message, /^Pin 5 image references in 3 files to their digests\? 4 images will be looked up\./);
+      assert.match(client.messageRequests[0].message, /^Pin 6 image references in 4 files to their digests\? 4 images will be looked up\./);
       assert.equal(client.appliedEdits.length, 1, 'one workspace/applyEdit, so one undo');
       const changes = client.appliedEdits[0].edit.documentChanges as TextDocumentEdit[];
       const byFile = new Map(changes.map((c) => [c.textDocument.uri, c]));
@@ -157,8 +159,10 @@ describe('Pin All Images in Workspace', () => {
       assert.equal(byFile.get(fileUri(path.join(ws, 'c/compose.yaml')))!.textDocument.version, null);
 
       assert.deepEqual([result.applied, result.pinned, result.files], [true, 4, 3]);
-      assert.deepEqual(result.failed.map((f) => f.reference), [`${reg.host}/app:no-such-tag`]);
+      assert.deepEqual(result.failed.map((f) => f.reference), [`${reg.host}/app:no-such-tag`, `${reg.host}/app:1.0`]);
       assert.match(result.failed[0].error, /not found/);
+      assert.match(result.failed[1].error, /bytes that are not valid UTF-8, which the editor would replace; left as it is/);
+      assert.ok(!byFile.has(fileUri(path.join(ws, 'd-latin1.yaml'))), 'no edit for the Latin-1 file');
 
       // The open document changed in the editor; unopened files get exactly these edits.
       assert.equal(client.text(uri), files['a/deploy.yaml'].replace('app:dev', `app:dev@${seeded['app:dev'].digest}`).replace('multi:1.0', `multi:1.0@${seeded['multi:1.0'].digest}`));

@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { writeEdits } from '../../server/src/pin/writeFile';
+import { encodeText } from '../../server/src/core/text';
+import { readForCheck } from '../../server/src/scan/readFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { CLI } from '../helpers/paths';
 
@@ -147,6 +149,11 @@ spec:
   it('usage errors exit 2', async () => {
     assert.equal((await run(['pin', '--style', 'short'], ws)).code, 2);
     assert.equal((await run(['pin', '--format', 'sarif'], ws)).code, 2);
+    for (const bad of ['0', 'abc', '-1', '99999']) {
+      const r = await run(['pin', `--timeout=${bad}`], ws);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /--timeout must be a number of seconds between 0 and 3600/);
+    }
   });
 });
 
@@ -296,6 +303,25 @@ describe('atomic writes', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'image: a:2\n');
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
     assert.deepEqual(fs.readdirSync(dir), ['a.yaml'], 'no temporary file is left behind');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('writes keep the encoding the file was read in', () => {
+  it('UTF-16 (both byte orders), UTF-32 and a UTF-8 byte order mark are written back as they were', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-enc-'));
+    const file = path.join(dir, 'a.yaml');
+    for (const encoding of ['utf8', 'utf8-bom', 'utf16le', 'utf16be', 'utf32le', 'utf32be'] as const) {
+      fs.writeFileSync(file, encodeText('# é ✓ 𝄞\nimage: a:1\n', encoding));
+      const read = readForCheck(file, 1 << 20);
+      assert.ok(read.kind === 'text' && read.encoding === encoding, encoding);
+      assert.equal(read.text, '# é ✓ 𝄞\nimage: a:1\n', encoding);
+      assert.ok(read.kind === 'text');
+      const at = read.text.indexOf('a:1');
+      const edits = [{ start: at, end: at + 3, newText: 'a:2' }];
+      assert.deepEqual(writeEdits({ file, original: read.bytes, text: read.text, edits }), { ok: true }, encoding);
+      assert.deepEqual(fs.readFileSync(file), Buffer.from(encodeText('# é ✓ 𝄞\nimage: a:2\n', encoding)), encoding);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -7,6 +7,12 @@ import type { ScanResult } from '../scan/scanner';
 
 export const TOOL_NAME = 'image-pin';
 
+/**
+ * The `version` field of `check --format json`: raised only when a field is removed or changes meaning
+ * (docs/output.md), so scripts can rely on what they read.
+ */
+export const JSON_OUTPUT_VERSION = 1;
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -55,6 +61,7 @@ export function formatJson(result: ScanResult): string {
   return (
     JSON.stringify(
       {
+        version: JSON_OUTPUT_VERSION,
         findings,
         skipped: result.files.filter((f) => f.skipped).map((f) => ({ file: f.display, reason: f.skipped })),
         errors: result.ioErrors.map((e) => ({ file: e.path, message: e.message })),

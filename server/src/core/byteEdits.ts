@@ -6,17 +6,29 @@
  * edited text, or the edit is refused.
  */
 import { applyEdits, type TextEdit } from './fix';
+import { decodeText, encodeText } from './text';
 
 export type ByteEditResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
 
-type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+type Encoding = 'utf-8';
 
 /**
  * `edits` (offsets in `text`) applied to `bytes`, the file `text` was decoded from. `text` may
  * omit a leading byte order mark that the bytes hold.
  */
 export function editBytes(bytes: Uint8Array, text: string, edits: readonly TextEdit[]): ByteEditResult {
-  const encoding: Encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  const read = decodeText(bytes);
+  if (!read) return { ok: false, reason: 'its content is not the text that was read from it' };
+  if (read.encoding !== 'utf8' && read.encoding !== 'utf8-bom') {
+    // UTF-16 and UTF-32 are decoded strictly (a file that does not decode losslessly is not read as
+    // text), so encoding the edited text again changes no byte outside the edits.
+    if (read.text !== text) return { ok: false, reason: 'its content is not the text that was read from it' };
+    const out = encodeText(applyEdits(text, edits), read.encoding);
+    const back = decodeText(out);
+    if (!back || back.text !== applyEdits(text, edits)) return { ok: false, reason: 'its bytes could not be edited without changing others' };
+    return { ok: true, bytes: out };
+  }
+  const encoding: Encoding = 'utf-8';
   const decoded = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes);
   // Where `text` starts in the decoded units: after the byte order mark when the reader dropped it.
   const shift = decoded === text ? 0 : decoded.charCodeAt(0) === 0xfeff && decoded.slice(1) === text ? 1 : -1;
@@ -27,7 +39,7 @@ export function editBytes(bytes: Uint8Array, text: string, edits: readonly TextE
     if (sorted[i].start < sorted[i - 1].end) return { ok: false, reason: 'two edits overlap' };
   }
   const offsets = [...new Set(sorted.flatMap((e) => [e.start + shift, e.end + shift]))].sort((a, b) => a - b);
-  const byteAt = encoding === 'utf-8' ? utf8Offsets(bytes, offsets) : new Map(offsets.map((u) => [u, 2 * u]));
+  const byteAt = utf8Offsets(bytes, offsets);
   if (!byteAt) return { ok: false, reason: 'an edit would split a character' };
 
   const parts: Uint8Array[] = [];
@@ -116,16 +128,8 @@ function utf8Offsets(bytes: Uint8Array, wanted: number[]): Map<number, number> |
   return k === wanted.length ? found : undefined;
 }
 
-function encode(text: string, encoding: Encoding): Uint8Array {
-  if (encoding === 'utf-8') return new TextEncoder().encode(text);
-  const out = new Uint8Array(text.length * 2);
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    const [first, second] = encoding === 'utf-16le' ? [unit & 0xff, unit >> 8] : [unit >> 8, unit & 0xff];
-    out[2 * i] = first;
-    out[2 * i + 1] = second;
-  }
-  return out;
+function encode(text: string, _encoding: Encoding): Uint8Array {
+  return new TextEncoder().encode(text);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { specialKind } from './fileKind';
 import { globProblem } from './glob';
 import type { RuleId, Severity } from './types';
 
@@ -84,6 +85,8 @@ export type ConfigKey =
   | 'registries';
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
+/** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
+export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
 
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {
@@ -91,7 +94,7 @@ export function defaultConfig(baseDir: string): ImagePinConfig {
     severity: {},
     imageKeys: [],
     include: [...DEFAULT_INCLUDE],
-    exclude: [],
+    exclude: [...DEFAULT_EXCLUDE],
     allowances: [],
     maxFileSize: 10 * 1024 * 1024,
     pinStyle: 'tag-digest',
@@ -119,8 +122,12 @@ export class ConfigError extends Error {
 export function loadConfigFile(file: string, shownAs = file): ImagePinConfig {
   let text: string;
   try {
+    // Looked at first: a FIFO planted as .image-pin.yaml would block the read forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ConfigError(shownAs, 1, 1, '', `the config file is not a regular file (${specialKind(stat)})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(shownAs, 1, 1, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const config = parseConfig(text, shownAs);

@@ -38,8 +38,10 @@ export function resolutionTarget(site: ImageSite, appVersion?: string): Resoluti
   return { ref: { ...ref, tag: 'latest' }, tagSource: 'implicit-latest', currentDigest: ref.digest };
 }
 
+/** The file's line break: CRLF, LF, or a lone CR (old Mac files) when there is no LF at all. */
 function newline(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
+  if (text.includes('\r\n')) return '\r\n';
+  return text.includes('\r') && !text.includes('\n') ? '\r' : '\n';
 }
 
 function editable(part: ScalarPart | undefined, what: string): string | null {
@@ -120,7 +122,7 @@ export function pullPolicyEdit(text: string, site: ImageSite): TextEdit | null {
 
 /** A `# image-pin: ignore <rule>` comment alone on the line above the site, at that line's indentation. */
 export function ignoreEdit(text: string, site: Pick<ImageSite, 'span'>, rule?: RuleId): TextEdit {
-  const lineStart = text.lastIndexOf('\n', site.span.start - 1) + 1;
+  const lineStart = Math.max(text.lastIndexOf('\n', site.span.start - 1), text.lastIndexOf('\r', site.span.start - 1)) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart, site.span.start))![0];
   return { start: lineStart, end: lineStart, newText: `${indent}# image-pin: ignore${rule ? ` ${rule}` : ''}${newline(text)}` };
 }

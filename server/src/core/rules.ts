@@ -25,15 +25,15 @@ export function todayUtc(now = new Date()): string {
 
 type Verdict = { rule: RuleId; message: string } | null;
 
-export function evaluate(extraction: Pick<Extraction, 'syntaxErrors' | 'templated'> & { sites: readonly JudgedSite[] }, ctx: RuleContext): Finding[] {
+export function evaluate(extraction: Pick<Extraction, 'syntaxErrors'> & { sites: readonly JudgedSite[] }, ctx: RuleContext): Finding[] {
   const findings: Finding[] = [];
   const push = (f: Omit<Finding, 'severity'>) => {
     const severity = severityOf(ctx.config, f.rule);
     if (severity !== 'off') findings.push({ ...f, severity });
   };
+  // A template's leftovers (branches, indentation from includes) are already left out by the extraction.
   const first = extraction.syntaxErrors[0];
-  // A template's leftovers (branches, indentation from includes) are not the author's YAML errors.
-  if (first && !extraction.templated) push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}` });
+  if (first) push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}` });
 
   extraction.sites.forEach((site, index) => {
     const verdict = judge(site, ctx);

@@ -3,7 +3,7 @@
  * splitting a stream into documents, blanking Helm template actions, parsing one
  * document with its comments, and reading a scalar's text range.
  */
-import { Composer, Document, Parser, Scalar, isScalar } from 'yaml';
+import { Composer, Document, Parser, Scalar, isScalar, visit } from 'yaml';
 import type { ScalarPart, Span } from './types';
 
 /** The text ranges of the documents of a YAML stream, split at `---` lines. */
@@ -38,28 +38,120 @@ export interface Blanked {
 /**
  * Replaces every Go template action `{{ … }}` with spaces, keeping line breaks, so the
  * YAML parser reads the literal parts of a Helm chart template at their original offsets.
+ * An action left open runs to the end of its line.
  */
 export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
   let open = text.indexOf('{{');
   if (open === -1) return { text, actions };
-  let out = '';
-  let copied = 0;
+  // One copy of the text as UTF-16 code units, blanked in place and decoded once: several times
+  // faster than joining slices on files with many actions (a lone surrogate reads as U+FFFD, same length).
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
   while (open !== -1) {
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? lineEnd(text, open) : close + 2;
-    out += text.slice(copied, open) + text.slice(open, end).replace(/[^\r\n]/g, ' ');
+    for (let i = open; i < end; i++) if (units[i] !== 0x0a && units[i] !== 0x0d) units[i] = 0x20;
     actions.push({ start: open, end });
-    copied = end;
     open = text.indexOf('{{', end);
   }
-  out += text.slice(copied);
-  return { text: out, actions };
+  return { text: UTF16.decode(units), actions };
 }
+
+/** Decodes code units in this platform's byte order, keeping a leading U+FEFF (the length must not change). */
+const UTF16 = new TextDecoder(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'utf-16le' : 'utf-16be', { ignoreBOM: true });
 
 function lineEnd(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   return nl === -1 ? text.length : nl;
+}
+
+/**
+ * Whether the syntax errors of a document with template actions are the template's, given its
+ * original (unblanked) text. They are when the text as written parses (a values file whose `tpl`
+ * strings hold `{{ … }}`: blanking there can only break what was valid), or when some action may
+ * shape the structure. An action inside a comment, a quoted string, a block scalar's body or the
+ * middle of a plain value only changes the text of that one token, so it excuses nothing; control
+ * actions, `include … | nindent` and values that start with `{{` do.
+ */
+export function templateExcusesErrors(text: string, actions: readonly Span[]): boolean {
+  if (actions.length === 0) return false;
+  let tokens;
+  try {
+    tokens = Array.from(new Parser().parse(text));
+    const docs = Array.from(new Composer({ uniqueKeys: false, strict: false }).compose(tokens, true, text.length));
+    if (docs.every((d) => d.errors.length === 0)) return true;
+  } catch {
+    return true;
+  }
+  const textTokens: TextToken[] = [];
+  for (const token of tokens) collectTextTokens(token, textTokens);
+  textTokens.sort((a, b) => a.start - b.start);
+  return actions.some((action) => !insideText(action, text, textTokens));
+}
+
+interface TextToken {
+  /** Where an action may sit without touching the structure: inside the quotes, after a block header. */
+  start: number;
+  end: number;
+  plain: boolean;
+  /** For a block scalar: the end of its first line with content, which sets the indentation of all. */
+  indentLineEnd?: number;
+}
+
+function insideText(action: Span, text: string, tokens: readonly TextToken[]): boolean {
+  // The last token that starts at or before the action.
+  let lo = 0;
+  let hi = tokens.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start <= action.start) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found === -1) return false;
+  const t = tokens[found];
+  if (action.end > t.end) return false;
+  // A plain value starting with `{{` is a flow map to the parser; one line at most, or it may render lines.
+  if (t.plain) return action.start > t.start && !/[\r\n]/.test(text.slice(action.start, action.end));
+  // Blanking an action that begins the first content line of a block scalar changes its indentation.
+  if (t.indentLineEnd !== undefined && action.start < t.indentLineEnd) {
+    const lineStart = Math.max(text.lastIndexOf('\n', action.start - 1), text.lastIndexOf('\r', action.start - 1)) + 1;
+    if (text.slice(lineStart, action.start).trim() === '') return false;
+  }
+  return true;
+}
+
+function collectTextTokens(token: unknown, out: TextToken[]): void {
+  if (!token || typeof token !== 'object') return;
+  if (Array.isArray(token)) {
+    for (const t of token) collectTextTokens(t, out);
+    return;
+  }
+  const t = token as { type?: string; offset?: number; source?: string; props?: Array<{ offset: number; source: string }> } & Record<string, unknown>;
+  const offset = t.offset ?? 0;
+  switch (t.type) {
+    case 'comment':
+    case 'scalar':
+      out.push({ start: offset, end: offset + (t.source ?? '').length, plain: t.type === 'scalar' });
+      return;
+    case 'single-quoted-scalar':
+    case 'double-quoted-scalar':
+      out.push({ start: offset + 1, end: offset + (t.source ?? '').length - 1, plain: false });
+      return;
+    case 'block-scalar': {
+      const last = t.props?.[t.props.length - 1];
+      const body = last ? last.offset + last.source.length : offset;
+      const source = t.source ?? '';
+      const content = /\S/.exec(source);
+      const lineEnd = content ? source.slice(content.index).search(/[\r\n]|$/) + content.index : 0;
+      out.push({ start: body, end: body + source.length, plain: false, indentLineEnd: body + lineEnd });
+      return;
+    }
+  }
+  for (const key of CST_CHILDREN) if (key in t) collectTextTokens(t[key], out);
 }
 
 export interface Comment {
@@ -81,12 +173,35 @@ export function parseDocument(text: string, opts: { comments?: boolean } = {}): 
   const composer = new Composer({ uniqueKeys: false, strict: false });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   const doc = docs[0] ?? new Document();
+  if (doc.errors.some((e) => e.code === 'MULTILINE_IMPLICIT_KEY')) recoverMultilineKeys(doc, text);
   const errors = docs.flatMap((d) => d.errors).map((e) => ({
     message: firstLine(e.message),
     // At least one character, so an editor has something to underline.
     span: { start: Math.min(e.pos[0], text.length), end: Math.min(Math.max(e.pos[1], e.pos[0] + 1), text.length) },
   }));
   return { doc: doc as Document.Parsed, comments, errors };
+}
+
+/**
+ * A stray line before a key (`xxxx` above `image: nginx:latest`) makes the parser read both lines
+ * as one multi-line key, `xxxx image`. That is reported as a syntax error; for what follows, the key
+ * is the line that holds the `:`, so the value under it is still checked.
+ */
+function recoverMultilineKeys(doc: Document, text: string): void {
+  const starts = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isScalar(key) || key.type !== Scalar.PLAIN || !key.range || !starts.has(key.range[0])) return;
+      const raw = text.slice(key.range[0], key.range[1]);
+      const lastBreak = Math.max(raw.lastIndexOf('\n'), raw.lastIndexOf('\r'));
+      if (lastBreak === -1) return;
+      const line = raw.slice(lastBreak + 1);
+      const start = key.range[0] + lastBreak + 1 + (line.length - line.trimStart().length);
+      key.value = line.trim();
+      key.range = [start, key.range[1], key.range[2]];
+    },
+  });
 }
 
 function firstLine(message: string): string {

@@ -11,7 +11,6 @@ import {
   CodeActionParams,
   Diagnostic,
   OptionalVersionedTextDocumentIdentifier,
-  Range,
   TextDocumentEdit,
   TextEdit,
 } from 'vscode-languageserver';
@@ -22,10 +21,9 @@ import type { ImageSite } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 import { findingDiagnostic } from './diagnostics';
 import type { PinService } from './pinning';
+import { PINNABLE_RULES } from './findingSummary';
 import { FIX_ALL_KIND, INTERNAL_COMMANDS } from './protocol';
 import type { DocumentState, Validator } from './validation';
-
-const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
 
 /** What a pin action carries until it is resolved. */
 export interface PinActionData {
@@ -45,21 +43,19 @@ export async function codeActions(params: CodeActionParams, validator: Validator
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
   const wants = (kind: string) => !params.context.only || params.context.only.some((o) => kind === o || kind.startsWith(`${o}.`));
-  const pinnable = state.findings.filter((f) => f.site !== undefined && PINNABLE.has(f.rule));
+  const pinnable = state.summary.pinnable;
   const style = state.policy.config.pinStyle;
   const actions: CodeAction[] = [];
 
   if (wants(CodeActionKind.QuickFix)) {
-    const here = state.findings.filter((f) => f.site !== undefined && overlaps(f.range, params.range));
-    const sites = here.length > 0 ? await validator.sites(state, here.map((f) => f.site!)) : [];
-    // No sites: the document changed meanwhile, and the editor asks again for the new version.
-    if (!sites) return [];
+    const here = await validator.findingsAt(state, params.range);
+    // None: the document changed meanwhile, and the editor asks again for the new version.
+    if (!here) return [];
     let lines: LineIndex | undefined;
     const lineIndex = () => (lines ??= new LineIndex(state.text));
-    for (const [i, finding] of here.entries()) {
-      const site = sites[i];
+    for (const { finding, site } of here) {
       const diagnostic = findingDiagnostic(finding, uri, state.version);
-      if (PINNABLE.has(finding.rule)) {
+      if (PINNABLE_RULES.has(finding.rule)) {
         actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true, trusted));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
@@ -74,12 +70,12 @@ export async function codeActions(params: CodeActionParams, validator: Validator
       }
       actions.push(ignoreAction(state, lineIndex(), site, finding, diagnostic));
     }
-    if (pinnable.length > 1 && here.some((f) => PINNABLE.has(f.rule))) {
+    if (pinnable > 1 && here.some((h) => PINNABLE_RULES.has(h.finding.rule))) {
       actions.push(disabledUnless(trusted, { title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) }));
     }
   }
   // On save nothing is offered untrusted: a disabled fix-all would only be skipped.
-  if (params.context.only && wants(FIX_ALL_KIND) && pinnable.length > 0 && trusted) {
+  if (params.context.only && wants(FIX_ALL_KIND) && pinnable > 0 && trusted) {
     actions.push({ title: 'Pin all images in this file', kind: FIX_ALL_KIND, data: pinData(state, undefined, style) });
   }
   return actions;
@@ -137,10 +133,4 @@ function editAction(title: string, state: DocumentState, lines: LineIndex, edits
     diagnostics: [diagnostic],
     edit: { documentChanges: [TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(state.uri, state.version), textEdits)] },
   };
-}
-
-/** Ranges that overlap or touch: a cursor at either end of a reference counts. */
-function overlaps(a: Range, b: Range): boolean {
-  const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);
-  return !before(a.end, b.start) && !before(b.end, a.start);
 }

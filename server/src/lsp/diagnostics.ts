@@ -8,7 +8,8 @@ import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { ConfigError } from '../core/config';
 import type { RuleId, Severity } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
-import { DiagnosticData, SOURCE } from './protocol';
+import type { FindingSummary } from './findingSummary';
+import { DiagnosticData, SOURCE, TRUNCATED_CODE, TruncatedData } from './protocol';
 import { pathToUri } from './workspaceFolders';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -75,6 +76,19 @@ const TOP = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }
 /** A document (or file) that is not checked: too large or binary. */
 export function skippedDiagnostic(reason: string): Diagnostic {
   return { range: TOP, severity: DiagnosticSeverity.Information, source: SOURCE, code: 'skipped', message: `Image Pin ${reason}.` };
+}
+
+/** At the top of a document with more findings than are published (findingSummary.ts). */
+export function moreFindingsNotice(summary: FindingSummary): Diagnostic {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return {
+    range: TOP,
+    severity: DiagnosticSeverity.Information,
+    source: SOURCE,
+    code: TRUNCATED_CODE,
+    message: `Image Pin shows ${n(summary.shown.length)} of the ${n(summary.total)} findings of this file, the most severe first; \`image-pin check\` lists them all.`,
+    data: { total: summary.total, shown: summary.shown.length } satisfies TruncatedData,
+  };
 }
 
 /** On the config file itself, at the key that is wrong. */

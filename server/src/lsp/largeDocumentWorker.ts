@@ -6,11 +6,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DocumentCache } from '../core/extract';
-import { LocatedExtraction, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
+import { summarize } from './findingSummary';
 import type { WorkerReply, WorkerRequest } from './largeDocuments';
-import { locateSite } from './sites';
+import { findingsAt, locateSite } from './sites';
 
-const documents = new Map<string, { cache: DocumentCache; version?: number; extraction?: LocatedExtraction }>();
+const documents = new Map<string, { cache: DocumentCache; version?: number; extraction?: LocatedExtraction; findings?: LocatedFinding[] }>();
 
 /** The document's state if the worker's latest check is of the version asked about. */
 function current(message: { uri: string; version: number }) {
@@ -30,13 +31,14 @@ function handle(message: WorkerRequest): WorkerReply | undefined {
       doc.cache.sweep();
       doc.version = message.version;
       doc.extraction = extraction;
-      return { id: message.id, findings: findingsFor(extraction, message.config, message.relativePath, message.today, appVersionFor(extraction, message.path)) };
+      doc.findings = findingsFor(extraction, message.config, message.relativePath, message.today, appVersionFor(extraction, message.path));
+      return { id: message.id, summary: summarize(doc.findings) };
     }
     case 'extraction':
       return { id: message.id, extraction: current(message)?.extraction };
-    case 'sites': {
+    case 'findingsAt': {
       const doc = current(message);
-      return { id: message.id, sites: doc && message.indexes.map((i) => doc.extraction!.sites[i]) };
+      return { id: message.id, hits: doc && findingsAt(doc.findings!, doc.extraction!, message.range) };
     }
     case 'siteAt': {
       const doc = current(message);

@@ -1,31 +1,43 @@
 /**
  * Checks large documents on a worker thread (largeDocumentWorker.ts): parsing a document of
- * megabytes takes hundreds of milliseconds, which on the main thread would hold up every hover,
- * code action and keystroke elsewhere. One worker, started on first use; jobs run in order.
+ * megabytes, or of thousands of YAML documents, takes hundreds of milliseconds to seconds, which
+ * on the main thread would hold up every hover, code action and keystroke elsewhere. One worker,
+ * started on first use; jobs run in order. Only what is published crosses back (findingSummary.ts).
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Position } from 'vscode-languageserver';
+import type { Position, Range } from 'vscode-languageserver';
 import type { ImagePinConfig } from '../core/config';
-import type { ImageSite } from '../core/types';
-import type { LocatedExtraction, LocatedFinding } from '../scan/checkText';
-import type { LocatedSite } from './sites';
+import { splitDocuments } from '../core/yamlSource';
+import type { LocatedExtraction } from '../scan/checkText';
+import type { FindingSummary } from './findingSummary';
+import type { LocatedSite, SiteFinding } from './sites';
 
 /** Documents longer than this (in characters) are checked off the main thread. */
 export const LARGE_DOCUMENT = 256 * 1024;
+/**
+ * So are streams of more YAML documents than this, whatever their length: each document is parsed
+ * on its own, and 10,000 short ones take over half a second (`---` lines are a few bytes each).
+ */
+export const MANY_DOCUMENTS = 2000;
+
+/** Whether a text is checked on the worker. */
+export function isLarge(text: string): boolean {
+  return text.length > LARGE_DOCUMENT || (text.length > MANY_DOCUMENTS * 4 && splitDocuments(text).length > MANY_DOCUMENTS);
+}
 
 export type WorkerRequest =
   | { kind: 'check'; id: number; uri: string; version: number; text: string; path?: string; config: ImagePinConfig; relativePath: string; today: string }
   | { kind: 'extraction'; id: number; uri: string; version: number }
-  | { kind: 'sites'; id: number; uri: string; version: number; indexes: number[] }
+  | { kind: 'findingsAt'; id: number; uri: string; version: number; range: Range }
   | { kind: 'siteAt'; id: number; uri: string; version: number; position: Position }
   | { kind: 'forget'; uri: string };
 
 /** Replies to a request about a version the worker no longer holds carry `undefined`. */
 export type WorkerReply =
-  | { id: number; findings: LocatedFinding[] }
+  | { id: number; summary: FindingSummary }
   | { id: number; extraction: LocatedExtraction | undefined }
-  | { id: number; sites: ImageSite[] | undefined }
+  | { id: number; hits: SiteFinding[] | undefined }
   | { id: number; site: LocatedSite | undefined; found: boolean }
   | { id: number; error: string };
 
@@ -37,10 +49,10 @@ export class LargeDocumentChecker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
 
-  /** The findings of one version of a document; the worker keeps its extraction. */
-  async check(request: Omit<Extract<Job, { kind: 'check' }>, 'id' | 'kind'>): Promise<LocatedFinding[]> {
+  /** What to publish of one version of a document; the worker keeps its extraction and findings. */
+  async check(request: Omit<Extract<Job, { kind: 'check' }>, 'id' | 'kind'>): Promise<FindingSummary> {
     const reply = await this.send({ kind: 'check', ...request });
-    return 'findings' in reply ? reply.findings : failed(request.uri, reply);
+    return 'summary' in reply ? reply.summary : failed(request.uri, reply);
   }
 
   /** The extraction of that version, if it is still the worker's latest for the document. */
@@ -49,10 +61,10 @@ export class LargeDocumentChecker {
     return 'extraction' in reply ? reply.extraction : failed(uri, reply);
   }
 
-  /** Some sites of that version (what a code action needs), without sending all of them. */
-  async sites(uri: string, version: number, indexes: number[]): Promise<ImageSite[] | undefined> {
-    const reply = await this.send({ kind: 'sites', uri, version, indexes });
-    return 'sites' in reply ? reply.sites : failed(uri, reply);
+  /** The findings at a range with their sites (what a code action needs), without sending all of them. */
+  async findingsAt(uri: string, version: number, range: Range): Promise<SiteFinding[] | undefined> {
+    const reply = await this.send({ kind: 'findingsAt', uri, version, range });
+    return 'hits' in reply ? reply.hits : failed(uri, reply);
   }
 
   async siteAt(uri: string, version: number, position: Position): Promise<LocatedSite | undefined> {

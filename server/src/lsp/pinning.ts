@@ -8,7 +8,7 @@ import { Connection, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, 
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PinStyle } from '../core/config';
 import { formatReference } from '../core/reference';
-import { LineIndex } from '../core/text';
+import { LineIndex, decodeText } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
@@ -36,6 +36,8 @@ export interface PlannedFile {
   verifyDigests: boolean;
   /** The config file's `registries` (mirror, CA) and its folder: lookups honour them as the CLI does. */
   workspaceRegistries: { registries: Record<string, RegistrySettings>; baseDir: string };
+  /** Read from disk, its bytes are not what its text encodes back to (invalid UTF-8): the editor would not keep them. */
+  lossy?: boolean;
 }
 
 export interface Selection {
@@ -164,8 +166,12 @@ export class PinService {
       const outcomes = looked.outcomes.get(file)!;
       const edits = this.textEdits(file, outcomes);
       if (edits.length === 0) continue;
-      if (!this.stillCurrent(file)) {
-        const error = 'the file changed while the digests were looked up; left as it is';
+      const error = file.lossy
+        ? 'the file holds bytes that are not valid UTF-8, which the editor would replace; left as it is (image-pin pin --write keeps every byte)'
+        : !this.stillCurrent(file)
+          ? 'the file changed while the digests were looked up; left as it is'
+          : undefined;
+      if (error) {
         for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
         continue;
       }
@@ -198,6 +204,7 @@ export class PinService {
     let text: string;
     let extraction: LocatedExtraction;
     let documentPolicy: DocumentPolicy;
+    let lossy = false;
     const file = uriToPath(uri);
     if (documents.get(uri)) {
       const state = await this.currentState(uri);
@@ -212,6 +219,7 @@ export class PinService {
       const read = readForCheck(file, documentPolicy.config.maxFileSize);
       if (read.kind !== 'text') return undefined;
       text = read.text;
+      lossy = !Buffer.from(text, 'utf8').equals(read.bytes);
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
@@ -226,6 +234,7 @@ export class PinService {
       style: selection.style ?? config.pinStyle,
       verifyDigests: config.verifyDigests,
       workspaceRegistries: { registries: config.registries, baseDir: config.baseDir },
+      ...(lossy ? { lossy } : {}),
     };
   }
 
@@ -279,7 +288,7 @@ export class PinService {
     if (file.version !== null) return open?.version === file.version;
     if (open) return open.getText() === file.text;
     try {
-      return file.path !== undefined && fs.readFileSync(file.path, 'utf8') === file.text;
+      return file.path !== undefined && decodeText(fs.readFileSync(file.path))?.text === file.text;
     } catch {
       return false;
     }

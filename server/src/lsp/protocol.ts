@@ -5,8 +5,18 @@
 import type { PinStyle, SeveritySetting } from '../core/config';
 import type { RuleId } from '../core/types';
 
-export { CLIENT_COMMANDS, COMMANDS, INTERNAL_COMMANDS, DID_CHANGE_ENVIRONMENT, FIX_ALL_KIND, REPORT, SETTINGS_SECTION, SOURCE } from '../../../shared/src/protocol';
-export type { ClientFeatures, Environment, RegistrySettings, Report, ReportAction } from '../../../shared/src/protocol';
+export {
+  CLIENT_COMMANDS,
+  COMMANDS,
+  DID_CHANGE_ENVIRONMENT,
+  FIX_ALL_KIND,
+  INTERNAL_COMMANDS,
+  REPORT,
+  SETTINGS_SECTION,
+  SOURCE,
+  TRUNCATED_CODE,
+} from '../../../shared/src/protocol';
+export type { ClientFeatures, Environment, RegistrySettings, Report, ReportAction, TruncatedData } from '../../../shared/src/protocol';
 import type { ClientFeatures, Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment, ClientFeatures {

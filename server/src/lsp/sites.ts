@@ -2,7 +2,7 @@
 import type { Position, Range } from 'vscode-languageserver';
 import { helmPartAt } from '../core/siteParts';
 import type { ImageSite } from '../core/types';
-import type { LocatedExtraction } from '../scan/checkText';
+import type { LocatedExtraction, LocatedFinding } from '../scan/checkText';
 
 /** A site with its index and line/character range. */
 export interface LocatedSite {
@@ -34,4 +34,21 @@ export function locateHelmPart(extraction: LocatedExtraction, offset: number, ra
     if (part) return { index, site, range: range(part.token.start, part.token.end) };
   }
   return undefined;
+}
+
+/** A finding about a site, with the site (what a code action is made from). */
+export interface SiteFinding {
+  finding: LocatedFinding;
+  site: ImageSite;
+}
+
+/** The findings about a site whose range overlaps (or touches) `range`. */
+export function findingsAt(findings: readonly LocatedFinding[], extraction: LocatedExtraction, range: Range): SiteFinding[] {
+  return findings.filter((f) => f.site !== undefined && overlaps(f.range, range)).map((finding) => ({ finding, site: extraction.sites[finding.site!] }));
+}
+
+/** Ranges that overlap or touch: a cursor at either end of a reference counts. */
+export function overlaps(a: Range, b: Range): boolean {
+  const before = (p: Position, q: Position) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
 }

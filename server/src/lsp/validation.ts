@@ -2,21 +2,22 @@
  * Checking open documents: on open at once, on change after a short per-document debounce.
  * The newest version wins: a run that finishes after the document changed again (or after the
  * settings changed) publishes nothing. Each document keeps a DocumentCache so that an edit
- * re-parses only the YAML documents it touched; large documents are checked on a worker.
+ * re-parses only the YAML documents it touched; large documents (long, or of many YAML documents)
+ * are checked on a worker.
  */
-import type { Connection, Diagnostic, Position, TextDocuments } from 'vscode-languageserver';
+import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
-import type { ImageSite } from '../core/types';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
-import { brokenConfigNotice, findingDiagnostic, skippedDiagnostic } from './diagnostics';
-import { LARGE_DOCUMENT, LargeDocumentChecker } from './largeDocuments';
+import { brokenConfigNotice, findingDiagnostic, moreFindingsNotice, skippedDiagnostic } from './diagnostics';
+import { FindingSummary, summarize } from './findingSummary';
+import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
-import { LocatedSite, locateHelmPart, locateSite } from './sites';
+import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -28,13 +29,19 @@ export interface DocumentState {
   text: string;
   policy?: DocumentPolicy;
   /**
-   * Where the image sites are: here, on the worker (a large document; they are fetched as needed
-   * through sites(), siteAt() and extraction()), or nowhere (not selected, skipped, a config file).
+   * Where the image sites and findings are: here, on the worker (a large document; they are
+   * fetched as needed through findingsAt(), siteAt() and extraction()), or nowhere (not selected,
+   * skipped, a config file).
    */
   sites: 'here' | 'worker' | 'none';
   extraction?: LocatedExtraction;
+  /** Every finding, when the sites are here. */
   findings: LocatedFinding[];
+  /** What is published, and how many findings there are wherever they are. */
+  summary: FindingSummary;
 }
+
+const NO_FINDINGS: FindingSummary = { shown: [], total: 0, pinnable: 0 };
 
 export interface ValidatorOptions {
   debounceMs: number;
@@ -109,10 +116,10 @@ export class Validator {
     return state.extraction;
   }
 
-  /** The sites at these indexes (for code actions: a few sites, never a large document's all). */
-  async sites(state: DocumentState, indexes: number[]): Promise<ImageSite[] | undefined> {
-    if (state.sites === 'worker' && !state.extraction) return this.large.sites(state.uri, state.version, indexes);
-    return state.extraction && indexes.map((i) => state.extraction!.sites[i]);
+  /** The findings at a range, with their sites (for code actions: a few, never a large document's all). */
+  async findingsAt(state: DocumentState, range: Range): Promise<SiteFinding[] | undefined> {
+    if (state.sites === 'worker') return this.large.findingsAt(state.uri, state.version, range);
+    return state.extraction && findingsAt(state.findings, state.extraction, range);
   }
 
   /** The site whose reference text contains the position (for hovers). */
@@ -159,14 +166,14 @@ export class Validator {
     const file = uriToPath(uri);
     if (file && isConfigFile(file)) {
       this.opts.configFiles.checkOpen(uri, file, text, version);
-      return this.store({ uri, version, generation, text, sites: 'none', findings: [] }, []);
+      return this.store({ uri, version, generation, text, sites: 'none', findings: [], summary: NO_FINDINGS }, []);
     }
 
     const policy = await this.policy.forUri(uri);
     // Typing went on while the settings were read: that newer version is checked instead.
     if (this.documents.get(uri)?.version !== version || generation !== this.generation) return undefined;
     if (policy.configError) this.opts.configFiles.report([[policy.configError.file, policy.configError.error]]);
-    const state: DocumentState = { uri, version, generation, text, policy, sites: 'none', findings: [] };
+    const state: DocumentState = { uri, version, generation, text, policy, sites: 'none', findings: [], summary: NO_FINDINGS };
     if (!policy.selected) return this.store(state, []);
     const notices = policy.configError && file ? [brokenConfigNotice(policy.configError.file, policy.configError.error, file)] : [];
 
@@ -174,8 +181,8 @@ export class Validator {
     if (skipped) return this.store(state, [...notices, skippedDiagnostic(skipped)]);
 
     const today = todayUtc();
-    if (text.length > LARGE_DOCUMENT) {
-      state.findings = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
+    if (isLarge(text)) {
+      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
       state.sites = 'worker';
     } else {
       let cache = this.caches.get(uri);
@@ -184,8 +191,11 @@ export class Validator {
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
+      state.summary = summarize(state.findings);
     }
-    return this.store(state, [...notices, ...state.findings.map((f) => findingDiagnostic(f, uri, version))]);
+    const { shown, total } = state.summary;
+    if (total > shown.length) notices.push(moreFindingsNotice(state.summary));
+    return this.store(state, [...notices, ...shown.map((f) => findingDiagnostic(f, uri, version))]);
   }
 
   /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */

@@ -1,19 +1,15 @@
 /** The appVersion of the Helm chart a values file belongs to: the tag an empty `tag:` falls back to. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
+import { readRegularFile } from '../scan/files';
 
 /** Looks for Chart.yaml beside the file and up to two folders above it (`ci/`, `values/`). */
 export function chartAppVersion(file: string): string | undefined {
   let dir = path.dirname(path.resolve(file));
   for (let i = 0; i < 3; i++, dir = path.dirname(dir)) {
     const chart = path.join(dir, 'Chart.yaml');
-    let text: string;
-    try {
-      text = fs.readFileSync(chart, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readRegularFile(chart);
+    if (text === undefined) continue;
     const root = parseDocument(text).contents;
     if (!isMap(root)) return undefined;
     const value = root.get('appVersion', true);

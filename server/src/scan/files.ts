@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { specialKind } from '../core/fileKind';
 import type { ConfigResolver } from './configResolver';
 
 const NEVER_ENTER = new Set(['.git', 'node_modules']);
@@ -147,13 +148,13 @@ function realFolder(dir: string): string {
   }
 }
 
-/** What a file system entry that is neither a file nor a folder is, for messages. */
-export function specialKind(stat: fs.Stats): string {
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isDirectory()) return 'a folder';
-  return 'not a regular file';
+/** A file's text; undefined when it is missing or not a regular file (reading a FIFO would wait forever). */
+export function readRegularFile(file: string): string | undefined {
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `parent/name` without path.join's normalising: both parts are already clean here. */
@@ -162,11 +163,8 @@ function child(parent: string, name: string): string {
 }
 
 function readGitIgnore(dir: string): GitIgnoreLevel | null {
-  try {
-    return { dir, rules: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) };
-  } catch {
-    return null;
-  }
+  const text = readRegularFile(path.join(dir, '.gitignore'));
+  return text === undefined ? null : { dir, rules: ignore().add(text) };
 }
 
 /** `.gitignore` files in the folders above a scan root, when the root is inside a git work tree. */
@@ -174,7 +172,7 @@ function gitIgnoresAbove(root: string): GitIgnoreLevel[] {
   if (fs.existsSync(path.join(root, '.git'))) return [];
   const levels: GitIgnoreLevel[] = [];
   for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-    const level = fs.existsSync(path.join(dir, '.gitignore')) ? readGitIgnore(dir) : null;
+    const level = readGitIgnore(dir);
     if (level) levels.unshift(level);
     if (fs.existsSync(path.join(dir, '.git'))) return levels;
     if (path.dirname(dir) === dir) return [];

@@ -1,10 +1,22 @@
-/** Reading a file for a check: too large and binary files are skipped with a reason, never parsed. */
+/**
+ * Reading a file for a check: too large and binary files are skipped with a reason, never parsed.
+ * Text is decoded by its byte order mark (UTF-8, UTF-16, UTF-32); `encoding` says how, so a writer
+ * can write the file back the way it was.
+ */
 import * as fs from 'node:fs';
-import { looksBinary } from '../core/text';
+import { TextEncoding, decodeText } from '../core/text';
 import { describeIoError } from './files';
 
 export type ReadOutcome =
-  | { kind: 'text'; text: string; size: number; mtimeMs: number; /** As read: what a write compares against and edits. */ bytes: Buffer }
+  | {
+      kind: 'text';
+      text: string;
+      encoding: TextEncoding;
+      size: number;
+      mtimeMs: number;
+      /** As read: what a write compares against and edits. */
+      bytes: Buffer;
+    }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
@@ -13,8 +25,9 @@ export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats)
     const st = stat ?? fs.statSync(file);
     if (st.size > maxFileSize) return { kind: 'skipped', reason: tooLargeReason(st.size, maxFileSize) };
     const bytes = fs.readFileSync(file);
-    if (looksBinary(bytes)) return { kind: 'skipped', reason: BINARY_REASON };
-    return { kind: 'text', text: bytes.toString('utf8'), size: st.size, mtimeMs: st.mtimeMs, bytes };
+    const decoded = decodeText(bytes);
+    if (!decoded) return { kind: 'skipped', reason: BINARY_REASON };
+    return { kind: 'text', text: decoded.text, encoding: decoded.encoding, size: st.size, mtimeMs: st.mtimeMs, bytes };
   } catch (err) {
     return { kind: 'error', reason: `cannot read: ${describeIoError(err)}` };
   }

@@ -170,6 +170,69 @@ export async function readProblems(page: Page): Promise<string[]> {
   return page.locator(selectors.problemsRow).evaluateAll((rows) => rows.map((row) => (row as unknown as { innerText: string }).innerText));
 }
 
+/** The marker rows of the Problems panel (file rows hold no `[Ln …]`), opening the panel if needed. */
+export async function problemRows(page: Page): Promise<string[]> {
+  return (await readProblems(page)).filter((row) => /\[Ln \d+, Col \d+\]/.test(row));
+}
+
+/** Waits until the Problems panel's marker rows satisfy `check` (diagnostics published and shown) and returns them. */
+export function problemRowsWhere(page: Page, options: WaitOptions, check: (rows: string[]) => boolean): Promise<string[]> {
+  return waitUntil(page, { ...options, describe: () => problemRows(page).then((rows) => JSON.stringify(rows)) }, async () => {
+    const rows = await problemRows(page);
+    return check(rows) ? rows : undefined;
+  });
+}
+
+/** Waits until a marker row of the Problems panel matches and returns it. */
+export function problemRowWhere(page: Page, options: WaitOptions, match: (row: string) => boolean): Promise<string> {
+  return waitUntil(page, { ...options, describe: () => problemRows(page).then((rows) => JSON.stringify(rows)) }, async () =>
+    (await problemRows(page)).find(match),
+  );
+}
+
+/** The text of the active editor's visible lines, with the non-breaking spaces Monaco renders as spaces. */
+export async function editorText(page: Page): Promise<string> {
+  return (await page.locator(selectors.editorText).innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** Waits until the active editor's visible text satisfies `check` (an edit applied) and returns it. */
+export function editorTextWhere(page: Page, options: WaitOptions, check: (text: string) => boolean): Promise<string> {
+  return waitUntil(page, { ...options, describe: () => editorText(page) }, async () => {
+    const text = await editorText(page);
+    return check(text) ? text : undefined;
+  });
+}
+
+/** Waits until the editor's hover is showing and holds `text` (the provider has answered), and returns the hover's text. */
+export async function hoverShowing(page: Page, text: string, options: WaitOptions): Promise<string> {
+  const hover = await waitFor(page, `.monaco-editor .monaco-hover:not(.hidden):has-text(${JSON.stringify(text)})`, options);
+  return hover.innerText();
+}
+
+const QUICK_FIX_ROW = '.action-widget:not(.action-list-submenu-panel) .monaco-list-row.focused';
+
+/**
+ * Opens the code action menu at the cursor (Escape, then Ctrl+.) until its focused, first row
+ * satisfies `check`, and returns that row's text with the menu left open. VS Code answers a
+ * request it had to cancel (the document or the set of providers changed meanwhile) with an empty
+ * menu, and a hover that opens late can take the key; a person presses Ctrl+. again, and so does
+ * this, until the deadline. Keep the mouse off the reference, or its hover keeps coming back.
+ */
+export async function quickFixMenuWhere(page: Page, options: WaitOptions, check: (firstRow: string) => boolean): Promise<string> {
+  let seen = '(no menu)';
+  return waitUntil(page, { ...options, describe: () => seen }, async () => {
+    // Closes whatever is open over the cursor (a hover, a menu from the last try) first.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+.');
+    const row = page.locator(QUICK_FIX_ROW).first();
+    const menu = page.locator('.action-widget, .monaco-editor .message-overlay, .monaco-editor .monaco-editor-overlaymessage').first();
+    // The menu, or VS Code's "No code actions available" message: whichever the answer is.
+    await menu.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    seen = (await row.isVisible()) ? await row.innerText() : '(no code action offered)';
+    return (await row.isVisible()) && check(seen) ? seen : undefined;
+  });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

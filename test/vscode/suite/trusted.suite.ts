@@ -10,15 +10,17 @@ import * as vscode from 'vscode';
 import {
   EXTENSION_ID,
   codeOf,
+  currentDiagnostics,
   diagnosticsWhere,
   digestOf,
+  extensionActive,
   extensionApi,
-  findings,
   openFile,
-  quickFixes,
+  preferredQuickFix,
   registryHost,
   reportAfter,
   tabLabels,
+  textBecomes,
   waitFor,
   writeFile,
 } from './helpers';
@@ -32,8 +34,8 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
   test('activates on a YAML file and reports each finding on exactly its reference, with code, link and severity', async () => {
     const doc = await openFile('deploy.yaml', pod([`${host()}/app:dev`, `"${host()}/org/team/app:1.0.0"`, `${host()}/library/busybox`]));
     assert.equal(doc.languageId, 'yaml');
-    await waitFor('the extension to activate', () => vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
-    const diagnostics = await diagnosticsWhere(doc.uri, 'three findings', (d) => d.length === 3);
+    await extensionActive();
+    const diagnostics = await diagnosticsWhere(doc, 'three findings', (d) => d.length === 3);
     const seen = diagnostics
       .map((d) => [codeOf(d), doc.getText(d.range), d.severity, d.range.start.line] as const)
       .sort((a, b) => a[3] - b[3]);
@@ -61,7 +63,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     await writeFile('chart/Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: 2.8.1\n');
     const text = `image:\n  repository: ${host()}/app\n  tag: ""\n`;
     const doc = await openFile('chart/values.yaml', text);
-    const [d] = await diagnosticsWhere(doc.uri, 'a finding', (x) => x.length === 1);
+    const [d] = await diagnosticsWhere(doc, 'a finding', (x) => x.length === 1);
     assert.equal(d.message, 'empty tag deploys 2.8.1 from Chart.yaml appVersion, which can be pushed again: pin it to a digest');
     const at = doc.positionAt(text.indexOf('""') + 1);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
@@ -72,7 +74,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
   test('a rule link opens that rule\'s section of the installed docs/rules.md, rendered', async () => {
     const api = await extensionApi();
     const doc = await openFile('rule-link.yaml', pod([`${host()}/app:main`]));
-    const [d] = await diagnosticsWhere(doc.uri, 'a finding', (x) => x.length === 1);
+    const [d] = await diagnosticsWhere(doc, 'a finding', (x) => x.length === 1);
     const target = typeof d.code === 'object' ? d.code.target : undefined;
     assert.ok(target);
     await vscode.commands.executeCommand('vscode.open', target);
@@ -85,25 +87,24 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
 
   test('the preferred quick fix pins the reference to the digest the registry serves', async () => {
     const doc = await openFile('quickfix.yaml', pod([`${host()}/app:dev`]));
-    const [diagnostic] = await diagnosticsWhere(doc.uri, 'a finding', (d) => d.length === 1);
-    const preferred = (await quickFixes(doc.uri, diagnostic.range)).find((a) => a.isPreferred);
-    assert.ok(preferred, 'a preferred quick fix');
+    const [diagnostic] = await diagnosticsWhere(doc, 'a finding', (d) => d.length === 1);
+    const preferred = await preferredQuickFix(doc, diagnostic.range);
     assert.equal(preferred.title, `Pin \`${host()}/app:dev\` to its digest`);
     assert.ok(preferred.edit, 'resolving the fix produced an edit');
     assert.equal(preferred.command?.command, 'imagePin.showReport', 'the fix reports itself once applied');
     assert.ok(await vscode.workspace.applyEdit(preferred.edit));
     assert.equal(doc.getText(), pod([`${host()}/app:dev@${digestOf('app:dev')}`]));
-    await diagnosticsWhere(doc.uri, 'no findings after the pin', (d) => d.length === 0);
+    await diagnosticsWhere(doc, 'no findings after the pin', (d) => d.length === 0);
   });
 
   test('Pin All Images in File pins every reference of the active file, and says how many, with Show Output and Save All', async () => {
     const api = await extensionApi();
     const doc = await openFile('all.yaml', pod([`${host()}/app:latest`, `${host()}/multi:1.0`]));
-    await diagnosticsWhere(doc.uri, 'two findings', (d) => d.length === 2);
+    await diagnosticsWhere(doc, 'two findings', (d) => d.length === 2);
     const since = api.reports.length;
     await vscode.commands.executeCommand('imagePin.pinAllInFile');
     const expected = pod([`${host()}/app:latest@${digestOf('app:latest')}`, `${host()}/multi:1.0@${digestOf('multi:1.0')}`]);
-    await waitFor('the file to be pinned', () => doc.getText() === expected);
+    await textBecomes(doc, expected, 'the file to be pinned');
     const report = await reportAfter(api, since, 'the summary', (r) => r.kind === 'info');
     assert.equal(report.message, 'Image Pin pinned 2 references in 1 file.');
     assert.deepEqual(report.buttons, ['Show Output', 'Save All']);
@@ -111,7 +112,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
 
   test('Pin Image at Cursor pins only the reference under the cursor', async () => {
     const doc = await openFile('cursor.yaml', pod([`${host()}/app:1.0`, `${host()}/app:dev`]));
-    await diagnosticsWhere(doc.uri, 'two findings', (d) => d.length === 2);
+    await diagnosticsWhere(doc, 'two findings', (d) => d.length === 2);
     const editor = await vscode.window.showTextDocument(doc);
     const at = doc.positionAt(doc.getText().indexOf(`${host()}/app:dev`) + 4);
     editor.selection = new vscode.Selection(at, at);
@@ -119,7 +120,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     const since = api.reports.length;
     await vscode.commands.executeCommand('imagePin.pinAtCursor');
     const expected = pod([`${host()}/app:1.0`, `${host()}/app:dev@${digestOf('app:dev')}`]);
-    await waitFor('the reference under the cursor to be pinned', () => doc.getText() === expected);
+    await textBecomes(doc, expected, 'the reference under the cursor to be pinned');
     const report = await reportAfter(api, since, 'a status line', (r) => r.kind === 'status');
     assert.equal(report.message, `Pinned ${host()}/app:dev → ${digestOf('app:dev').slice(0, 13)}…`);
   });
@@ -131,7 +132,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     const port = (server.address() as net.AddressInfo).port;
     await new Promise((resolve) => server.close(resolve));
     const doc = await openFile('offline.yaml', pod([`127.0.0.1:${port}/app:1.0`]));
-    await diagnosticsWhere(doc.uri, 'a finding', (d) => d.length === 1);
+    await diagnosticsWhere(doc, 'a finding', (d) => d.length === 1);
     const since = api.reports.length;
     await vscode.commands.executeCommand('imagePin.pinAllInFile');
     const report = await reportAfter(api, since, 'the failure', (r) => r.kind === 'error');
@@ -143,10 +144,10 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     const api = await extensionApi();
     await writeFile('mirrored/.image-pin.yaml', `registries:\n  ghcr.example:\n    mirror: ${host()}\n`);
     const doc = await openFile('mirrored/deploy.yaml', pod(['ghcr.example/app:1.0']));
-    await diagnosticsWhere(doc.uri, 'a finding', (d) => d.length === 1);
+    await diagnosticsWhere(doc, 'a finding', (d) => d.length === 1);
     const since = api.reports.length;
     await vscode.commands.executeCommand('imagePin.pinAllInFile');
-    await waitFor('the file to be pinned', () => doc.getText() === pod([`ghcr.example/app:1.0@${digestOf('app:1.0')}`]));
+    await textBecomes(doc, pod([`ghcr.example/app:1.0@${digestOf('app:1.0')}`]), 'the file to be pinned');
     const report = await reportAfter(api, since, 'the summary', (r) => r.kind === 'info');
     assert.equal(report.message, `Image Pin pinned 1 reference in 1 file via mirror ${host()}.`);
     await vscode.workspace.save(doc.uri);
@@ -179,17 +180,18 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
 
   test('changing a setting re-validates open documents', async () => {
     const doc = await openFile('settings.yaml', pod([`${host()}/app:1.0`]));
-    await diagnosticsWhere(doc.uri, 'a warning', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning);
+    await diagnosticsWhere(doc, 'a warning', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning);
     const config = vscode.workspace.getConfiguration('imagePin');
     await config.update('severity', { 'unpinned-tag': 'error' }, vscode.ConfigurationTarget.Workspace);
     try {
-      await diagnosticsWhere(doc.uri, 'the warning to become an error', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Error);
+      await diagnosticsWhere(doc, 'the warning to become an error', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Error);
     } finally {
       await config.update('severity', undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await diagnosticsWhere(doc.uri, 'a warning again', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning);
-    assert.equal(findings(doc.uri).length, 1);
+    await diagnosticsWhere(doc, 'a warning again', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning);
+    assert.equal(currentDiagnostics(doc)?.length, 1);
   });
+
   test('Pin All Images in Workspace waits in the refactor preview: applied with nothing ticked, it changes no file and opens no tab', async () => {
     const api = await extensionApi();
     const text = pod([`${host()}/app:dev`, `${host()}/multi:1.0`]);
@@ -205,7 +207,7 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     await waitFor('the preview to answer', async () => {
       if (!settled) await vscode.commands.executeCommand('refactorPreview.apply').then(undefined, () => undefined);
       return settled !== undefined;
-    }, 60_000);
+    }, { timeoutMs: 60_000 });
     assert.deepEqual([settled?.applied, settled?.pinned], [false, 0]);
     assert.equal(fs.readFileSync(a.fsPath, 'utf8'), text);
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === a.toString() && d.isDirty), 'no document was changed');

@@ -4,18 +4,18 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, diagnosticsWhere, extensionApi, openFile, quickFixes, registryHost, reportAfter, waitFor } from './helpers';
+import { codeActionsWhere, diagnosticsWhere, extensionActive, extensionApi, openFile, registryHost, reportAfter } from './helpers';
 
 if (!vscode.workspace.isTrusted) suite('Image Pin in VS Code (untrusted workspace)', () => {
   test('diagnostics work, but the quick fix and the pin commands send no registry request', async () => {
     const text = `kind: Pod\nspec:\n  containers:\n    - name: app\n      image: ${registryHost()}/app:dev\n`;
     const doc = await openFile('deploy.yaml', text);
-    await waitFor('the extension to activate', () => vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
-    const [diagnostic] = await diagnosticsWhere(doc.uri, 'a finding', (d) => d.length === 1);
+    await extensionActive();
+    const [diagnostic] = await diagnosticsWhere(doc, 'a finding', (d) => d.length === 1);
 
     // The pin fixes come disabled, with the reason (asserted over LSP in test/lsp/pin.test.ts):
     // VS Code lists them greyed out under "Show Disabled", and its API returns only enabled ones.
-    const fixes = await quickFixes(doc.uri, diagnostic.range);
+    const fixes = await codeActionsWhere(doc, diagnostic.range, 'the ignore fix', (actions) => (actions.length > 0 ? actions : undefined));
     assert.deepEqual(fixes.map((a) => a.title), ['Ignore this image (`# image-pin: ignore floating-tag`)'], 'only the ignore fix is enabled');
     assert.ok(fixes[0].edit, 'ignoring needs no registry');
 

@@ -2,8 +2,9 @@
 import { Alias, Document, Node, Pair, YAMLMap, isAlias, isScalar } from 'yaml';
 import type { ImageSite, PullPolicySlot, ScalarPart, Span } from '../types';
 import { scalarPart } from '../yamlSource';
+import { ShapeOptions, hasSedPlaceholder } from './classify';
 
-export type PathKey = string | number;
+export type { PathKey } from './classify';
 
 export interface WalkContext {
   /** The document's text, template actions blanked. */
@@ -11,6 +12,8 @@ export interface WalkContext {
   doc: Document.Parsed;
   /** Keys whose string value is a whole image reference (`image` plus configured ones). */
   imageKeys: ReadonlySet<string>;
+  /** What the shape classifier needs to know of the file. */
+  shapeOptions: ShapeOptions;
   /** The file is a kustomization (by name or `kind: Kustomization`). */
   kustomization: boolean;
   /** Template action ranges blanked out of `source`. */
@@ -24,11 +27,23 @@ export interface WalkContext {
   embeddedValues(part: ScalarPart): void;
 }
 
-/** A value that is produced by a template or a variable is not an image we can judge. */
+/**
+ * A value that is produced by a template or a variable is not an image we can judge: one that holds
+ * a template action, or that an action on its line is written against (`{{ .Values.registry }}/app`,
+ * `app:1.0{{ .Values.suffix }}`), since the rendered value is not the text we see.
+ */
 export function isTemplated(ctx: WalkContext, part: ScalarPart): boolean {
-  for (const a of ctx.templateActions) if (a.start < part.token.end && a.end > part.token.start) return true;
-  // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, and template actions left in embedded strings.
-  return /\$[{(A-Za-z_]|\{\{/.test(part.value);
+  for (const a of ctx.templateActions) if (actionTouches(ctx.source, a, part.token)) return true;
+  // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, template actions left in embedded strings, `IMAGE_TAG` for sed.
+  return /\$[{(A-Za-z_]|\{\{/.test(part.value) || hasSedPlaceholder(part.value);
+}
+
+function actionTouches(source: string, action: Span, token: Span): boolean {
+  if (action.start < token.end && action.end > token.start) return true;
+  const [from, to] = action.end <= token.start ? [action.end, token.start] : [token.end, action.start];
+  // Only blanks between them on one line: the action's output joins the value.
+  for (let i = from; i < to; i++) if (source[i] !== ' ' && source[i] !== '\t') return false;
+  return true;
 }
 
 export function keyOf(pair: Pair): string | null {

@@ -2,32 +2,19 @@
  * Helm values' split image maps, in the dialects real charts use:
  * `{registry?, repository, tag?, digest?}`, `{registry?, image, tag?, digest?}` (ingress-nginx),
  * `{hub, image, tag?}` (istio) and `{name, tag}`; and Kubernetes image volumes `{reference}`.
+ * Which maps hold an image, and in which dialect, is decided in ./classify.
  */
 import { YAMLMap } from 'yaml';
 import type { HelmSplitParts, ImageSite, ScalarPart } from '../types';
-import { WalkContext, findPair, insertionPoint, isTemplated, pullPolicySlot, stringAt } from './context';
+import type { ImageMapDialect, MapView } from './classify';
+import { WalkContext, insertionPoint, isTemplated, keyOf, pullPolicySlot, stringAt } from './context';
 
-export function helmSplitSite(ctx: WalkContext, map: YAMLMap): ImageSite | null {
+export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapDialect, tagKey: 'tag' | 'version' | undefined): ImageSite | null {
   const at = (key: string, nonString = false) => stringAt(ctx, map, key, nonString);
-  let dialect: HelmSplitParts['dialect'];
-  let repository: ScalarPart | undefined;
-  let registry: ScalarPart | undefined;
-  if ((repository = at('repository'))) {
-    dialect = 'repository';
-    registry = at('registry');
-  } else if (findPair(map, 'hub') && (repository = at('image'))) {
-    dialect = 'hub';
-    registry = at('hub');
-  } else if ((repository = at('image')) && (findPair(map, 'registry') || findPair(map, 'tag') || findPair(map, 'digest'))) {
-    dialect = 'image';
-    registry = at('registry');
-  } else if ((repository = at('name')) && findPair(map, 'tag')) {
-    dialect = 'name';
-  } else {
-    return null;
-  }
-  if (!repository.value) return null;
-  const tag = at('tag', true);
+  const repository = at(dialect === 'repository' ? 'repository' : dialect === 'name' ? 'name' : 'image');
+  const registry = dialect === 'hub' ? at('hub') : dialect === 'name' ? undefined : at('registry');
+  if (!repository?.value) return null;
+  const tag = tagKey ? at(tagKey, true) : undefined;
   const digest = at('digest', true);
   const parts = [registry, repository, tag, digest].filter((p): p is ScalarPart => !!p);
   if (parts.some((p) => isTemplated(ctx, p))) return null;
@@ -70,4 +57,14 @@ export function imageVolumeSite(ctx: WalkContext, map: YAMLMap): ImageSite | nul
     scalar: reference,
     pullPolicy: pullPolicySlot(ctx, map, 'pullPolicy', 'Always'),
   };
+}
+
+/** The classifier's view of a parsed map: its keys and its string scalars. */
+export function mapView(ctx: WalkContext, map: YAMLMap): MapView {
+  const keys: string[] = [];
+  for (const pair of map.items) {
+    const k = keyOf(pair);
+    if (k !== null) keys.push(k);
+  }
+  return { keys, text: (key) => stringAt(ctx, map, key)?.value };
 }

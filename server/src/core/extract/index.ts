@@ -9,8 +9,9 @@
  */
 import { isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
-import { LineIndex } from '../text';
-import { Comment, blankTemplateActions, parseDocument, splitDocuments } from '../yamlSource';
+import { LineIndex, normalizeLoneCr } from '../text';
+import { Comment, blankTemplateActions, parseDocument, splitDocuments, templateExcusesErrors } from '../yamlSource';
+import { ShapeOptions, isValuesFile } from './classify';
 import { WalkContext, findPair } from './context';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
@@ -22,7 +23,10 @@ export interface SyntaxProblem {
 
 export interface Extraction {
   sites: ImageSite[];
-  /** The parser's errors, at most one per document, in file order. */
+  /**
+   * The parser's errors, at most one per document, in file order. A document whose template
+   * actions shape its structure (a chart template) has none: its errors are the template's.
+   */
   syntaxErrors: SyntaxProblem[];
   /** The file holds template actions (`{{ … }}`): a Helm chart template or similar. */
   templated: boolean;
@@ -85,11 +89,13 @@ export function extractImages(text: string, opts: ExtractOptions = {}): Extracti
 
 function extract(text: string, opts: ExtractOptions, depth: number): Extraction {
   const blanked = blankTemplateActions(text);
-  const source = blanked.text;
+  const source = normalizeLoneCr(blanked.text);
   const imageKeys = new Set(['image', ...(opts.imageKeys ?? [])]);
   const mayHold = candidateTest(imageKeys);
   const kustomizationFile = !!opts.path && KUSTOMIZATION_FILE.test(opts.path);
-  const options = `${kustomizationFile ? 'K' : '-'}${depth}${[...imageKeys].join(',')}`;
+  // Helm values embedded in another file (Argo CD `helm.values`) are values too.
+  const shapeOptions: ShapeOptions = { imageKeys, valuesFile: depth > 0 || isValuesFile(opts.path) };
+  const options = `${kustomizationFile ? 'K' : '-'}${shapeOptions.valuesFile ? 'V' : '-'}${depth}${[...imageKeys].join(',')}`;
 
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
@@ -102,7 +108,9 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, imageKeys, kustomizationFile, depth);
+      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth);
+      // Template structure excuses a syntax error only where an action can have caused it.
+      if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
     }
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
@@ -129,7 +137,7 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 function extractDocument(
   source: string,
   templateActions: Span[],
-  imageKeys: ReadonlySet<string>,
+  shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
   depth: number,
 ): DocumentResult {
@@ -149,14 +157,15 @@ function extractDocument(
   const ctx: WalkContext = {
     source,
     doc,
-    imageKeys,
+    imageKeys: shapeOptions.imageKeys,
+    shapeOptions,
     kustomization,
     templateActions,
     sites: [],
     seen: new Set(),
     splitMaps: new Set(),
     embeddedValues(part) {
-      if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...imageKeys] }, depth + 1) });
+      if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
     },
   };
   try {

@@ -7,7 +7,8 @@ import { Pair, YAMLMap, YAMLSeq, isMap, isScalar, isSeq } from 'yaml';
 import type { ImageSite, ScalarPart } from '../types';
 import { scalarPart } from '../yamlSource';
 import { PathKey, WalkContext, deref, findPair, isTemplated, keyOf, pullPolicySlot } from './context';
-import { helmSplitSite, imageVolumeSite } from './helmValues';
+import { classifyMap, isPlaceholder, notPulledImage } from './classify';
+import { helmSplitSite, imageVolumeSite, mapView } from './helmValues';
 import { argoKustomizeImageSite, kustomizeEntrySite } from './kustomize';
 
 const DOCKER_URI = 'docker://';
@@ -44,9 +45,10 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
     if (ctx.imageKeys.has(key)) {
       if (isScalar(value)) {
         if (!ctx.splitMaps.has(map)) imageValue(ctx, map, pair, path, key);
-      } else if (isMap(value)) helmMap(ctx, value, key);
-    } else if (/Image$/.test(key) && isMap(value)) {
-      helmMap(ctx, value, key);
+      } else if (isMap(value)) helmMap(ctx, value, [...path, key]);
+    } else if (isMap(value)) {
+      // Only a map under an image key or with a `repository` can hold an image in parts.
+      if (/Image$/.test(key) || findPair(value, 'repository')) helmMap(ctx, value, [...path, key]);
     } else if (key === 'images' && isSeq(value)) {
       imagesList(ctx, value, path);
     } else if (key === 'uses' && isScalar(value)) {
@@ -68,8 +70,8 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
 function imageValue(ctx: WalkContext, map: YAMLMap, pair: Pair, path: readonly PathKey[], key: string): void {
   const part = scalarPart(deref(ctx, pair.value), ctx.source);
   if (!part) return;
-  // Compose: a service that has `build:` names the image it builds, not one it pulls.
-  if (findPair(map, 'build')) return;
+  // Compose and Skaffold name the image they build, not one they pull; Ceph names a disk image.
+  if (notPulledImage(path, mapView(ctx, map).keys)) return;
   let prefix = 0;
   if (part.value.startsWith(DOCKER_URI)) prefix = DOCKER_URI.length;
   else if (path.length === 1 && path[0] === 'runs') return; // action.yml `runs.image: Dockerfile` is a path
@@ -95,8 +97,10 @@ function isContainerPath(path: readonly PathKey[]): boolean {
   );
 }
 
-function helmMap(ctx: WalkContext, map: YAMLMap, key: string): void {
-  const site = key === 'image' && findPair(map, 'reference') ? imageVolumeSite(ctx, map) : helmSplitSite(ctx, map);
+function helmMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): void {
+  const kind = classifyMap(path, mapView(ctx, map), ctx.shapeOptions);
+  if (!kind) return;
+  const site = kind.kind === 'volume' ? imageVolumeSite(ctx, map) : helmSplitSite(ctx, map, kind.dialect, kind.tagKey);
   if (site?.helm) ctx.splitMaps.add(map);
   if (site) addSite(ctx, site);
 }
@@ -113,11 +117,6 @@ function imagesList(ctx: WalkContext, seq: YAMLSeq, path: readonly PathKey[]): v
       if (site) addSite(ctx, site);
     }
   }
-}
-
-/** Values that sit where an image goes but are placeholders, not references. */
-function isPlaceholder(value: string): boolean {
-  return value === '' || value === 'auto' || /^<.*>$/.test(value);
 }
 
 function addScalarSite(ctx: WalkContext, part: ScalarPart, prefixLength: number): ImageSite | null {
