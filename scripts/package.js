@@ -16,7 +16,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 // What .vscodeignore chooses from; it still decides, inside the staging copy, what the .vsix holds.
-const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images'];
+const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images', 'walkthrough'];
 
 function main() {
   const args = process.argv.slice(2);
