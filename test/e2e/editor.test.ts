@@ -436,11 +436,9 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     assert.equal(after.status, 0);
   });
   test('7. the walkthrough: from policy to CI, each step with its page', { timeout: STEP_TIMEOUT_MS }, async () => {
-    await runCommand(page, 'Welcome: Open Walkthrough...');
-    const input = await waitFor(page, selectors.quickInputBox, { step: 'walkthrough-pick' });
-    await input.fill('Image Pin');
-    await waitFor(page, `${selectors.quickInputRow}:has-text("Get started with Image Pin")`, { step: 'walkthrough-row' });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Welcome: Open Walkthrough...', { opensPicker: true });
+    const row = await waitFor(page, `${selectors.quickInputRow}:has-text("Get started with Image Pin")`, { step: 'walkthrough-row' });
+    await row.click();
     const walkthrough = await waitFor(page, '.gettingStartedContainer:has-text("Get started with Image Pin")', { step: 'walkthrough-open' });
     const text = await walkthrough.innerText();
     for (const step of ['Why pin images', 'Open a manifest', 'Pin one reference', 'Configure a mirror', 'Scan the workspace', 'Keep it pinned in CI']) {
