@@ -11,6 +11,7 @@ import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT, INTERNAL_COMMANDS, REPORT, typ
 import { Reports, asReport, type ShownReport } from './reports';
 import { RuleHelp, ruleLinkBase } from './ruleHelp';
 import { createStatusBar } from './statusBar';
+import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
 
@@ -92,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
       if (report) reports.show(report);
     }),
   );
+  showVerificationStatus(context, client);
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();

@@ -11,6 +11,7 @@ export const COMMANDS = {
   pinAtCursor: 'imagePin.pinAtCursor',
   pinAllInWorkspace: 'imagePin.pinAllInWorkspace',
   clearCache: 'imagePin.clearCache',
+  verifyPinsInWorkspace: 'imagePin.verifyPinsInWorkspace',
 } as const;
 
 /** Commands of the extension alone (not sent to the server). */
@@ -59,6 +60,23 @@ export interface ClientFeatures {
 
 /** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
 export const DID_CHANGE_ENVIRONMENT = 'imagePin/didChangeEnvironment';
+
+/** Server → client: how the pins of a document fared against their registries. Params: `VerificationStatus`. */
+export const VERIFICATION_STATUS = 'imagePin/verificationStatus';
+
+/** What the status bar shows of a document's pin verification (registry errors are not diagnostics). */
+export interface VerificationStatus {
+  uri: string;
+  pins: number;
+  verified: number;
+  moved: number;
+  unknown: number;
+  registryErrors: number;
+  /** Pins whose verification has not answered yet. */
+  pending: number;
+  /** `reference: why it could not be verified`, one per pin. */
+  errors: string[];
+}
 
 /** The code action kind of "pin all images in this file", for `editor.codeActionsOnSave`. */
 export const FIX_ALL_KIND = 'source.fixAll.imagePin';

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:registry`: pin 500 unique references in one `image-pin pin` run against a real
  * token-auth registry on loopback, counting the HTTP requests it makes, next to a serial
- * `skopeo inspect` loop over the same references in the same run.
+ * `skopeo inspect` loop over the same references in the same run; then `image-pin check --online` over
+ * the pinned files twice over (1000 pinned references, 500 unique), counting its requests too.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -54,12 +55,38 @@ async function main_(): Promise<void> {
     console.log(`  HTTP to the registry: ${manifests} manifest requests (${refs.length} unique references), ${others} other requests`);
     console.log(`  token requests: ${reg.tokenServer!.issued} for ${scopes} repository scopes (${REPOS} repositories)`);
 
+    // check --online over the pinned files, plus a copy of them (the same pins twice: what dedupe saves).
+    const copy = path.join(ws, 'copy');
+    fs.mkdirSync(copy);
+    for (const name of fs.readdirSync(ws)) if (name.endsWith('.yaml')) fs.copyFileSync(path.join(ws, name), path.join(copy, name));
+    proxy.requests.length = 0;
+    reg.tokenServer!.issued = 0;
+    const checkOut: string[] = [];
+    t = Date.now();
+    const checkCode = await main(['check', ws, '--online', '--no-cache', '--format', 'json'], { out: (s) => checkOut.push(s), err: (s) => checkOut.push(s) });
+    const onlineMs = Date.now() - t;
+    const checked = JSON.parse(checkOut.join('')) as { summary: { references: number; online: { pins: number; verified: number; moved: number; unknown: number; registryErrors: number } } };
+    const online = checked.summary.online;
+    const onlineManifests = proxy.requests.filter((r) => r.path.includes('/manifests/')).length;
+    console.log(
+      `image-pin check --online: exit ${checkCode}, ${online.pins} pinned references (${refs.length} unique tags, ${refs.length} unique digests): ` +
+        `${online.verified} verified, ${online.moved} moved, ${online.unknown} unknown, ${online.registryErrors} not checked in ${(onlineMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  HTTP to the registry: ${onlineManifests} manifest requests (floor: one per unique tag + one per digest its tag does not prove = ${refs.length}), ` +
+        `${proxy.requests.length - onlineManifests} other requests, ${reg.tokenServer!.issued} token requests`,
+    );
+    console.log(`ratio: check --online takes ${(onlineMs / pinMs).toFixed(3)} × the pin run of the same references`);
+    // The floor, plus the first request of the run, which the registry answers with its token challenge.
+    if (online.verified !== 2 * refs.length || onlineManifests > refs.length + 1) process.exitCode = 1;
+
     // Baseline: skopeo, one process per reference, serially.
     t = Date.now();
     for (const ref of refs) await skopeoDigest(reg, ref);
     const skopeoMs = Date.now() - t;
     console.log(`serial skopeo inspect loop: ${(skopeoMs / 1000).toFixed(2)} s`);
     console.log(`ratio: image-pin pin takes ${(pinMs / skopeoMs).toFixed(3)} × the skopeo loop (${(skopeoMs / pinMs).toFixed(1)}× faster)`);
+    console.log(`ratio: check --online over ${online.pins} pins takes ${(onlineMs / skopeoMs).toFixed(3)} × the skopeo loop over ${refs.length} references (${(skopeoMs / onlineMs).toFixed(1)}× faster)`);
     await proxy.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     if (report.summary.pinned !== refs.length) process.exitCode = 1;

@@ -24,6 +24,12 @@ function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {
   });
 }
 
+/** Writes `text` to `rel` below `dir`, creating folders. */
+function writeUnder(dir: string, rel: string, text: string | Buffer): void {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
+}
+
 const GOLDEN = fixture('golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -93,6 +99,26 @@ describe('image-pin check on examples/', () => {
     assert.match(missing.stdout + missing.stderr, /nope\.yaml: cannot read: no such file or folder/);
   });
 
+  it('tag-conflict: one tag pinned to two digests across files is reported at each place, naming the others; offline', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-conflict-'));
+    const A = `sha256:${'a'.repeat(64)}`;
+    const B = `sha256:${'b'.repeat(64)}`;
+    fs.mkdirSync(path.join(dir, 'prod'));
+    fs.writeFileSync(path.join(dir, 'base.yaml'), `kind: Pod\nspec:\n  containers:\n    - name: a\n      image: ghcr.io/acme/api:v1.4.2@${A}\n    - name: b\n      image: ghcr.io/acme/api:main@${A}\n`);
+    fs.writeFileSync(path.join(dir, 'prod', 'kustomization.yaml'), `images:\n  - name: api\n    newName: ghcr.io/acme/api\n    newTag: v1.4.2\n    digest: ${B}\n  - name: web\n    newName: ghcr.io/acme/api\n    newTag: main\n    digest: ${B}\n`);
+    try {
+      const r = await run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir });
+      assert.equal(r.code, 1, r.stderr);
+      const findings = (JSON.parse(r.stdout) as { findings: Array<{ file: string; line: number; rule: string; message: string }> }).findings;
+      const conflicts = findings.filter((f) => f.rule === 'tag-conflict');
+      assert.deepEqual(conflicts.map((f) => [f.file.split(path.sep).join('/'), f.line]), [['base.yaml', 5], ['prod/kustomization.yaml', 4]], 'main is a floating tag: it may move');
+      assert.ok(conflicts[0].message.includes(`prod${path.sep}kustomization.yaml:4:`) && conflicts[0].message.includes(B), conflicts[0].message);
+      assert.ok(conflicts[1].message.includes('base.yaml:5:14') && conflicts[1].message.includes(A), conflicts[1].message);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bad config is a located error with exit 2', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-badcfg-'));
     fs.writeFileSync(path.join(dir, '.image-pin.yaml'), 'severity:\n  floating-tag: loud\n');
@@ -110,10 +136,7 @@ describe('workspace walk', () => {
   let dir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-walk-'));
-    const write = (rel: string, text: string | Buffer) => {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    };
+    const write = (rel: string, text: string | Buffer) => writeUnder(dir, rel, text);
     write('.gitignore', 'generated/\n*.tmp.yaml\n');
     write('deploy.yaml', 'image: app:dev\n');
     write('generated/out.yaml', 'image: gen:dev\n');
@@ -227,10 +250,7 @@ describe('reading: nothing unchecked looks clean', () => {
 describe('test fixtures are excluded by default', () => {
   it('Go testdata folders and helm-unittest suites are not scanned unless the config says otherwise', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-fixtures-'));
-    const write = (rel: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    };
+    const write = (rel: string, text: string) => writeUnder(dir, rel, text);
     write('deploy.yaml', 'image: app:dev\n');
     write('pkg/testdata/pod.yaml', 'image: fixture:dev\n');
     write('testdata/top.yaml', 'image: top:dev\n');

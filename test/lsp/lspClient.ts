@@ -108,6 +108,8 @@ export class TestClient {
   readonly messages: ShowMessageParams[] = [];
   /** `imagePin/report` notifications (sent when initializationOptions.reports is true). */
   readonly reports: Array<{ kind: string; message: string; actions?: string[]; settingsQuery?: string; details?: string[] }> = [];
+  /** `imagePin/verificationStatus` notifications, in order. */
+  readonly verification: Array<{ uri: string; pins: number; pending: number; registryErrors: number; errors: string[] }> = [];
   readonly messageRequests: ShowMessageRequestParams[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly logs: string[] = [];
@@ -144,6 +146,7 @@ export class TestClient {
       this.reports.push(p);
       changed();
     });
+    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => void this.verification.push(p));
     connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) =>
       p.items.map((item) => {

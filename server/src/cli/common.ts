@@ -1,4 +1,6 @@
-/** What the CLI commands share: exit codes, output streams, usage errors. */
+/** What the CLI commands share: exit codes, output streams, usage errors, registry client options. */
+import type { ImagePinConfig } from '../core/config';
+import type { RegistryClientOptions } from '../registry';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -13,6 +15,32 @@ export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => proc
 
 /** A mistake in the command line: reported with a pointer to --help, exit 2. */
 export class UsageError extends Error {}
+
+/** `--timeout SECONDS`: undefined when absent; a usage error unless it is a number of seconds in (0, 3600]. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!(/^\d+(\.\d+)?$/.test(value) && seconds > 0 && seconds <= 3600)) {
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not "${value}"`);
+  }
+  return seconds;
+}
+
+/** How the commands that ask registries (`pin`, `check --online`) build their client. */
+export function registryClientOptions(
+  config: Pick<ImagePinConfig, 'registries' | 'verifyDigests'>,
+  opts: { verifyDigests?: boolean; noCache?: boolean; timeoutSeconds?: number },
+): RegistryClientOptions {
+  return {
+    registries: config.registries,
+    // The user runs the command on purpose, as they run docker: their credential helpers run too
+    // (name checked, with a timeout), as in the editor once a workspace is trusted.
+    allowCredentialHelpers: true,
+    verifyDigests: opts.verifyDigests || config.verifyDigests,
+    noCache: opts.noCache,
+    ...(opts.timeoutSeconds !== undefined ? { timeouts: { totalMs: Math.round(opts.timeoutSeconds * 1000) } } : {}),
+  };
+}
 
 /** Runs an argument parse, turning its errors into usage errors. */
 export function parseOptions<T>(parse: () => T): T {
@@ -34,6 +62,9 @@ Options for check:
   --config FILE              Use this config instead of the nearest .image-pin.yaml.
   --no-cache                 Do not reuse or store results between runs.
   --today YYYY-MM-DD         Judge allowances as of this date (default: today, UTC).
+  --online                   Also ask the registries whether each pinned digest exists (unknown-digest)
+                             and its tag still points to it (moved-tag); a failed check is registry-error.
+  --timeout SECONDS          With --online: give up on a registry request after this long (default 30).
 
 Options for pin:
   --write                    Apply the edits (default: print a unified diff, change nothing).
@@ -49,6 +80,7 @@ Common:
   -h, --help                 Show this help.
   -v, --version              Show the version.
 
-Exit status of check: 0 nothing of warning or error severity, 1 findings, 2 usage, config or I/O errors.
+Exit status of check: 0 nothing of warning or error severity, 1 findings (with --online, unverifiable pins
+count as registry-error warnings), 2 usage, config or I/O errors.
 Exit status of pin: 0 everything pinned, 1 something could not be pinned, 2 usage, config or I/O errors.
 `;

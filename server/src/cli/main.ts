@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, isCalendarDate } from '../core/config';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, stdio } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, parseTimeout, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
@@ -55,6 +55,8 @@ async function check(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         today: { type: 'string' },
+        online: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -66,6 +68,8 @@ async function check(args: string[], io: Io): Promise<number> {
   const format = values.format;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const today = values.today;
+  const timeoutSeconds = parseTimeout(values.timeout);
+  if (timeoutSeconds !== undefined && !values.online) throw new UsageError('--timeout applies to registry requests: use it with --online');
   if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date that exists, written YYYY-MM-DD, not "${today}"`);
   const result = await scan(positionals.length ? positionals : ['.'], {
     configFile: values.config,
@@ -73,6 +77,11 @@ async function check(args: string[], io: Io): Promise<number> {
     version: VERSION,
     today,
   });
+  if (values.online) {
+    // Loaded on demand, like `pin`: an offline check never loads the registry client.
+    const { verifyScan } = require('./online') as typeof import('./online');
+    await verifyScan(result, { configFile: values.config, noCache: values['no-cache'], timeoutSeconds });
+  }
   for (const e of result.configErrors) io.err(`image-pin: invalid config: ${e.message}\n`);
   io.out(format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, VERSION) : formatText(result));
   if (format !== 'text') for (const e of result.ioErrors) io.err(`${e.path}: ${e.message}\n`);

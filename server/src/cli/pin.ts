@@ -16,7 +16,7 @@ import { readForCheck } from '../scan/readFile';
 import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { writeEdits } from '../pin/writeFile';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, parseTimeout, registryClientOptions } from './common';
 
 interface FileWork {
   display: string;
@@ -60,25 +60,16 @@ export async function pin(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--style must be tag-digest or digest, not "${values.style}"`);
   }
 
-  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(/^\d+(\.\d+)?$/.test(values.timeout!) && timeout > 0 && timeout <= 3600)) {
-    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not "${values.timeout}"`);
-  }
+  const timeout = parseTimeout(values.timeout);
 
   const resolver = new ConfigResolver(values.config);
   const baseConfig = resolver.forDir(process.cwd());
   const { files, problems } = listFiles(positionals.length ? positionals : ['.'], resolver);
   for (const p of problems) io.err(`${p.path}: ${p.message}\n`);
 
-  const client = new RegistryClient({
-    registries: baseConfig.registries,
-    // The user runs the command on purpose, as they run docker: their credential helpers run too
-    // (name checked, with a timeout), as in the editor once a workspace is trusted.
-    allowCredentialHelpers: true,
-    verifyDigests: values['verify-digests'] || baseConfig.verifyDigests,
-    noCache: values['no-cache'],
-    ...(timeout !== undefined ? { timeouts: { totalMs: Math.round(timeout * 1000) } } : {}),
-  });
+  const client = new RegistryClient(
+    registryClientOptions(baseConfig, { verifyDigests: values['verify-digests'], noCache: values['no-cache'], timeoutSeconds: timeout }),
+  );
 
   const work: FileWork[] = [];
   const pending: Array<Promise<void>> = [];

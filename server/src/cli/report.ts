@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
 import { RULE_INFO } from '../core/ruleInfo';
+import { countsText } from '../core/verify';
 import type { Severity } from '../core/types';
 import type { ScanResult } from '../scan/scanner';
 
@@ -40,6 +41,7 @@ export function formatText(result: ScanResult): string {
       (s.skipped ? `; ${s.skipped} skipped` : '') +
       (result.ioErrors.length ? `; ${plural(result.ioErrors.length, 'unreadable path')}` : ''),
   );
+  if (s.online) lines.push(`online: ${countsText(s.online)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -65,7 +67,7 @@ export function formatJson(result: ScanResult): string {
         findings,
         skipped: result.files.filter((f) => f.skipped).map((f) => ({ file: f.display, reason: f.skipped })),
         errors: result.ioErrors.map((e) => ({ file: e.path, message: e.message })),
-        summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped },
+        summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped, ...(s.online ? { online: s.online } : {}) },
       },
       null,
       2,

@@ -11,7 +11,13 @@ import type { RuleId, Severity } from './types';
 
 export const CONFIG_FILE_NAMES = ['.image-pin.yaml', '.image-pin.yml'];
 
-export const RULE_IDS: readonly RuleId[] = ['missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance'];
+export const RULE_IDS: readonly RuleId[] = [
+  'missing-tag', 'floating-tag', 'unpinned-tag', 'invalid-reference', 'yaml-syntax', 'pull-policy', 'expired-allowance',
+  'tag-conflict', 'unknown-digest', 'moved-tag', 'registry-error',
+];
+
+/** Rules that need the registry's answers: only `check --online` and the editor's verification report them. */
+export const ONLINE_RULE_IDS: readonly RuleId[] = ['unknown-digest', 'moved-tag', 'registry-error'];
 
 export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'missing-tag': 'error',
@@ -21,6 +27,10 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'yaml-syntax': 'error',
   'pull-policy': 'warning',
   'expired-allowance': 'error',
+  'tag-conflict': 'warning',
+  'unknown-digest': 'error',
+  'moved-tag': 'warning',
+  'registry-error': 'warning',
 };
 
 /** Tags that move by design. Entries are case-insensitive glob patterns. */

@@ -55,4 +55,28 @@ export const RULE_INFO: Readonly<Record<RuleId, RuleInfo>> = {
     summary: 'The transitional allowance for mutable tags is time-boxed, and this one has passed its `until` date: the images it covered must be pinned.',
     fix: 'In VS Code, the quick fix "Pin … to its digest" (Ctrl+.); on the command line, `image-pin pin --write`. Or renew the allowance in `.image-pin.yaml` with a new date and reason.',
   },
+  'tag-conflict': {
+    id: 'tag-conflict',
+    title: 'One tag pinned to two digests',
+    summary: 'The same registry/repository:tag is pinned to different digests in one scan: at most one of them is what the tag names, and a reader cannot tell which artifact the tag means.',
+    fix: 'Pin every place to the same digest (the one the build published for this tag), or give the other artifact its own tag.',
+  },
+  'unknown-digest': {
+    id: 'unknown-digest',
+    title: 'Pinned digest does not exist',
+    summary: 'The registry has no manifest with the pinned digest: the deployment would fail to pull (ImagePullBackOff). The digest was mistyped, or the manifest was deleted or garbage-collected.',
+    fix: 'Pin the reference again from its tag (`image-pin pin --update`), or correct the digest.',
+  },
+  'moved-tag': {
+    id: 'moved-tag',
+    title: 'Tag moved away from the pinned digest',
+    summary: 'The reference says `repo:tag@digest`, but the tag now points to another digest (or no longer exists): the tag shown to every reader no longer names what is deployed. A release tag must be published once.',
+    fix: 'Update the digest to what the tag points to now (`image-pin pin --update`), or keep the artifact and drop the tag (`repo@sha256:…`).',
+  },
+  'registry-error': {
+    id: 'registry-error',
+    title: 'Pin could not be verified',
+    summary: 'The registry could not be asked (unreachable, unauthorized, rate-limited, TLS): the pin was not verified. It is reported, never passed silently.',
+    fix: 'Fix what the message names (network, credentials, CA) and check again; set its severity in `.image-pin.yaml` if unverified pins should not fail CI.',
+  },
 };

@@ -82,7 +82,7 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEnc
   else if (b[0] === 0xfe && b[1] === 0xff) encoding = 'utf16be';
   if (encoding === 'utf8') {
     if (looksBinary(b)) return null;
-    return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(b), encoding };
+    return { text: UTF8.decode(b), encoding };
   }
   let text: string;
   try {
@@ -96,10 +96,13 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEnc
   return { text, encoding };
 }
 
+/** Invalid UTF-8 reads as U+FFFD, as Node's Buffer decodes it; a BOM was dealt with by the caller. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 function decodeWithBom(b: Uint8Array, encoding: TextEncoding): string {
   switch (encoding) {
     case 'utf8-bom':
-      return new TextDecoder('utf-8', { ignoreBOM: true }).decode(b.subarray(3));
+      return UTF8.decode(b.subarray(3));
     case 'utf16le':
     case 'utf16be':
       return new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be', { fatal: true, ignoreBOM: true }).decode(b.subarray(2));

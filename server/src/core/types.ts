@@ -98,7 +98,11 @@ export type RuleId =
   | 'invalid-reference'
   | 'yaml-syntax'
   | 'pull-policy'
-  | 'expired-allowance';
+  | 'expired-allowance'
+  | 'tag-conflict'
+  | 'unknown-digest'
+  | 'moved-tag'
+  | 'registry-error';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 

@@ -15,7 +15,8 @@ import {
   TextEdit,
 } from 'vscode-languageserver';
 import type { PinStyle } from '../core/config';
-import { TextEdit as CoreEdit, ignoreEdit, pullPolicyEdit } from '../core/fix';
+import { TextEdit as CoreEdit, ignoreEdit, pinEdits, pullPolicyEdit } from '../core/fix';
+import { grammarOf } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { ImageSite } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
@@ -24,6 +25,7 @@ import type { PinService } from './pinning';
 import { PINNABLE_RULES } from './findingSummary';
 import { FIX_ALL_KIND, INTERNAL_COMMANDS } from './protocol';
 import type { DocumentState, Validator } from './validation';
+import type { PinVerification } from './verification';
 
 /** What a pin action carries until it is resolved. */
 export interface PinActionData {
@@ -38,7 +40,7 @@ export interface PinActionData {
 export const UNTRUSTED_ACTION_REASON = 'Pinning asks a registry, which Image Pin does not do in an untrusted workspace. Trust the workspace to pin.';
 
 /** `trusted`: false in an untrusted workspace, where pin actions are listed disabled, with the reason. */
-export async function codeActions(params: CodeActionParams, validator: Validator, trusted = true): Promise<CodeAction[]> {
+export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification, trusted = true): Promise<CodeAction[]> {
   const uri = params.textDocument.uri;
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
@@ -63,6 +65,9 @@ export async function codeActions(params: CodeActionParams, validator: Validator
           const title = other === 'digest' ? `Pin \`${site.reference}\` as digest only` : `Pin \`${site.reference}\` as tag and digest`;
           actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false, trusted));
         }
+      }
+      if ((finding.rule === 'moved-tag' || finding.rule === 'unknown-digest') && verification) {
+        actions.push(...(await verdictActions(state, lineIndex(), site, diagnostic, verification)));
       }
       if (finding.rule === 'pull-policy') {
         const edit = pullPolicyEdit(state.text, site);
@@ -106,6 +111,32 @@ export async function resolveCodeAction(action: CodeAction, token: CancellationT
 function disabledUnless(trusted: boolean, action: CodeAction): CodeAction {
   if (!trusted) action.disabled = { reason: UNTRUSTED_ACTION_REASON };
   return action;
+}
+
+/**
+ * The fixes of a moved tag (or a digest that no longer exists while its tag does): take the digest
+ * the tag points to now, or keep the pinned artifact and drop the tag. Both come from the verdict,
+ * without another request.
+ */
+async function verdictActions(state: DocumentState, lines: LineIndex, site: ImageSite, diagnostic: Diagnostic, verification: PinVerification): Promise<CodeAction[]> {
+  const known = await verification.verdict(site.reference);
+  const v = known?.verdict;
+  const actions: CodeAction[] = [];
+  const now = v?.status === 'moved-tag' ? v.now : v?.status === 'unknown-digest' ? v.tagNow : undefined;
+  const tag = grammarOf(site.reference);
+  if (now && tag.ok && tag.tag) {
+    const fix = pinEdits(state.text, site, now, 'tag-digest');
+    if (fix.ok) {
+      const action = editAction(`Update the digest to what \`${tag.tag}\` points to now`, state, lines, fix.edits, diagnostic);
+      action.isPreferred = true;
+      actions.push(action);
+    }
+  }
+  if (v?.status === 'moved-tag' && (site.shape === 'scalar' || site.shape === 'argocd-kustomize')) {
+    const fix = pinEdits(state.text, site, v.digest, 'digest');
+    if (fix.ok) actions.push(editAction(`Keep the artifact, drop the tag (\`${fix.newReference}\`)`, state, lines, fix.edits, diagnostic));
+  }
+  return actions;
 }
 
 function pinData(state: DocumentState, sites: number[] | undefined, style: PinStyle): PinActionData {

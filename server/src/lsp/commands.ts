@@ -5,6 +5,7 @@ import { notifier } from './messages';
 import type { PinService, Selection } from './pinning';
 import { COMMANDS, PinCommandResult } from './protocol';
 import type { RegistryAccess } from './registryAccess';
+import type { PinVerification } from './verification';
 import type { WorkspaceScan } from './workspaceScan';
 
 export interface CommandDeps {
@@ -13,6 +14,7 @@ export interface CommandDeps {
   scan: WorkspaceScan;
   pins: PinService;
   access: RegistryAccess;
+  verification: PinVerification;
 }
 
 export async function executeCommand(params: ExecuteCommandParams, token: CancellationToken, workDone: WorkDoneProgressReporter, deps: CommandDeps): Promise<unknown> {
@@ -31,8 +33,11 @@ export async function executeCommand(params: ExecuteCommandParams, token: Cancel
     }
     case COMMANDS.pinAllInWorkspace:
       return deps.pins.pinWorkspace(progress);
+    case COMMANDS.verifyPinsInWorkspace:
+      return deps.verification.verifyWorkspace(progress);
     case COMMANDS.clearCache:
       deps.access.clearCache();
+      deps.verification.clear();
       notifier(deps.connection).report({ kind: 'status', message: 'Image Pin: the registry cache is cleared' });
       return { cleared: true };
     default:

@@ -10,8 +10,9 @@ import { chartAppVersion } from '../pin/chart';
 import { RULE_INFO } from '../core/ruleInfo';
 import type { RegistryAccess } from './registryAccess';
 import type { Validator } from './validation';
+import type { PinVerification } from './verification';
 
-export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess): Promise<Hover | null> {
+export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess, verification?: PinVerification): Promise<Hover | null> {
   const state = await validator.current(params.textDocument.uri);
   if (!state || state.sites === 'none') return null;
   const hit = await validator.siteAt(state, params.position);
@@ -36,6 +37,7 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   lines.push(`- Registry: \`${ref.domain}\``);
   lines.push(`- Tag: ${ref.tag ? `\`${ref.tag}\`` : site.helm?.tagFromAppVersion ? fallback : 'none (pulls `latest`)'}`);
   lines.push(`- Pinned digest: ${ref.digest ? `\`${ref.digest}\`` : 'none'}`);
+  if (ref.digest && verification) lines.push('', await verificationLine(verification, site.reference, ref.tag, ref.domain, access.trusted));
 
   const target = resolutionTarget(site, appVersion);
   const now = 'error' in target ? undefined : access.cached(target.ref);
@@ -56,6 +58,34 @@ function registryLines(now: Resolved, tag: string, pinned: string | undefined): 
     out.push(current ? '- The pinned digest is current.' : `- **Stale pin**: the tag has moved on from the pinned digest to \`${now.digest}\`.`);
   }
   return out;
+}
+
+/** What verification found for a pinned reference, in one sentence. */
+async function verificationLine(verification: PinVerification, reference: string, tag: string | undefined, registry: string, trusted: boolean): Promise<string> {
+  const known = await verification.verdict(reference);
+  if (!known) return trusted ? '_Not verified against the registry yet._' : '_Not verified: registries are not contacted in an untrusted workspace._';
+  const when = ago(Date.now() - known.at);
+  const v = known.verdict;
+  switch (v.status) {
+    case 'verified':
+      return tag ? `Verified ${when}: \`${tag}\` still points here.` : `Verified ${when}: this digest exists in ${registry}.`;
+    case 'moved-tag':
+      return v.now ? `Verified ${when}: the tag \`${v.tag}\` now points to \`${v.now}\`.` : `Verified ${when}: the tag \`${v.tag}\` no longer exists.`;
+    case 'unknown-digest':
+      return `Verified ${when}: this digest does not exist in ${v.registry}.`;
+    case 'registry-error':
+      return `Could not verify this pin (${when}): ${v.reason}`;
+  }
+}
+
+/** `just now`, `2 minutes ago`, `1 hour ago`. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const unit = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'} ago`;
+  if (s < 10) return 'just now';
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.floor(s / 60), 'minute');
+  return unit(Math.floor(s / 3600), 'hour');
 }
 
 function markdown(lines: string[], range: Hover['range']): Hover {

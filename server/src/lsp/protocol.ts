@@ -15,8 +15,9 @@ export {
   SETTINGS_SECTION,
   SOURCE,
   TRUNCATED_CODE,
+  VERIFICATION_STATUS,
 } from '../../../shared/src/protocol';
-export type { ClientFeatures, Environment, RegistrySettings, Report, ReportAction, TruncatedData } from '../../../shared/src/protocol';
+export type { ClientFeatures, Environment, RegistrySettings, Report, ReportAction, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
 import type { ClientFeatures, Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment, ClientFeatures {
@@ -36,6 +37,8 @@ export interface EditorSettings {
   exclude?: string[];
   cacheTtlSeconds?: number;
   verifyDigests?: boolean;
+  /** Verify the pins of opened documents against their registries (default onOpen; trusted workspaces only). */
+  verifyPins?: 'off' | 'onOpen';
 }
 
 /** Carried by each diagnostic: enough for a code action to find its site again. */

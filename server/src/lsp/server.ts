@@ -25,6 +25,7 @@ import { COMMANDS, DID_CHANGE_ENVIRONMENT, Environment, FIX_ALL_KIND, Initializa
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
+import { PinVerification } from './verification';
 import { WorkspaceFolders, uriKey, uriToPath } from './workspaceFolders';
 import { WorkspaceScan } from './workspaceScan';
 
@@ -45,12 +46,16 @@ export function startServer(connection: Connection): void {
   let validator: Validator;
   let scan: WorkspaceScan;
   let pins: PinService;
+  let verification: PinVerification;
   let configFiles: ConfigFileDiagnostics;
   let registerForSettings = false;
   let folderEvents = false;
 
-  /** Settings that are not per folder: the registry cache's lifetime. */
-  const applyGlobalSettings = async () => access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+  /** Settings that are not per folder: the registry cache's lifetime, whether pins are verified. */
+  const applyGlobalSettings = async () => {
+    access.setCacheTtl((await settings.get()).cacheTtlSeconds);
+    await verification.settingsChanged();
+  };
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();
@@ -69,8 +74,16 @@ export function startServer(connection: Connection): void {
     access = new RegistryAccess(environmentOf(init), log);
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
-    validator = new Validator(connection, documents, policy, { debounceMs, configFiles });
-    scan = new WorkspaceScan({ connection, folders, policy, configFiles, isOpen: (file) => openUri(file) !== undefined });
+    verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri), publish: (reports) => scan.publishAll(reports) });
+    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification });
+    scan = new WorkspaceScan({
+      connection,
+      folders,
+      policy,
+      configFiles,
+      isOpen: (file) => openUri(file) !== undefined,
+      verdictFindings: (report) => verification.reportFindings(report),
+    });
     // VS Code's client: reports with buttons, the refactor preview, and rule help inside the editor.
     if (init.reports === true) enableReports(connection);
     if (typeof init.ruleLinkBase === 'string' && init.ruleLinkBase) useRuleLinks(init.ruleLinkBase);
@@ -112,7 +125,11 @@ export function startServer(connection: Connection): void {
   connection.onNotification(DID_CHANGE_ENVIRONMENT, (env: Environment) => {
     const was = access.trusted;
     access.setEnvironment(environmentOf(env));
-    if (was !== access.trusted) connection.console.info(`workspace ${access.trusted ? 'trusted: registry lookups allowed' : 'not trusted: no registry lookups'}`);
+    if (was !== access.trusted) {
+      connection.console.info(`workspace ${access.trusted ? 'trusted: registry lookups allowed' : 'not trusted: no registry lookups'}`);
+      // Newly trusted: the open documents' pins can be verified now.
+      if (access.trusted) validator.refresh('*');
+    }
   });
 
   connection.onDidChangeWatchedFiles(({ changes }) => {
@@ -144,10 +161,10 @@ export function startServer(connection: Connection): void {
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
-  connection.onCodeAction((params) => codeActions(params, validator, access.trusted));
+  connection.onCodeAction((params) => codeActions(params, validator, verification, access.trusted));
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins, supportsReports(connection)));
-  connection.onHover((params) => hover(params, validator, access));
-  connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access }));
+  connection.onHover((params) => hover(params, validator, access, verification));
+  connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access, verification }));
   connection.onShutdown(async () => {
     validator.dispose();
     await access.dispose();

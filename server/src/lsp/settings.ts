@@ -96,6 +96,10 @@ export function checkSettings(raw: unknown, warn: (problem: string) => void = ()
     if (typeof s.verifyDigests === 'boolean') out.verifyDigests = s.verifyDigests;
     else warn(`${SETTINGS_SECTION}.verifyDigests must be true or false; ignored`);
   }
+  if (s.verifyPins !== undefined && s.verifyPins !== null) {
+    if (s.verifyPins === 'off' || s.verifyPins === 'onOpen') out.verifyPins = s.verifyPins;
+    else warn(`${SETTINGS_SECTION}.verifyPins must be "off" or "onOpen"; ignored`);
+  }
   return out;
 }
 

@@ -12,6 +12,8 @@ import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
+import { sortFindings } from '../scan/scanner';
+import { type PinnedPlace, tagConflicts } from '../core/verify';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { brokenConfigNotice, findingDiagnostic, moreFindingsNotice, skippedDiagnostic } from './diagnostics';
 import { FindingSummary, summarize } from './findingSummary';
@@ -47,6 +49,11 @@ export interface ValidatorOptions {
   debounceMs: number;
   /** Told about broken config files a document ran into. */
   configFiles: ConfigFileDiagnostics;
+  /** Pin verification: known verdicts become findings; a checked document's pins are verified. */
+  verification?: {
+    findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]>;
+    documentChecked(uri: string, extraction: LocatedExtraction): Promise<void>;
+  };
 }
 
 export class Validator {
@@ -90,6 +97,18 @@ export class Validator {
     this.caches.delete(uri);
     this.large.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** Checks an open document again although its text did not change (new verdicts); '*': every one. */
+  refresh(uri: string): void {
+    const uris = uri === '*' ? this.documents.all().map((d) => d.uri) : [uri];
+    for (const u of uris) {
+      const run = this.running.get(u);
+      void (run ? run.done : Promise.resolve()).then(() => {
+        this.states.delete(u);
+        return this.validate(u);
+      });
+    }
   }
 
   /** Settings or config files changed: every open document is checked again. */
@@ -191,11 +210,20 @@ export class Validator {
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
+      const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
+      if (more.length) {
+        state.findings.push(...more);
+        sortFindings(state.findings);
+      }
       state.summary = summarize(state.findings);
     }
     const { shown, total } = state.summary;
     if (total > shown.length) notices.push(moreFindingsNotice(state.summary));
-    return this.store(state, [...notices, ...shown.map((f) => findingDiagnostic(f, uri, version))]);
+    const stored = this.store(state, [...notices, ...shown.map((f) => findingDiagnostic(f, uri, version))]);
+    if (stored?.extraction && this.opts.verification) {
+      this.opts.verification.documentChecked(uri, stored.extraction).catch((err: Error) => this.connection.console.error(`verifying the pins of ${uri} failed: ${err.stack ?? err.message}`));
+    }
+    return stored;
   }
 
   /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */
@@ -206,6 +234,16 @@ export class Validator {
     void this.connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
     return state;
   }
+}
+
+/** tag-conflict within one document (the workspace scan finds them across files). */
+function documentTagConflicts(extraction: LocatedExtraction, policy: DocumentPolicy): LocatedFinding[] {
+  const places: PinnedPlace[] = [];
+  extraction.sites.forEach((site, index) => {
+    if (site.reference.includes('@')) places.push({ site, index, config: policy.config, where: `line ${extraction.siteRanges[index].start.line + 1}` });
+  });
+  if (places.length < 2) return [];
+  return [...tagConflicts(places).values()].map((f) => ({ ...f, range: extraction.siteRanges[f.site!] }));
 }
 
 /** Why an open document is not checked, as the CLI would say of the file. */

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import { Connection, Diagnostic } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
 import type { RuleId } from '../core/types';
-import { FileReport, ScanResult, scan } from '../scan/scanner';
+import type { LocatedFinding } from '../scan/checkText';
+import { FileReport, ScanResult, scan, sortFindings } from '../scan/scanner';
 import type { ConfigFileDiagnostics } from './configFiles';
 import { findingDiagnostic, skippedDiagnostic } from './diagnostics';
 import { notifier } from './messages';
@@ -24,6 +25,8 @@ export interface WorkspaceScanDeps {
   configFiles: ConfigFileDiagnostics;
   /** Whether a file is open in the editor (validation owns its diagnostics then). */
   isOpen: (file: string) => boolean;
+  /** Findings from known pin verdicts, added to a file's own (see verification.ts). */
+  verdictFindings?: (report: FileReport) => Promise<LocatedFinding[]>;
 }
 
 export class WorkspaceScan {
@@ -72,7 +75,7 @@ export class WorkspaceScan {
           });
           for (const file of scanned.files) {
             seen.add(file.absolute);
-            this.publish(file);
+            await this.publish(file);
             if (file.findings.length > 0) result.filesWithFindings++;
             result.errorFindings += file.findings.filter((f) => f.severity === 'error').length;
           }
@@ -117,7 +120,13 @@ export class WorkspaceScan {
       return;
     }
     const scanned = await scan([file], { resolver, cacheDir: false });
-    for (const report of scanned.files) this.publish(report);
+    for (const report of scanned.files) await this.publish(report);
+  }
+
+  /** Publishes reports of files that are not open (after pins were verified); later changes keep them current. */
+  async publishAll(reports: FileReport[]): Promise<void> {
+    for (const report of reports) await this.publish(report);
+    this.ran = true;
   }
 
   /** A document was closed: what is on disk counts again. */
@@ -125,13 +134,18 @@ export class WorkspaceScan {
     return this.fileChanged(file, !fs.existsSync(file));
   }
 
-  private publish(report: FileReport): void {
+  private async publish(report: FileReport): Promise<void> {
     if (this.deps.isOpen(report.absolute)) return;
     const uri = pathToUri(report.absolute);
     let diagnostics: Diagnostic[];
     if (report.skipped) diagnostics = [skippedDiagnostic(report.skipped)];
     else if (report.error) diagnostics = [skippedDiagnostic(`could not read this file (${report.error})`)];
-    else diagnostics = report.findings.map((f) => findingDiagnostic(f, uri, null));
+    else {
+      const more = (await this.deps.verdictFindings?.(report)) ?? [];
+      const findings = more.length ? [...report.findings, ...more] : report.findings;
+      if (more.length) sortFindings(findings);
+      diagnostics = findings.map((f) => findingDiagnostic(f, uri, null));
+    }
     if (diagnostics.length === 0 && !this.published.has(report.absolute)) return;
     this.published.add(report.absolute);
     void this.deps.connection.sendDiagnostics({ uri, diagnostics });

@@ -133,6 +133,9 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly tags: TtlCache<TagInfo>;
   private readonly running = new InFlight<Resolved>();
+  /** Whether a repository has a manifest with a digest, by `host/repository@digest`. */
+  private readonly digests: TtlCache<boolean>;
+  private readonly runningDigests = new InFlight<boolean>();
   /**
    * Hosts contacted at least once, or being contacted: the first request to a host learns whether
    * it speaks TLS and how it authenticates; requests that start meanwhile wait for it, so a burst
@@ -186,6 +189,7 @@ export class RegistryClient {
       onTokenRequest: () => this.stats.tokenRequests++,
     });
     this.tags = new TtlCache<TagInfo>();
+    this.digests = new TtlCache<boolean>();
     for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) this.rememberProxySecret(env[name]);
     this.rememberProxySecret(opts.proxy?.url);
   }
@@ -218,6 +222,42 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Whether the repository has a manifest with `digest`: one HEAD by digest (a 404 means no; any
+   * other failure throws a RegistryError), cached for the cache lifetime and shared while in flight.
+   */
+  async hasManifest(ref: Pick<ImageReference, 'domain' | 'path' | 'domainExplicit'>, digest: string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const base = this.describe({ ...ref, tag: undefined, digest: undefined });
+    const lookup: Lookup = { ...base, reference: formatReference({ domain: ref.domain, path: ref.path, digest }) };
+    const { signal } = opts;
+    const key = this.digestKey(lookup, digest);
+    try {
+      if (signal?.aborted) throw new AbortedWait();
+      const cached = this.opts.noCache ? undefined : this.digests.get(key);
+      if (cached !== undefined) {
+        this.stats.cacheHits++;
+        return cached;
+      }
+      return await this.runningDigests.run(key, signal, async (shared) => {
+        let res = await this.manifestRequest(lookup, 'HEAD', digest, shared);
+        if (res.status === 405 || res.status === 501) res = await this.manifestRequest(lookup, 'GET', digest, shared);
+        let exists: boolean;
+        if (res.status === 404) exists = false;
+        else if (res.status === 200) {
+          const header = headerValue(res.headers, 'docker-content-digest');
+          if (header && isDigest(header) && header !== digest) {
+            throw new RegistryError('digest-mismatch', `${lookup.label} answered for ${digest} with a manifest it names ${header} — a proxy or the registry altered the answer`, lookup.reference, lookup.ref.domain, 200);
+          }
+          exists = true;
+        } else throw this.statusError(lookup, res, parseErrorBody(res.body));
+        if (!this.opts.noCache) this.digests.set(key, exists, (this.opts.cacheTtlSeconds ?? DEFAULTS.cacheTtlSeconds) * 1000);
+        return exists;
+      });
+    } catch (err) {
+      throw this.toRegistryError(err, lookup, signal);
+    }
+  }
+
   /** What a lookup of `ref`'s tag found, if it is still cached; never sends a request. */
   cached(ref: ImageReference): Resolved | undefined {
     if (this.opts.noCache) return undefined;
@@ -228,6 +268,7 @@ export class RegistryClient {
 
   clearCache(): void {
     this.tags.clear();
+    this.digests.clear();
     this.auth.clear();
     this.credentials.clear();
     this.platformByDigest.clear();

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { ConfigError, type ImagePinConfig } from '../core/config';
-import { todayUtc } from '../core/rules';
+import { grammarOf, todayUtc } from '../core/rules';
+import { type PinnedPlace, type VerifyCounts, tagConflicts } from '../core/verify';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
 import { JudgedExtraction, LocatedFinding, findingsFor, appVersionFor } from './checkText';
 import { ConfigResolver } from './configResolver';
@@ -48,6 +49,8 @@ export interface ScanSummary {
   byRule: Partial<Record<RuleId, number>>;
   skipped: number;
   errors: number;
+  /** With `check --online`: how the pinned references fared against their registries. */
+  online?: VerifyCounts;
 }
 
 export interface ScanResult {
@@ -115,9 +118,37 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
     report.sites = report.extraction.sites;
     report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today, appVersionFor(report.extraction, report.absolute));
   });
+  addTagConflicts(reports);
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
   return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports) };
+}
+
+/** tag-conflict across the whole scan: each place of a tag pinned to two digests, naming the others. */
+export function addTagConflicts(reports: FileReport[]): void {
+  const places: PinnedPlace[] = [];
+  const owners: FileReport[] = [];
+  for (const report of reports) {
+    if (!report.extraction || !report.config) continue;
+    report.sites.forEach((site, index) => {
+      if (!(site.grammar ?? grammarOf(site.reference)).ok || !site.reference.includes('@')) return;
+      const { start } = report.extraction!.siteRanges[index];
+      places.push({ site, index, config: report.config!, where: `${report.display}:${start.line + 1}:${start.character + 1}` });
+      owners.push(report);
+    });
+  }
+  const touched = new Set<FileReport>();
+  for (const [i, finding] of tagConflicts(places)) {
+    const report = owners[i];
+    report.findings.push({ ...finding, range: report.extraction!.siteRanges[finding.site!] });
+    touched.add(report);
+  }
+  for (const report of touched) sortFindings(report.findings);
+}
+
+/** Findings in the order of the file. */
+export function sortFindings(findings: LocatedFinding[]): void {
+  findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
 }
 
 function configFor(resolver: ConfigResolver, file: ListedFile, errors: Map<string, ConfigError>): ImagePinConfig | undefined {

@@ -1,6 +1,6 @@
 export { startRegistry, REGISTRY_BINARY, TOKEN_SERVICE } from './registry';
 export type { RegistryAuth, StartOptions, RunningRegistry, TokenServerInfo } from './registry';
-export { pushImage, seedStandard, STANDARD_IMAGES } from './push';
+export { deleteManifest, pushImage, seedStandard, STANDARD_IMAGES } from './push';
 export type { PushSpec, PushedImage } from './push';
 export type { ImageKind, Platform } from './image-content';
 export { ACCEPT_ALL_MANIFESTS, MEDIA, sha256 } from './image-content';

@@ -43,6 +43,13 @@ export async function pushImage(reg: RunningRegistry, spec: PushSpec): Promise<P
   };
 }
 
+/** Deletes a manifest by digest through the registry API (the harness enables deletion); its tags go with it. */
+export async function deleteManifest(reg: RunningRegistry, name: string, digest: string): Promise<void> {
+  const client = await PushClient.open(reg, name);
+  const res = await client.request('DELETE', `${reg.url}/v2/${name}/manifests/${digest}`);
+  expectStatus(res, 202, `delete ${name}@${digest}`);
+}
+
 /** The fixture set the registry, LSP and editor tests share. Keys are `name:tag` for every tag. */
 export const STANDARD_IMAGES: readonly PushSpec[] = [
   { name: 'app', tags: ['1.0', 'latest', 'dev'], kind: 'docker-v2', seed: 'app' },
@@ -101,6 +108,10 @@ class PushClient {
     }
   }
 
+  request(method: string, url: string): Promise<HttpResponse> {
+    return this.send(method, url, {}, Buffer.alloc(0));
+  }
+
   private send(method: string, url: string, headers: Record<string, string>, body: Buffer): Promise<HttpResponse> {
     const all: Record<string, string> = { ...headers, 'Content-Length': String(body.length) };
     if (this.authorization) all.Authorization = this.authorization;
@@ -122,7 +133,7 @@ async function authorize(reg: RunningRegistry, name: string): Promise<string | u
   const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
   const tokenUrl = new URL(params.realm);
   if (params.service) tokenUrl.searchParams.set('service', params.service);
-  tokenUrl.searchParams.set('scope', `repository:${name}:pull,push`);
+  tokenUrl.searchParams.set('scope', `repository:${name}:pull,push,delete`);
   const res = await httpRequest(tokenUrl.toString(), { headers: { Authorization: basic } });
   expectStatus(res, 200, `token for ${name}`);
   const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string };

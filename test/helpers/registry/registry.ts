@@ -91,6 +91,8 @@ export async function startRegistry(opts: StartOptions = {}): Promise<RunningReg
       log: { level: 'info', formatter: 'text', accesslog: { disabled: true } },
       storage: {
         filesystem: { rootdirectory: path.join(dir, 'storage') },
+        // Tests delete manifests through the API (a digest that no longer exists).
+        delete: { enabled: true },
         maintenance: { uploadpurging: { enabled: false } },
       },
       http,

@@ -47,7 +47,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       res.setHeader('WWW-Authenticate', 'Basic realm="image-pin-test-token"');
       return reply(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] });
     }
-    const allowed = who === null ? [] : who === opts.pusher.username ? ['pull', 'push'] : ['pull'];
+    const allowed = who === null ? [] : who === opts.pusher.username ? ['pull', 'push', 'delete'] : ['pull'];
     const access = scopes.map(parseScope).filter((s): s is ScopeClaim => s !== null)
       .map((s) => ({ ...s, actions: s.type === 'repository' ? s.actions.filter((a) => allowed.includes(a)) : [] }))
       .filter((s) => s.actions.length > 0);

@@ -187,6 +187,8 @@ export function codeActionsWhere<T>(
 ): Promise<T> {
   let last: vscode.CodeAction[] = [];
   let answers = 0;
+  const titles = (actions: vscode.CodeAction[]) => JSON.stringify(actions.map((a) => a.title));
+  const missed: string[] = [];
   const where = `${range.start.line}:${range.start.character} of ${doc.uri.path}`;
   return waitFor(
     `${what} at ${where}`,
@@ -194,7 +196,8 @@ export function codeActionsWhere<T>(
       last = await codeActions(doc.uri, range, kind);
       answers++;
       const found = pick(last);
-      if (found !== undefined && answers > 1) console.log(`codeActionsWhere: ${what} at ${where} came with answer ${answers}`);
+      if (found === undefined && missed.length < 3) missed.push(titles(last));
+      if (found !== undefined && answers > 1) console.log(`codeActionsWhere: ${what} at ${where} came with answer ${answers}; before: ${missed.join(', ')}`);
       return found;
     },
     { seen: () => `${answers} answers, the last: ${JSON.stringify(last.map((a) => ({ title: a.title, preferred: a.isPreferred ?? false })))}; diagnostics ${describeDiagnostics(doc.uri)}` },

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   EXTENSION_ID,
+  codeActionsWhere,
   codeOf,
   currentDiagnostics,
   diagnosticsWhere,
@@ -190,6 +191,25 @@ if (vscode.workspace.isTrusted) suite('Image Pin in VS Code (trusted workspace)'
     }
     await diagnosticsWhere(doc, 'a warning again', (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning);
     assert.equal(currentDiagnostics(doc)?.length, 1);
+  });
+
+  test('a pinned digest the registry does not have is unknown-digest; its quick fix takes what the tag points to now', async () => {
+    const mistyped = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const doc = await openFile('verify.yaml', pod([`${host()}/app:1.0@${mistyped}`, `${host()}/app:dev@${digestOf('app:dev')}`]));
+    const [unknown] = await diagnosticsWhere(doc, 'an unknown-digest finding', (d) => d.length === 1 && codeOf(d[0]) === 'unknown-digest');
+    assert.equal(doc.getText(unknown.range), `${host()}/app:1.0@${mistyped}`);
+    assert.equal(unknown.severity, vscode.DiagnosticSeverity.Error);
+    const update = await codeActionsWhere(doc, unknown.range, 'the update fix', (actions) => actions.find((a) => a.title === 'Update the digest to what `1.0` points to now'));
+    assert.ok(update.edit, 'the update fix comes with its edit');
+    assert.ok(await vscode.workspace.applyEdit(update.edit));
+    assert.equal(doc.getText(), pod([`${host()}/app:1.0@${digestOf('app:1.0')}`, `${host()}/app:dev@${digestOf('app:dev')}`]));
+    await diagnosticsWhere(doc, 'no findings after the fix', (d) => d.length === 0);
+  });
+
+  test('Verify Pins in Workspace reports how many pins were verified, moved and unknown', async () => {
+    await writeFile('unopened/pinned.yaml', pod([`${host()}/app@sha256:${'f'.repeat(64)}`]));
+    const result = await vscode.commands.executeCommand<{ pins: number; unknown: number; moved: number }>('imagePin.verifyPinsInWorkspace');
+    assert.ok(result && result.pins >= 1 && result.unknown >= 1, JSON.stringify(result));
   });
 
   test('Pin All Images in Workspace waits in the refactor preview: applied with nothing ticked, it changes no file and opens no tab', async () => {

@@ -29,5 +29,11 @@ if (!vscode.workspace.isTrusted) suite('Image Pin in VS Code (untrusted workspac
     const workspace = await vscode.commands.executeCommand<{ applied: boolean; reason: string }>('imagePin.pinAllInWorkspace');
     assert.deepEqual([workspace?.applied, workspace?.reason], [false, 'untrusted']);
     assert.equal(doc.getText(), text);
+
+    // A pinned reference is not verified either: no unknown-digest for a digest that does not exist.
+    const pinned = await openFile('pinned.yaml', `kind: Pod\nspec:\n  containers:\n    - name: app\n      image: ${registryHost()}/app:dev@sha256:${'0'.repeat(64)}\n`);
+    await diagnosticsWhere(pinned.uri, 'no findings', (d) => d.length === 0);
+    const verified = await vscode.commands.executeCommand<{ reason?: string }>('imagePin.verifyPinsInWorkspace');
+    assert.equal(verified?.reason, 'untrusted');
   });
 });
