@@ -11,6 +11,7 @@ import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT, INTERNAL_COMMANDS, REPORT, typ
 import { Reports, asReport, type ShownReport } from './reports';
 import { RuleHelp, ruleLinkBase } from './ruleHelp';
 import { createStatusBar } from './statusBar';
+import { registerEnvironmentsView } from './environmentsView';
 import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
@@ -97,6 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();
+    registerEnvironmentsView(context, client);
   } catch (err) {
     output.appendLine(`The Image Pin language server did not start: ${(err as Error).message}`);
     reports.show({ kind: 'error', message: 'Image Pin: the language server did not start.', actions: ['showOutput'] });

@@ -124,3 +124,51 @@ export interface Environment {
   /** Docker config file with registry credentials (`imagePin.dockerConfigPath`). */
   dockerConfigPath?: string;
 }
+
+/** Client → server request: what each environment deploys (the Environments view). No params; returns `EnvironmentsResult`. */
+export const ENVIRONMENTS_REQUEST = 'imagePin/environments';
+
+/** Server → client notification: the environment model changed; ask again with `ENVIRONMENTS_REQUEST`. No params. */
+export const DID_CHANGE_ENVIRONMENTS = 'imagePin/didChangeEnvironments';
+
+/** The tree view in the Explorer that shows `EnvironmentsResult`. */
+export const ENVIRONMENTS_VIEW = 'imagePin.environments';
+
+/** An LSP range (0-based), declared here so this module imports nothing. */
+export interface SourceRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+export type EnvironmentImageStatus = 'pinned' | 'floating-tag' | 'unpinned-tag' | 'missing-tag' | 'invalid-reference' | 'templated';
+
+export interface EnvironmentImageInfo {
+  /** The repository name after renames. */
+  image: string;
+  /** The effective reference the environment deploys. */
+  reference: string;
+  status: EnvironmentImageStatus;
+  /** Where the decisive part is written (the last override, else the base line). */
+  uri: string;
+  range: SourceRange;
+}
+
+export interface EnvironmentInfo {
+  id: string;
+  stage: string;
+  /** Position of the stage in promotion order (lower is earlier). */
+  stageOrder: number;
+  kind: 'kustomize' | 'helm' | 'argocd' | 'flux';
+  /** The root relative to its workspace folder (`overlays/prod`, `charts/web/values-prod.yaml`). */
+  root: string;
+  rootUri: string;
+  /** Why it is not fully read, if it is not. */
+  incomplete: string[];
+  images: EnvironmentImageInfo[];
+}
+
+export interface EnvironmentsResult {
+  environments: EnvironmentInfo[];
+  /** False while the workspace is still being indexed (the list may grow). */
+  complete: boolean;
+}

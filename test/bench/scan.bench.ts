@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { scan } from '../../server/src/scan/scanner';
 import { writeCorpus } from './corpus';
+import { writeEnvironmentCorpus } from './envCorpus';
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -50,6 +51,48 @@ async function main(): Promise<void> {
   console.log(`references found: ${cold.summary.references}, findings: ${cold.summary.findings}; warm result identical: ${same}`);
   fs.rmSync(cacheDir, { recursive: true, force: true });
   if (!same) process.exitCode = 1;
+
+  // The environment model's share of a cold scan: the same scan with and without it, alternated, medians.
+  const envDir = process.env.BENCH_ENV_DIR ?? path.join(os.tmpdir(), 'image-pin-bench-env-corpus');
+  const envStats = writeEnvironmentCorpus(envDir, Number(process.env.BENCH_SERVICES ?? 1000));
+  console.log(`environment corpus: ${envStats.files} files, ${(envStats.bytes / 1024 / 1024).toFixed(1)} MiB`);
+  // CPU time (all threads) is reported beside wall time: on a shared machine it is the steadier measure.
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  for (const [name, root] of [['GitOps corpus', dir], ['environment corpus', envDir]] as const) {
+    const wall: Array<[number, number]> = [];
+    const cpus: Array<[number, number]> = [];
+    const shares: number[] = [];
+    let envs = 0;
+    for (let i = 0; i < Number(process.env.BENCH_REPEAT ?? 3); i++) {
+      t = process.hrtime.bigint();
+      let c = cpu();
+      await scan([root], { cacheDir: false, environments: false });
+      const a = [seconds(t), cpu() - c];
+      t = process.hrtime.bigint();
+      c = cpu();
+      const r = await scan([root], { cacheDir: false });
+      const b = [seconds(t), cpu() - c];
+      wall.push([a[0], b[0]]);
+      cpus.push([a[1], b[1]]);
+      // The model's own time inside the scan that ran it, against the rest of that same scan.
+      const model = (r.environments?.elapsedMs ?? 0) / 1000;
+      shares.push(model / (b[0] - model));
+      envs = r.environments?.model.environments.length ?? 0;
+    }
+    const ratio = (xs: Array<[number, number]>) => median(xs.map(([p, q]) => q / p));
+    console.log(
+      `${name}: ${envs} environments; with the model / without: wall ${ratio(wall).toFixed(3)} ×, CPU ${ratio(cpus).toFixed(3)} ×; ` +
+        `the model's share of its own scan ${(100 * median(shares)).toFixed(1)} % (medians of ${wall.length}; without: ${median(wall.map((w) => w[0])).toFixed(2)} s wall, ${median(cpus.map((w) => w[0])).toFixed(2)} s CPU)`,
+    );
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)];
 }
 
 void main();

@@ -12,6 +12,7 @@ import { checkArgs, readInputs } from '../../server/src/action/action';
 import { ACTION_MANIFEST, runAction } from '../helpers/actionRunner';
 import { run } from '../helpers/npmPackage';
 import { EXAMPLES, REPO_ROOT } from '../helpers/paths';
+import { closedPort } from '../helpers/ports';
 
 const FLOATING = 'spec:\n  containers:\n    - image: nginx:latest\n';
 const UNPINNED = 'spec:\n  containers:\n    - image: nginx:1.27\n';
@@ -84,19 +85,19 @@ describe('the action, run as the runner runs it', () => {
     const r = await runAction(workspace, temp, { paths: 'examples' });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(r.outputs['sarif-file'], path.join(temp, 'image-pin.sarif'));
-    assert.equal(r.outputs.errors, '7');
+    assert.equal(r.outputs.errors, '6');
     assert.equal(r.outputs.warnings, '6');
     const sarif = JSON.parse(fs.readFileSync(r.outputs['sarif-file'], 'utf8')) as {
       runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }>;
     };
     const results = sarif.runs[0].results;
-    assert.equal(results.length, 13);
+    assert.equal(results.length, 12);
     // Relative to the workspace (the repository root), which is what code scanning needs.
-    assert.ok(results.some((x) => x.ruleId === 'floating-tag' && x.locations[0].physicalLocation.artifactLocation.uri === 'examples/base/deployment.yaml' && x.locations[0].physicalLocation.region.startLine === 22));
+    assert.ok(results.some((x) => x.ruleId === 'unpinned-tag' && x.locations[0].physicalLocation.artifactLocation.uri === 'examples/charts/web/values-prod.yaml' && x.locations[0].physicalLocation.region.startLine === 2));
     assert.doesNotMatch(r.stdout, /^::(error|warning) /m, 'code scanning shows SARIF findings; no annotations besides');
     assert.match(r.summary, /^### Image Pin$/m);
-    assert.match(r.summary, /7 errors, 6 warnings/);
-    assert.match(r.summary, /^\| `floating-tag` \| 5 \|$/m);
+    assert.match(r.summary, /6 errors, 6 warnings/);
+    assert.match(r.summary, /^\| `floating-tag` \| 4 \|$/m);
   });
 
   it('format text annotates every finding at its file, line and column', async () => {
@@ -104,15 +105,15 @@ describe('the action, run as the runner runs it', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.ok(
       r.stdout.includes(
-        '::error file=examples/base/deployment.yaml,line=22,endLine=22,col=18,endColumn=44,title=image-pin floating-tag::' +
-          'floating tag "main": pin it to a digest\n',
+        '::warning file=examples/charts/web/values-prod.yaml,line=2,endLine=2,col=8,endColumn=13,title=image-pin unpinned-tag::' +
+          'tag "2.8.1" without a digest can be pushed again: pin it to a digest; in prod (examples/charts/web/values-prod.yaml)\n',
       ),
       r.stdout,
     );
-    assert.equal(r.stdout.match(/^::error file=/gm)?.length, 7);
+    assert.equal(r.stdout.match(/^::error file=/gm)?.length, 6);
     assert.equal(r.stdout.match(/^::warning file=/gm)?.length, 6);
     assert.equal(r.outputs['sarif-file'], undefined);
-    assert.deepEqual([r.outputs.errors, r.outputs.warnings], ['7', '6']);
+    assert.deepEqual([r.outputs.errors, r.outputs.warnings], ['6', '6']);
   });
 
   it('format json writes the JSON report and names it in json-file', async () => {
@@ -120,7 +121,7 @@ describe('the action, run as the runner runs it', () => {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(fs.readFileSync(r.outputs['json-file'], 'utf8')) as { version: number; summary: { errors: number } };
     assert.equal(report.version, 1);
-    assert.equal(report.summary.errors, 7);
+    assert.equal(report.summary.errors, 6);
   });
 
   it('fail-on: error passes warnings, warning fails on them, never passes everything', async () => {
@@ -153,6 +154,15 @@ describe('the action, run as the runner runs it', () => {
   it('escapes commas and colons in annotated file names', async () => {
     const r = await runAction(repo({ 'x,y:z.yaml': FLOATING }), job(), { format: 'text' });
     assert.match(r.stdout, /^::error file=x%2Cy%3Az\.yaml,line=3,/m);
+  });
+
+  it('online: true passes --online, so a pin its registry cannot confirm is a registry-error', async () => {
+    const dir = repo({ 'pod.yaml': `spec:\n  containers:\n    - image: 127.0.0.1:${await closedPort()}/app:1.0@sha256:${'a'.repeat(64)}\n` });
+    const offline = await runAction(dir, job(), { format: 'text', 'fail-on': 'warning' });
+    assert.equal(offline.code, 0, 'without online no registry is asked, and the pin is clean');
+    const online = await runAction(dir, job(), { format: 'text', 'fail-on': 'warning', online: 'true' });
+    assert.equal(online.code, 1, online.stdout + online.stderr);
+    assert.match(online.stdout, /^::warning file=pod\.yaml,line=3,.*title=image-pin registry-error::.*could not be verified/m);
   });
 
   it('uses the config input', async () => {

@@ -46,7 +46,12 @@ describe('image-pin check on examples/', () => {
     const r = await run(['check', 'examples', ...common]);
     assert.equal(r.code, 1, r.stderr);
     golden('check.txt', r.stdout);
-    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:22:18 error floating-tag floating tag "main": pin it to a digest \(ghcr\.io\/acme\/shop-api:main\)$/m);
+    // The base's shop-api:main is overridden by every overlay that deploys it: not red there.
+    assert.doesNotMatch(r.stdout, /^examples\/base\/deployment\.yaml:22:/m);
+    // Production's tag-only override of the chart's image is reported where it is written.
+    assert.match(r.stdout, /^examples\/charts\/web\/values-prod\.yaml:2:8 warning unpinned-tag tag "2\.8\.1" without a digest .*; in prod \(examples\/charts\/web\/values-prod\.yaml\) \(docker\.io\/acme\/web:2\.8\.1\)$/m);
+    // A base reference that one environment deploys as written, naming it.
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26:19 warning unpinned-tag tag "1\.27" .*; deployed as written by dev \(examples\/overlays\/dev\) \(nginx:1\.27\)$/m);
   });
 
   it('json output matches the golden file and has 1-based positions', async () => {
@@ -54,19 +59,22 @@ describe('image-pin check on examples/', () => {
     assert.equal(r.code, 1, r.stderr);
     golden('check.json', r.stdout);
     const parsed = JSON.parse(r.stdout) as { findings: Array<Record<string, unknown>>; summary: Record<string, unknown> };
-    const first = parsed.findings.find((f) => f.file === 'examples/base/deployment.yaml' && f.rule === 'floating-tag');
+    const first = parsed.findings.find((f) => f.file === 'examples/overlays/prod/kustomization.yaml');
     assert.deepEqual(first, {
-      file: 'examples/base/deployment.yaml',
-      line: 22,
-      column: 18,
-      endLine: 22,
-      endColumn: 44,
-      rule: 'floating-tag',
-      severity: 'error',
-      image: 'ghcr.io/acme/shop-api:main',
+      file: 'examples/overlays/prod/kustomization.yaml',
+      line: 13,
+      column: 13,
+      endLine: 13,
+      endColumn: 18,
+      rule: 'unpinned-tag',
+      severity: 'warning',
+      image: 'ghcr.io/acme/report-runner:2.0.1',
       message: first!.message,
+      environments: [{ stage: 'prod', root: 'examples/overlays/prod' }],
     });
-    assert.equal(parsed.summary.errors, 7);
+    const ci = parsed.findings.find((f) => f.file === 'examples/.github/workflows/ci.yaml');
+    assert.deepEqual(ci!.environments, []);
+    assert.equal(parsed.summary.errors, 6);
   });
 
   it('sarif output matches the golden file and is SARIF 2.1.0 with rules and regions', async () => {

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, EXAMPLES, REPO_ROOT } from '../helpers/paths';
+import { closedPort } from '../helpers/ports';
 
 const DOC = path.join(REPO_ROOT, 'docs', 'output.md');
 
@@ -56,16 +57,25 @@ function assertSameFields(documented: Set<string>, produced: Set<string>, what: 
 
 describe('docs/output.md', () => {
   let tree: string;
-  before(() => {
+  before(async () => {
     // A finding, a skipped (binary) file and a path that cannot be read: every array has entries.
     tree = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-output-doc-'));
     fs.writeFileSync(path.join(tree, 'pod.yaml'), 'spec:\n  containers:\n    - image: nginx:latest\n');
     fs.writeFileSync(path.join(tree, 'blob.yaml'), Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00]));
+    // A pin on a loopback port where nothing listens: `--online` reports it, and its summary, at once.
+    const port = await closedPort();
+    fs.writeFileSync(path.join(tree, 'pinned.yaml'), `image: 127.0.0.1:${port}/app:1.0@sha256:${'a'.repeat(64)}\n`);
+    // An environment (a finding placed in its overlay) that names a missing resource (an environment problem).
+    fs.mkdirSync(path.join(tree, 'base'));
+    fs.writeFileSync(path.join(tree, 'base', 'kustomization.yaml'), 'resources: [pod.yaml]\n');
+    fs.writeFileSync(path.join(tree, 'base', 'pod.yaml'), 'kind: Pod\nspec:\n  containers:\n    - name: c\n      image: ghcr.io/acme/api\n');
+    fs.mkdirSync(path.join(tree, 'dev'));
+    fs.writeFileSync(path.join(tree, 'dev', 'kustomization.yaml'), 'resources: [../base, ../gone]\nimages:\n  - name: ghcr.io/acme/api\n    newTag: dev\n');
   });
   after(() => fs.rmSync(tree, { recursive: true, force: true }));
 
   it('lists exactly the fields of check --format json, whose version is 1', async () => {
-    const r = await check(['--format', 'json', '.', 'missing-folder'], tree);
+    const r = await check(['--format', 'json', '--online', '.', 'missing-folder'], tree);
     assert.equal(r.code, 2, 'an unreadable path exits 2');
     const report = JSON.parse(r.stdout) as { version: number; findings: unknown[]; skipped: unknown[]; errors: unknown[] };
     assert.equal(report.version, 1);

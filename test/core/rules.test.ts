@@ -132,6 +132,18 @@ describe('config validation', () => {
     assert.match(errorOf('include: [a\n').message, /not valid YAML/);
   });
 
+  it('reads stages in promotion order and allowances by stage; bad stages are located errors', () => {
+    const config = configFrom('stages:\n  - name: dev\n    paths: [overlays/dev]\n  - name: prod\n    paths: [overlays/prod, "charts/*/values-prod.yaml"]\nallowances:\n  - stages: [dev]\n    until: 2027-01-01\n');
+    assert.deepEqual(config.stages, [{ name: 'dev', paths: ['overlays/dev'] }, { name: 'prod', paths: ['overlays/prod', 'charts/*/values-prod.yaml'] }]);
+    assert.deepEqual(config.allowances[0].stages, ['dev']);
+    assert.match(errorOf('stages: dev\n').message, /:1:9: stages: must be a list of \{name, paths\}/);
+    assert.match(errorOf('stages:\n  - name: dev\n').message, /:2:5: stages\[0\]\.paths: is required/);
+    assert.match(errorOf('stages:\n  - paths: [a]\n').message, /stages\[0\]\.name: is required/);
+    assert.match(errorOf('stages:\n  - {name: dev, paths: [a]}\n  - {name: dev, paths: [b]}\n').message, /:3:12: stages\[1\]\.name: "dev" is already a stage/);
+    assert.match(errorOf('stages:\n  - {name: dev, paths: [a], order: 1}\n').message, /stages\[0\]\.order: unknown key/);
+    assert.match(errorOf('allowances:\n  - stages: prod\n    until: 2027-01-01\n').message, /:2:13: allowances\[0\]\.stages: must be a list of strings/);
+  });
+
   it('an empty file is the default config', () => {
     assert.deepEqual(configFrom('').allowances, []);
     assert.deepEqual(configFrom('# nothing yet\n').floatingTags.includes('latest'), true);

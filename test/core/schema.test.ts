@@ -31,7 +31,12 @@ describe('config JSON Schema', () => {
   });
 
   it('allowance keys match the reader', () => {
-    assert.deepEqual(Object.keys(schema.properties.allowances.items.properties).sort(), ['images', 'paths', 'reason', 'until']);
+    assert.deepEqual(Object.keys(schema.properties.allowances.items.properties).sort(), ['images', 'paths', 'reason', 'stages', 'until']);
     assert.deepEqual(schema.properties.allowances.items.required, ['until']);
+  });
+
+  it('stage keys match the reader', () => {
+    assert.deepEqual(Object.keys(schema.properties.stages.items.properties).sort(), ['name', 'paths']);
+    assert.deepEqual(schema.properties.stages.items.required, ['name', 'paths']);
   });
 });

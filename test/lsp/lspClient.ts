@@ -114,6 +114,8 @@ export class TestClient {
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly logs: string[] = [];
   readonly configurationRequests: Array<string | undefined> = [];
+  /** How many times the server said its environment model changed. */
+  environmentChanges = 0;
   stderr = '';
   settings: StartOptions['settings'];
   answer: NonNullable<StartOptions['answer']>;
@@ -144,6 +146,10 @@ export class TestClient {
     });
     connection.onNotification('imagePin/report', (p: TestClient['reports'][number]) => {
       this.reports.push(p);
+      changed();
+    });
+    connection.onNotification('imagePin/didChangeEnvironments', () => {
+      this.environmentChanges++;
       changed();
     });
     connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => void this.verification.push(p));

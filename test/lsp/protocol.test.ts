@@ -22,6 +22,7 @@ interface Manifest {
     configuration: { properties: Record<string, { default?: unknown; scope?: string; description?: string; markdownDescription?: string; properties?: Record<string, unknown> }> };
     yamlValidation: Array<{ fileMatch: string; url: string }>;
     menus: Record<string, Array<{ command: string }>>;
+    views: Record<string, Array<{ id: string; name: string }>>;
   };
   capabilities: { untrustedWorkspaces: { supported: string; description: string; restrictedConfigurations: string[] } };
   engines: { vscode: string };
@@ -48,6 +49,14 @@ describe('client, server and manifest agree', () => {
     }
     const file = (manifest.contributes.menus.commandPalette as Array<{ command: string; when?: string }>).find((e) => e.command === 'imagePin.pinAllInFile');
     assert.equal(file?.when, 'resourceLangId =~ /^(yaml|dockercompose|helm)$/');
+  });
+
+  it('the Environments view is contributed to the Explorer under the shared id, and activates the extension', () => {
+    const shared = require('../../shared/src/protocol') as typeof import('../../shared/src/protocol');
+    assert.deepEqual(manifest.contributes.views.explorer.map((v) => [v.id, v.name]), [[shared.ENVIRONMENTS_VIEW, 'Image Pin: Environments']]);
+    assert.ok(manifest.activationEvents.includes(`onView:${shared.ENVIRONMENTS_VIEW}`));
+    assert.equal(serverProtocol.ENVIRONMENTS_REQUEST, shared.ENVIRONMENTS_REQUEST);
+    assert.equal(serverProtocol.DID_CHANGE_ENVIRONMENTS, shared.DID_CHANGE_ENVIRONMENTS);
   });
 
   it('setting defaults are the core defaults, so an untouched setting never overrides anything', () => {

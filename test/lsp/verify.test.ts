@@ -9,25 +9,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { FaultProxy, PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { TestClient, rangeOf } from './lspClient';
+import { closedPort } from '../helpers/ports';
 
 const NO_DOCKER_CONFIG = { DOCKER_CONFIG: path.join(os.tmpdir(), 'image-pin-lsp-no-docker-config') };
 const MISTYPED = `sha256:${'0123456789abcdef'.repeat(4)}`;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function pods(images: string[]): string {
   return `kind: Pod\nspec:\n  containers:\n${images.map((image, i) => `    - name: c${i}\n      image: ${image}\n`).join('')}`;

@@ -5,7 +5,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,15 +13,9 @@ import { writeEdits } from '../../server/src/pin/writeFile';
 import { encodeText } from '../../server/src/core/text';
 import { readForCheck } from '../../server/src/scan/readFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
-import { CLI } from '../helpers/paths';
+import { runCli, writeTree } from '../helpers/cliRun';
 
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env });
 
 describe('image-pin pin against a real registry', () => {
   let reg: RunningRegistry;
@@ -59,10 +52,7 @@ spec:
     files['argocd.yaml'] = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n      values: |\n        image:\n          repository: ${host}/app\n          tag: latest\n`;
     files['templates/job.yaml'] = `metadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: t\n      image: ${host}/app:1.0\n`;
     files['crlf.yaml'] = `kind: Pod\r\nspec:\r\n  containers:\r\n    - name: c\r\n      image: ${host}/library/busybox:latest\r\n`;
-    for (const [rel, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
-      fs.writeFileSync(path.join(ws, rel), text);
-    }
+    writeTree(ws, files);
   });
   after(async () => {
     await reg?.stop();

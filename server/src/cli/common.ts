@@ -16,6 +16,14 @@ export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => proc
 /** A mistake in the command line: reported with a pointer to --help, exit 2. */
 export class UsageError extends Error {}
 
+/** Options every scanning command takes. */
+export const SCAN_OPTIONS = {
+  format: { type: 'string', default: 'text' },
+  config: { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** `--timeout SECONDS`: undefined when absent; a usage error unless it is a number of seconds in (0, 3600]. */
 export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -56,6 +64,7 @@ export const USAGE = `Usage: image-pin <command> [options] [PATH...]
 Commands:
   check [PATH...]   Find image references in YAML and report those that break the policy.
   pin [PATH...]     Resolve floating and unpinned references to digests (a diff; --write to apply).
+  envs [PATH...]    Show what each environment (overlay, values file, Argo CD / Flux app) deploys.
 
 Options for check:
   --format text|json|sarif   Output format (default text).
@@ -75,6 +84,10 @@ Options for pin:
   --verify-digests           Fetch each manifest and check its sha256 against the registry's header.
   --timeout SECONDS          Give up on a registry request not complete after this long (default 30).
   --no-cache                 Do not reuse registry answers within the run.
+
+Options for envs:
+  --format text|json         Output format (default text).
+  --config FILE              Use this config instead of the nearest .image-pin.yaml.
 
 Common:
   -h, --help                 Show this help.

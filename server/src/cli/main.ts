@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, isCalendarDate } from '../core/config';
 import { scan } from '../scan/scanner';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, parseTimeout, stdio } from './common';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions, parseTimeout, stdio } from './common';
 import { formatJson, formatSarif, formatText } from './report';
 import { VERSION } from './version';
 
@@ -23,6 +23,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest, io);
+      case 'envs': {
+        const { envs } = require('./envs') as typeof import('./envs');
+        return await envs(rest, io);
+      }
       case 'pin': {
         // Loaded on demand: `check` never needs the registry client and its HTTP stack.
         const { pin } = require('./pin') as typeof import('./pin');
@@ -50,15 +54,7 @@ async function check(args: string[], io: Io): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        'no-cache': { type: 'boolean', default: false },
-        today: { type: 'string' },
-        online: { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...SCAN_OPTIONS, today: { type: 'string' }, online: { type: 'boolean', default: false }, timeout: { type: 'string' } },
     }),
   );
   if (values.help) {

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import type { PinStyle } from '../core/config';
-import type { Range } from '../core/text';
+import { LineIndex } from '../core/text';
+import { todayUtc } from '../core/rules';
+import { mayDeclareApp } from '../core/env';
+import { judgeEnvironments } from '../scan/environments';
 import { applyEdits } from '../core/fix';
 import { RegistryClient } from '../registry';
 import { extractLocated } from '../scan/checkText';
@@ -26,8 +29,7 @@ interface FileWork {
   text: string;
   /** The file's bytes as read: the write edits these and checks the file still holds them. */
   bytes: Buffer;
-  /** Line/character of every site of the file, from its extraction. */
-  siteRanges: Range[];
+  lines: LineIndex;
   outcomes: PinOutcome[];
   newText?: string;
   writeError?: string;
@@ -71,46 +73,50 @@ export async function pin(args: string[], io: Io): Promise<number> {
     registryClientOptions(baseConfig, { verifyDigests: values['verify-digests'], noCache: values['no-cache'], timeoutSeconds: timeout }),
   );
 
-  const work: FileWork[] = [];
-  const pending: Array<Promise<void>> = [];
+  // Every file is read and extracted first: the environment model decides where an environment's
+  // finding is pinned (an overlay's entry, an environment's values file) from the whole workspace.
+  const read: Array<{ file: (typeof files)[number]; text: string; bytes: Buffer; extraction: ReturnType<typeof extractLocated>; config: ReturnType<ConfigResolver['forFile']> }> = [];
   for (const file of files) {
     if (file.skipped) {
       io.err(`${file.display}: ${file.skipped}\n`);
       continue;
     }
     const config = resolver.forFile(file.absolute);
-    const read = readForCheck(file.absolute, config.maxFileSize);
-    if (read.kind === 'error') {
-      io.err(`${file.display}: ${read.reason}\n`);
+    const got = readForCheck(file.absolute, config.maxFileSize);
+    if (got.kind === 'error') {
+      io.err(`${file.display}: ${got.reason}\n`);
       continue;
     }
-    if (read.kind === 'skipped') continue;
-    const extraction = extractLocated(read.text, { path: file.absolute, imageKeys: config.imageKeys });
+    if (got.kind === 'skipped') continue;
+    read.push({ file, text: got.text, bytes: got.bytes, config, extraction: extractLocated(got.text, { path: file.absolute, imageKeys: config.imageKeys }) });
+  }
+  const held = new Map(read.map((r) => [r.file.absolute, r.text]));
+  const judgement = judgeEnvironments(
+    read.map((r) => ({ absolute: r.file.absolute, extraction: { sites: r.extraction.sites, declaresApp: mayDeclareApp(r.text) } })),
+    { resolver, today: todayUtc(), texts: (f) => held.get(f) },
+  );
+
+  const work: FileWork[] = [];
+  const pending: Array<Promise<void>> = [];
+  for (const { file, text, bytes, extraction, config } of read) {
     const candidates = planPins(extraction, config, resolver.relativePath(config, file.absolute), {
       update: values.update,
       file: file.absolute,
+      environments: { covered: judgement.model.covered.get(file.absolute), placed: judgement.placed.get(file.absolute) },
     });
     if (candidates.length === 0) continue;
     const style = (values.style as PinStyle | undefined) ?? config.pinStyle;
-    const entry: FileWork = {
-      display: file.display,
-      absolute: file.absolute,
-      root: file.root,
-      text: read.text,
-      bytes: read.bytes,
-      siteRanges: extraction.siteRanges,
-      outcomes: [],
-    };
+    const entry: FileWork = { display: file.display, absolute: file.absolute, root: file.root, text, bytes, lines: new LineIndex(text), outcomes: [] };
     work.push(entry);
     for (const candidate of candidates) {
-      pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(read.text, candidate, style, resolved))));
+      pending.push(lookUpCandidate(client, candidate).then((resolved) => void entry.outcomes.push(outcomeFor(text, candidate, style, resolved))));
     }
   }
   await Promise.all(pending);
   await client.close();
 
   for (const entry of work) {
-    entry.outcomes.sort((a, b) => a.candidate.site.span.start - b.candidate.site.span.start);
+    entry.outcomes.sort((a, b) => a.candidate.span.start - b.candidate.span.start);
     const edits = entry.outcomes.flatMap((o) => o.edits);
     if (edits.length === 0) continue;
     entry.newText = applyEdits(entry.text, edits);
@@ -130,7 +136,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
 
 /** 1-based line and column of an outcome's reference. */
 function position(entry: FileWork, outcome: PinOutcome): { line: number; column: number } {
-  const { start } = entry.siteRanges[outcome.candidate.index];
+  const start = entry.lines.position(outcome.candidate.span.start);
   return { line: start.line + 1, column: start.character + 1 };
 }
 
@@ -158,7 +164,7 @@ function pinText(work: FileWork[], wrote: boolean): string {
         notWritten++;
       } else {
         pinned++;
-        if (wrote) out.push(`${where} pinned ${o.candidate.site.reference} -> ${o.newReference}\n`);
+        if (wrote) out.push(`${where} pinned ${o.candidate.reference} -> ${o.newReference}\n`);
       }
     }
   }
@@ -175,7 +181,7 @@ function pinJson(work: FileWork[], wrote: boolean): string {
     entry.outcomes.map((o) => ({
       file: entry.display,
       ...position(entry, o),
-      old: o.candidate.site.reference,
+      old: o.candidate.reference,
       new: o.error ? null : o.newReference,
       digest: o.digest ?? null,
       mediaType: o.mediaType ?? null,

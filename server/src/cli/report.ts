@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
 import { RULE_INFO } from '../core/ruleInfo';
+import { LineIndex } from '../core/text';
 import { countsText } from '../core/verify';
 import type { Severity } from '../core/types';
 import type { ScanResult } from '../scan/scanner';
@@ -29,6 +30,7 @@ export function formatText(result: ScanResult): string {
     if (file.skipped) lines.push(`${file.display}: ${file.skipped}`);
   }
   for (const e of result.ioErrors) lines.push(`${e.path}: ${e.message}`);
+  for (const p of environmentProblems(result)) lines.push(`${p.file}:${p.line}:${p.column} note environment ${p.message}`);
   const s = result.summary;
   const rules = Object.entries(s.byRule)
     .map(([rule, n]) => `${rule} ${n}`)
@@ -45,6 +47,17 @@ export function formatText(result: ScanResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** Graph problems of the environment model (missing, remote, cyclic resources), located; they do not fail a check. */
+export function environmentProblems(result: ScanResult): Array<{ file: string; line: number; column: number; kind: string; message: string }> {
+  const judgement = result.environments;
+  if (!judgement) return [];
+  return judgement.model.problems.map((p) => {
+    const text = judgement.text(p.file) ?? '';
+    const pos = new LineIndex(text).position(p.span.start);
+    return { file: path.relative(process.cwd(), p.file) || p.file, line: pos.line + 1, column: pos.character + 1, kind: p.kind, message: p.message };
+  });
+}
+
 export function formatJson(result: ScanResult): string {
   const findings = result.files.flatMap((file) =>
     file.findings.map((f) => ({
@@ -57,6 +70,7 @@ export function formatJson(result: ScanResult): string {
       severity: f.severity,
       image: f.image ?? null,
       message: f.message,
+      environments: (f.environments ?? []).map((e) => ({ stage: e.stage, root: e.root })),
     })),
   );
   const s = result.summary;
@@ -67,6 +81,7 @@ export function formatJson(result: ScanResult): string {
         findings,
         skipped: result.files.filter((f) => f.skipped).map((f) => ({ file: f.display, reason: f.skipped })),
         errors: result.ioErrors.map((e) => ({ file: e.path, message: e.message })),
+        environmentProblems: environmentProblems(result),
         summary: { files: s.files, references: s.references, findings: s.findings, errors: s.bySeverity.error, warnings: s.bySeverity.warning, notes: s.bySeverity.info + s.bySeverity.hint, byRule: s.byRule, skipped: s.skipped, ...(s.online ? { online: s.online } : {}) },
       },
       null,
@@ -94,6 +109,7 @@ export function formatSarif(result: ScanResult, version: string, root = process.
       ruleIndex: RULE_IDS.indexOf(f.rule),
       level: SARIF_LEVEL[f.severity],
       message: { text: f.message },
+      ...(f.environments?.length ? { properties: { environments: f.environments.map((e) => ({ stage: e.stage, root: e.root })) } } : {}),
       locations: [
         {
           physicalLocation: {

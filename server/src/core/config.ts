@@ -48,6 +48,8 @@ export interface Allowance {
   paths: string[];
   /** Globs of image names (`ghcr.io/acme/*`, `nginx`, `redis:7-*`); all images when empty. */
   images: string[];
+  /** Stages (names from `stages:` or inferred) the allowance covers; all stages when empty. */
+  stages?: string[];
   /** Last day the allowance holds, `YYYY-MM-DD`. */
   until: string;
   reason?: string;
@@ -61,8 +63,17 @@ export interface RegistrySettings {
   ca?: string;
 }
 
+/** A stage of the promotion order: the environments whose root matches `paths`. */
+export interface StageConfig {
+  name: string;
+  /** Globs (relative to the config's folder) of environment roots: overlay folders, values files, Application files. */
+  paths: string[];
+}
+
 export interface ImagePinConfig {
   floatingTags: string[];
+  /** Stages in promotion order; empty: inferred from folder and file names. */
+  stages: StageConfig[];
   severity: Partial<Record<RuleId, SeveritySetting>>;
   imageKeys: string[];
   include: string[];
@@ -92,7 +103,8 @@ export type ConfigKey =
   | 'maxFileSize'
   | 'pinStyle'
   | 'verifyDigests'
-  | 'registries';
+  | 'registries'
+  | 'stages';
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
 /** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
@@ -101,6 +113,7 @@ export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/te
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {
     floatingTags: [...DEFAULT_FLOATING_TAGS],
+    stages: [],
     severity: {},
     imageKeys: [],
     include: [...DEFAULT_INCLUDE],
@@ -227,6 +240,9 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
       case 'registries':
         config.registries = readRegistries(value, fail, bool);
         break;
+      case 'stages':
+        config.stages = readStages(value, fail, globs);
+        break;
       default:
         fail(pair.key as Node, key, `unknown setting; expected one of ${CONFIG_KEYS.join(', ')}`);
     }
@@ -235,7 +251,7 @@ export function parseConfig(text: string, file: string): ImagePinConfig {
   return config;
 }
 
-export const CONFIG_KEYS: readonly ConfigKey[] = ['floatingTags', 'severity', 'imageKeys', 'include', 'exclude', 'allowances', 'maxFileSize', 'pinStyle', 'verifyDigests', 'registries'];
+export const CONFIG_KEYS: readonly ConfigKey[] = ['floatingTags', 'severity', 'imageKeys', 'include', 'exclude', 'allowances', 'maxFileSize', 'pinStyle', 'verifyDigests', 'registries', 'stages'];
 
 /** Values another source (an editor's settings) may supply for keys a config file leaves unset. */
 export type ConfigFallback = Partial<Pick<ImagePinConfig, Exclude<ConfigKey, 'registries'>>>;
@@ -284,7 +300,7 @@ function readAllowances(
     for (const pair of item.items as Pair[]) {
       const k = isScalar(pair.key) ? String(pair.key.value) : '';
       const v = pair.value as Node | null;
-      if (k === 'paths' || k === 'images') allowance[k] = strings(v, `${key}.${k}`);
+      if (k === 'paths' || k === 'images' || k === 'stages') allowance[k] = strings(v, `${key}.${k}`);
       else if (k === 'until') {
         const s = isScalar(v) ? String(v.value) : '';
         if (!isCalendarDate(s)) fail(v, `${key}.until`, 'must be a date written YYYY-MM-DD');
@@ -292,10 +308,34 @@ function readAllowances(
       } else if (k === 'reason') {
         if (!isScalar(v) || typeof v.value !== 'string') fail(v, `${key}.reason`, 'must be a string');
         allowance.reason = (v as { value: string }).value;
-      } else fail(pair.key as Node, `${key}.${k}`, 'unknown key; an allowance has paths, images, until and reason');
+      } else fail(pair.key as Node, `${key}.${k}`, 'unknown key; an allowance has paths, images, stages, until and reason');
     }
     if (!allowance.until) fail(item as Node, `${key}.until`, 'is required: every allowance is time-boxed');
     return allowance;
+  });
+}
+
+function readStages(node: unknown, fail: Fail, strings: (n: unknown, key: string) => string[]): StageConfig[] {
+  if (!isSeq(node)) return fail(node as Node, 'stages', 'must be a list of {name, paths} in promotion order');
+  const names = new Set<string>();
+  return node.items.map((item, i) => {
+    const key = `stages[${i}]`;
+    if (!isMap(item)) return fail(item as Node, key, 'must be a mapping with name and paths');
+    const stage: StageConfig = { name: '', paths: [] };
+    for (const pair of item.items as Pair[]) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '';
+      const v = pair.value as Node | null;
+      if (k === 'name') {
+        if (!isScalar(v) || typeof v.value !== 'string' || !v.value) fail(v, `${key}.name`, 'must be a non-empty string');
+        stage.name = (v as { value: string }).value;
+        if (names.has(stage.name)) fail(v, `${key}.name`, `"${stage.name}" is already a stage`);
+        names.add(stage.name);
+      } else if (k === 'paths') stage.paths = strings(v, `${key}.paths`);
+      else fail(pair.key as Node, `${key}.${k}`, 'unknown key; a stage has name and paths');
+    }
+    if (!stage.name) fail(item as Node, `${key}.name`, 'is required');
+    if (stage.paths.length === 0) fail(item as Node, `${key}.paths`, 'is required: the globs of the environments in this stage');
+    return stage;
   });
 }
 

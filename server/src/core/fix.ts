@@ -44,19 +44,19 @@ function newline(text: string): string {
   return text.includes('\r') && !text.includes('\n') ? '\r' : '\n';
 }
 
-function editable(part: ScalarPart | undefined, what: string): string | null {
+export function editable(part: ScalarPart | undefined, what: string): string | null {
   if (part && !part.exact) return `${what} is written with escapes or across lines; edit it by hand`;
   return null;
 }
 
 /** Inserts `key: value` as a new pair of a map, after its last pair. */
-function insertPair(text: string, at: number, indent: string | null, key: string, value: string): TextEdit {
+export function insertPair(text: string, at: number, indent: string | null, key: string, value: string): TextEdit {
   const newText = indent === null ? `, ${key}: ${value}` : `${newline(text)}${indent}${key}: ${value}`;
   return { start: at, end: at, newText };
 }
 
 /** Sets a scalar's value: an empty plain value right after `key:` needs a space first. */
-function setScalar(text: string, part: ScalarPart, value: string): TextEdit {
+export function setScalar(text: string, part: ScalarPart, value: string): TextEdit {
   const empty = part.span.start === part.span.end;
   const needsSpace = empty && text[part.span.start - 1] === ':';
   return { start: part.span.start, end: part.span.end, newText: needsSpace ? ` ${value}` : value };

@@ -17,6 +17,10 @@ export interface RuleContext {
   today: string;
   /** The `appVersion` of the Helm chart the file belongs to: the tag an empty `tag:` falls back to. */
   chartAppVersion?: string;
+  /** When judging what an environment deploys: its stage, for allowances that name stages. */
+  stage?: string;
+  /** Other paths (relative, like `relativePath`) an allowance's `paths` may match: the environment's root and files. */
+  alsoPaths?: readonly string[];
 }
 
 export function todayUtc(now = new Date()): string {
@@ -134,7 +138,9 @@ function findAllowance(site: JudgedSite, ctx: RuleContext): Allowance | undefine
       m = { path, image: (ns) => ns.some((n) => img(n)) };
       allowanceMatchers.set(allowance, m);
     }
-    if (m.path(ctx.relativePath) && m.image(names) && (!best || allowance.until > best.until)) best = allowance;
+    if (allowance.stages?.length && (ctx.stage === undefined || !allowance.stages.includes(ctx.stage))) continue;
+    const pathMatches = m.path(ctx.relativePath) || (allowance.paths.length > 0 && !!ctx.alsoPaths?.some((p) => m!.path(p)));
+    if (pathMatches && m.image(names) && (!best || allowance.until > best.until)) best = allowance;
   }
   return best;
 }

@@ -33,6 +33,8 @@ export interface PinActionData {
   version: number;
   /** Site indexes to pin; absent: every unpinned image of the file. */
   sites?: number[];
+  /** Offsets of environment findings that are not sites (a values file's `tag`), to pin there. */
+  offsets?: number[];
   style: PinStyle;
 }
 
@@ -57,8 +59,21 @@ export async function codeActions(params: CodeActionParams, validator: Validator
     const lineIndex = () => (lines ??= new LineIndex(state.text));
     for (const { finding, site } of here) {
       const diagnostic = findingDiagnostic(finding, uri, state.version);
+      if (!site) {
+        // An environment's finding at a place that is not a whole reference (a values file's `tag:`).
+        if (PINNABLE_RULES.has(finding.rule)) {
+          const data: PinActionData = { ...pinData(state, undefined, style), offsets: [finding.span.start] };
+          const action: CodeAction = { title: `Pin \`${finding.image}\` to its digest`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data };
+          if (trusted) action.isPreferred = true;
+          actions.push(disabledUnless(trusted, action));
+        }
+        actions.push(editAction(`Ignore this image (\`# image-pin: ignore ${finding.rule}\`)`, state, lineIndex(), [ignoreEdit(state.text, finding, finding.rule)], diagnostic));
+        continue;
+      }
       if (PINNABLE_RULES.has(finding.rule)) {
-        actions.push(pinAction(`Pin \`${site.reference}\` to its digest`, state, diagnostic, [finding.site!], style, true, trusted));
+        // An environment's finding pins the effective reference (after renames and inherited registries).
+        const shown = finding.place ? (finding.image ?? site.reference) : site.reference;
+        actions.push(pinAction(`Pin \`${shown}\` to its digest`, state, diagnostic, [finding.site!], style, true, trusted));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
         if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
@@ -94,8 +109,9 @@ export async function codeActions(params: CodeActionParams, validator: Validator
 export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService, reportsAsCommand: boolean): Promise<CodeAction> {
   const data = action.data as PinActionData | undefined;
   if (!data || typeof data.uri !== 'string' || typeof data.version !== 'number') return action;
-  const single = data.sites?.length === 1;
-  const { edit, result } = await pins.pinFile(data.uri, { sites: data.sites, style: data.style }, { token }, data.version);
+  const offsets = Array.isArray(data.offsets) ? data.offsets.filter((o) => typeof o === 'number') : undefined;
+  const single = (data.sites?.length ?? 0) + (offsets?.length ?? 0) === 1;
+  const { edit, result } = await pins.pinFile(data.uri, { sites: data.sites, offsets, style: data.style }, { token }, data.version);
   if (!edit) {
     pins.report(result, single);
     return action;

@@ -9,10 +9,11 @@ import type { Resolved } from '../registry';
 import { chartAppVersion } from '../pin/chart';
 import { RULE_INFO } from '../core/ruleInfo';
 import type { RegistryAccess } from './registryAccess';
+import type { EnvironmentService } from './environments';
 import type { Validator } from './validation';
 import type { PinVerification } from './verification';
 
-export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess, verification?: PinVerification): Promise<Hover | null> {
+export async function hover(params: HoverParams, validator: Validator, access: RegistryAccess, verification?: PinVerification, environments?: EnvironmentService): Promise<Hover | null> {
   const state = await validator.current(params.textDocument.uri);
   if (!state || state.sites === 'none') return null;
   const hit = await validator.siteAt(state, params.position);
@@ -39,6 +40,10 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   lines.push(`- Pinned digest: ${ref.digest ? `\`${ref.digest}\`` : 'none'}`);
   if (ref.digest && verification) lines.push('', await verificationLine(verification, site.reference, ref.tag, ref.domain, access.trusted));
 
+  const file = state.policy?.path;
+  const deployed = file && environments ? environments.deployers(file, hit.index) : [];
+  if (deployed.length > 0) lines.push('', ...environmentLines(deployed, site.reference));
+
   const target = resolutionTarget(site, appVersion);
   const now = 'error' in target ? undefined : access.cached(target.ref);
   lines.push('');
@@ -56,6 +61,16 @@ function registryLines(now: Resolved, tag: string, pinned: string | undefined): 
     // A pin of one platform's manifest is current while the tag's index still lists it.
     const current = pinned === now.digest || !!now.platforms?.some((p) => p.digest === pinned);
     out.push(current ? '- The pinned digest is current.' : `- **Stale pin**: the tag has moved on from the pinned digest to \`${now.digest}\`.`);
+  }
+  return out;
+}
+
+/** What each environment that deploys this reference makes of it, in stage order. */
+function environmentLines(deployed: ReturnType<EnvironmentService['deployers']>, written: string): string[] {
+  const out = ['**Environments** that deploy it:'];
+  for (const { env, image } of deployed) {
+    const same = image.reference === written ? ' (as written)' : '';
+    out.push(`- ${env.stage} \`${env.name}\` (${env.kind}): \`${image.reference}\`${same}${image.digest ? '' : ' — not pinned'}`);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { formatReference } from '../core/reference';
 import { LineIndex, decodeText } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
+import type { EnvironmentService } from './environments';
 import { LocatedExtraction, extractLocated } from '../scan/checkText';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
@@ -43,6 +44,8 @@ export interface PlannedFile {
 export interface Selection {
   /** Only these site indexes (a quick fix). */
   sites?: number[];
+  /** Only the candidates starting at these offsets (a quick fix on an environment finding that is not a site). */
+  offsets?: number[];
   /** Only the site at this offset (pin at cursor). */
   at?: number;
   /** Overrides the config's pinStyle. */
@@ -50,6 +53,8 @@ export interface Selection {
 }
 
 export interface PinServiceDeps {
+  /** The environment model: pins go where environment findings are (an overlay's entry, a values file). */
+  environments?: EnvironmentService;
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   validator: Validator;
@@ -107,7 +112,7 @@ export class PinService {
       this.notify.info('Image Pin: there is no unpinned image here to pin.');
       return { result: nothing('nothing to pin') };
     }
-    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].site.reference}` : `Pinning ${file.candidates.length} images`;
+    const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].reference}` : `Pinning ${file.candidates.length} images`;
     const looked = await withProgress(connection, { ...progress, title }, (report, signal) => this.lookUp([file], report, signal).then((o) => ({ outcomes: o.get(file)!, cancelled: signal.aborted })));
     if (looked.cancelled) return { result: nothing('cancelled') };
     const failed = this.failures([[file, looked.outcomes]]);
@@ -172,7 +177,7 @@ export class PinService {
           ? 'the file changed while the digests were looked up; left as it is'
           : undefined;
       if (error) {
-        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.site.reference, error });
+        for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.reference, error });
         continue;
       }
       const n = pinnedCount(outcomes);
@@ -223,8 +228,12 @@ export class PinService {
       extraction = extractLocated(text, { path: file, imageKeys: documentPolicy.config.imageKeys });
     }
     const { config, relativePath } = documentPolicy;
-    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at });
-    if (selection.sites) candidates = candidates.filter((c) => selection.sites!.includes(c.index));
+    const j = file ? this.deps.environments?.judgement(file) : undefined;
+    const environments = j && file ? { covered: j.model.covered.get(file), placed: j.placed.get(file) } : undefined;
+    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at, environments });
+    if (selection.sites || selection.offsets) {
+      candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
+    }
     return {
       uri,
       version,
@@ -298,7 +307,7 @@ export class PinService {
   private failures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
     const failed = results.flatMap(([file, outcomes]) =>
       outcomes.filter((o) => o.error).map((o) => {
-        const f: PinCommandResult['failed'][number] = { uri: file.uri, reference: o.candidate.site.reference, error: o.error! };
+        const f: PinCommandResult['failed'][number] = { uri: file.uri, reference: o.candidate.reference, error: o.error! };
         if (o.errorCode) f.code = o.errorCode;
         return f;
       }),
@@ -319,7 +328,7 @@ function lookupKey(file: PlannedFile, candidate: PinCandidate): string {
 function pinsOf(file: PlannedFile, outcomes: PinOutcome[]): PinCommandResult['pins'] {
   return outcomes
     .filter((o) => o.edits.length > 0 && o.digest)
-    .map((o) => (o.mirror ? { uri: file.uri, reference: o.candidate.site.reference, digest: o.digest!, mirror: o.mirror } : { uri: file.uri, reference: o.candidate.site.reference, digest: o.digest! }));
+    .map((o) => (o.mirror ? { uri: file.uri, reference: o.candidate.reference, digest: o.digest!, mirror: o.mirror } : { uri: file.uri, reference: o.candidate.reference, digest: o.digest! }));
 }
 
 function pinnedCount(outcomes: PinOutcome[]): number {

@@ -9,6 +9,8 @@ export {
   CLIENT_COMMANDS,
   COMMANDS,
   DID_CHANGE_ENVIRONMENT,
+  DID_CHANGE_ENVIRONMENTS,
+  ENVIRONMENTS_REQUEST,
   FIX_ALL_KIND,
   INTERNAL_COMMANDS,
   REPORT,
@@ -17,7 +19,17 @@ export {
   TRUNCATED_CODE,
   VERIFICATION_STATUS,
 } from '../../../shared/src/protocol';
-export type { ClientFeatures, Environment, RegistrySettings, Report, ReportAction, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
+export type {
+  ClientFeatures,
+  Environment,
+  EnvironmentInfo,
+  EnvironmentsResult,
+  RegistrySettings,
+  Report,
+  ReportAction,
+  TruncatedData,
+  VerificationStatus,
+} from '../../../shared/src/protocol';
 import type { ClientFeatures, Environment } from '../../../shared/src/protocol';
 
 export interface InitializationOptions extends Environment, ClientFeatures {

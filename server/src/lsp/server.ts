@@ -21,7 +21,8 @@ import { useRuleLinks } from './diagnostics';
 import { enableReports, supportsReports } from './messages';
 import { PinService } from './pinning';
 import { PolicyService } from './policy';
-import { COMMANDS, DID_CHANGE_ENVIRONMENT, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { COMMANDS, DID_CHANGE_ENVIRONMENT, ENVIRONMENTS_REQUEST, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
+import { EnvironmentService } from './environments';
 import { RegistryAccess } from './registryAccess';
 import { SettingsStore, checkSettings } from './settings';
 import { Validator } from './validation';
@@ -48,6 +49,7 @@ export function startServer(connection: Connection): void {
   let pins: PinService;
   let verification: PinVerification;
   let configFiles: ConfigFileDiagnostics;
+  let environments: EnvironmentService;
   let registerForSettings = false;
   let folderEvents = false;
 
@@ -59,6 +61,7 @@ export function startServer(connection: Connection): void {
   /** Settings or a config file changed: everything derived from them is recomputed. */
   const policyChanged = () => {
     policy.reset();
+    environments.start();
     validator.invalidate();
     if (scan.hasRun) scan.run({}).catch(fail('workspace scan'));
   };
@@ -74,21 +77,27 @@ export function startServer(connection: Connection): void {
     access = new RegistryAccess(environmentOf(init), log);
     configFiles = new ConfigFileDiagnostics(connection, openUri);
     const debounceMs = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
+    environments = new EnvironmentService({ connection, folders, policy, fail });
     verification = new PinVerification({ connection, access, settings, policy, folders, recheck: (uri) => validator.refresh(uri), publish: (reports) => scan.publishAll(reports) });
-    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification });
+    validator = new Validator(connection, documents, policy, { debounceMs, configFiles, verification, environments });
     scan = new WorkspaceScan({
       connection,
       folders,
       policy,
       configFiles,
+      environments,
       isOpen: (file) => openUri(file) !== undefined,
       verdictFindings: (report) => verification.reportFindings(report),
+    });
+    environments.onChange(() => {
+      validator.environmentsChanged();
+      scan.environmentsChanged();
     });
     // VS Code's client: reports with buttons, the refactor preview, and rule help inside the editor.
     if (init.reports === true) enableReports(connection);
     if (typeof init.ruleLinkBase === 'string' && init.ruleLinkBase) useRuleLinks(init.ruleLinkBase);
     const reviewEdits = params.capabilities.workspace?.workspaceEdit?.changeAnnotationSupport !== undefined;
-    pins = new PinService({ connection, documents, validator, policy, access, folders, reviewEdits });
+    pins = new PinService({ connection, documents, validator, policy, access, folders, environments, reviewEdits });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -114,6 +123,7 @@ export function startServer(connection: Connection): void {
       });
     }
     applyGlobalSettings().catch(fail('reading settings'));
+    environments.start();
   });
 
   connection.onDidChangeConfiguration(() => {
@@ -157,16 +167,19 @@ export function startServer(connection: Connection): void {
     validator.closed(e.document.uri);
     const file = uriToPath(e.document.uri);
     if (!file) return;
+    environments.documentClosed(file);
     if (isConfigFile(file)) configFiles.recheck(file);
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
   connection.onCodeAction((params) => codeActions(params, validator, verification, access.trusted));
   connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins, supportsReports(connection)));
-  connection.onHover((params) => hover(params, validator, access, verification));
+  connection.onHover((params) => hover(params, validator, access, verification, environments));
+  connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
   connection.onExecuteCommand((params, token, workDone) => executeCommand(params, token, workDone, { connection, documents, scan, pins, access, verification }));
   connection.onShutdown(async () => {
     validator.dispose();
+    environments.dispose();
     await access.dispose();
   });
 

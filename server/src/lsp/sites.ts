@@ -36,15 +36,17 @@ export function locateHelmPart(extraction: LocatedExtraction, offset: number, ra
   return undefined;
 }
 
-/** A finding about a site, with the site (what a code action is made from). */
+/** A finding about a site, with the site (what a code action is made from); no site for an environment's finding at a place that is not one. */
 export interface SiteFinding {
   finding: LocatedFinding;
-  site: ImageSite;
+  site?: ImageSite;
 }
 
-/** The findings about a site whose range overlaps (or touches) `range`. */
+/** The findings about a site (or an environment's place) whose range overlaps (or touches) `range`. */
 export function findingsAt(findings: readonly LocatedFinding[], extraction: LocatedExtraction, range: Range): SiteFinding[] {
-  return findings.filter((f) => f.site !== undefined && overlaps(f.range, range)).map((finding) => ({ finding, site: extraction.sites[finding.site!] }));
+  return findings
+    .filter((f) => (f.site !== undefined || f.place) && overlaps(f.range, range))
+    .map((finding) => ({ finding, site: finding.site !== undefined ? extraction.sites[finding.site] : undefined }));
 }
 
 /** Ranges that overlap or touch: a cursor at either end of a reference counts. */

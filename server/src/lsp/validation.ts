@@ -20,6 +20,7 @@ import { FindingSummary, summarize } from './findingSummary';
 import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
 import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
+import type { EnvironmentService } from './environments';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -41,6 +42,8 @@ export interface DocumentState {
   findings: LocatedFinding[];
   /** What is published, and how many findings there are wherever they are. */
   summary: FindingSummary;
+  /** The environment model's generation this state was judged with. */
+  envGeneration?: number;
 }
 
 const NO_FINDINGS: FindingSummary = { shown: [], total: 0, pinnable: 0 };
@@ -54,6 +57,8 @@ export interface ValidatorOptions {
     findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]>;
     documentChecked(uri: string, extraction: LocatedExtraction): Promise<void>;
   };
+  /** The environment model: documents it covers are judged through their environments. */
+  environments?: EnvironmentService;
 }
 
 export class Validator {
@@ -63,6 +68,9 @@ export class Validator {
   private readonly caches = new Map<string, DocumentCache>();
   private readonly large = new LargeDocumentChecker();
   private generation = 0;
+  private envTimer?: NodeJS.Timeout;
+  /** The diagnostics last published per document (version and content). */
+  private readonly sent = new Map<string, string>();
 
   constructor(
     private readonly connection: Connection,
@@ -94,6 +102,7 @@ export class Validator {
     clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
     this.states.delete(uri);
+    this.sent.delete(uri);
     this.caches.delete(uri);
     this.large.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -150,6 +159,7 @@ export class Validator {
   }
 
   dispose(): void {
+    clearTimeout(this.envTimer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.large.dispose();
   }
@@ -159,7 +169,8 @@ export class Validator {
       const doc = this.documents.get(uri);
       if (!doc) return undefined;
       const known = this.states.get(uri);
-      if (known && known.version === doc.version && known.generation === this.generation) return known;
+      const envs = this.opts.environments?.generation;
+      if (known && known.version === doc.version && known.generation === this.generation && (known.envGeneration === undefined || known.envGeneration === envs)) return known;
       const run = this.running.get(uri);
       if (run && run.version === doc.version && run.generation === this.generation) return run.done;
       if (run) {
@@ -210,6 +221,7 @@ export class Validator {
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
+      if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {
         state.findings.push(...more);
@@ -226,11 +238,40 @@ export class Validator {
     return stored;
   }
 
+  /**
+   * A document's findings through its environments: sites an environment covers are judged there, and
+   * the findings the model places in this document are added. The model reads this document's current
+   * text, so every range is one of this version.
+   */
+  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
+    envs.documentChecked(file, text, state.extraction!.sites);
+    const j = envs.judgement(file);
+    state.envGeneration = envs.generation;
+    if (!j) return state.findings;
+    const covered = j.model.covered.get(file);
+    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
+    const placed = j.placed.get(file);
+    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
+  }
+
+  /** The environment model changed: open documents are judged again (each re-parses nothing it has cached). */
+  environmentsChanged(): void {
+    if (this.envTimer) return;
+    this.envTimer = setTimeout(() => {
+      this.envTimer = undefined;
+      for (const doc of this.documents.all()) void this.validate(doc.uri);
+    }, 0);
+  }
+
   /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */
   private store(state: DocumentState, diagnostics: Diagnostic[]): DocumentState | undefined {
     const doc = this.documents.get(state.uri);
     if (!doc || doc.version !== state.version || state.generation !== this.generation) return undefined;
     this.states.set(state.uri, state);
+    // Judged again for an environment change with the same outcome: nothing new to show.
+    const key = `${state.version}\0${JSON.stringify(diagnostics)}`;
+    if (this.sent.get(state.uri) === key) return state;
+    this.sent.set(state.uri, key);
     void this.connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
     return state;
   }

@@ -10,6 +10,10 @@ import { VERSION } from '../cli/version';
 import type { RuleId } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 import { FileReport, ScanResult, scan, sortFindings } from '../scan/scanner';
+import { fileFindings } from '../scan/environments';
+import { todayUtc } from '../core/rules';
+import type { EnvironmentService } from './environments';
+import type { EditorConfigResolver } from './policy';
 import type { ConfigFileDiagnostics } from './configFiles';
 import { findingDiagnostic, skippedDiagnostic } from './diagnostics';
 import { notifier } from './messages';
@@ -25,6 +29,8 @@ export interface WorkspaceScanDeps {
   configFiles: ConfigFileDiagnostics;
   /** Whether a file is open in the editor (validation owns its diagnostics then). */
   isOpen: (file: string) => boolean;
+  /** The environment model: findings of what environments deploy, placed where the fix belongs. */
+  environments: EnvironmentService;
   /** Findings from known pin verdicts, added to a file's own (see verification.ts). */
   verdictFindings?: (report: FileReport) => Promise<LocatedFinding[]>;
 }
@@ -34,6 +40,13 @@ export class WorkspaceScan {
   private readonly published = new Set<string>();
   private ran = false;
   private running?: AbortController;
+  /** What the last scan (or file event) read of each file, with the resolver of its folder. */
+  private readonly reports = new Map<string, { report: FileReport; resolver: EditorConfigResolver }>();
+  /** The diagnostics last published per file, to send only what changed when the model changes. */
+  private readonly sent = new Map<string, string>();
+  private envTimer?: NodeJS.Timeout;
+  /** Files whose published findings came from the environment model (so a model change may change them). */
+  private readonly envTouched = new Set<string>();
 
   constructor(private readonly deps: WorkspaceScanDeps) {}
 
@@ -71,11 +84,14 @@ export class WorkspaceScan {
             resolver,
             signal: mine.signal,
             version: VERSION,
+            environments: false,
             onProgress: (done, total) => report(`${folder.name}: ${done}/${total} files`, total ? (100 * done) / total : 100),
           });
+          this.deps.environments.scanned(folder, resolver, scanned.files);
           for (const file of scanned.files) {
             seen.add(file.absolute);
-            await this.publish(file);
+            this.reports.set(file.absolute, { report: file, resolver });
+            await this.publishJudged(file, resolver);
             if (file.findings.length > 0) result.filesWithFindings++;
             result.errorFindings += file.findings.filter((f) => f.severity === 'error').length;
           }
@@ -119,8 +135,43 @@ export class WorkspaceScan {
       this.clear(file);
       return;
     }
-    const scanned = await scan([file], { resolver, cacheDir: false });
-    for (const report of scanned.files) await this.publish(report);
+    const scanned = await scan([file], { resolver, cacheDir: false, environments: false });
+    const report = scanned.files[0];
+    this.deps.environments.fileChanged(file, report);
+    if (!report) return;
+    this.reports.set(file, { report, resolver });
+    await this.publishJudged(report, resolver);
+  }
+
+  /** The environment model changed: files it judges are published again where their findings changed. */
+  environmentsChanged(): void {
+    if (!this.ran || this.envTimer) return;
+    this.envTimer = setTimeout(() => {
+      this.envTimer = undefined;
+      for (const { report, resolver } of this.reports.values()) {
+        if (this.deps.isOpen(report.absolute)) continue;
+        const j = this.deps.environments.judgement(report.absolute);
+        const touched = j && (j.model.covered.has(report.absolute) || j.placed.has(report.absolute));
+        if (touched || this.envTouched.has(report.absolute)) void this.publishJudged(report, resolver, true);
+      }
+    }, 50);
+  }
+
+  /** Publishes a file's findings, its sites judged through its environments. */
+  private async publishJudged(report: FileReport, resolver: EditorConfigResolver, onlyIfChanged = false): Promise<void> {
+    if (report.extraction && report.config) {
+      const j = this.deps.environments.judgement(report.absolute);
+      // tag-conflict is judged across the whole scan (scanner.ts): kept as the scan found it.
+      const conflicts = report.findings.filter((f) => f.rule === 'tag-conflict');
+      report.findings = fileFindings(report.absolute, report.extraction, report.config, resolver.relativePath(report.config, report.absolute), todayUtc(), j);
+      if (conflicts.length) {
+        report.findings.push(...conflicts);
+        sortFindings(report.findings);
+      }
+      if (report.findings.some((f) => f.environments)) this.envTouched.add(report.absolute);
+      else this.envTouched.delete(report.absolute);
+    }
+    await this.publish(report, onlyIfChanged);
   }
 
   /** Publishes reports of files that are not open (after pins were verified); later changes keep them current. */
@@ -134,7 +185,7 @@ export class WorkspaceScan {
     return this.fileChanged(file, !fs.existsSync(file));
   }
 
-  private async publish(report: FileReport): Promise<void> {
+  private async publish(report: FileReport, onlyIfChanged = false): Promise<void> {
     if (this.deps.isOpen(report.absolute)) return;
     const uri = pathToUri(report.absolute);
     let diagnostics: Diagnostic[];
@@ -147,11 +198,16 @@ export class WorkspaceScan {
       diagnostics = findings.map((f) => findingDiagnostic(f, uri, null));
     }
     if (diagnostics.length === 0 && !this.published.has(report.absolute)) return;
+    const key = JSON.stringify(diagnostics);
+    if (onlyIfChanged && this.published.has(report.absolute) && this.sent.get(report.absolute) === key) return;
     this.published.add(report.absolute);
+    this.sent.set(report.absolute, key);
     void this.deps.connection.sendDiagnostics({ uri, diagnostics });
   }
 
   private clear(file: string): void {
+    this.reports.delete(file);
+    this.sent.delete(file);
     if (!this.published.delete(file)) return;
     void this.deps.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
   }
@@ -176,3 +232,4 @@ function add(total: ScanWorkspaceResult, scanned: ScanResult, configErrors: numb
   total.configErrors += configErrors;
   for (const [rule, n] of Object.entries(s.byRule) as Array<[RuleId, number]>) total.byRule[rule] = (total.byRule[rule] ?? 0) + n;
 }
+

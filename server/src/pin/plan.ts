@@ -9,17 +9,26 @@ import type { ImagePinConfig, PinStyle } from '../core/config';
 import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } from '../core/fix';
 import { formatReference } from '../core/reference';
 import { grammarOf } from '../core/rules';
-import type { ImageSite } from '../core/types';
-import { LocatedExtraction, findingsFor, appVersionFor } from '../scan/checkText';
+import type { ImageSite, Span } from '../core/types';
+import { parseReference } from '../core/reference';
+import { type EffectiveImage, type Place, placeEdits } from '../core/env';
+import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
 import { chartAppVersion } from './chart';
 
 /** Rules whose sites a pin fixes. */
 const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
 
 export interface PinCandidate {
-  /** Index into the extraction's sites. */
+  /** Index into the extraction's sites (-1: a place that is not a site, such as a values file's `tag`). */
   index: number;
-  site: ImageSite;
+  /** The site edited, when the place is a site. */
+  site?: ImageSite;
+  /** A place of the environment model edited instead of a site (an overlay's entry, an environment's values). */
+  place?: Place;
+  /** The reference as judged (the effective reference for an environment finding). */
+  reference: string;
+  /** Where the candidate is in the file. */
+  span: Span;
   target: ResolutionTarget | { error: string };
 }
 
@@ -30,13 +39,16 @@ export interface PlanOptions {
   file?: string;
   /** Only sites whose range contains this offset (pin at cursor). */
   at?: number;
+  /** The environment model's answer for this file: sites it covers, and the findings it placed here. */
+  environments?: { covered?: ReadonlySet<number>; placed?: readonly LocatedFinding[] };
 }
 
 /** Sites to pin: those with a pinnable finding (after suppression and severity), plus pinned ones with --update. */
 export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, opts: PlanOptions = {}): PinCandidate[] {
   const chosen = new Set<number>();
+  const covered = opts.environments?.covered;
   for (const f of findingsFor(extraction, config, relativePath, undefined, appVersionFor(extraction, opts.file))) {
-    if (f.site !== undefined && PINNABLE.has(f.rule)) chosen.add(f.site);
+    if (f.site !== undefined && PINNABLE.has(f.rule) && !covered?.has(f.site)) chosen.add(f.site);
   }
   if (opts.update) {
     extraction.sites.forEach((site, i) => {
@@ -47,10 +59,35 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
   }
   const needsAppVersion = [...chosen].some((i) => extraction.sites[i].helm?.tagFromAppVersion);
   const appVersion = needsAppVersion && opts.file ? chartAppVersion(opts.file) : undefined;
-  return [...chosen]
+  const candidates: PinCandidate[] = [...chosen]
     .sort((a, b) => a - b)
-    .map((index) => ({ index, site: extraction.sites[index], target: resolutionTarget(extraction.sites[index], appVersion) }))
-    .filter((c) => opts.at === undefined || siteCovers(c.site, opts.at));
+    .map((index) => {
+      const site = extraction.sites[index];
+      return { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
+    });
+  const seen = new Set<number>();
+  for (const f of opts.environments?.placed ?? []) {
+    if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(f.span.start)) continue;
+    seen.add(f.span.start);
+    candidates.push(placedCandidate(extraction, f.place, f.effective));
+  }
+  candidates.sort((a, b) => a.span.start - b.span.start);
+  // A Helm map's tag, digest or registry counts as its site (an empty `tag: ""` has no reference text).
+  return candidates.filter((c) => opts.at === undefined || (c.site ? siteCovers(c.site, opts.at) : c.span.start <= opts.at && opts.at <= c.span.end));
+}
+
+/** A candidate for an environment finding: what to resolve is the effective reference; where to write is the place. */
+function placedCandidate(extraction: LocatedExtraction, place: Place, effective: EffectiveImage): PinCandidate {
+  const parsed = parseReference(effective.reference);
+  const site = place.shape === 'site' && place.site !== undefined ? extraction.sites[place.site] : undefined;
+  const base = { index: place.site ?? -1, site, place: site ? undefined : place, reference: effective.reference, span: site?.span ?? place.span };
+  if (!parsed.ok) return { ...base, target: { error: `"${effective.reference}" is not a valid image reference: ${parsed.error}` } };
+  if (effective.appVersionMissing) return { ...base, target: { error: `${effective.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` } };
+  const ref = parsed.ref;
+  const target: ResolutionTarget = ref.tag
+    ? { ref: { ...ref, tag: ref.tag }, tagSource: effective.tagFromAppVersion ? 'app-version' : 'written', currentDigest: ref.digest }
+    : { ref: { ...ref, tag: 'latest' }, tagSource: 'implicit-latest', currentDigest: ref.digest };
+  return { ...base, target };
 }
 
 /** A human name for what is resolved: `nginx:1.27`, `ghcr.io/acme/api:dev`. */
@@ -83,10 +120,15 @@ export function outcomeFor(
   if ('error' in candidate.target) return { candidate, error: candidate.target.error, edits: [] };
   if ('error' in resolved) return resolved.code ? { candidate, error: resolved.error, errorCode: resolved.code, edits: [] } : { candidate, error: resolved.error, edits: [] };
   if (candidate.target.currentDigest === resolved.digest) {
-    return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, unchanged: true, newReference: candidate.site.reference, edits: [] };
+    return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, unchanged: true, newReference: candidate.reference, edits: [] };
   }
   const tagForEmpty = candidate.target.tagSource === 'app-version' ? candidate.target.ref.tag : undefined;
-  const fix: FixResult = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty);
+  let fix: FixResult;
+  if (candidate.site) fix = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty);
+  else if (candidate.place) {
+    const tag = candidate.target.tagSource === 'implicit-latest' ? undefined : candidate.target.ref.tag;
+    fix = placeEdits(text, candidate.place, { digest: resolved.digest, tag: style === 'digest' ? undefined : tag, reference: candidate.reference });
+  } else fix = { ok: false, error: `${candidate.reference}: nothing to edit` };
   if (!fix.ok) return { candidate, error: fix.error, edits: [] };
   const outcome: PinOutcome = { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
   if (resolved.mirror) outcome.mirror = resolved.mirror;

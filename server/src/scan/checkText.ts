@@ -3,11 +3,13 @@
  * text → extraction with line/column ranges → findings under a config.
  */
 import type { ImagePinConfig } from '../core/config';
-import { DocumentCache, Extraction, extractImages } from '../core/extract';
+import { Extraction, ExtractOptions, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineIndex, Range } from '../core/text';
 import { chartAppVersion } from '../pin/chart';
 import type { Finding, JudgedSite } from '../core/types';
+import type { EffectiveImage, EnvironmentRef, Place } from '../core/env';
+import type { FileFacts } from '../core/env/read';
 
 /** An extraction with the line/column range of every site and syntax error: what a cache keeps. */
 export interface LocatedExtraction extends Extraction {
@@ -18,6 +20,10 @@ export interface LocatedExtraction extends Extraction {
 /** The part of a located extraction the rules need: what workers send back and the scan cache keeps. */
 export interface JudgedExtraction extends Omit<LocatedExtraction, 'sites'> {
   sites: JudgedSite[];
+  /** The text may declare an Argo CD Application or Flux HelmRelease (a text test, for the environment model). */
+  declaresApp?: boolean;
+  /** What the environment model reads of this file, taken from the extraction's own parse. */
+  facts?: FileFacts;
 }
 
 export function judgedPart(extraction: LocatedExtraction): JudgedExtraction {
@@ -35,9 +41,14 @@ export function judgedPart(extraction: LocatedExtraction): JudgedExtraction {
 
 export interface LocatedFinding extends Finding {
   range: Range;
+  /** For a finding about what environments deploy: those environments (stage, root). */
+  environments?: EnvironmentRef[];
+  /** Where the finding's fix is written, and the effective reference it judged (environment findings). */
+  place?: Place;
+  effective?: EffectiveImage;
 }
 
-export function extractLocated(text: string, opts: { path?: string; imageKeys?: readonly string[]; cache?: DocumentCache }): LocatedExtraction {
+export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' | 'imageKeys' | 'cache' | 'onDocument'>): LocatedExtraction {
   const extraction = extractImages(text, opts);
   let lines: LineIndex | undefined;
   const range = (start: number, end: number) => (lines ??= new LineIndex(text)).range(start, end);

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readForCheck } from './readFile';
+import { Doc, mayDeclareApp } from '../core/env/read';
+import { environmentFacts } from './environments';
 
 export interface ExtractJob {
   absolute: string;
@@ -22,8 +24,13 @@ export type ExtractOutcome =
 export function extractFile(job: ExtractJob): ExtractOutcome {
   const read = readForCheck(job.absolute, job.maxFileSize);
   if (read.kind !== 'text') return read;
-  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys });
-  return { kind: 'extracted', extraction: judgedPart(extraction), size: read.size, mtimeMs: read.mtimeMs };
+  // The documents the extraction parses are handed on, so the environment model's facts cost no second parse.
+  const docs: Doc[] = [];
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+  const judged = judgedPart(extraction);
+  if (mayDeclareApp(read.text)) judged.declaresApp = true;
+  judged.facts = environmentFacts(job.absolute, read.text, docs);
+  return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */

@@ -7,7 +7,8 @@ import { ConfigError, type ImagePinConfig } from '../core/config';
 import { grammarOf, todayUtc } from '../core/rules';
 import { type PinnedPlace, type VerifyCounts, tagConflicts } from '../core/verify';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
-import { JudgedExtraction, LocatedFinding, findingsFor, appVersionFor } from './checkText';
+import { JudgedExtraction, LocatedFinding } from './checkText';
+import { EnvironmentJudgement, fileFindings, judgeEnvironments } from './environments';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
@@ -26,6 +27,8 @@ export interface ScanOptions {
   workers?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** false: judge every file on its own, without the environment model (a single changed file). */
+  environments?: boolean;
 }
 
 export interface FileReport {
@@ -59,6 +62,8 @@ export interface ScanResult {
   ioErrors: Array<{ path: string; message: string }>;
   configErrors: ConfigError[];
   summary: ScanSummary;
+  /** The environment model and its judgement (absent when turned off). */
+  environments?: EnvironmentJudgement;
 }
 
 export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<ScanResult> {
@@ -111,17 +116,19 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   });
   cache?.save(new Set(files.map((f) => f.absolute)));
 
+  // What each environment deploys, judged where the fix belongs (kustomize overlays, Helm values per environment …).
+  const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today });
   reports.forEach((report, i) => {
     const config = configs[i];
     if (!config || !report.extraction) return;
     report.config = config;
     report.sites = report.extraction.sites;
-    report.findings = findingsFor(report.extraction, config, resolver.relativePath(config, report.absolute), today, appVersionFor(report.extraction, report.absolute));
+    report.findings = fileFindings(report.absolute, report.extraction, config, resolver.relativePath(config, report.absolute), today, judgement);
   });
   addTagConflicts(reports);
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
-  return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports) };
+  return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports), environments: judgement };
 }
 
 /** tag-conflict across the whole scan: each place of a tag pinned to two digests, naming the others. */

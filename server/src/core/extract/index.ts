@@ -7,7 +7,7 @@
  * document's own coordinates, so an unchanged document's result can be reused from
  * a cache after edits elsewhere in the file.
  */
-import { isMap } from 'yaml';
+import { Document, isMap } from 'yaml';
 import type { ImageSite, ScalarPart, Span } from '../types';
 import { LineIndex, normalizeLoneCr } from '../text';
 import { Comment, blankTemplateActions, parseDocument, splitDocuments, templateExcusesErrors } from '../yamlSource';
@@ -39,6 +39,12 @@ export interface ExtractOptions {
   imageKeys?: readonly string[];
   /** Per-document results to reuse between calls (the editor's incremental path). */
   cache?: DocumentCache;
+  /**
+   * Called with each document this call parses (template actions blanked, ranges relative to
+   * `offset`), so a caller that reads other keys of the same documents need not parse them again.
+   * Not called for documents skipped (they cannot hold an image) or reused from `cache`.
+   */
+  onDocument?: (doc: Document.Parsed, source: string, offset: number) => void;
 }
 
 interface DocumentResult {
@@ -108,7 +114,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth);
+      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -140,6 +146,7 @@ function extractDocument(
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
   depth: number,
+  onParsed?: (doc: Document.Parsed) => void,
 ): DocumentResult {
   let parsed;
   try {
@@ -150,6 +157,7 @@ function extractDocument(
     return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
   const { doc, comments, errors } = parsed;
+  onParsed?.(doc);
   const root = doc.contents;
   const kind = isMap(root) ? findPair(root, 'kind') : undefined;
   const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');

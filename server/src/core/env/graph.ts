@@ -1,0 +1,263 @@
+/**
+ * "Read the graph": which kustomizations include which resources, components and patches; which
+ * folders are Helm charts and which values files are their environments; which Argo CD Applications
+ * and Flux HelmReleases deploy a chart or kustomization of this workspace. Remote resources are
+ * recorded and not followed; missing paths and cycles are problems, never fatal.
+ */
+import * as posix from 'node:path/posix';
+import {
+  AppFacts,
+  AppSource,
+  ChartFacts,
+  FactsCache,
+  FieldSpec,
+  KustomizationFacts,
+  Written,
+} from './read';
+import type { EnvironmentKind, GraphProblem, Workspace } from './types';
+
+export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export type Target =
+  | { kind: 'file'; path: string; written: Written; from: string }
+  | { kind: 'kustomization'; path: string; written: Written; from: string }
+  | { kind: 'remote'; written: Written; from: string }
+  | { kind: 'missing'; written: Written; from: string };
+
+export interface KustomizationNode {
+  file: string;
+  dir: string;
+  facts: KustomizationFacts;
+  resources: Target[];
+  components: Target[];
+  patches: Target[];
+  fieldSpecs: FieldSpec[];
+}
+
+export interface ChartNode {
+  dir: string;
+  chartFile: string;
+  facts: ChartFacts;
+  /** `values.yaml` (or `.yml`), when present. */
+  defaults?: string;
+  /** Environment values files beside the chart, with the `<env>` each names. */
+  envFiles: Array<{ file: string; env: string }>;
+}
+
+export interface AppNode {
+  facts: AppFacts;
+  source: AppSource;
+  target: { kind: 'chart'; chart: ChartNode } | { kind: 'kustomization'; node: KustomizationNode } | { kind: 'none'; why: string };
+}
+
+/** Where an environment starts. */
+export interface EnvRoot {
+  kind: EnvironmentKind;
+  root: string;
+  rootFile: string;
+  /** The inferred stage name: overlay folder, values file `<env>`, Application name. */
+  name: string;
+  kustomization?: KustomizationNode;
+  chart?: ChartNode;
+  /** A Helm environment's own values file (absent: the chart's defaults alone). */
+  valuesFile?: string;
+  app?: AppNode;
+}
+
+export interface Graph {
+  /** What was read of each file, shared with the overrides. */
+  facts: FactsCache;
+  kustomizations: Map<string, KustomizationNode>;
+  charts: Map<string, ChartNode>;
+  apps: AppNode[];
+  roots: EnvRoot[];
+  problems: GraphProblem[];
+}
+
+const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\/\/[^/]/i;
+
+/**
+ * A workspace's graph. `mayBeApp` says which files may hold an Application or HelmRelease (a cheap
+ * text test the caller made while it had the text); without it every file's text is looked at.
+ */
+export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => boolean } = {}): Graph {
+  const problems: GraphProblem[] = [];
+  const known = new Set(ws.files.map((f) => f.path));
+  const facts = new FactsCache((f) => ws.facts?.(f), (f) => ws.text(f));
+  const kustomizations = new Map<string, KustomizationNode>();
+  const exists = (p: string) => known.has(p) || ws.text(p) !== undefined;
+
+  const kustomizationIn = (dir: string, listedOnly = false): string | undefined => {
+    for (const n of KUSTOMIZATION_NAMES) {
+      const p = posix.join(dir, n);
+      if (known.has(p)) return p;
+    }
+    if (listedOnly) return undefined;
+    for (const n of KUSTOMIZATION_NAMES) {
+      const p = posix.join(dir, n);
+      if (ws.text(p) !== undefined) return p;
+    }
+    return undefined;
+  };
+
+  const resolve = (from: string, written: Written, allowFolder: boolean): Target => {
+    if (REMOTE.test(written.value)) return { kind: 'remote', written, from };
+    const p = posix.resolve(posix.dirname(from), written.value);
+    // A file of the workspace first: no look-ups for a kustomization inside a file's name.
+    if (known.has(p)) return { kind: 'file', path: p, written, from };
+    if (allowFolder) {
+      const k = kustomizationIn(p);
+      if (k) return { kind: 'kustomization', path: k, written, from };
+    }
+    if (/\.(ya?ml|json)$/.test(p) && exists(p)) return { kind: 'file', path: p, written, from };
+    return { kind: 'missing', written, from };
+  };
+
+  const load = (file: string): KustomizationNode | undefined => {
+    let node = kustomizations.get(file);
+    if (node) return node;
+    const k = facts.of(file, 'kustomization')?.kustomization;
+    if (!k) return undefined;
+    node = { file, dir: posix.dirname(file), facts: k, resources: [], components: [], patches: [], fieldSpecs: [] };
+    kustomizations.set(file, node);
+    node.resources = k.resources.map((w) => resolve(file, w, true));
+    node.components = k.components.map((w) => resolve(file, w, true));
+    node.patches = k.patches.map((w) => resolve(file, w, false));
+    for (const w of k.configurations) {
+      const t = resolve(file, w, false);
+      const cfg = t.kind === 'file' ? facts.of(t.path) : undefined;
+      if (cfg) node.fieldSpecs.push(...cfg.fieldSpecs);
+      else problems.push({ file, span: w.span, kind: t.kind === 'remote' ? 'remote' : 'missing', message: `configuration ${w.value} cannot be read` });
+    }
+    for (const t of [...node.resources, ...node.components, ...node.patches]) {
+      if (t.kind === 'missing') problems.push({ file, span: t.written.span, kind: 'missing', message: `${t.written.value} does not exist (or holds no kustomization)` });
+      else if (t.kind === 'remote') problems.push({ file, span: t.written.span, kind: 'remote', message: `${t.written.value} is remote: not followed` });
+    }
+    for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization') load(t.path);
+    return node;
+  };
+
+  for (const f of ws.files) if (KUSTOMIZATION_NAMES.includes(posix.basename(f.path))) load(f.path);
+
+  // Cycles: a kustomization that reaches itself. Reported once per cycle, at the entry that closes it.
+  const state = new Map<string, 'active' | 'done'>();
+  const visit = (node: KustomizationNode): void => {
+    state.set(node.file, 'active');
+    for (const t of [...node.resources, ...node.components]) {
+      if (t.kind !== 'kustomization') continue;
+      const s = state.get(t.path);
+      if (s === 'active') problems.push({ file: node.file, span: t.written.span, kind: 'cycle', message: `${t.written.value} includes this kustomization again (a cycle): not followed` });
+      else if (s === undefined) {
+        const next = kustomizations.get(t.path);
+        if (next) visit(next);
+      }
+    }
+    state.set(node.file, 'done');
+  };
+  for (const node of kustomizations.values()) if (!state.has(node.file)) visit(node);
+
+  const included = new Set<string>();
+  for (const node of kustomizations.values()) for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization' && t.path !== node.file) included.add(t.path);
+
+  const charts = readCharts(ws, known, facts);
+
+  const apps: AppNode[] = [];
+  for (const f of ws.files) {
+    if (opts.mayBeApp && !opts.mayBeApp(f.path)) continue;
+    for (const app of facts.of(f.path, 'apps')?.apps ?? []) {
+      for (const source of app.sources) {
+        const target = appTarget(f.path, source, charts, kustomizationIn, load);
+        apps.push({ facts: app, source, target });
+        // A folder of plain manifests (or one outside the workspace) is not an environment we can read:
+        // the Application's own references are then judged as written.
+        if (target.kind === 'kustomization') included.add(target.node.file);
+      }
+    }
+  }
+
+  const roots: EnvRoot[] = [];
+  for (const node of kustomizations.values()) {
+    if (included.has(node.file) || node.facts.component) continue;
+    roots.push({ kind: 'kustomize', root: node.dir, rootFile: node.file, name: posix.basename(node.dir), kustomization: node });
+  }
+  const deployed = new Set(apps.map((a) => (a.target.kind === 'chart' ? a.target.chart.dir : '')));
+  for (const chart of charts.values()) {
+    if (chart.envFiles.length === 0) {
+      // A chart an Application deploys is an environment through it, not on its own defaults.
+      if (deployed.has(chart.dir)) continue;
+      if (chart.defaults) roots.push({ kind: 'helm', root: chart.defaults, rootFile: chart.defaults, name: 'default', chart });
+    } else {
+      for (const e of chart.envFiles) roots.push({ kind: 'helm', root: e.file, rootFile: e.file, name: e.env, chart, valuesFile: e.file });
+    }
+  }
+  for (const app of apps) {
+    if (app.target.kind === 'none') continue;
+    const kind = app.facts.kind;
+    const label = app.facts.name || posix.basename(app.facts.file).replace(/\.ya?ml$/, '');
+    roots.push({ kind, root: app.facts.file, rootFile: app.facts.file, name: label, app });
+  }
+  return { facts, kustomizations, charts, apps, roots, problems };
+}
+
+/** `values-<env>.yaml`, `values.<env>.yaml`, `<env>-values.yaml`, `values/<env>.yaml`, `ci/<env>-values.yaml`. */
+export function envOfValuesFile(chartDir: string, file: string): string | undefined {
+  const rel = posix.relative(chartDir, file);
+  let m: RegExpExecArray | null;
+  if ((m = /^values[-.]([^/]+)\.ya?ml$/.exec(rel))) return m[1];
+  if ((m = /^([^/]+)-values\.ya?ml$/.exec(rel))) return m[1];
+  if ((m = /^values\/([^/]+)\.ya?ml$/.exec(rel))) return m[1];
+  if ((m = /^ci\/([^/]+)-values\.ya?ml$/.exec(rel))) return m[1];
+  return undefined;
+}
+
+function readCharts(ws: Workspace, known: Set<string>, facts: FactsCache): Map<string, ChartNode> {
+  const charts = new Map<string, ChartNode>();
+  for (const f of ws.files) {
+    if (posix.basename(f.path) !== 'Chart.yaml') continue;
+    const chart = facts.of(f.path, 'chart')?.chart;
+    if (!chart) continue;
+    const dir = posix.dirname(f.path);
+    const defaults = ['values.yaml', 'values.yml'].map((n) => posix.join(dir, n)).find((p) => known.has(p));
+    charts.set(dir, { dir, chartFile: f.path, facts: chart, defaults, envFiles: [] });
+  }
+  if (charts.size === 0) return charts;
+  for (const f of ws.files) {
+    // A values file two folders below its chart at most (`ci/`, `values/`).
+    for (let dir = posix.dirname(f.path), i = 0; i < 2; i++, dir = posix.dirname(dir)) {
+      const chart = charts.get(dir);
+      if (!chart) continue;
+      const env = envOfValuesFile(dir, f.path);
+      if (env && f.path !== chart.defaults) chart.envFiles.push({ file: f.path, env });
+      break;
+    }
+  }
+  for (const chart of charts.values()) chart.envFiles.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return charts;
+}
+
+/** The folder an Application's `path` names: tried against every folder above the Application, as the repository root is not known. */
+function appTarget(
+  file: string,
+  source: AppSource,
+  charts: Map<string, ChartNode>,
+  kustomizationIn: (dir: string, listedOnly?: boolean) => string | undefined,
+  load: (file: string) => KustomizationNode | undefined,
+): AppNode['target'] {
+  const written = source.path.value;
+  if (REMOTE.test(written)) return { kind: 'none', why: `${written} is remote: not followed` };
+  // Files the workspace lists first, then (a kustomization the scan does not list) any file there.
+  for (const listedOnly of [true, false]) {
+    for (let dir = posix.dirname(file); ; dir = posix.dirname(dir)) {
+      const p = posix.resolve(dir, written);
+      const chart = charts.get(p);
+      if (chart) return { kind: 'chart', chart };
+      const k = kustomizationIn(p, listedOnly);
+      if (k) {
+        const node = load(k);
+        if (node) return { kind: 'kustomization', node };
+      }
+      if (posix.dirname(dir) === dir) break;
+    }
+  }
+  return { kind: 'none', why: `${written} is not a chart or kustomization folder of this workspace` };
+}

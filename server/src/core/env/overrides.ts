@@ -1,0 +1,497 @@
+/**
+ * "Apply the overrides": the effective image references of one environment, each with the places
+ * that decided its name, tag and digest.
+ *
+ * - Kustomize: resources and components are collected inner first; a kustomization's strategic-merge
+ *   patches, then its `images:` entries, apply to what it collected (an outer entry after the inner
+ *   ones), exactly where kustomize's image transformer looks.
+ * - Helm: the chart's `values.yaml` deep-merged with the environment's values (files, then Argo CD
+ *   `values`, then `valuesObject`), and the split map resolved with the fallbacks charts use.
+ */
+import * as posix from 'node:path/posix';
+import type { JudgedSite, ScalarPart, Span } from '../types';
+import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
+import { FieldSpec, ImageField, ValuesLeaf, ValuesMap, WorkloadImage, entry, splitLoose } from './read';
+import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
+
+export interface EnvironmentImages {
+  images: EffectiveImage[];
+  incomplete: string[];
+  files: string[];
+  /** Sites (by file) this environment consumed: judged through it, not file by file. */
+  consumed: Map<string, Set<number>>;
+}
+
+/** A workload image while overrides are applied to it. */
+interface Item {
+  base: Place;
+  name: string;
+  tag?: string;
+  digest?: string;
+  namePlace: Place;
+  tagPlace?: Place;
+  digestPlace?: Place;
+  overrides: Place[];
+  field: ImageField;
+  keys: string[];
+  resource: { kind: string; name: string };
+  container?: string;
+  pullPolicy?: JudgedSite['pullPolicy'];
+}
+
+/** Files' sites by path, and their text, shared by all environments of one model. */
+export class SiteIndex {
+  private byPath = new Map<string, readonly JudgedSite[]>();
+
+  constructor(
+    readonly ws: Workspace,
+    readonly graph: Graph,
+  ) {
+    for (const f of ws.files) this.byPath.set(f.path, f.sites);
+  }
+
+  sites(file: string): readonly JudgedSite[] {
+    return this.byPath.get(file) ?? [];
+  }
+
+  siteAt(file: string, span: Span): number {
+    return this.sites(file).findIndex((s) => s.span.start === span.start);
+  }
+
+  workloadImages(file: string): WorkloadImage[] {
+    return this.sites(file).length ? (this.graph.facts.of(file)?.workloads ?? []) : [];
+  }
+
+  valuesOf(file: string): ValuesMap | undefined {
+    return this.graph.facts.of(file, 'values')?.values;
+  }
+}
+
+export function environmentImages(root: EnvRoot, index: SiteIndex): EnvironmentImages {
+  const out: EnvironmentImages = { images: [], incomplete: [], files: [], consumed: new Map() };
+  if (root.kind === 'kustomize' && root.kustomization) {
+    const items = kustomize(root.kustomization, index, out, []);
+    out.images = items.map(effective);
+  } else if (root.kind === 'helm' && root.chart) {
+    out.images = helm(root.chart, helmLayers(root.chart, index, root.valuesFile ? [root.valuesFile] : []), index, out);
+  } else if (root.app) {
+    out.images = appImages(root.app, index, out);
+  }
+  out.files = [...new Set(out.files)].sort();
+  return out;
+}
+
+function consume(out: EnvironmentImages, file: string, site: number): void {
+  if (site < 0) return;
+  let set = out.consumed.get(file);
+  if (!set) out.consumed.set(file, (set = new Set()));
+  set.add(site);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kustomize
+
+function kustomize(node: KustomizationNode, index: SiteIndex, out: EnvironmentImages, stack: string[]): Item[] {
+  const items = collect(node, index, out, stack);
+  applyOwn(node, items, index, out);
+  return items;
+}
+
+/** Resources and components of a kustomization, with everything inside them already applied. */
+function collect(node: KustomizationNode, index: SiteIndex, out: EnvironmentImages, stack: string[]): Item[] {
+  out.files.push(node.file);
+  const items: Item[] = [];
+  const inner = [...stack, node.file];
+  for (const t of node.resources) {
+    if (t.kind === 'file') items.push(...fileItems(t.path, index, out));
+    else if (t.kind === 'kustomization') {
+      if (inner.includes(t.path)) out.incomplete.push(`${rel(node.file, t.written.value)} includes a kustomization that includes it (a cycle)`);
+      else {
+        const sub = index.graph.kustomizations.get(t.path);
+        if (sub) items.push(...kustomize(sub, index, out, inner));
+      }
+    } else out.incomplete.push(`${rel(node.file, t.written.value)} ${t.kind === 'remote' ? 'is remote and not read' : 'is missing'}`);
+  }
+  for (const t of node.components) {
+    if (t.kind !== 'kustomization' || inner.includes(t.path)) {
+      out.incomplete.push(`component ${rel(node.file, t.written.value)} ${t.kind === 'remote' ? 'is remote and not read' : 'is missing'}`);
+      continue;
+    }
+    const comp = index.graph.kustomizations.get(t.path);
+    if (!comp) continue;
+    // A component's own resources join, then its transformers run over everything collected so far.
+    items.push(...collect(comp, index, out, inner));
+    applyOwn(comp, items, index, out);
+  }
+  return items;
+}
+
+function rel(from: string, written: string): string {
+  return `${posix.basename(posix.dirname(from))}/${posix.basename(from)}: ${written}`;
+}
+
+function fileItems(file: string, index: SiteIndex, out: EnvironmentImages): Item[] {
+  out.files.push(file);
+  const sites = index.sites(file);
+  if (sites.length === 0) return [];
+  const workloads = index.workloadImages(file);
+  const items: Item[] = [];
+  sites.forEach((site, i) => {
+    const w = workloads.find((x) => x.span.start === site.span.start);
+    items.push(itemFromSite(file, site, i, w));
+    consume(out, file, i);
+  });
+  return items;
+}
+
+function itemFromSite(file: string, site: JudgedSite, i: number, w: WorkloadImage | undefined): Item {
+  const base: Place = { file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
+  const split = splitLoose(site.reference);
+  return {
+    base,
+    name: split.name,
+    tag: split.tag,
+    digest: split.digest,
+    namePlace: base,
+    tagPlace: split.tag !== undefined ? base : undefined,
+    digestPlace: split.digest !== undefined ? base : undefined,
+    overrides: [],
+    field: w?.field ?? 'other',
+    keys: w?.keys ?? [],
+    resource: w?.resource ?? { kind: '', name: '' },
+    container: w?.container,
+    pullPolicy: site.pullPolicy && { ...site.pullPolicy, value: w?.pullPolicy !== undefined ? w.pullPolicy : site.pullPolicy.value },
+  };
+}
+
+/** A kustomization's strategic-merge patches, then its `images:` entries. */
+function applyOwn(node: KustomizationNode, items: Item[], index: SiteIndex, out: EnvironmentImages): void {
+  for (const t of node.patches) {
+    if (t.kind !== 'file') {
+      out.incomplete.push(`patch ${rel(node.file, t.written.value)} ${t.kind === 'remote' ? 'is remote and not read' : 'is missing'}`);
+      continue;
+    }
+    applyPatch(t.path, items, index, out);
+  }
+  for (const entry of node.facts.images) applyEntry(entry, items, node.fieldSpecs, index, out);
+}
+
+function applyPatch(file: string, items: Item[], index: SiteIndex, out: EnvironmentImages): void {
+  const facts = index.graph.facts.of(file);
+  if (!facts) return;
+  out.files.push(file);
+  const sites = index.sites(file);
+  for (const pc of facts.patches) {
+    const target = items.find((it) => it.container === pc.container && it.resource.name === pc.resource.name && (it.resource.kind === pc.resource.kind || !pc.resource.kind));
+    const siteIndex = pc.image ? sites.findIndex((s) => s.span.start === pc.image!.span.start) : -1;
+    if (pc.image && siteIndex >= 0) {
+      consume(out, file, siteIndex);
+      const replaced = itemFromSite(file, sites[siteIndex], siteIndex, pc.image);
+      if (target) {
+        // The patch's image replaces the container's: it becomes the place the image is written.
+        Object.assign(target, { ...replaced, pullPolicy: target.pullPolicy ?? replaced.pullPolicy, field: target.field, keys: target.keys });
+      } else items.push(replaced);
+    }
+    if (target && pc.pullPolicy !== undefined && target.pullPolicy) target.pullPolicy = { ...target.pullPolicy, value: pc.pullPolicy };
+  }
+}
+
+function applies(item: Item, specs: readonly FieldSpec[]): boolean {
+  if (item.field === 'containers' || item.field === 'initContainers' || item.field === 'volume') return true;
+  return specs.some((s) => (!s.kind || s.kind === item.resource.kind) && s.path.length === item.keys.length && s.path.every((k, i) => k === item.keys[i]));
+}
+
+/** kustomize's image transformer, one entry over the collected items. */
+export function applyEntry(entry: KustomizeEntry, items: Item[], specs: readonly FieldSpec[], index: SiteIndex | undefined, out: EnvironmentImages | undefined): void {
+  const place = (p: ScalarPart, role: PlaceRole): Place => {
+    const pl: Place = { file: entry.file, span: p.span, shape: 'kustomize-entry', role, value: p.value, entry };
+    const site = index ? entrySite(index, entry) : -1;
+    if (site >= 0) pl.site = site;
+    return pl;
+  };
+  const newName = entry.newName?.value;
+  const newTag = entry.newTag?.value;
+  const digest = entry.digest?.value;
+  const suffix = entry.tagSuffix?.value;
+  if (!newName && !newTag && !digest && !suffix) return;
+  let matched = false;
+  for (const item of items) {
+    if (item.name !== entry.name.value || !applies(item, specs)) continue;
+    matched = true;
+    const decisive = entry.newTag ?? entry.digest ?? entry.newName ?? entry.name;
+    item.overrides.push(place(decisive, entry.newTag ? 'tag' : entry.digest ? 'digest' : 'name'));
+    if (newName) {
+      item.name = newName;
+      item.namePlace = place(entry.newName!, 'name');
+    }
+    if (newTag && digest) {
+      item.tag = newTag.replace(/@.*$/, '');
+      item.tagPlace = place(entry.newTag!, 'tag');
+      item.digest = digest;
+      item.digestPlace = place(entry.digest!, 'digest');
+    } else if (newTag) {
+      const at = newTag.indexOf('@');
+      item.tag = at === -1 ? newTag : newTag.slice(0, at);
+      item.tagPlace = place(entry.newTag!, 'tag');
+      item.digest = at === -1 ? undefined : newTag.slice(at + 1);
+      item.digestPlace = at === -1 ? undefined : place(entry.newTag!, 'digest');
+    } else if (digest) {
+      item.tag = undefined;
+      item.tagPlace = undefined;
+      item.digest = digest;
+      item.digestPlace = place(entry.digest!, 'digest');
+    }
+    if (suffix && !digest) {
+      item.tag = (item.tag ?? '') + suffix;
+      item.tagPlace = place(entry.tagSuffix!, 'tag');
+      item.digest = undefined;
+      item.digestPlace = undefined;
+    }
+  }
+  if (matched && index && out) consume(out, entry.file, entrySite(index, entry));
+}
+
+/** The extractor's site for an `images:` entry: its range is the newTag's, else the newName's or name's. */
+function entrySite(index: SiteIndex, entry: KustomizeEntry): number {
+  const argo = entry.argoString;
+  if (argo) return index.siteAt(entry.file, { start: argo.exact ? argo.span.start + argo.value.indexOf('=') + 1 : argo.span.start, end: 0 });
+  for (const p of [entry.newTag, entry.newName, entry.name, entry.digest]) {
+    if (!p) continue;
+    const i = index.siteAt(entry.file, p.span);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+function effective(item: Item): EffectiveImage {
+  let reference = item.name;
+  if (item.tag !== undefined && item.tag !== '') reference += `:${item.tag}`;
+  if (item.digest) reference += `@${item.digest}`;
+  const img: EffectiveImage = {
+    reference,
+    image: item.name,
+    provenance: { base: item.base, name: item.namePlace, tag: item.tag ? item.tagPlace : undefined, digest: item.digest ? item.digestPlace : undefined, overrides: item.overrides },
+  };
+  if (item.tag) img.tag = item.tag;
+  if (item.digest) img.digest = item.digest;
+  if (item.pullPolicy) img.pullPolicy = item.pullPolicy;
+  return img;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helm
+
+interface Layer {
+  file: string;
+  tree: ValuesMap;
+  /** Sites of this layer's file (for finding the image maps it declares); empty for files read only for values. */
+  sites: readonly JudgedSite[];
+  defaults: boolean;
+}
+
+function helmLayers(chart: ChartNode, index: SiteIndex, files: string[]): Layer[] {
+  const layers: Layer[] = [];
+  if (chart.defaults) {
+    const tree = index.valuesOf(chart.defaults);
+    if (tree) layers.push({ file: chart.defaults, tree, sites: index.sites(chart.defaults), defaults: true });
+  }
+  for (const f of files) {
+    const tree = index.valuesOf(f);
+    if (tree) layers.push({ file: f, tree, sites: index.sites(f), defaults: false });
+  }
+  return layers;
+}
+
+function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
+  out.files.push(app.facts.file);
+  if (app.target.kind === 'kustomization') {
+    const items = kustomize(app.target.node, index, out, []);
+    for (const entry of app.source.images) applyEntry(entry, items, app.target.node.fieldSpecs, index, out);
+    return items.map(effective);
+  }
+  if (app.target.kind !== 'chart') return [];
+  const chart = app.target.chart;
+  const files: string[] = [];
+  for (const w of app.source.valueFiles) {
+    // Argo CD: relative to the chart folder; Flux: relative to the source root, tried from the chart up.
+    const candidates = [posix.resolve(chart.dir, w.value)];
+    for (let d = posix.dirname(chart.dir); posix.dirname(d) !== d; d = posix.dirname(d)) candidates.push(posix.resolve(d, w.value));
+    const found = candidates.find((c) => index.valuesOf(c) !== undefined);
+    if (found) files.push(found);
+    else out.incomplete.push(`values file ${w.value} is missing`);
+  }
+  const layers = helmLayers(chart, index, files);
+  const appSites = index.sites(app.facts.file);
+  for (const tree of [app.source.values, app.source.valuesObject]) {
+    if (tree) layers.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
+  }
+  return helm(chart, layers, index, out);
+}
+
+/** Where every leaf of a tree is: by the start of its value's range → the path of its map and its key. */
+function leafIndex(tree: ValuesMap): Map<number, { path: string[]; key: string }> {
+  const out = new Map<number, { path: string[]; key: string }>();
+  const walk = (m: ValuesMap, path: string[]) => {
+    for (const [k, v] of m.entries) {
+      if (v.kind === 'map') walk(v, [...path, k]);
+      else if (v.kind === 'leaf') out.set(v.part.span.start, { path, key: k });
+    }
+  };
+  walk(tree, []);
+  return out;
+}
+
+function mapAtPath(tree: ValuesMap, path: readonly string[]): ValuesMap | null | undefined {
+  let node: ValuesMap = tree;
+  for (const k of path) {
+    const next = entry(node, k);
+    if (next === undefined) return undefined; // not set here
+    if (next.kind !== 'map') return null; // replaced here by something that is not a map
+    node = next;
+  }
+  return node;
+}
+
+/** The merged value of `path` + `key`: the last layer that sets it wins; `null` removes it. */
+function merged(layers: readonly Layer[], path: readonly string[], key: string): { leaf: ValuesLeaf; layer: Layer } | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const m = mapAtPath(layers[i].tree, path);
+    if (m === null) return undefined;
+    if (m === undefined) continue;
+    const v = entry(m, key);
+    if (v === undefined) continue;
+    if (v.kind !== 'leaf' || v.isNull) return undefined;
+    return { leaf: v, layer: layers[i] };
+  }
+  return undefined;
+}
+
+const REGISTRY_KEYS = ['registry', 'hub'];
+const REPOSITORY_KEYS = ['repository', 'image', 'name'];
+
+function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
+  // The image maps: every map (or `image:` string) a layer's sites point at, by key path.
+  const maps = new Map<string, { path: string[]; repoKey: string; base: Place; baseSite: JudgedSite; baseLayer: Layer; whole: boolean }>();
+  for (const layer of layers) {
+    out.files.push(layer.file);
+    const leaves = leafIndex(layer.tree);
+    layer.sites.forEach((site, i) => {
+      // A split map's site covers its tag (or its repository when the tag is empty).
+      const at = leaves.get(site.span.start);
+      if (!at) return;
+      const m = mapAtPath(layer.tree, at.path);
+      if (!m) return;
+      const repoKey = REPOSITORY_KEYS.find((k) => entry(m, k)?.kind === 'leaf' && (site.helm || k === at.key)) ?? at.key;
+      const id = JSON.stringify([...at.path, repoKey]);
+      consume(out, layer.file, i);
+      if (maps.has(id)) return;
+      const whole = !site.helm && !['registry', 'hub', 'tag', 'digest'].some((k) => entry(m, k) !== undefined);
+      const base: Place = { file: layer.file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
+      maps.set(id, { path: at.path, repoKey, base, baseSite: site, baseLayer: layer, whole });
+    });
+  }
+
+  const images: EffectiveImage[] = [];
+  const global = (...keys: string[]) => merged(layers, ['global', ...keys.slice(0, -1)], keys[keys.length - 1]);
+  for (const { path, repoKey, base, baseSite, baseLayer, whole } of maps.values()) {
+    const get = (key: string) => merged(layers, path, key);
+    const leafPlace = (hit: { leaf: ValuesLeaf; layer: Layer }, key: string, role: PlaceRole): Place => {
+      const place: Place = { file: hit.layer.file, span: hit.leaf.part.span, shape: 'helm-value', role, value: hit.leaf.part.value, helm: mapRef(hit.layer, path, layers) };
+      const site = index.siteAt(hit.layer.file, hit.leaf.part.span);
+      if (site >= 0 && key !== 'registry' && key !== 'hub') place.site = site;
+      return place;
+    };
+    // Overrides: every non-default layer that sets a key of this map, at its most telling key.
+    const overrides: Place[] = [];
+    for (const layer of layers) {
+      // The layer that first writes the map is its base, not an override of it.
+      if (layer.defaults || layer === baseLayer) continue;
+      const m = mapAtPath(layer.tree, path);
+      if (!m) continue;
+      for (const key of ['tag', 'digest', repoKey, ...REGISTRY_KEYS]) {
+        const v = entry(m, key);
+        if (v?.kind === 'leaf') {
+          overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' ? 'digest' : key === repoKey ? 'repository' : 'registry'));
+          break;
+        }
+      }
+    }
+    const repo = get(repoKey);
+    if (!repo || !repo.leaf.part.value) continue;
+    if (whole) {
+      const split = splitLoose(repo.leaf.part.value);
+      const place = leafPlace(repo, repoKey, 'reference');
+      place.shape = repo.layer.file === base.file && repo.leaf.part.span.start === base.span.start ? 'site' : place.shape;
+      images.push({
+        reference: repo.leaf.part.value,
+        image: split.name,
+        tag: split.tag,
+        digest: split.digest,
+        provenance: { base, name: place, tag: split.tag !== undefined ? place : undefined, digest: split.digest ? place : undefined, overrides },
+        pullPolicy: baseSite.pullPolicy,
+      });
+      continue;
+    }
+    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
+    let registry: { value: string; place: Place } | undefined;
+    const own = registryKey ? get(registryKey) : undefined;
+    const bitnami = registryKey === 'registry' && repoKey === 'repository' ? global('imageRegistry') : undefined;
+    const nginx = registryKey === 'registry' && repoKey === 'image' ? global('image', 'registry') : undefined;
+    const hub = registryKey === 'hub' ? global('hub') : undefined;
+    if (bitnami?.leaf.part.value) registry = { value: bitnami.leaf.part.value, place: leafPlace(bitnami, 'imageRegistry', 'registry') };
+    else if (nginx?.leaf.part.value) registry = { value: nginx.leaf.part.value, place: leafPlace(nginx, 'registry', 'registry') };
+    else if (own?.leaf.part.value) registry = { value: own.leaf.part.value, place: leafPlace(own, registryKey!, 'registry') };
+    else if (hub?.leaf.part.value) registry = { value: hub.leaf.part.value, place: leafPlace(hub, 'hub', 'registry') };
+
+    let tag: { value: string; place: Place } | undefined;
+    let fromAppVersion = false;
+    let appVersionMissing = false;
+    const ownTag = get('tag');
+    const globalTag = registryKey === 'hub' ? global('tag') : undefined;
+    if (ownTag?.leaf.part.value) tag = { value: ownTag.leaf.part.value, place: leafPlace(ownTag, 'tag', 'tag') };
+    else if (globalTag?.leaf.part.value) tag = { value: globalTag.leaf.part.value, place: leafPlace(globalTag, 'tag', 'tag') };
+    else {
+      fromAppVersion = true;
+      const av = chart.facts.appVersion;
+      if (av) tag = { value: av.value, place: { file: chart.chartFile, span: av.span, shape: 'chart-app-version', role: 'tag', value: av.value } };
+      else appVersionMissing = true;
+    }
+    const ownDigest = get('digest');
+    let digest: { value: string; place: Place } | undefined = ownDigest?.leaf.part.value ? { value: ownDigest.leaf.part.value, place: leafPlace(ownDigest, 'digest', 'digest') } : undefined;
+    let tagValue = tag?.value;
+    if (tagValue?.includes('@')) {
+      const at = tagValue.indexOf('@');
+      if (!digest) digest = { value: tagValue.slice(at + 1), place: tag!.place };
+      tagValue = tagValue.slice(0, at);
+    }
+    const name = registry ? `${registry.value.replace(/\/+$/, '')}/${repo.leaf.part.value}` : repo.leaf.part.value;
+    let reference = name;
+    if (tagValue) reference += `:${tagValue}`;
+    if (digest) reference += `@${digest.value}`;
+    const namePlace = leafPlace(repo, repoKey, 'repository');
+    const policy = get('pullPolicy');
+    const img: EffectiveImage = {
+      reference,
+      image: name,
+      provenance: { base, name: namePlace, registry: registry?.place, tag: tagValue ? tag!.place : undefined, digest: digest?.place, overrides },
+    };
+    if (tagValue) img.tag = tagValue;
+    if (digest) img.digest = digest.value;
+    if (baseSite.pullPolicy) img.pullPolicy = { ...baseSite.pullPolicy, value: policy ? policy.leaf.part.value : baseSite.pullPolicy.value };
+    if (fromAppVersion) img.tagFromAppVersion = true;
+    if (appVersionMissing) img.appVersionMissing = true;
+    images.push(img);
+  }
+  return images;
+}
+
+/** The map at `path` in one layer, for writing a digest (or tag) into it. */
+function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMapRef {
+  const m = mapAtPath(layer.tree, path) || undefined;
+  // No prototype: a values key may be any string.
+  const keys: Record<string, ScalarPart> = Object.create(null) as Record<string, ScalarPart>;
+  if (m) for (const [k, v] of m.entries) if (v.kind === 'leaf') keys[k] = v.part;
+  const defaults = layers.find((l) => l.defaults);
+  const dm = defaults ? mapAtPath(defaults.tree, path) : undefined;
+  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest: !!dm && entry(dm, 'digest') !== undefined };
+}

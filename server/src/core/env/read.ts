@@ -1,0 +1,553 @@
+/**
+ * "What the files say": the few keys the environment model needs, read from a document's text with
+ * the `yaml` AST (exact ranges), independent of the image extractor. Nothing here follows a path or
+ * applies an override; see graph.ts and overrides.ts.
+ */
+import { Composer, Document, Parser, YAMLMap, isMap, isScalar, isSeq } from 'yaml';
+import { findPair, insertionPoint, keyOf, nodeSpan } from '../extract/context';
+import type { ScalarPart, Span } from '../types';
+import { blankTemplateActions, scalarPart } from '../yamlSource';
+import { blockScalarMap } from '../extract/relocate';
+import type { KustomizeEntry } from './types';
+
+/** A path or name written in a list, with where it is written. */
+export interface Written {
+  value: string;
+  span: Span;
+}
+
+/**
+ * A parsed document and the text its ranges count in: the whole file (offset 0) when read here, or
+ * one document's own text at `offset` when the extractor hands over the document it parsed anyway.
+ */
+export interface Doc {
+  doc: Document.Parsed;
+  source: string;
+  offset: number;
+}
+
+/** Every document of a stream, with absolute ranges; template actions blanked. */
+export function documents(text: string): Doc[] {
+  const source = blankTemplateActions(text).text;
+  try {
+    const composer = new Composer({ uniqueKeys: false, strict: false });
+    return (Array.from(composer.compose(new Parser().parse(source), true, source.length)) as Document.Parsed[]).map((doc) => ({ doc, source, offset: 0 }));
+  } catch {
+    return [];
+  }
+}
+
+function shift(s: Span, by: number): Span {
+  return by === 0 ? s : { start: s.start + by, end: s.end + by };
+}
+
+function shiftPart(p: ScalarPart, by: number): ScalarPart {
+  if (by === 0) return p;
+  return { ...p, span: shift(p.span, by), token: shift(p.token, by), keySpan: p.keySpan && shift(p.keySpan, by) };
+}
+
+function scalarAt(d: Doc, node: unknown, nonString = false): ScalarPart | null {
+  const p = scalarPart(node, d.source, { allowNonString: nonString });
+  return p && shiftPart(p, d.offset);
+}
+
+function part(d: Doc, map: YAMLMap, key: string, nonString = true): ScalarPart | undefined {
+  const pair = findPair(map, key);
+  if (!pair) return undefined;
+  const p = scalarPart(pair.value, d.source, { allowNonString: nonString });
+  return p ? shiftPart({ ...p, keySpan: nodeSpan(pair.key) }, d.offset) : undefined;
+}
+
+function strings(d: Doc, node: unknown): Written[] {
+  if (!isSeq(node)) return [];
+  const out: Written[] = [];
+  for (const item of node.items) {
+    const p = scalarAt(d, item);
+    if (p && p.value) out.push({ value: p.value, span: p.span });
+  }
+  return out;
+}
+
+function point(d: Doc, map: YAMLMap): { at: number; indent: string | null } {
+  const p = insertionPoint(d.source, map);
+  return { at: p.at + d.offset, indent: p.indent };
+}
+
+function mapAt(map: unknown, ...keys: string[]): YAMLMap | undefined {
+  let node: unknown = map;
+  for (const k of keys) {
+    if (!isMap(node)) return undefined;
+    node = findPair(node, k)?.value;
+  }
+  return isMap(node) ? node : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kustomizations
+
+export interface KustomizationFacts {
+  file: string;
+  resources: Written[];
+  components: Written[];
+  /** Strategic-merge patch files (`patches[].path`, `patchesStrategicMerge`). */
+  patches: Written[];
+  /** Transformer configuration files (`configurations`), whose `images:` field specs extend where `images:` applies. */
+  configurations: Written[];
+  images: KustomizeEntry[];
+  /** `kind: Component`. */
+  component: boolean;
+}
+
+/** Reads a kustomization file (`kustomization.yaml`, `.yml`, `Kustomization`). */
+export function readKustomization(file: string, docs: readonly Doc[]): KustomizationFacts {
+  const facts: KustomizationFacts = { file, resources: [], components: [], patches: [], configurations: [], images: [], component: false };
+  const d = docs[0];
+  const root = d?.doc.contents;
+  if (!d || !isMap(root)) return facts;
+  const list = (key: string) => strings(d, findPair(root, key)?.value);
+  facts.resources = [...list('resources'), ...list('bases')];
+  facts.components = list('components');
+  facts.configurations = list('configurations');
+  facts.component = part(d, root, 'kind')?.value === 'Component';
+  const patches = findPair(root, 'patches')?.value;
+  if (isSeq(patches)) {
+    for (const item of patches.items) {
+      // A patch given by path whose target is chosen by its own kind and name (strategic merge);
+      // JSON 6902 patches (`op:` lists) cannot set a whole image and are left out.
+      if (!isMap(item)) continue;
+      const p = part(d, item, 'path', false);
+      if (p?.value && /\.ya?ml$/.test(p.value)) facts.patches.push({ value: p.value, span: p.span });
+    }
+  }
+  for (const w of list('patchesStrategicMerge')) if (/\.ya?ml$/.test(w.value) && !w.value.includes('\n')) facts.patches.push(w);
+  const images = findPair(root, 'images')?.value;
+  if (isSeq(images)) for (const item of images.items) {
+    const entry = readEntry(file, d, item);
+    if (entry) facts.images.push(entry);
+  }
+  return facts;
+}
+
+function readEntry(file: string, d: Doc, item: unknown): KustomizeEntry | undefined {
+  if (!isMap(item)) return undefined;
+  const name = part(d, item, 'name', false);
+  if (!name?.value) return undefined;
+  const at = point(d, item);
+  return {
+    file,
+    name,
+    newName: part(d, item, 'newName', false),
+    newTag: part(d, item, 'newTag'),
+    digest: part(d, item, 'digest'),
+    tagSuffix: part(d, item, 'tagSuffix'),
+    insertAt: at.at,
+    indent: at.indent,
+  };
+}
+
+/** Field specs a transformer configuration adds for `images:`: `images: [{path: spec/x/image, kind?}]`. */
+export interface FieldSpec {
+  path: string[];
+  kind?: string;
+}
+
+export function readFieldSpecs(docs: readonly Doc[]): FieldSpec[] {
+  const d = docs[0];
+  const root = d?.doc.contents;
+  const images = d && isMap(root) ? findPair(root, 'images')?.value : undefined;
+  if (!d || !isSeq(images)) return [];
+  const out: FieldSpec[] = [];
+  for (const item of images.items) {
+    if (!isMap(item)) continue;
+    const p = part(d, item, 'path', false)?.value;
+    if (!p) continue;
+    out.push({ path: p.split('/').filter(Boolean), kind: part(d, item, 'kind', false)?.value || undefined });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads: where each `image` of a resource sits, for the image transformer and patches
+
+/** Where kustomize's image transformer looks by default. */
+export type ImageField = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volume' | 'other';
+
+export interface WorkloadImage {
+  /** The value's range: matches the extractor's site span for the same scalar. */
+  span: Span;
+  value: string;
+  field: ImageField;
+  /** Map keys from the document root to the image (list indexes left out), for field specs. */
+  keys: string[];
+  resource: { kind: string; name: string };
+  /** The container's `name`, for matching a patch. */
+  container?: string;
+  /** `imagePullPolicy` as written, null when absent (containers only). */
+  pullPolicy?: string | null;
+}
+
+/** Every `image` string of the file's Kubernetes resources, classified. CustomResourceDefinitions are skipped. */
+export function readWorkloadImages(docs: readonly Doc[]): WorkloadImage[] {
+  const out: WorkloadImage[] = [];
+  for (const d of docs) {
+    const root = d.doc.contents;
+    if (!isMap(root)) continue;
+    const kind = part(d, root, 'kind', false)?.value ?? '';
+    if (kind === 'CustomResourceDefinition') continue;
+    const name = (() => {
+      const meta = mapAt(root, 'metadata');
+      return meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
+    })();
+    const resource = { kind, name };
+    const walk = (node: unknown, keys: string[], parentKey: string | undefined, inList: boolean): void => {
+      if (isSeq(node)) {
+        for (const item of node.items) walk(item, keys, parentKey, true);
+        return;
+      }
+      if (!isMap(node)) return;
+      for (const pair of node.items) {
+        const key = keyOf(pair);
+        if (key === null) continue;
+        const value = pair.value;
+        if (key === 'image' && isScalar(value)) {
+          const p = scalarAt(d, value);
+          if (!p || !p.value) continue;
+          const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
+          const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
+          if (container) {
+            img.container = part(d, node, 'name', false)?.value;
+            const policy = part(d, node, 'imagePullPolicy', false);
+            img.pullPolicy = policy ? policy.value : null;
+          }
+          out.push(img);
+        } else if (key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
+          const ref = part(d, value, 'reference', false);
+          if (ref?.value) out.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
+        } else if (isMap(value) || isSeq(value)) {
+          walk(value, [...keys, key], key, false);
+        }
+      }
+    };
+    walk(root, [], undefined, false);
+  }
+  return out;
+}
+
+/** Containers of a strategic-merge patch: by resource and container name, what the patch sets. */
+export interface PatchContainer {
+  resource: { kind: string; name: string };
+  container: string;
+  image?: WorkloadImage;
+  /** `imagePullPolicy` the patch sets, if any. */
+  pullPolicy?: string;
+}
+
+export function readPatchContainers(docs: readonly Doc[], images: readonly WorkloadImage[]): PatchContainer[] {
+  const out: PatchContainer[] = [];
+  for (const d of docs) {
+    const root = d.doc.contents;
+    if (!isMap(root)) continue;
+    const kind = part(d, root, 'kind', false)?.value ?? '';
+    const meta = mapAt(root, 'metadata');
+    const name = meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
+    const visit = (node: unknown, key?: string): void => {
+      if (isSeq(node)) {
+        for (const item of node.items) {
+          if ((key === 'containers' || key === 'initContainers') && isMap(item)) {
+            const cname = part(d, item, 'name', false)?.value;
+            if (!cname) continue;
+            const imgSpan = part(d, item, 'image', false)?.span;
+            const policy = part(d, item, 'imagePullPolicy', false)?.value;
+            out.push({
+              resource: { kind, name },
+              container: cname,
+              image: imgSpan ? images.find((i) => i.span.start === imgSpan.start) : undefined,
+              pullPolicy: policy || undefined,
+            });
+          } else visit(item);
+        }
+      } else if (isMap(node)) {
+        for (const pair of node.items) visit(pair.value, keyOf(pair) ?? undefined);
+      }
+    };
+    visit(root);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helm
+
+export interface ChartFacts {
+  name?: string;
+  appVersion?: ScalarPart;
+}
+
+export function readChart(docs: readonly Doc[]): ChartFacts {
+  const d = docs[0];
+  const root = d?.doc.contents;
+  if (!d || !isMap(root)) return {};
+  const appVersion = part(d, root, 'appVersion');
+  return { name: part(d, root, 'name', false)?.value, appVersion: appVersion?.value ? appVersion : undefined };
+}
+
+/**
+ * A Helm values tree with the text range of every scalar, for merging and provenance. Entries are
+ * pairs (a duplicate key: the last wins), plain data that survives a worker message and the scan cache.
+ */
+export interface ValuesMap {
+  kind: 'map';
+  entries: Array<[string, ValuesNode]>;
+  insertAt: number;
+  indent: string | null;
+}
+
+/** The value of `key` in a values map (the last pair wins, as for duplicate keys). */
+export function entry(map: ValuesMap, key: string): ValuesNode | undefined {
+  for (let i = map.entries.length - 1; i >= 0; i--) if (map.entries[i][0] === key) return map.entries[i][1];
+  return undefined;
+}
+export interface ValuesLeaf {
+  kind: 'leaf';
+  part: ScalarPart;
+  /** `null` or `~`: removes the key from what it is merged over. */
+  isNull: boolean;
+}
+/** A list or anything else: replaces what it is merged over, holds no image part. */
+export interface ValuesOther {
+  kind: 'other';
+}
+export type ValuesNode = ValuesMap | ValuesLeaf | ValuesOther;
+
+/** Reads a values file into a tree. */
+export function readValues(docs: readonly Doc[]): ValuesMap {
+  const d = docs[0];
+  return d ? valuesTree(d, d.doc.contents) : { kind: 'map', entries: [], insertAt: -1, indent: null };
+}
+
+export function valuesTree(d: Doc, node: unknown): ValuesMap {
+  const tree: ValuesMap = { kind: 'map', entries: [], insertAt: -1, indent: null };
+  if (!isMap(node)) return tree;
+  const at = point(d, node);
+  tree.insertAt = at.at;
+  tree.indent = at.indent;
+  for (const pair of node.items) {
+    const key = keyOf(pair);
+    if (key === null) continue;
+    const value = pair.value;
+    if (isMap(value)) tree.entries.push([key, valuesTree(d, value)]);
+    else if (isScalar(value) || value === null) {
+      const p = value === null ? undefined : scalarPart(value, d.source, { allowNonString: true });
+      const keySpan = nodeSpan(pair.key);
+      const empty = keySpan ? { start: keySpan.end + 1, end: keySpan.end + 1 } : { start: 0, end: 0 };
+      const leafPart: ScalarPart = p ?? { value: '', span: empty, exact: false, token: empty };
+      tree.entries.push([key, { kind: 'leaf', part: shiftPart({ ...leafPart, keySpan }, d.offset), isNull: value === null || (isScalar(value) && value.value === null) }]);
+    } else tree.entries.push([key, { kind: 'other' }]);
+  }
+  return tree;
+}
+
+/** Moves every range of a values tree (for values read from a string embedded in a document). */
+export function shiftValues(tree: ValuesMap, map: (offset: number) => number, editable: boolean): ValuesMap {
+  const out: ValuesMap = { kind: 'map', entries: [], insertAt: editable ? map(tree.insertAt) : -1, indent: tree.indent };
+  for (const [k, v] of tree.entries) {
+    if (v.kind === 'map') out.entries.push([k, shiftValues(v, map, editable)]);
+    else if (v.kind === 'leaf') {
+      const s = (x: Span): Span => ({ start: map(x.start), end: map(x.end) });
+      out.entries.push([k, { ...v, part: { ...v.part, span: s(v.part.span), token: s(v.part.token), keySpan: v.part.keySpan && s(v.part.keySpan), exact: v.part.exact && editable } }]);
+    } else out.entries.push([k, v]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argo CD Applications and Flux HelmReleases
+
+/** A cheap text test: can this file declare an Argo CD Application or a Flux HelmRelease? */
+export function mayDeclareApp(text: string): boolean {
+  return /\bkind:[ \t]*["']?(Application|HelmRelease)\b/.test(text);
+}
+
+export interface AppSource {
+  /** The chart or kustomization folder, as written (relative to the repository root). */
+  path: Written;
+  /** Helm value files, relative to the chart folder (Argo CD) or the repository root (Flux). */
+  valueFiles: Written[];
+  /** `helm.values` (a YAML string, Argo CD) read as a tree, ranges in the file. */
+  values?: ValuesMap;
+  /** `helm.valuesObject` (Argo CD) or `spec.values` (Flux). */
+  valuesObject?: ValuesMap;
+  /** `kustomize.images` strings as entries. */
+  images: KustomizeEntry[];
+}
+
+export interface AppFacts {
+  kind: 'argocd' | 'flux';
+  name: string;
+  file: string;
+  sources: AppSource[];
+}
+
+/** The Argo CD Applications and Flux HelmReleases of a file whose sources are paths in a Git repository. */
+export function readApps(file: string, docs: readonly Doc[], relocate: (token: Span, value: string) => ((o: number) => number) | null): AppFacts[] {
+  const out: AppFacts[] = [];
+  for (const d of docs) {
+    const root = d.doc.contents;
+    if (!isMap(root)) continue;
+    const kind = part(d, root, 'kind', false)?.value;
+    const meta = mapAt(root, 'metadata');
+    const name = (meta && part(d, meta, 'name', false)?.value) || '';
+    if (kind === 'Application') {
+      const spec = mapAt(root, 'spec');
+      if (!spec) continue;
+      const sources: YAMLMap[] = [];
+      const single = mapAt(spec, 'source');
+      if (single) sources.push(single);
+      const many = findPair(spec, 'sources')?.value;
+      if (isSeq(many)) for (const s of many.items) if (isMap(s)) sources.push(s);
+      const app: AppFacts = { kind: 'argocd', name, file, sources: [] };
+      for (const s of sources) {
+        const p = part(d, s, 'path', false);
+        if (!p?.value) continue;
+        const helm = mapAt(s, 'helm');
+        const src: AppSource = { path: { value: p.value, span: p.span }, valueFiles: [], images: [] };
+        if (helm) {
+          src.valueFiles = strings(d, findPair(helm, 'valueFiles')?.value);
+          const values = part(d, helm, 'values', false);
+          if (values?.value) {
+            const inner = readValues(documents(values.value));
+            const map = values.exact ? (o: number) => values.span.start + o : relocate(values.token, values.value);
+            src.values = shiftValues(inner, map ?? (() => values.token.start), !!map);
+          }
+          const obj = mapAt(helm, 'valuesObject');
+          if (obj) src.valuesObject = valuesTree(d, obj);
+        }
+        const kimages = findPair(mapAt(s, 'kustomize') ?? new YAMLMap(), 'images')?.value;
+        if (isSeq(kimages)) {
+          for (const item of kimages.items) {
+            const sp = scalarAt(d, item);
+            if (!sp?.value) continue;
+            const entry = argoEntry(file, sp);
+            if (entry) src.images.push(entry);
+          }
+        }
+        app.sources.push(src);
+      }
+      if (app.sources.length) out.push(app);
+    } else if (kind === 'HelmRelease') {
+      const chartSpec = mapAt(root, 'spec', 'chart', 'spec');
+      const chart = chartSpec && part(d, chartSpec, 'chart', false);
+      // A chart from a Helm repository is a name; a chart from a Git source is a path.
+      if (!chart?.value || !/[./]/.test(chart.value)) continue;
+      const spec = mapAt(root, 'spec')!;
+      const src: AppSource = { path: { value: chart.value, span: chart.span }, valueFiles: chartSpec ? strings(d, findPair(chartSpec, 'valuesFiles')?.value) : [], images: [] };
+      const values = mapAt(spec, 'values');
+      if (values) src.valuesObject = valuesTree(d, values);
+      out.push({ kind: 'flux', name, file, sources: [src] });
+    }
+  }
+  return out;
+}
+
+/** An Argo CD `kustomize.images` string, `[name=]newName[:newTag][@digest]`, as an override entry. */
+function argoEntry(file: string, sp: ScalarPart): KustomizeEntry | undefined {
+  const text = sp.value;
+  const eq = text.indexOf('=');
+  const target = eq === -1 ? text : text.slice(eq + 1);
+  const split = splitLoose(target);
+  const name = eq === -1 ? split.name : text.slice(0, eq);
+  if (!name) return undefined;
+  const at = (from: number, len: number): ScalarPart => {
+    const s = sp.exact ? { start: sp.span.start + from, end: sp.span.start + from + len } : sp.span;
+    return { value: text.slice(from, from + len), span: s, exact: sp.exact, token: sp.token };
+  };
+  const offset = eq === -1 ? 0 : eq + 1;
+  const entry: KustomizeEntry = { file, name: at(0, name.length), insertAt: -1, indent: null, argoString: sp };
+  if (eq !== -1 && split.name !== name) entry.newName = at(offset, split.name.length);
+  if (split.tag !== undefined) entry.newTag = at(offset + split.name.length + 1, split.tag.length);
+  if (split.digest !== undefined) entry.digest = at(target.length - split.digest.length + offset, split.digest.length);
+  return entry;
+}
+
+/** Splits `name[:tag][@digest]` without validating (a tag is a `:` after the last `/`). */
+export function splitLoose(ref: string): { name: string; tag?: string; digest?: string } {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+  return { name: rest, digest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A file's facts: everything above that applies to it, read once
+
+/**
+ * What the model reads of one file, as plain data: computed where the file's documents are parsed
+ * anyway (the scan's extraction hands them over), sent back from workers and kept in the scan cache,
+ * or read here from text when a caller has none.
+ */
+export interface FileFacts {
+  kustomization?: KustomizationFacts;
+  chart?: ChartFacts;
+  /** For files named like values files (`values*.yaml`, `*-values.yaml`, under `values/` or `ci/`). */
+  values?: ValuesMap;
+  apps?: AppFacts[];
+  workloads: WorkloadImage[];
+  patches: PatchContainer[];
+  fieldSpecs: FieldSpec[];
+}
+
+const KUSTOMIZATION_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+const CHART_FILE = /(^|\/)Chart\.yaml$/;
+const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+\.ya?ml)$/;
+
+/** `docs`: the file's documents when already parsed (see `Doc`); else the text is parsed here. */
+export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean } = {}): FileFacts {
+  const path = file.split('\\').join('/');
+  const parsed = docs ?? documents(text);
+  const workloads = readWorkloadImages(parsed);
+  const facts: FileFacts = { workloads, patches: workloads.length ? readPatchContainers(parsed, workloads) : [], fieldSpecs: readFieldSpecs(parsed) };
+  if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
+  if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
+  if (opts.values || VALUES_FILE.test(path)) facts.values = readValues(parsed);
+  if (mayDeclareApp(text)) {
+    const source = blankTemplateActions(text).text;
+    facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value));
+  }
+  return facts;
+}
+
+/** Whether the extractor's parse of this file can be handed to `readFacts` (the documents it skips hold nothing the model reads). */
+export function factsNeedEveryDocument(file: string): boolean {
+  return CHART_FILE.test(file.split('\\').join('/'));
+}
+
+/** Facts by file: the caller's when it has them (and they hold the part asked for), else read from text once. */
+export class FactsCache {
+  private readonly read = new Map<string, FileFacts | undefined>();
+
+  constructor(
+    private readonly given: (file: string) => FileFacts | undefined,
+    private readonly text: (file: string) => string | undefined,
+  ) {}
+
+  of(file: string, need?: 'values' | 'kustomization' | 'chart' | 'apps'): FileFacts | undefined {
+    const given = this.given(file);
+    if (given && (!need || given[need] !== undefined)) return given;
+    if (!this.read.has(file)) {
+      const text = this.text(file);
+      this.read.set(file, text === undefined ? undefined : readFacts(file, text, undefined, { values: need === 'values' }));
+    }
+    const own = this.read.get(file);
+    if (own && need === 'values' && own.values === undefined) {
+      const text = this.text(file);
+      if (text !== undefined) own.values = readValues(documents(text));
+    }
+    return own;
+  }
+}

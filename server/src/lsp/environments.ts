@@ -1,0 +1,239 @@
+/**
+ * The environment model in the editor: fed by a quiet index of each workspace folder (the CLI's scan,
+ * nothing published), the Scan Workspace command, watched-file events and the open documents' current
+ * text. Validation asks it for a document's judgement; hover asks which environments deploy a site;
+ * the Environments view asks for the whole list. The model is rebuilt lazily, once per change.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Connection } from 'vscode-languageserver';
+import { VERSION } from '../cli/version';
+import { type EffectiveImage, type Environment, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
+import { isFloatingTag, todayUtc } from '../core/rules';
+import { LineIndex } from '../core/text';
+import type { JudgedSite } from '../core/types';
+import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
+import { FileReport, scan } from '../scan/scanner';
+import type { EditorConfigResolver, PolicyService } from './policy';
+import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
+import { Folder, WorkspaceFolders, pathToUri } from './workspaceFolders';
+
+interface FolderIndex {
+  folder: Folder;
+  resolver?: EditorConfigResolver;
+  reports: Map<string, FileReport>;
+  indexed: boolean;
+  judgement?: EnvironmentJudgement;
+  builtAt: number;
+}
+
+interface OpenDocument {
+  text: string;
+  sites: readonly JudgedSite[];
+  declaresApp: boolean;
+}
+
+const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
+
+export class EnvironmentService {
+  private readonly indexes = new Map<string, FolderIndex>();
+  private readonly open = new Map<string, OpenDocument>();
+  private readonly disk = new Map<string, string | undefined>();
+  private version = 0;
+  private notifyTimer?: NodeJS.Timeout;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: {
+      connection: Connection;
+      folders: WorkspaceFolders;
+      policy: PolicyService;
+      fail: (what: string) => (err: Error) => void;
+    },
+  ) {}
+
+  /** The model's input changed (after indexing, a file change, an edit to a file it reads). */
+  get generation(): number {
+    return this.version;
+  }
+
+  /** Called after each change of the model's input, e.g. to re-judge files that are not open. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Indexes every workspace folder in the background (again, when settings, configs or folders changed). */
+  start(): void {
+    this.indexes.clear();
+    this.disk.clear();
+    for (const folder of this.deps.folders.all()) {
+      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1 };
+      this.indexes.set(folder.path, index);
+      this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
+    }
+    this.bump();
+  }
+
+  private async indexFolder(index: FolderIndex): Promise<void> {
+    const resolver = await this.deps.policy.resolverForFolder(index.folder);
+    const scanned = await scan([index.folder.path], { resolver, version: VERSION, environments: false });
+    if (this.indexes.get(index.folder.path) !== index) return; // restarted meanwhile
+    this.scanned(index.folder, resolver, scanned.files);
+  }
+
+  /** A scan of a folder (the index, or Scan Workspace) read these files. */
+  scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[]): void {
+    let index = this.indexes.get(folder.path);
+    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1 }));
+    index.resolver = resolver;
+    index.reports = new Map(reports.map((r) => [r.absolute, r]));
+    index.indexed = true;
+    this.disk.clear();
+    this.bump();
+  }
+
+  /** A file changed on disk (or was deleted: no report). */
+  fileChanged(file: string, report: FileReport | undefined): void {
+    this.disk.delete(file);
+    const index = this.indexOf(file);
+    if (!index?.indexed) return;
+    if (report) index.reports.set(file, report);
+    else index.reports.delete(file);
+    this.bump();
+  }
+
+  /** An open document was checked. True when the model's input changed (other documents may need judging again). */
+  documentChecked(file: string, text: string, sites: readonly JudgedSite[]): boolean {
+    const prev = this.open.get(file);
+    if (prev && prev.text === text) return false;
+    this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text) });
+    if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
+    this.bump();
+    return true;
+  }
+
+  documentClosed(file: string): void {
+    const prev = this.open.get(file);
+    if (!prev) return;
+    this.open.delete(file);
+    if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
+  }
+
+  /** The judgement of the environments of the file's folder, current with open documents; undefined until indexed. */
+  judgement(file: string): EnvironmentJudgement | undefined {
+    const index = this.indexOf(file);
+    if (!index?.indexed || !index.resolver) return undefined;
+    if (index.builtAt !== this.version) {
+      index.judgement = this.build(index);
+      index.builtAt = this.version;
+    }
+    return index.judgement;
+  }
+
+  /** The environments that deploy the site, and what they make of it (for hover). */
+  deployers(file: string, site: number): Array<{ env: Environment; image: EffectiveImage }> {
+    const j = this.judgement(file);
+    return j ? deployersOf(j.model, file, site) : [];
+  }
+
+  /** Every environment of every folder, for the Environments view. */
+  list(): EnvironmentsResult {
+    const environments: EnvironmentInfo[] = [];
+    let complete = true;
+    for (const index of this.indexes.values()) {
+      if (!index.indexed) complete = false;
+      const j = this.judgement(index.folder.path + path.sep);
+      if (!j || !index.resolver) continue;
+      for (const env of j.model.environments) {
+        const config = index.resolver.forFile(env.rootFile);
+        environments.push({
+          id: env.id,
+          stage: env.stage,
+          stageOrder: env.stageOrder,
+          kind: env.kind,
+          root: path.relative(index.folder.path, env.root).split(path.sep).join('/') || '.',
+          rootUri: pathToUri(env.rootFile),
+          incomplete: env.incomplete,
+          images: env.images.map((img) => {
+            const where = img.provenance.overrides[img.provenance.overrides.length - 1] ?? img.provenance.base;
+            const text = j.text(where.file) ?? '';
+            return {
+              image: img.image,
+              reference: img.reference,
+              status: imageStatus(img, (tag) => isFloatingTag(config, tag)),
+              uri: pathToUri(where.file),
+              range: new LineIndex(text).range(where.span.start, where.span.end),
+            };
+          }),
+        });
+      }
+    }
+    environments.sort((a, b) => a.stageOrder - b.stageOrder || (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : a.root < b.root ? -1 : 1));
+    return { environments, complete };
+  }
+
+  private build(index: FolderIndex): EnvironmentJudgement {
+    const inputs: ModelInput[] = [];
+    const seen = new Set<string>();
+    for (const [file, report] of index.reports) {
+      seen.add(file);
+      const open = this.open.get(file);
+      if (open) inputs.push({ absolute: file, extraction: { sites: open.sites, declaresApp: open.declaresApp } });
+      else if (report.extraction) inputs.push({ absolute: file, extraction: report.extraction });
+    }
+    // Open documents the index did not list (new, unsaved files in the folder).
+    for (const [file, open] of this.open) {
+      if (!seen.has(file) && this.indexOf(file) === index) inputs.push({ absolute: file, extraction: { sites: open.sites, declaresApp: open.declaresApp } });
+    }
+    return judgeEnvironments(inputs, {
+      resolver: index.resolver!,
+      today: todayUtc(),
+      texts: (f) => this.open.get(f)?.text ?? this.readDisk(f),
+      display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
+    });
+  }
+
+  /** Whether a change of this file can change the model: it is read by an environment, or it may become so. */
+  private matters(file: string, before: string | undefined, after: string | undefined): boolean {
+    if (MODEL_FILE.test(file.split(path.sep).join('/'))) return true;
+    if ((after !== undefined && mayDeclareApp(after)) || (before !== undefined && mayDeclareApp(before))) return true;
+    const index = this.indexOf(file);
+    const j = index?.judgement;
+    if (!j) return false;
+    return j.model.covered.has(file) || j.placed.has(file) || j.model.environments.some((e) => e.files.includes(file));
+  }
+
+  private readDisk(file: string): string | undefined {
+    if (!this.disk.has(file)) {
+      let text: string | undefined;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        text = undefined;
+      }
+      this.disk.set(file, text);
+    }
+    return this.disk.get(file);
+  }
+
+  private indexOf(file: string): FolderIndex | undefined {
+    let best: FolderIndex | undefined;
+    for (const index of this.indexes.values()) {
+      const dir = index.folder.path.endsWith(path.sep) ? index.folder.path : index.folder.path + path.sep;
+      if (file.startsWith(dir) && (!best || index.folder.path.length > best.folder.path.length)) best = index;
+    }
+    return best;
+  }
+
+  private bump(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+    // The view asks again; a burst of changes (typing) is one notification.
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = setTimeout(() => void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS), 100);
+  }
+
+  dispose(): void {
+    clearTimeout(this.notifyTimer);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The environment model over a scanned workspace, shared by `check`, `pin`, `envs` and the language
+ * server: builds the model from the files' extractions (reading only the few files it asks for), judges
+ * every environment under the config of its root, and turns placed findings into located ones.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, type ImagePinConfig } from '../core/config';
+import { EnvironmentModel, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
+import { LineIndex, type Range } from '../core/text';
+import type { JudgedSite } from '../core/types';
+import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
+import { splitDocuments } from '../core/yamlSource';
+import type { JudgedExtraction, LocatedFinding } from './checkText';
+import { appVersionFor, findingsFor } from './checkText';
+import type { ConfigResolver } from './configResolver';
+
+export interface ModelInput {
+  absolute: string;
+  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[] };
+}
+
+const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+
+/**
+ * A file's facts for the environment model, from the documents its extraction parsed. Documents the
+ * extractor skipped cannot hold an image, so workloads and patches are complete from those; a file the
+ * model reads as a whole (a kustomization, Chart.yaml, values, an Application) is parsed here when the
+ * extractor skipped any of its documents. Files that hold nothing the model reads get no facts.
+ */
+export function environmentFacts(file: string, text: string, docs: readonly Doc[]): FileFacts | undefined {
+  const whole = MODEL_FILE.test(file) || mayDeclareApp(text);
+  if (!whole && docs.length === 0) return undefined;
+  const complete = docs.length === splitDocuments(text).length;
+  return readFacts(file, text, whole && !complete ? undefined : docs);
+}
+
+export interface EnvironmentJudgement {
+  model: EnvironmentModel;
+  /** Located findings about environments, by file. */
+  placed: Map<string, LocatedFinding[]>;
+  /** Reads a file's text (cached), as the model did. */
+  text: (file: string) => string | undefined;
+  /** How long building and judging the model took, in milliseconds (for benchmarks). */
+  elapsedMs: number;
+}
+
+export interface JudgeOptions {
+  resolver: ConfigResolver;
+  today: string;
+  /** Texts the caller already holds (open documents); anything else is read from disk. */
+  texts?: (file: string) => string | undefined;
+  /** How paths are shown in messages (default: relative to the current folder). */
+  display?: (file: string) => string;
+}
+
+export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOptions): EnvironmentJudgement {
+  const started = process.hrtime.bigint();
+  const cache = new Map<string, string | undefined>();
+  const text = (file: string): string | undefined => {
+    const held = opts.texts?.(file);
+    if (held !== undefined) return held;
+    if (!cache.has(file)) {
+      let t: string | undefined;
+      try {
+        t = fs.readFileSync(file, 'utf8');
+      } catch {
+        t = undefined;
+      }
+      cache.set(file, t);
+    }
+    return cache.get(file);
+  };
+  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp, facts: f.extraction!.facts }));
+  const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
+  const factsByFile = new Map(files.filter((f) => f.facts).map((f) => [f.path, f.facts!]));
+  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) };
+  const configOf = (file: string): ImagePinConfig | undefined => {
+    try {
+      return opts.resolver.forFile(file);
+    } catch (err) {
+      if (err instanceof ConfigError) return undefined;
+      throw err;
+    }
+  };
+  const rel = (config: ImagePinConfig, file: string) => opts.resolver.relativePath(config, file);
+  const configs = new Map<string, ImagePinConfig | undefined>();
+  const configOfRoot = (file: string) => {
+    if (!configs.has(file)) configs.set(file, configOf(file));
+    return configs.get(file);
+  };
+  const model = buildModel(ws, {
+    mayBeApp: (file) => apps.has(file),
+    stageOf: (env) => {
+      const config = configOfRoot(env.rootFile);
+      if (!config || config.stages.length === 0) return undefined;
+      const configured = configuredStage(config.stages, [rel(config, env.root), rel(config, env.rootFile)]);
+      if (configured) return configured;
+      // Not in any configured stage: after them, in the inferred order.
+      const inferred = inferredStage(env.name);
+      return { name: inferred.name, order: config.stages.length + inferred.order };
+    },
+  });
+  const shown = new Map<string, string>();
+  const displayOne = opts.display ?? ((p: string) => path.relative(process.cwd(), p) || p);
+  const display = (p: string) => {
+    let d = shown.get(p);
+    if (d === undefined) shown.set(p, (d = displayOne(p)));
+    return d;
+  };
+  const found: PlacedFinding[] = placeFindings(
+    model,
+    ws,
+    (env) => {
+      const config = configOfRoot(env.rootFile) ?? opts.resolver.forDir(process.cwd());
+      return { config, relativePath: rel(config, env.rootFile), alsoPaths: [rel(config, env.root)], today: opts.today, stage: env.stage };
+    },
+    display,
+  );
+  const placed = new Map<string, LocatedFinding[]>();
+  const lines = new Map<string, LineIndex>();
+  const ranges = new Map(inputs.map((i) => [i.absolute, i.extraction]));
+  const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
+    // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
+    const e = ranges.get(file);
+    const s = site !== undefined ? e?.sites[site] : undefined;
+    if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
+    const t = text(file);
+    if (t === undefined) return undefined;
+    let li = lines.get(file);
+    if (!li) lines.set(file, (li = new LineIndex(t)));
+    return li.range(span.start, span.end);
+  };
+  for (const f of found) {
+    const range = rangeOf(f.file, f.span, f.site);
+    if (!range) continue;
+    const located: LocatedFinding = {
+      rule: f.rule,
+      severity: f.severity,
+      span: f.span,
+      message: f.message,
+      image: f.image,
+      range,
+      environments: f.environments.map((e) => ({ ...e, root: display(e.root) })),
+      place: f.place,
+      effective: f.effective,
+    };
+    if (f.site !== undefined) located.site = f.site;
+    let list = placed.get(f.file);
+    if (!list) placed.set(f.file, (list = []));
+    list.push(located);
+  }
+  return { model, placed, text, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** A file's findings: its own sites judged as before unless an environment covers them, plus the environment findings placed in it. */
+export function fileFindings(
+  absolute: string,
+  extraction: JudgedExtraction,
+  config: ImagePinConfig,
+  relativePath: string,
+  today: string,
+  judgement: EnvironmentJudgement | undefined,
+): LocatedFinding[] {
+  const own = findingsFor(extraction, config, relativePath, today, appVersionFor(extraction, absolute));
+  if (!judgement) return own;
+  const covered = judgement.model.covered.get(absolute);
+  const kept = covered ? own.filter((f) => f.site === undefined || !covered.has(f.site)) : own;
+  const placed = judgement.placed.get(absolute);
+  if (!placed) return kept;
+  return [...kept, ...placed].sort((a, b) => a.span.start - b.span.start || (a.rule < b.rule ? -1 : 1));
+}

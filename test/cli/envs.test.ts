@@ -1,0 +1,57 @@
+/** `image-pin envs` on each fixture layout: golden JSON, the text table, and exit codes. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cliRun';
+import { REPO_ROOT, fixture } from '../helpers/paths';
+
+const run = (args: string[], cwd: string) => runCli(args, cwd);
+
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+describe('image-pin envs', () => {
+  for (const layout of ['kustomize', 'helm', 'fallbacks', 'argocd', 'flux']) {
+    it(`${layout}: JSON matches the golden file`, async () => {
+      const r = await run(['envs', '.', '--format', 'json', '--no-cache'], fixture('envs', layout));
+      assert.equal(r.code, 0, r.stderr);
+      const file = fixture('golden', `envs-${layout}.json`);
+      if (UPDATE) fs.writeFileSync(file, r.stdout);
+      assert.equal(r.stdout, fs.readFileSync(file, 'utf8'), `differs from ${path.relative(REPO_ROOT, file)} (UPDATE_GOLDEN=1 rewrites it)`);
+      const parsed = JSON.parse(r.stdout) as { environments: Array<{ stage: string; kind: string; root: string; images: Array<Record<string, unknown>> }> };
+      for (const env of parsed.environments) {
+        assert.ok(['kustomize', 'helm', 'argocd', 'flux'].includes(env.kind));
+        for (const img of env.images) {
+          assert.deepEqual(Object.keys(img), ['image', 'reference', 'tag', 'digest', 'status', 'sources']);
+          assert.ok(['pinned', 'floating-tag', 'unpinned-tag', 'missing-tag', 'invalid-reference', 'templated'].includes(img.status as string));
+        }
+      }
+    });
+  }
+
+  it('text: one table per group, stages in promotion order as columns, drift marked', async () => {
+    const r = await run(['envs', 'examples', '--no-cache'], REPO_ROOT);
+    assert.equal(r.code, 0, r.stderr);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('image (base line)') && l.includes('overlays/dev'))!;
+    assert.ok(header.indexOf('dev examples/overlays/dev') < header.indexOf('prod examples/overlays/prod'), header);
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26 +nginx:1\.27 \(unpinned\) +≠ nginx:1\.27@sha256:/m);
+  });
+
+  it('the environments of examples/: overlays, values files and the Argo CD Application, by configured stage', async () => {
+    const r = await run(['envs', 'examples', '--format', 'json', '--no-cache'], REPO_ROOT);
+    const parsed = JSON.parse(r.stdout) as { environments: Array<{ stage: string; kind: string; root: string }> };
+    assert.deepEqual(parsed.environments.map((e) => [e.stage, e.kind, e.root]), [
+      ['dev', 'helm', 'examples/charts/web/ci/smoke-values.yaml'],
+      ['dev', 'kustomize', 'examples/overlays/dev'],
+      ['prod', 'argocd', 'examples/argocd/web-prod.yaml'],
+      ['prod', 'helm', 'examples/charts/web/values-prod.yaml'],
+      ['prod', 'kustomize', 'examples/overlays/prod'],
+    ]);
+  });
+
+  it('bad usage exits 2', async () => {
+    const r = await run(['envs', '--format', 'sarif'], REPO_ROOT);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--format must be text or json/);
+  });
+});

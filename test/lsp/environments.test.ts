@@ -1,0 +1,106 @@
+/**
+ * Environments in the editor, over LSP against the built server: open documents are judged through
+ * the environments of the workspace (indexed in the background), editing an overlay re-judges the
+ * base, hover lists what each environment deploys, and the Environments view's request.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fixture } from '../helpers/paths';
+import { TestClient, fileUri, rangeOf } from './lspClient';
+
+interface EnvironmentsResult {
+  complete: boolean;
+  environments: Array<{ stage: string; kind: string; root: string; images: Array<{ reference: string; status: string; uri: string; range: { start: { line: number } } }> }>;
+}
+
+describe('environments in the language server', () => {
+  let ws: string;
+  let cache: string;
+  let client: TestClient;
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-'));
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-cache-'));
+    fs.cpSync(fixture('envs', 'editor'), ws, { recursive: true });
+    client = await TestClient.start({ folders: [ws], env: { XDG_CACHE_HOME: cache } });
+  });
+  after(async () => {
+    await client?.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  const file = (rel: string) => path.join(ws, rel);
+
+  /** The Environments view's answer once the workspace is indexed. */
+  async function environments(check: (r: EnvironmentsResult) => boolean = () => true): Promise<EnvironmentsResult> {
+    for (;;) {
+      const seen = client.environmentChanges;
+      const r = await client.connection.sendRequest<EnvironmentsResult>('imagePin/environments');
+      if (r.complete && check(r)) return r;
+      await client.waitFor('an environment change', () => client.environmentChanges > seen);
+    }
+  }
+
+  it('lists each environment by stage with its images, status and source', async () => {
+    const r = await environments();
+    assert.deepEqual(r.environments.map((e) => [e.stage, e.kind, e.root]), [
+      ['dev', 'kustomize', 'overlays/dev'],
+      ['prod', 'helm', 'charts/web/values-prod.yaml'],
+      ['prod', 'kustomize', 'overlays/prod'],
+    ]);
+    const dev = r.environments[0].images[0];
+    assert.equal(dev.reference, 'ghcr.io/acme/api:dev');
+    assert.equal(dev.status, 'floating-tag');
+    assert.equal(dev.uri, fileUri(file('overlays/dev/kustomization.yaml')));
+    assert.equal(dev.range.start.line, 4);
+    assert.equal(r.environments[2].images[0].status, 'pinned');
+  });
+
+  it('the base is not red for what every overlay overrides; the override is', async () => {
+    await environments();
+    const base = await client.open(file('base/deploy.yaml'));
+    await client.diagnosticsFor(base.uri, { check: (d) => d.length === 0 });
+    const dev = await client.open(file('overlays/dev/kustomization.yaml'));
+    const diags = await client.diagnosticsFor(dev.uri, { check: (d) => d.some((x) => x.code === 'floating-tag') });
+    assert.equal(client.covered(dev.uri, diags[0].range), 'dev');
+    assert.match(diags[0].message as string, /In dev \(overlays\/dev\)\.$/);
+  });
+
+  it("editing an overlay re-judges the base's diagnostics", async () => {
+    const base = fileUri(file('base/deploy.yaml'));
+    const dev = fileUri(file('overlays/dev/kustomization.yaml'));
+    const text = client.text(dev);
+    // Drop the dev override: dev now deploys the base as written, an untagged image.
+    await client.change(dev, text.slice(0, text.indexOf('images:')));
+    const diags = await client.diagnosticsFor(base, { check: (d) => d.some((x) => x.code === 'missing-tag') });
+    assert.equal(client.covered(base, diags[0].range), 'ghcr.io/acme/api');
+    assert.match(diags[0].message as string, /; deployed as written by dev \(overlays\/dev\)$/);
+    // Put it back: the base is clean again.
+    await client.change(dev, text);
+    await client.diagnosticsFor(base, { check: (d) => d.length === 0 });
+  });
+
+  it('hover on a base reference lists the effective reference in each environment', async () => {
+    const base = fileUri(file('base/deploy.yaml'));
+    const at = rangeOf(client.text(base), 'ghcr.io/acme/api').start;
+    const h = await client.hover(base, at);
+    const value = (h!.contents as { value: string }).value;
+    assert.match(value, /\*\*Environments\*\* that deploy it:/);
+    assert.match(value, /- dev `dev` \(kustomize\): `ghcr\.io\/acme\/api:dev` — not pinned/);
+    assert.match(value, /- prod `prod` \(kustomize\): `ghcr\.io\/acme\/api@sha256:1{64}`/);
+  });
+
+  it("a values file's tag-only override is reported in it, with a quick fix that pins it there", async () => {
+    const prod = await client.open(file('charts/web/values-prod.yaml'));
+    const diags = await client.diagnosticsFor(prod.uri, { check: (d) => d.some((x) => x.code === 'unpinned-tag') });
+    assert.equal(client.covered(prod.uri, diags[0].range), '2.0.1');
+    const actions = await client.codeActions(prod.uri, diags[0].range);
+    assert.ok(actions.some((a) => a.title === 'Pin `acme/web:2.0.1` to its digest'), actions.map((a) => a.title).join('\n'));
+    const values = await client.open(file('charts/web/values.yaml'));
+    await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
+  });
+});
