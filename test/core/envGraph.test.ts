@@ -1,7 +1,7 @@
 /** Reading the environment graph: what includes what, which files are roots, what cannot be read. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { envOfValuesFile, readGraph } from '../../server/src/core/env';
+import { buildModel, envOfValuesFile, readGraph } from '../../server/src/core/env';
 import { memoryWorkspace } from '../helpers/envWorkspace';
 
 const K = (body: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${body}`;
@@ -101,5 +101,37 @@ describe('environment graph', () => {
       ['argocd', '/repo/apps/shop.yaml'],
       ['flux', '/repo/clusters/prod/web.yaml'],
     ]);
+  });
+});
+
+describe('hostile graphs', () => {
+  it('a diamond many levels deep is read within a bounded budget and reported as not fully read', () => {
+    const files: Record<string, string> = {};
+    const levels = 40; // naively 2^40 reads
+    for (let i = 0; i < levels; i++) files[`k${i}/kustomization.yaml`] = `resources:\n  - ../k${i + 1}\n  - ../k${i + 1}/\n`;
+    files[`k${levels}/kustomization.yaml`] = 'resources: [pod.yaml]\n';
+    files[`k${levels}/pod.yaml`] = POD;
+    const started = Date.now();
+    const model = buildModel(memoryWorkspace(files));
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+    const top = model.environments.find((e) => e.root === '/repo/k0')!;
+    assert.ok(top.incomplete.some((w) => /not read further/.test(w)), top.incomplete.join('\n'));
+  });
+
+  it('a chain thousands of kustomizations long neither overflows the stack nor passes for read', () => {
+    const files: Record<string, string> = {};
+    const n = 3000;
+    for (let i = 0; i < n; i++) files[`k${i}/kustomization.yaml`] = `resources: [../k${i + 1}]\n`;
+    files[`k${n}/kustomization.yaml`] = 'resources: [pod.yaml]\n';
+    files[`k${n}/pod.yaml`] = POD;
+    const model = buildModel(memoryWorkspace(files));
+    const top = model.environments.find((e) => e.root === '/repo/k0')!;
+    assert.deepEqual(top.incomplete, ['kustomizations nested more than 200 deep: not read further']);
+    // A chain within the limit is read whole.
+    const short: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) short[`k${i}/kustomization.yaml`] = `resources: [../k${i + 1}]\n`;
+    short['k150/kustomization.yaml'] = 'resources: [pod.yaml]\n';
+    short['k150/pod.yaml'] = POD;
+    assert.equal(buildModel(memoryWorkspace(short)).environments[0].images[0].reference, 'busybox:1.36');
   });
 });

@@ -76,6 +76,14 @@ describe('extraction by shape', () => {
     assert.deepEqual(triples(checkText(text)), [['floating-tag', 7, 'dev']]);
   });
 
+  it('a value inside helm.values that runs over two lines is not edited in place (its indentation differs in the file)', () => {
+    const text = 'spec:\n  source:\n    helm:\n      values: |\n        image:\n          repository: acme/worker\n           more/text\n';
+    const site = extractLocated(text, { path: 'app.yaml' }).sites[0];
+    assert.ok(site.helm, 'the split map is found');
+    assert.equal(site.helm.repository.exact, false, 'the mapped range no longer holds the value as written');
+    assert.equal(text.slice(site.helm.repository.token.start, site.helm.repository.token.end), 'acme/worker\n           more/text');
+  });
+
   it('a quoted helm.values string maps by offset; an escaped one is reported on the whole scalar', () => {
     assert.deepEqual(triples(checkText('spec:\n  source:\n    helm:\n      values: "image: redis:latest"\n')), [['floating-tag', 4, 'redis:latest']]);
     const escaped = checkText('spec:\n  source:\n    helm:\n      values: "image:\\n  redis:latest"\n');

@@ -133,28 +133,48 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
       if (t.kind === 'missing') problems.push({ file, span: t.written.span, kind: 'missing', message: `${t.written.value} does not exist (or holds no kustomization)` });
       else if (t.kind === 'remote') problems.push({ file, span: t.written.span, kind: 'remote', message: `${t.written.value} is remote: not followed` });
     }
-    for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization') load(t.path);
+    // What it includes is loaded by the caller's work list, not recursively: a chain thousands long is fine.
+    for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization' && !kustomizations.has(t.path)) pending.push(t.path);
     return node;
   };
 
-  for (const f of ws.files) if (KUSTOMIZATION_NAMES.includes(posix.basename(f.path))) load(f.path);
+  const pending: string[] = [];
+  /** Loads a kustomization and everything it includes. */
+  const loadAll = (file: string): KustomizationNode | undefined => {
+    const node = load(file);
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) load(next);
+    return node;
+  };
+  for (const f of ws.files) if (KUSTOMIZATION_NAMES.includes(posix.basename(f.path))) loadAll(f.path);
 
   // Cycles: a kustomization that reaches itself. Reported once per cycle, at the entry that closes it.
+  // Depth-first with an explicit stack (no recursion: a chain may be thousands long).
   const state = new Map<string, 'active' | 'done'>();
-  const visit = (node: KustomizationNode): void => {
-    state.set(node.file, 'active');
-    for (const t of [...node.resources, ...node.components]) {
+  for (const start of kustomizations.values()) {
+    if (state.has(start.file)) continue;
+    const frames: Array<{ node: KustomizationNode; next: number; targets: Target[] }> = [];
+    const enter = (node: KustomizationNode) => {
+      state.set(node.file, 'active');
+      frames.push({ node, next: 0, targets: [...node.resources, ...node.components] });
+    };
+    enter(start);
+    while (frames.length) {
+      const top = frames[frames.length - 1];
+      if (top.next >= top.targets.length) {
+        state.set(top.node.file, 'done');
+        frames.pop();
+        continue;
+      }
+      const t = top.targets[top.next++];
       if (t.kind !== 'kustomization') continue;
       const s = state.get(t.path);
-      if (s === 'active') problems.push({ file: node.file, span: t.written.span, kind: 'cycle', message: `${t.written.value} includes this kustomization again (a cycle): not followed` });
+      if (s === 'active') problems.push({ file: top.node.file, span: t.written.span, kind: 'cycle', message: `${t.written.value} includes this kustomization again (a cycle): not followed` });
       else if (s === undefined) {
         const next = kustomizations.get(t.path);
-        if (next) visit(next);
+        if (next) enter(next);
       }
     }
-    state.set(node.file, 'done');
-  };
-  for (const node of kustomizations.values()) if (!state.has(node.file)) visit(node);
+  }
 
   const included = new Set<string>();
   for (const node of kustomizations.values()) for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization' && t.path !== node.file) included.add(t.path);
@@ -166,7 +186,7 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
     if (opts.mayBeApp && !opts.mayBeApp(f.path)) continue;
     for (const app of facts.of(f.path, 'apps')?.apps ?? []) {
       for (const source of app.sources) {
-        const target = appTarget(f.path, source, charts, kustomizationIn, load);
+        const target = appTarget(f.path, source, charts, kustomizationIn, loadAll);
         apps.push({ facts: app, source, target });
         // A folder of plain manifests (or one outside the workspace) is not an environment we can read:
         // the Application's own references are then judged as written.

@@ -20,7 +20,19 @@ export interface EnvironmentImages {
   files: string[];
   /** Sites (by file) this environment consumed: judged through it, not file by file. */
   consumed: Map<string, Set<number>>;
+  /** Kustomizations and resource files it may still read (see MAX_READS). */
+  budget: number;
 }
+
+/**
+ * How many kustomizations and resource files one environment reads at most. A repository can make
+ * the graph a diamond many levels deep (each level including the next twice), which read naively
+ * doubles per level: past this, the environment is reported as not fully read instead.
+ */
+export const MAX_READS = 20_000;
+
+/** How deep kustomizations may nest (kustomize itself has no limit; real layouts nest a handful). */
+export const MAX_DEPTH = 200;
 
 /** A workload image while overrides are applied to it. */
 interface Item {
@@ -68,7 +80,7 @@ export class SiteIndex {
 }
 
 export function environmentImages(root: EnvRoot, index: SiteIndex): EnvironmentImages {
-  const out: EnvironmentImages = { images: [], incomplete: [], files: [], consumed: new Map() };
+  const out: EnvironmentImages = { images: [], incomplete: [], files: [], consumed: new Map(), budget: MAX_READS };
   if (root.kind === 'kustomize' && root.kustomization) {
     const items = kustomize(root.kustomization, index, out, []);
     out.images = items.map(effective);
@@ -99,6 +111,14 @@ function kustomize(node: KustomizationNode, index: SiteIndex, out: EnvironmentIm
 
 /** Resources and components of a kustomization, with everything inside them already applied. */
 function collect(node: KustomizationNode, index: SiteIndex, out: EnvironmentImages, stack: string[]): Item[] {
+  if (--out.budget < 0) {
+    if (out.budget === -1) out.incomplete.push(`more than ${MAX_READS} kustomizations and resources: not read further`);
+    return [];
+  }
+  if (stack.length >= MAX_DEPTH) {
+    out.incomplete.push(`kustomizations nested more than ${MAX_DEPTH} deep: not read further`);
+    return [];
+  }
   out.files.push(node.file);
   const items: Item[] = [];
   const inner = [...stack, node.file];
@@ -131,6 +151,7 @@ function rel(from: string, written: string): string {
 }
 
 function fileItems(file: string, index: SiteIndex, out: EnvironmentImages): Item[] {
+  if (--out.budget < 0) return [];
   out.files.push(file);
   const sites = index.sites(file);
   if (sites.length === 0) return [];

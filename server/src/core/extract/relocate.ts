@@ -8,8 +8,14 @@ export type OffsetMap = (offset: number) => number;
 
 export function relocateSite(site: ImageSite, map: OffsetMap): ImageSite {
   const span = (s: Span): Span => ({ start: map(s.start), end: map(s.end) });
+  // A value that crosses a line of an embedded block keeps its text only when the map is a plain
+  // shift over it: the block's indentation, removed inside the value, is back in the file.
+  const contiguous = (s: Span): boolean => map(s.end) - map(s.start) === s.end - s.start;
   const part = (p: ScalarPart | undefined): ScalarPart | undefined =>
-    p && { ...p, span: span(p.span), token: span(p.token), keySpan: p.keySpan && span(p.keySpan) };
+    p &&
+    (p.exact && !contiguous(p.span)
+      ? { ...p, span: span(p.token), token: span(p.token), exact: false, keySpan: p.keySpan && span(p.keySpan) }
+      : { ...p, span: span(p.span), token: span(p.token), keySpan: p.keySpan && span(p.keySpan) });
   const out: ImageSite = { ...site, span: span(site.span) };
   if (site.scalar) out.scalar = part(site.scalar);
   if (site.helm) {
