@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run package`: the .vsix from the minified esbuild bundle. Everything the extension runs is
 // inside dist/, so no node_modules are packed (--no-dependencies); .vscodeignore keeps everything
-// else out but the manifest, README, CHANGELOG, LICENSE, the config schema, docs/rules.md and images.
+// else out but the manifest, README, CHANGELOG, LICENSE, the config schema, docs/rules.md, the walkthrough pages and images.
 //   node scripts/package.js [--out FILE]     (default: image-pin-<version>.vsix in the repository root)
 // Works offline: no repository URL is published, so relative README links are left as they are.
 //
@@ -16,7 +16,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 // What .vscodeignore chooses from; it still decides, inside the staging copy, what the .vsix holds.
-const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images'];
+const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images', 'walkthrough'];
 
 function main() {
   const args = process.argv.slice(2);

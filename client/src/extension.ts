@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { commandArguments } from './commandArguments';
 import { ENVIRONMENT_SETTINGS, currentEnvironment } from './environment';
-import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT } from '../../shared/src/protocol';
+import { CLIENT_COMMANDS, DID_CHANGE_ENVIRONMENT, INTERNAL_COMMANDS, REPORT, type ClientFeatures, type Environment } from '../../shared/src/protocol';
+import { Reports, asReport, type ShownReport } from './reports';
+import { RuleHelp, ruleLinkBase } from './ruleHelp';
 import { createStatusBar } from './statusBar';
 import { registerEnvironmentsView } from './environmentsView';
 import { registerPromotion } from './promote';
@@ -15,15 +17,36 @@ import { showVerificationStatus } from './verify';
 
 let client: LanguageClient | undefined;
 
-/** What the extension exports (for its extension-host tests): the Environments view's data provider, once the server started. */
+/** What the extension returns from `activate`: what it has shown and its views, for tests and other extensions. */
 export interface ImagePinApi {
+  /** Reports shown in this window (status lines and notifications with their buttons), oldest first. */
+  readonly reports: readonly ShownReport[];
+  /** The rule whose help is open, if it is. */
+  readonly shownRule: string | undefined;
+  /** The Environments view's data provider, once the server started. */
   environmentsView?: vscode.TreeDataProvider<unknown>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ImagePinApi> {
-  const api: ImagePinApi = {};
   const output = vscode.window.createOutputChannel('Image Pin', { log: true });
-  context.subscriptions.push(output, vscode.commands.registerCommand(CLIENT_COMMANDS.showOutput, () => output.show()));
+  const reports = new Reports(output);
+  const ruleHelp = new RuleHelp(context);
+  context.subscriptions.push(
+    output,
+    vscode.commands.registerCommand(CLIENT_COMMANDS.showOutput, () => output.show()),
+    vscode.commands.registerCommand(INTERNAL_COMMANDS.showReport, (value: unknown) => {
+      const report = asReport(value);
+      if (report) reports.show(report);
+    }),
+  );
+  const api: ImagePinApi = {
+    get reports() {
+      return reports.shown;
+    },
+    get shownRule() {
+      return ruleHelp.shownRule;
+    },
+  };
 
   // The packaged extension ships one bundled server; a development checkout runs the compiled one.
   const bundled = context.asAbsolutePath('dist/server.js');
@@ -45,13 +68,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
     synchronize: {
       fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'), vscode.workspace.createFileSystemWatcher('**/.image-pin.{yaml,yml}')],
     },
-    initializationOptions: currentEnvironment(),
+    initializationOptions: { ...currentEnvironment(), reports: true, ruleLinkBase: ruleLinkBase(context) } satisfies Environment & ClientFeatures,
     outputChannel: output,
     middleware: {
       executeCommand: async (command, args, next) => {
         const filled = commandArguments(client!, command, args);
         if (!filled) {
-          void vscode.window.showWarningMessage('Image Pin: open a YAML file in the editor first.');
+          reports.show({ kind: 'warning', message: 'Image Pin: open a YAML file in the editor first.' });
           return undefined;
         }
         return next(command, filled);
@@ -68,6 +91,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
     }),
   );
   createStatusBar(context);
+  context.subscriptions.push(
+    client.onNotification(REPORT, (value: unknown) => {
+      const report = asReport(value);
+      if (report) reports.show(report);
+    }),
+  );
   showVerificationStatus(context, client);
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.
@@ -76,7 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
     registerPromotion(context, client);
   } catch (err) {
     output.appendLine(`The Image Pin language server did not start: ${(err as Error).message}`);
-    void vscode.window.showErrorMessage('Image Pin: the language server did not start. See the Image Pin output.');
+    reports.show({ kind: 'error', message: 'Image Pin: the language server did not start.', actions: ['showOutput'] });
   }
   return api;
 }

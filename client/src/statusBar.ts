@@ -14,13 +14,25 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
       item.hide();
       return;
     }
+    const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE && d.code !== TRUNCATED_CODE);
     const findings = count(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE));
     if (findings === 0 && !LANGUAGES.has(editor.document.languageId)) {
       item.hide();
       return;
     }
-    item.text = findings === 0 ? '$(pass) Image Pin' : `$(pin) ${findings}`;
-    item.tooltip = findings === 0 ? 'Image Pin: no unpinned images in this file' : `Image Pin: ${findings} finding${findings === 1 ? '' : 's'} in this file — show Problems`;
+    const severity = (s: vscode.DiagnosticSeverity) => diagnostics.filter((d) => d.severity === s).length;
+    const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+    const errors = severity(vscode.DiagnosticSeverity.Error);
+    const warnings = severity(vscode.DiagnosticSeverity.Warning);
+    const others = diagnostics.length - errors - warnings;
+    // When only the most severe findings are published, the split is of those.
+    const split = `${n(errors, 'error')}, ${n(warnings, 'warning')}${others ? `, ${others} other` : ''}`;
+    const shownOnly = findings > diagnostics.length ? ` among the ${diagnostics.length} shown` : '';
+    item.text = findings === 0 ? '$(pass) Image Pin' : `$(pin) Image Pin: ${findings}`;
+    item.tooltip =
+      findings === 0
+        ? 'Image Pin: no unpinned images in this file'
+        : `Image Pin: ${split}${shownOnly} in this file. Click to show Problems.`;
     item.show();
   };
   context.subscriptions.push(

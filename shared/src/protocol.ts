@@ -24,7 +24,46 @@ export const CLIENT_COMMANDS = {
   promotePick: 'imagePin.promotePick',
   copyDigest: 'imagePin.copyDigest',
   reveal: 'imagePin.reveal',
+  /** Shows a rule's section of docs/rules.md, rendered. Argument: the rule id (else a pick). */
+  showRule: 'imagePin.showRule',
 } as const;
+
+/** Commands of the extension that only code invokes (not contributed to any menu). */
+export const INTERNAL_COMMANDS = {
+  /** Shows a `Report` (a code action runs it after its edit is applied). Argument: the report. */
+  showReport: 'imagePin.showReport',
+} as const;
+
+/**
+ * Server → client: something to tell the user, with the buttons that lead on. Sent only to clients
+ * that say they render it (`InitializationOptions.reports`); others get `window/showMessage`.
+ */
+export const REPORT = 'imagePin/report';
+
+/** The buttons a report can carry; the client maps each to its own command. */
+export type ReportAction = 'openSettings' | 'showOutput' | 'manageTrust' | 'showProblems' | 'saveAll';
+
+export interface Report {
+  /** `status`: a short status-bar message that goes away by itself; the others are notifications. */
+  kind: 'status' | 'info' | 'warning' | 'error';
+  message: string;
+  actions?: ReportAction[];
+  /** What Open Settings searches for (default `imagePin`). */
+  settingsQuery?: string;
+  /** More lines for the output channel only (e.g. every reference that could not be pinned). */
+  details?: string[];
+}
+
+/** What the VS Code client tells the server it can do, beside the environment. */
+export interface ClientFeatures {
+  /** It renders `imagePin/report` notifications (with buttons). */
+  reports?: boolean;
+  /**
+   * A URI the editor opens in-product to show a rule's help, the rule id appended as fragment
+   * (VS Code: the extension's URI handler). Without it, rule links point at docs/rules.md.
+   */
+  ruleLinkBase?: string;
+}
 
 /** Client → server: trust, proxy or machine settings changed. Params: `Environment` (complete, not a delta). */
 export const DID_CHANGE_ENVIRONMENT = 'imagePin/didChangeEnvironment';

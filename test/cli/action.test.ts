@@ -106,7 +106,7 @@ describe('the action, run as the runner runs it', () => {
     assert.ok(
       r.stdout.includes(
         '::warning file=examples/charts/web/values-prod.yaml,line=2,endLine=2,col=8,endColumn=13,title=image-pin unpinned-tag::' +
-          'docker.io/acme/web:2.8.1 is not pinned: the tag "2.8.1" can be pushed again. Add its digest (docker.io/acme/web:2.8.1@sha256:…). In prod (examples/charts/web/values-prod.yaml).\n',
+          'tag "2.8.1" without a digest can be pushed again: pin it to a digest; in prod (examples/charts/web/values-prod.yaml)\n',
       ),
       r.stdout,
     );

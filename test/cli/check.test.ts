@@ -49,9 +49,9 @@ describe('image-pin check on examples/', () => {
     // The base's shop-api:main is overridden by every overlay that deploys it: not red there.
     assert.doesNotMatch(r.stdout, /^examples\/base\/deployment\.yaml:22:/m);
     // Production's tag-only override of the chart's image is reported where it is written.
-    assert.match(r.stdout, /^examples\/charts\/web\/values-prod\.yaml:2:8 warning unpinned-tag docker\.io\/acme\/web:2\.8\.1 .* In prod \(examples\/charts\/web\/values-prod\.yaml\)\.$/m);
+    assert.match(r.stdout, /^examples\/charts\/web\/values-prod\.yaml:2:8 warning unpinned-tag tag "2\.8\.1" without a digest .*; in prod \(examples\/charts\/web\/values-prod\.yaml\) \(docker\.io\/acme\/web:2\.8\.1\)$/m);
     // A base reference that one environment deploys as written, naming it.
-    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26:19 warning unpinned-tag nginx:1\.27 .* Deployed as written by dev \(examples\/overlays\/dev\)\.$/m);
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26:19 warning unpinned-tag tag "1\.27" .*; deployed as written by dev \(examples\/overlays\/dev\) \(nginx:1\.27\)$/m);
   });
 
   it('json output matches the golden file and has 1-based positions', async () => {

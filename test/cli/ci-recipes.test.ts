@@ -94,7 +94,7 @@ describe('README "In CI" recipes', () => {
     assert.notEqual(blocked.code, 0, 'the commit is blocked');
     const said = blocked.stdout + blocked.stderr;
     assert.match(said, /^image-pin\.+Failed$/m, said);
-    assert.match(said, /^deploy\/pod\.yaml:3:14 error floating-tag nginx:latest /m);
+    assert.match(said, /^deploy\/pod\.yaml:3:14 error floating-tag floating tag "latest": pin it to a digest \(nginx:latest\)$/m);
     assert.match(said, /2 files checked/, 'the staged YAML files, passed by name (the config and the manifest)');
     assert.equal((await git('rev-list', '--all')).stdout, '', 'nothing was committed');
 

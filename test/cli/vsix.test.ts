@@ -36,11 +36,19 @@ describe('the .vsix', () => {
       'extension/docs/rules.md',
       'extension/images/icon.png',
       'extension/images/screenshot-hover.png',
+      'extension/images/screenshot-preview.png',
       'extension/images/screenshot-quickfix.png',
+      'extension/images/screenshot-rule.png',
       'extension/images/screenshot-scan.png',
       'extension/package.json',
       'extension/readme.md',
       'extension/schemas/image-pin.schema.json',
+      'extension/walkthrough/ci.md',
+      'extension/walkthrough/mirror.md',
+      'extension/walkthrough/open.md',
+      'extension/walkthrough/pin.md',
+      'extension/walkthrough/policy.md',
+      'extension/walkthrough/scan.md',
     ]);
   });
 

@@ -48,7 +48,7 @@ describe('placing findings', () => {
     assert.equal(found.length, 1);
     assert.equal(found[0].file, '/repo/base/d.yaml');
     assert.deepEqual(found[0].environments.map((e) => e.stage), ['dev', 'staging']);
-    assert.match(found[0].message, /Deployed as written by dev \(dev\), staging \(staging\)\.$/);
+    assert.match(found[0].message, /; deployed as written by dev \(dev\), staging \(staging\)$/);
   });
 
   it('values-prod.yaml tag-only override is reported there, not on values.yaml', () => {

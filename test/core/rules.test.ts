@@ -1,6 +1,8 @@
 /** The policy decisions: floating sets, severities, allowances and their expiry, pull policies. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultConfig } from '../../server/src/core/config';
+import { extractLocated, findingsFor } from '../../server/src/scan/checkText';
 import { checkText, configErrorOf, configFrom, triples } from '../helpers/check';
 
 const pod = (image: string, extra = '') => `kind: Pod\nspec:\n  containers:\n    - name: c\n      image: ${image}\n${extra}`;
@@ -16,6 +18,25 @@ describe('rules', () => {
     assert.equal(rule(`nginx@sha256:${'a'.repeat(64)}`), 'none');
     assert.equal(rule(`nginx:latest@sha256:${'a'.repeat(64)}`), 'none');
     assert.equal(rule('nginx@sha256:abc123'), 'invalid-reference');
+  });
+
+  it('messages lead with the problem and do not repeat the reference (the Problems panel cuts long lines)', () => {
+    const message = (image: string) => checkText(pod(image))[0].message;
+    assert.equal(message('ghcr.io/acme/api:main'), 'floating tag "main": pin it to a digest');
+    assert.equal(message('nginx:1.27'), 'tag "1.27" without a digest can be pushed again: pin it to a digest');
+    assert.equal(message('nginx'), 'no tag or digest, so it pulls whatever "latest" is: pin it to a digest');
+    assert.equal(message('nginx@sha256:abc123'), 'invalid image reference: digest "sha256:abc123" must be 64 lowercase hex characters after "sha256:" (found 6)');
+  });
+
+  it('an empty Helm tag names the chart appVersion it falls back to, when the chart says it', () => {
+    const values = 'image:\n  repository: acme/web\n  tag: ""\n';
+    const extraction = extractLocated(values, { path: 'values.yaml' });
+    const config = defaultConfig('/repo');
+    assert.deepEqual(
+      findingsFor(extraction, config, 'values.yaml', '2026-11-26', '2.8.1').map((f) => f.message),
+      ['empty tag deploys 2.8.1 from Chart.yaml appVersion, which can be pushed again: pin it to a digest'],
+    );
+    assert.match(findingsFor(extraction, config, 'values.yaml', '2026-11-26')[0].message, /^empty tag: the chart fills in its appVersion/);
   });
 
   it('default severities: floating and missing are errors, other tags warnings', () => {

@@ -38,7 +38,7 @@ describe('judgePin', () => {
     const message = verdictMessage(`ghcr.io/acme/api:v1.4.2@${A}`, moved)!;
     assert.ok(message.includes(A) && message.includes(B), message);
     assert.deepEqual(judgePin(tagged, { exists: true }, { gone: 'tag "v1.4.2" was not found' }).status, 'moved-tag');
-    assert.deepEqual(judgePin(tagged, { exists: true }, { digest: B, children: [C, A] }), { status: 'verified' });
+    assert.deepEqual(judgePin(tagged, { exists: true }, { digest: B, children: [C, A] }), { status: 'verified', platformOf: B });
     assert.deepEqual(judgePin(tagged, { exists: true }, { digest: B, children: [C] }).status, 'moved-tag');
   });
 

@@ -148,7 +148,7 @@ function fixtureFiles(host: string, digests: Record<string, string>): Record<str
 
 async function writeFixture(registry: RunningRegistry): Promise<Fixture> {
   const digests: Record<string, string> = {};
-  for (const key of ['app:dev', 'app:latest', 'app:1.0', 'org/team/app:1.0.0', 'multi:1.0', 'legacy-multi:stable', 'library/busybox:latest']) {
+  for (const key of ['app:dev', 'app:latest', 'app:1.0', 'org/team/app:1.0.0', 'org/team/app:main', 'multi:1.0', 'legacy-multi:stable', 'library/busybox:latest']) {
     digests[key] = await skopeoDigest(registry, key);
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-editor-'));
@@ -267,6 +267,34 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     // The pinned sidecar in the same file has no finding.
     assert.equal((await problemRows(page)).length, 1, JSON.stringify(await problemRows(page)));
     await screenshot(page, '1-problems');
+
+    // The status bar names itself and counts the file's findings; its tooltip splits them.
+    const item = await waitFor(page, `${selectors.statusItem}:has-text("Image Pin: 1")`, { step: 'status-bar-count' });
+    await item.hover();
+    const tooltip = await waitFor(page, '.monaco-hover:has-text("in this file")', { step: 'status-bar-tooltip' });
+    assert.match(await tooltip.innerText(), /Image Pin: 1 error, 0 warnings in this file/);
+    await page.mouse.move(5, 5);
+  });
+
+  test('1b. the rule link in Problems opens that rule\'s help, rendered, beside the editor', { timeout: STEP_TIMEOUT_MS }, async () => {
+    await readProblems(page);
+    const link = await waitFor(page, `${selectors.problemsRow} a.monaco-link:has-text("floating-tag")`, { step: 'rule-link' });
+    await link.click();
+    await waitFor(page, '.tabs-container .tab:has-text("Image Pin rule: floating-tag")', { step: 'rule-tab' });
+    const body = await waitUntil(page, { step: 'rule-rendered', describe: () => Promise.resolve(page.frames().map((f) => f.url()).join('\n')) }, async () => {
+      for (const frame of page.frames()) {
+        const text = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+        if (text.includes('Default: error') && text.includes('floating tag')) return text;
+      }
+      return undefined;
+    });
+    assert.match(body, /^floating-tag/m, 'the page starts at the rule\'s heading');
+    assert.ok(!body.includes('## missing-tag') && !/^missing-tag$/m.test(body), 'only that rule\'s section');
+    assert.match(body, /In VS Code/);
+    await screenshot(page, 'readme-rule', await clipOf(page, ['.part.editor']));
+    await page.keyboard.press('Control+W');
+    await waitUntil(page, { step: 'rule-tab-closed' }, async () => (await page.locator('.tabs-container .tab:has-text("Image Pin rule")').count()) === 0);
+    await waitFor(page, `${selectors.tab('deployment.yaml')}.active`, { step: 'rule-back-to-editor' });
   });
 
   test('2. hovering the squiggle shows the normalized name, registry and tag', { timeout: STEP_TIMEOUT_MS }, async () => {
@@ -341,6 +369,12 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const seen = await progress.seen();
     assert.ok(seen.length > 0, 'the scan progress never showed');
     t.diagnostic(`progress shown: ${seen.map((text) => JSON.stringify(text)).join(', ')}`);
+    assert.ok(!seen.some((text) => text.includes(fixture.workspace)), `progress shows the absolute folder path: ${JSON.stringify(seen)}`);
+    const summary = await waitFor(page, `${selectors.notification}:has-text("findings in")`, { step: 'scan-summary' });
+    const fileCount = new Set(unopened.map((f) => f.file)).size;
+    const errors = unopened.filter((f) => f.severity === 'error').length;
+    assert.match(await summary.innerText(), new RegExp(`Image Pin: ${unopened.length} findings in ${fileCount} files \\(${errors} errors\\)`));
+    assert.equal(await summary.locator('.monaco-button:has-text("Show Problems")').count(), 1, 'a Show Problems button');
     await waitUntil(page, { step: 'scan-progress-gone', describe: () => page.locator('.part.statusbar').innerText() }, async () =>
       !/scanning the workspace/i.test(await page.locator('.part.statusbar').innerText()),
     );
@@ -360,9 +394,67 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
       .replace(`${h}/library/busybox\n`, `${h}/library/busybox:latest@${d['library/busybox:latest']}\n`);
     assert.equal(expectedText.split('@sha256:').length - 1, 4);
     await editorTextWhere(page, { step: 'pin-all-applied', timeoutMs: 30_000 }, (text) => text.split('@sha256:').length - 1 === 4);
+    const summary = await waitFor(page, `${selectors.notification}:has-text("pinned 4 references in 1 file")`, { step: 'pin-all-summary' });
+    for (const button of ['Show Output', 'Save All']) assert.equal(await summary.locator(`.monaco-button:has-text("${button}")`).count(), 1, button);
     await saveAndExpect(page, fixture, COMPOSE, expectedText, 'pin-all');
     await waitUntil(page, { step: 'pin-all-squiggles-gone' }, async () => (await page.locator(selectors.squiggleError).count()) === 0);
     await screenshot(page, '5-pin-all');
+  });
+
+  test('6. Pin All Images in Workspace: the refactor preview, ticked and applied; no tab per file; Save All; the CLI then finds nothing', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const tabsBefore = await page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('data-resource-name')));
+    await runCommand(page, 'Image Pin: Pin All Images in Workspace');
+    const fileRows = `${selectors.previewPanel} .monaco-list-row[aria-level="1"]`;
+    await waitUntil(page, { step: 'preview-rows', timeoutMs: 60_000, describe: () => page.locator(selectors.previewPanel).innerText().catch(() => '(no preview)') }, async () =>
+      (await page.locator(fileRows).count()) === 2,
+    );
+    const listed = await page.locator(fileRows).allInnerTexts();
+    assert.ok(listed.some((r) => r.includes('values.yaml')) && listed.some((r) => r.includes('kustomization.yaml')), JSON.stringify(listed));
+    await screenshot(page, '6-preview');
+    await screenshot(page, 'readme-preview', await clipOf(page, ['.part.panel']));
+    // Each file's change needs the reviewer's tick; then Apply.
+    for (let i = 0; i < 2; i++) await page.locator(fileRows).nth(i).locator('.edit-checkbox').click();
+    await page.locator(`${selectors.previewPanel} .monaco-button:has-text("Apply")`).click();
+
+    const summary = await waitFor(page, `${selectors.notification}:has-text("pinned 2 references in 2 files")`, { step: 'workspace-summary', timeoutMs: 60_000 });
+    for (const button of ['Show Output', 'Save All']) assert.equal(await summary.locator(`.monaco-button:has-text("${button}")`).count(), 1, button);
+    const tabsAfter = await page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('data-resource-name')));
+    assert.deepEqual(tabsAfter, tabsBefore, 'no tab was opened for the changed files');
+    await screenshot(page, '6-summary');
+
+    await summary.locator('.monaco-button:has-text("Save All")').click();
+    await waitUntil(page, { step: 'workspace-saved', describe: () => readWorkspaceFile(fixture, VALUES) + readWorkspaceFile(fixture, OVERLAY) }, async () =>
+      readWorkspaceFile(fixture, VALUES).includes(fixture.digests['org/team/app:main'] ?? '@sha256:') && readWorkspaceFile(fixture, OVERLAY).includes('digest: sha256:'),
+    );
+    // The CLI is the oracle: nothing left to pin.
+    const after = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'image-pin.js'), 'check', '--format', 'json', '.'], {
+      cwd: fixture.workspace,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: path.join(fixture.root, 'cli-cache') },
+    });
+    assert.deepEqual((JSON.parse(after.stdout) as { findings: CliFinding[] }).findings, []);
+    assert.equal(after.status, 0);
+  });
+  test('7. the walkthrough: from policy to CI, each step with its page', { timeout: STEP_TIMEOUT_MS }, async () => {
+    await runCommand(page, 'Welcome: Open Walkthrough...', { opensPicker: true });
+    const row = await waitFor(page, `${selectors.quickInputRow}:has-text("Get started with Image Pin")`, { step: 'walkthrough-row' });
+    await row.click();
+    const walkthrough = await waitFor(page, '.gettingStartedContainer:has-text("Get started with Image Pin")', { step: 'walkthrough-open' });
+    const text = await walkthrough.innerText();
+    for (const step of ['Why pin images', 'Open a manifest', 'Pin one reference', 'Configure a mirror', 'Scan the workspace', 'Keep it pinned in CI']) {
+      assert.ok(text.includes(step), `step "${step}" missing: ${text}`);
+    }
+    await page.locator('.gettingStartedContainer button:has-text("Configure a mirror")').first().click();
+    // The step's page is the packaged walkthrough/mirror.md, rendered in a webview.
+    await waitUntil(page, { step: 'walkthrough-media' }, async () => {
+      for (const frame of page.frames()) {
+        const body = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+        if (body.includes('"imagePin.registries"') && body.includes('under the Remote tab')) return true;
+      }
+      return false;
+    });
+    await screenshot(page, '7-walkthrough');
+    await page.keyboard.press('Control+W');
   });
 });
 

@@ -53,6 +53,8 @@ export interface StartOptions {
   answer?: (params: ShowMessageRequestParams) => MessageActionItem | null;
   /** Whether `workspace/applyEdit` reports success (default true). */
   applyEdits?: boolean;
+  /** Declare change annotation support, as VS Code does (its refactor preview). */
+  changeAnnotations?: boolean;
   /** A server command to run itself (an installed `image-pin-language-server`), instead of out/ under this Node. */
   executable?: string;
 }
@@ -104,6 +106,8 @@ export class TestClient {
   readonly progress: Array<{ token: ProgressToken; value: ProgressValue }> = [];
   readonly createdProgress: ProgressToken[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** `imagePin/report` notifications (sent when initializationOptions.reports is true). */
+  readonly reports: Array<{ kind: string; message: string; actions?: string[]; settingsQuery?: string; details?: string[] }> = [];
   /** `imagePin/verificationStatus` notifications, in order. */
   readonly verification: Array<{ uri: string; pins: number; pending: number; registryErrors: number; errors: string[] }> = [];
   readonly messageRequests: ShowMessageRequestParams[] = [];
@@ -140,11 +144,18 @@ export class TestClient {
       this.messages.push(p);
       changed();
     });
+    connection.onNotification('imagePin/report', (p: TestClient['reports'][number]) => {
+      this.reports.push(p);
+      changed();
+    });
     connection.onNotification('imagePin/didChangeEnvironments', () => {
       this.environmentChanges++;
       changed();
     });
-    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => void this.verification.push(p));
+    connection.onNotification('imagePin/verificationStatus', (p: TestClient['verification'][number]) => {
+      this.verification.push(p);
+      changed();
+    });
     connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) =>
       p.items.map((item) => {
@@ -195,7 +206,7 @@ export class TestClient {
           configuration: true,
           workspaceFolders: true,
           applyEdit: true,
-          workspaceEdit: { documentChanges: true },
+          workspaceEdit: { documentChanges: true, ...(opts.changeAnnotations ? { changeAnnotationSupport: { groupsOnLabel: true } } : {}) },
           didChangeConfiguration: { dynamicRegistration: true },
           didChangeWatchedFiles: { dynamicRegistration: false },
         },

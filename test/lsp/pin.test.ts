@@ -221,23 +221,31 @@ describe('pinning over LSP against a real registry', () => {
     assert.match(stale, new RegExp(`Stale pin.*${seeded['app:dev'].digest}`));
   });
 
-  it('registries in .image-pin.yaml cannot redirect lookups: only the machine environment can', async () => {
-    const recorder = await startRecorder();
-    const dir = path.join(ws, 'redirect');
-    write('redirect/.image-pin.yaml', `registries:\n  "${host}":\n    mirror: ${recorder.url}\n`);
-    try {
-      const { uri } = await client.open(write('redirect/deploy.yaml', pod(`${host}/app:1.0`)));
-      const result = await client.execute<{ pinned: number }>('imagePin.pinAllInFile', [uri]);
-      assert.equal(result.pinned, 1, 'resolved at the real registry');
-      assert.equal(recorder.requests.length, 0, 'the workspace file did not redirect the lookup');
+  it('in a trusted workspace the registries of .image-pin.yaml apply (mirror), as in the CLI; the result names the mirror', async () => {
+    write('mirrored/.image-pin.yaml', `registries:\n  ghcr.example:\n    mirror: ${host}\n`);
+    const { uri } = await client.open(write('mirrored/deploy.yaml', pod('ghcr.example/app:1.0')));
+    await client.diagnosticsFor(uri, { version: 1 });
+    const result = await client.execute<{ pinned: number; pins: Array<{ reference: string; digest: string; mirror?: string }> }>('imagePin.pinAllInFile', [uri]);
+    assert.deepEqual(result.pins.map((p) => [p.reference, p.digest, p.mirror]), [['ghcr.example/app:1.0', seeded['app:1.0'].digest, host]]);
+    assert.equal(client.text(uri), pod(`ghcr.example/app:1.0@${seeded['app:1.0'].digest}`));
+  });
 
-      // The same mirror from the machine environment is honoured.
-      await client.environment({ workspaceTrusted: true, registries: { [host]: { mirror: recorder.url } } });
-      const other = await client.open(path.join(dir, 'other.yaml'), pod(`${host}/app:latest`));
+  it('insecure from .image-pin.yaml does not allow plain HTTP: only the machine settings can', async () => {
+    const recorder = await startRecorder();
+    write('insecure/.image-pin.yaml', 'registries:\n  registry.example.net:\n    mirror: http://registry.example.net\n    insecure: true\n');
+    try {
+      const { uri } = await client.open(write('insecure/deploy.yaml', pod('registry.example.net/app:1.0')));
+      await client.diagnosticsFor(uri, { version: 1 });
+      const result = await client.execute<{ pinned: number; failed: Array<{ code?: string; error: string }> }>('imagePin.pinAllInFile', [uri]);
+      assert.equal(result.pinned, 0);
+      assert.equal(result.failed[0]?.code, 'insecure', JSON.stringify(result.failed));
+
+      // A machine mirror wins over the workspace file's for the same host.
+      await client.environment({ workspaceTrusted: true, registries: { 'registry.example.net': { mirror: recorder.url } } });
+      const other = await client.open(write('insecure/other.yaml', pod('registry.example.net/app:latest')));
       await client.diagnosticsFor(other.uri, { version: 1 });
-      const redirected = await client.execute<{ pinned: number; failed: unknown[] }>('imagePin.pinAllInFile', [other.uri]);
-      assert.equal(redirected.pinned, 0);
-      assert.ok(recorder.requests.length > 0, 'the machine setting sent the lookup to the mirror');
+      await client.execute('imagePin.pinAllInFile', [other.uri]);
+      assert.ok(recorder.requests.length > 0, 'the machine setting sent the lookup to its mirror');
     } finally {
       await client.environment({ workspaceTrusted: true });
       await recorder.stop();
@@ -273,7 +281,13 @@ describe('an untrusted workspace', () => {
     assert.deepEqual(diagnostics.map((d) => d.code), ['floating-tag']);
 
     const actions = await client.codeActions(uri, diagnostics[0].range);
-    const resolved = await client.resolve(actions.find((a) => a.isPreferred)!);
+    const pinFix = actions.find((a) => a.title.endsWith('to its digest'))!;
+    assert.match(pinFix.disabled?.reason ?? '', /untrusted workspace/, 'the pin fix is listed disabled, with the reason');
+    assert.equal(pinFix.isPreferred, undefined);
+    const ignore = actions.find((a) => a.title.startsWith('Ignore this image'))!;
+    assert.equal(ignore.disabled, undefined, 'ignoring needs no registry');
+    assert.ok(ignore.edit);
+    const resolved = await client.resolve(pinFix);
     assert.equal(resolved.edit, undefined);
     assert.match(client.messages.at(-1)!.message, /untrusted workspace/);
     const file = await client.execute<{ applied: boolean; reason: string }>('imagePin.pinAllInFile', [uri]);
@@ -285,7 +299,10 @@ describe('an untrusted workspace', () => {
     assert.equal(client.appliedEdits.length, 0);
 
     await client.environment({ workspaceTrusted: true });
-    const trusted = await client.resolve(actions.find((a) => a.isPreferred)!);
+    const trustedActions = await client.codeActions(uri, diagnostics[0].range);
+    const preferred = trustedActions.find((a) => a.isPreferred)!;
+    assert.equal(preferred.disabled, undefined);
+    const trusted = await client.resolve(preferred);
     assert.ok(trusted.edit, 'after trust is granted the fix resolves');
     assert.ok(proxy.requests.length > 0);
   });

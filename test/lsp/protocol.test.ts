@@ -41,6 +41,16 @@ describe('client, server and manifest agree', () => {
     for (const entries of Object.values(manifest.contributes.menus)) for (const e of entries) assert.ok(ids.includes(e.command), e.command);
   });
 
+  it('menu entries depend on the active file, not on keyboard focus, so they do not come and go', () => {
+    for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
+      for (const e of entries as Array<{ command: string; when?: string }>) {
+        assert.ok(!/\beditor(LangId|TextFocus|Focus)\b/.test(e.when ?? ''), `${menu} ${e.command}: ${e.when}`);
+      }
+    }
+    const file = (manifest.contributes.menus.commandPalette as Array<{ command: string; when?: string }>).find((e) => e.command === 'imagePin.pinAllInFile');
+    assert.equal(file?.when, 'resourceLangId =~ /^(yaml|dockercompose|helm)$/');
+  });
+
   it('the Environments view is contributed to the Explorer under the shared id, and activates the extension', () => {
     const shared = require('../../shared/src/protocol') as typeof import('../../shared/src/protocol');
     assert.deepEqual(manifest.contributes.views.explorer.map((v) => [v.id, v.name]), [[shared.ENVIRONMENTS_VIEW, 'Image Pin: Environments']]);

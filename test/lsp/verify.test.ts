@@ -86,6 +86,16 @@ describe('pin verification over LSP against a real registry', () => {
       assert.match(status.errors[0], /^127\.0\.0\.1:\d+\/svc:2\.0@sha256:.*could not reach/);
       assert.match(await hoverText(unreachable), /Could not verify this pin \(.*\): .*could not reach/);
 
+      // A platform manifest of the index the tag points to is verified, and the hover says so.
+      const multi = seeded['multi:1.0'];
+      const platformPin = `${proxy.host}/multi:1.0@${multi.children!.find((c) => c.platform.architecture === 'arm64')!.digest}`;
+      const platformText = pods([platformPin]);
+      const platformDoc = await client.open(write('platform.yaml', platformText));
+      await client.waitFor('the platform pin verified', () => client.verification.some((v) => v.uri === platformDoc.uri && v.pending === 0 && v.pins === 1) || undefined, 30_000);
+      const platformHover = ((await client.hover(platformDoc.uri, rangeOf(platformText, platformPin).start))!.contents as MarkupContent).value;
+      assert.match(platformHover, new RegExp(`Verified just now: \`1\.0\` points to the index \`${multi.digest}\`, which still lists this platform's manifest\.`));
+      assert.deepEqual(codes(await client.diagnosticsFor(platformDoc.uri)), []);
+
       // Once per cache lifetime: editing the document does not verify its pins again.
       const before = proxy.requests.length;
       const version = await client.change(uri, `${text}# edited\n`);
@@ -108,6 +118,7 @@ describe('pin verification over LSP against a real registry', () => {
       await client.diagnosticsFor(uri, { check: (d) => !d.some((x) => x.code === 'unknown-digest') });
     } finally {
       await client.stop();
+      fs.rmSync(path.join(ws, 'platform.yaml'), { force: true });
     }
   });
 

@@ -188,6 +188,22 @@ describe('resolving tags on a plain registry', () => {
     assert.equal(result.registry, 'docker.io');
     assert.equal(result.repository, 'library/busybox');
     assert.equal(result.reference, 'docker.io/library/busybox:1.36');
+    assert.equal(result.mirror, reg.host, 'the result says which mirror answered');
+  });
+
+  it('a failed lookup through a mirror names the image as written, then the mirror', async () => {
+    const c = client({ registries: { 'ghcr.io': { mirror: reg.host } } });
+    const err = await expectError(c.resolve(ref('ghcr.io/acme/report-runner:1.0')), 'repository-not-found');
+    assert.match(err.message, new RegExp(`^repository ghcr\\.io/acme/report-runner \\(via mirror ${reg.host.replace(/\./g, '\\.')}\\) was not found`));
+  });
+
+  it('a registry that refuses connections on loopback: why, and that it may not be running', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const err = await expectError(client().resolve(ref(`127.0.0.1:${port}/app:1.0`)), 'unreachable');
+    assert.match(err.message, new RegExp(`^could not reach 127\\.0\\.0\\.1:${port} to look up 127\\.0\\.0\\.1:${port}/app:1\\.0: the connection was refused \\(ECONNREFUSED\\) — check that the registry is running`));
   });
 
   it('refuses plain HTTP to a host that is neither loopback nor marked insecure', async () => {

@@ -1,5 +1,6 @@
 // The registry client's pure pieces: challenge parsing, Retry-After, NO_PROXY, host rules,
 // credential lookup from config files, manifest parsing, and the limit/dedupe primitives.
+import { isPrivateHost, unreachableAdvice, whyUnreachable } from '../../server/src/registry/advice';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -100,6 +101,23 @@ describe('hosts', () => {
     assert.equal(hosts.hostConfig({ 'index.docker.io': { insecure: true } }, 'docker.io').insecure, true);
     assert.ok(hosts.plainHttpAllowed('r.example:80', { 'r.example:80': { insecure: true } }));
     assert.ok(!hosts.plainHttpAllowed('r.example:80', {}));
+  });
+});
+
+describe('advice when a registry cannot be reached', () => {
+  it('says why, and suggests a mirror or a proxy for public hosts, a running registry for private ones', () => {
+    assert.equal(whyUnreachable('ENOTFOUND'), 'the name does not resolve (DNS, ENOTFOUND)');
+    assert.equal(whyUnreachable('ECONNREFUSED'), 'the connection was refused (ECONNREFUSED)');
+    assert.equal(whyUnreachable('Weird'), '(Weird)');
+    for (const host of ['127.0.0.1:5000', 'localhost', '10.1.2.3', '172.20.0.1:443', '192.168.1.10', 'registry', 'harbor.corp', 'nexus.internal']) {
+      assert.ok(isPrivateHost(host), host);
+      assert.match(unreachableAdvice(host, undefined), /registry is running/, host);
+    }
+    for (const host of ['ghcr.io', 'registry-1.docker.io', '8.8.8.8', '172.32.0.1']) {
+      assert.ok(!isPrivateHost(host), host);
+      assert.match(unreachableAdvice(host, undefined), /mirror under registries, or a proxy \(HTTPS_PROXY, or http\.proxy in VS Code\)/, host);
+    }
+    assert.match(unreachableAdvice('ghcr.io', 'proxy.corp:3128'), /^check the proxy/);
   });
 });
 

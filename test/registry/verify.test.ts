@@ -137,6 +137,27 @@ spec:
     assert.deepEqual(report.summary.online, { pins: 9, verified: 4, moved: 1, unknown: 4, registryErrors: 0 });
   });
 
+  it("an environment's effective reference is verified too: a digest set per environment over a tag set in the chart's values", async () => {
+    const dir = workspace({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.0"\n',
+      'chart/values.yaml': `image:\n  repository: ${host}/app\n  tag: "1.0"\n`,
+      'chart/values-prod.yaml': `image:\n  digest: ${MISTYPED}\n`,
+      'chart/values-staging.yaml': `image:\n  digest: ${seeded['app:1.0'].digest}\n`,
+      'chart/templates/deploy.yaml': 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+    });
+    try {
+      const r = await run(['check', '.', '--online', '--format', 'json', '--no-cache'], dir);
+      const report = JSON.parse(r.stdout) as JsonReport;
+      const unknown = report.findings.filter((f) => f.rule === 'unknown-digest');
+      assert.deepEqual(unknown.map((f) => [f.file.split(path.sep).join('/'), f.line]), [['chart/values-prod.yaml', 2]], r.stdout);
+      assert.match(unknown[0].message, /^In environment prod: .*does not exist/);
+      assert.equal(report.summary.online?.unknown, 1);
+      assert.ok((report.summary.online?.verified ?? 0) >= 1, 'the staging digest is verified');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('offline check sends nothing and reports none of the online rules', async () => {
     const proxy = await startFaultProxy(reg.url);
     const dir = workspace(Object.fromEntries(Object.entries(files).map(([rel, text]) => [rel, text.split(host).join(proxy.host)])));
@@ -191,7 +212,7 @@ spec:
     try {
       const p = proxy.host;
       const app = seeded['app:1.0'].digest;
-      // 6 references: 3 unique tags (app:1.0, app:dev, rel:v1.4.2), digest-only pins of 2 unique digests.
+      // 7 references: 4 unique tags (app:1.0, app:dev, rel:v1.4.2, multi:1.0), digest-only pins of 2 unique digests.
       const text = [
         `${p}/app:1.0@${app}`,
         `${p}/app:1.0@${app}`,
@@ -199,6 +220,7 @@ spec:
         `${p}/app@${app}`,
         `${p}/app@${MISTYPED}`,
         `${p}/rel:v1.4.2@${relV2.digest}`,
+        `${p}/multi:1.0@${seeded['multi:1.0'].children![0].digest}`,
       ]
         .map((image, i) => `c${i}:\n  image: ${image}\n`)
         .join('');
@@ -208,11 +230,14 @@ spec:
         const r = await run(['check', '.', '--online', '--format', 'json'], dir);
         const report = JSON.parse(r.stdout) as JsonReport;
         assert.deepEqual(report.findings.map((f) => f.rule), ['unknown-digest'], r.stdout);
-        assert.deepEqual(report.summary.online, { pins: 6, verified: 5, moved: 0, unknown: 1, registryErrors: 0 });
+        assert.deepEqual(report.summary.online, { pins: 7, verified: 6, moved: 0, unknown: 1, registryErrors: 0 });
         const manifests = proxy.requests.filter((q) => q.path.includes('/manifests/'));
-        // 3 tag HEADs + 1 digest HEAD (the mistyped one; app's digest is proven by its tag) + the 429'd attempt.
-        assert.equal(manifests.length, 5, manifests.map((q) => `${q.method} ${q.path}`).join('\n'));
-        assert.ok(manifests.every((q) => q.method === 'HEAD'));
+        // 4 tag HEADs + 2 digest HEADs (the mistyped one and the platform manifest; the other digests are
+        // proven by their tags' answers) + one GET of multi's index by digest (is the pin one of its
+        // platforms?) + the 429'd attempt.
+        const shown = manifests.map((q) => `${q.method} ${q.path}`).join('\n');
+        assert.equal(manifests.length, 8, shown);
+        assert.deepEqual(manifests.filter((q) => q.method === 'GET').map((q) => q.path), [`/v2/multi/manifests/${seeded['multi:1.0'].digest}`], shown);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

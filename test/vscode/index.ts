@@ -17,6 +17,8 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
+  // While working on one test: IMAGE_PIN_TEST_GREP=<part of its title>.
+  if (process.env.IMAGE_PIN_TEST_GREP) mocha.grep(process.env.IMAGE_PIN_TEST_GREP);
   const dir = path.join(__dirname, 'suite');
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.suite.js')).sort()) mocha.addFile(path.join(dir, file));
   return new Promise((resolve, reject) => {

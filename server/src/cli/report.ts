@@ -23,7 +23,9 @@ export function formatText(result: ScanResult): string {
   const lines: string[] = [];
   for (const file of result.files) {
     for (const f of file.findings) {
-      lines.push(`${file.display}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.rule} ${f.message}`);
+      // The message does not repeat the reference (an editor shows it under the squiggle); a terminal line does.
+      const image = f.image !== undefined ? ` (${f.image})` : '';
+      lines.push(`${file.display}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.rule} ${f.message}${image}`);
     }
     if (file.skipped) lines.push(`${file.display}: ${file.skipped}`);
   }

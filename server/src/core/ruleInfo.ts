@@ -12,26 +12,29 @@ export const RULE_INFO: Readonly<Record<RuleId, RuleInfo>> = {
   'missing-tag': {
     id: 'missing-tag',
     title: 'Image without tag or digest',
-    summary: 'An image with neither a tag nor a digest means "latest" at pull time: a Git commit does not say which artifact runs.',
-    fix: 'Pin the image to a digest: `image-pin pin --write` writes `repo:latest@sha256:…` (or `repo@sha256:…`).',
+    summary:
+      'An image with neither a tag nor a digest pulls whatever "latest" names at pull time, so a Git commit does not say which artifact runs. The policy asks GitOps-managed environments to deploy immutable references: repo@sha256:<digest>, or repo:<tag>@sha256:<digest>.',
+    fix: 'In VS Code, the quick fix "Pin … to its digest" (Ctrl+.) looks up "latest" and writes repo:latest@sha256:…. On the command line, `image-pin pin --write` does the same for every file.',
   },
   'floating-tag': {
     id: 'floating-tag',
     title: 'Floating tag deployed',
-    summary: 'Tags such as latest, dev or main are moved on every build, so the same commit can deploy different images and a new push does not roll out.',
-    fix: 'Pin the image to its current digest with `image-pin pin --write`, or deploy the unique build tag plus its digest.',
+    summary:
+      'Tags such as latest, dev or main move with every build: a new push changes what runs without a Git change, so nothing rolls out and a pod restart can pull something else. The policy lets floating tags exist but not be deployed directly.',
+    fix: 'In VS Code, the quick fix "Pin … to its digest" (Ctrl+.) writes the tag\'s current digest beside it. On the command line, `image-pin pin --write`. Better still, deploy the build\'s unique tag with its digest.',
   },
   'unpinned-tag': {
     id: 'unpinned-tag',
     title: 'Tag without digest',
-    summary: 'Every tag is a mutable pointer; only a digest names one artifact.',
-    fix: 'Add the digest: `repo:tag@sha256:…` keeps the tag readable and makes the reference immutable.',
+    summary:
+      'Any tag can be pushed again, so only a digest names one artifact. The policy asks each build to publish a unique tag and a digest, and the deployment to reference the digest.',
+    fix: 'In VS Code, the quick fix "Pin … to its digest" (Ctrl+.) adds the digest: repo:tag@sha256:… keeps the tag readable. On the command line, `image-pin pin --write`.',
   },
   'invalid-reference': {
     id: 'invalid-reference',
     title: 'Invalid image reference',
-    summary: 'The value is not a valid image reference, so the runtime cannot pull it (or pulls something other than intended).',
-    fix: 'Correct the reference: lowercase repository path, a valid tag, a digest of the right length.',
+    summary: 'The value is not a valid image reference, so the runtime cannot pull it, or pulls something other than intended.',
+    fix: 'Correct the reference as the message says: a lowercase repository path, a valid tag, a sha256 digest of 64 hex digits.',
   },
   'yaml-syntax': {
     id: 'yaml-syntax',
@@ -41,15 +44,16 @@ export const RULE_INFO: Readonly<Record<RuleId, RuleInfo>> = {
   },
   'pull-policy': {
     id: 'pull-policy',
-    title: 'Allowed floating tag without pull policy Always',
-    summary: 'A transitional allowance permits a floating tag only with an explicit pull policy of Always; the Kubernetes default does not count.',
-    fix: 'Add `imagePullPolicy: Always` (or the chart\'s `pullPolicy: Always`), or pin the image.',
+    title: 'Allowed mutable tag without pull policy Always',
+    summary:
+      'The policy\'s time-boxed transitional allowance permits a floating tag only with an explicit pull policy of Always (and a Git change per rollout); the Kubernetes default does not count.',
+    fix: 'In VS Code, the quick fix adds `imagePullPolicy: Always` (or the chart\'s `pullPolicy: Always`); or pin the image to its digest.',
   },
   'expired-allowance': {
     id: 'expired-allowance',
     title: 'Expired allowance',
-    summary: 'A time-boxed allowance for mutable tags has passed its `until` date; the images it covered must be pinned.',
-    fix: 'Pin the images, or renew the allowance in `.image-pin.yaml` with a new date and reason.',
+    summary: 'The transitional allowance for mutable tags is time-boxed, and this one has passed its `until` date: the images it covered must be pinned.',
+    fix: 'In VS Code, the quick fix "Pin … to its digest" (Ctrl+.); on the command line, `image-pin pin --write`. Or renew the allowance in `.image-pin.yaml` with a new date and reason.',
   },
   'tag-conflict': {
     id: 'tag-conflict',

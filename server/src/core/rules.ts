@@ -15,6 +15,8 @@ export interface RuleContext {
   relativePath: string;
   /** Today as `YYYY-MM-DD` (UTC), for allowance expiry. */
   today: string;
+  /** The `appVersion` of the Helm chart the file belongs to: the tag an empty `tag:` falls back to. */
+  chartAppVersion?: string;
   /** When judging what an environment deploys: its stage, for allowances that name stages. */
   stage?: string;
   /** Other paths (relative, like `relativePath`) an allowance's `paths` may match: the environment's root and files. */
@@ -77,25 +79,27 @@ export function grammarOf(reference: string): Grammar {
 
 export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   const ref = site.grammar ?? grammarOf(site.reference);
-  if (!ref.ok) {
-    return { rule: 'invalid-reference', message: `"${site.reference}" is not a valid image reference: ${ref.error}` };
-  }
+  // Messages lead with the problem and do not repeat the reference (the range shows it; the
+  // hover has the details): the Problems panel cuts long lines.
+  if (!ref.ok) return { rule: 'invalid-reference', message: `invalid image reference: ${ref.error}` };
   if (ref.digest) return null;
 
   let rule: RuleId;
   let message: string;
   if (site.helm?.tagFromAppVersion) {
     rule = 'unpinned-tag';
-    message = `${site.reference} has no tag, so the chart fills one in (usually its appVersion): a tag that can move. Pin it with a digest.`;
+    message = ctx.chartAppVersion
+      ? `empty tag deploys ${ctx.chartAppVersion} from Chart.yaml appVersion, which can be pushed again: pin it to a digest`
+      : 'empty tag: the chart fills in its appVersion, which can be pushed again: pin it to a digest';
   } else if (!ref.tag) {
     rule = 'missing-tag';
-    message = `${site.reference} has no tag or digest, so it deploys whatever "latest" points to at pull time. Pin it to a digest.`;
+    message = 'no tag or digest, so it pulls whatever "latest" is: pin it to a digest';
   } else if (isFloatingTag(ctx.config, ref.tag)) {
     rule = 'floating-tag';
-    message = `${site.reference} uses the floating tag "${ref.tag}", which moves without a Git change. Pin it to a digest (${site.reference}@sha256:…).`;
+    message = `floating tag "${ref.tag}": pin it to a digest`;
   } else {
     rule = 'unpinned-tag';
-    message = `${site.reference} is not pinned: the tag "${ref.tag}" can be pushed again. Add its digest (${site.reference}@sha256:…).`;
+    message = `tag "${ref.tag}" without a digest can be pushed again: pin it to a digest`;
   }
 
   const allowance = findAllowance(site, ctx);
@@ -105,7 +109,7 @@ export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   if (allowance.until < ctx.today) {
     return {
       rule: 'expired-allowance',
-      message: `The allowance for ${site.reference} expired on ${allowance.until}${where}${why}. Pin it to a digest or renew the allowance.`,
+      message: `allowance expired on ${allowance.until}${where}${why}: pin it to a digest or renew the allowance`,
     };
   }
   const slot = site.pullPolicy;
@@ -115,7 +119,7 @@ export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   const now = slot.value === null ? 'is not set (the default does not count)' : `is "${slot.value}"`;
   return {
     rule: 'pull-policy',
-    message: `${site.reference} is allowed a mutable tag until ${allowance.until}${why}, only with ${slot.key}: ${slot.always}; ${slot.key} ${now}.`,
+    message: `${slot.key} ${now}: a mutable tag is allowed until ${allowance.until}${why} only with ${slot.key}: ${slot.always}`,
   };
 }
 

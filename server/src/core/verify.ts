@@ -44,7 +44,7 @@ export type DigestAnswer = { exists: boolean } | { error: string };
 export type TagAnswer = { digest: string; children?: string[] } | { gone: string } | { error: string };
 
 export type PinVerdict =
-  | { status: 'verified' }
+  | { status: 'verified'; /** The pin is a platform manifest of the index the tag points to. */ platformOf?: string }
   | { status: 'unknown-digest'; registry: string; digest: string; tagNow?: string }
   | { status: 'moved-tag'; tag: string; digest: string; now?: string; gone?: string }
   | { status: 'registry-error'; reason: string };
@@ -71,6 +71,7 @@ export function judgePin(q: PinQuestion, digest: DigestAnswer | undefined, tag: 
   const digestReason = !proven && (!digest || 'error' in digest) ? (digest && 'error' in digest ? digest.error : 'the digest was not checked') : undefined;
   if (tagReason && digestReason) return { status: 'registry-error', reason: `${tagReason} (the digest could not be checked either)` };
   if (tagReason || digestReason) return { status: 'registry-error', reason: (tagReason ?? digestReason)! };
+  if (tag && 'digest' in tag && tag.digest !== q.digest) return { status: 'verified', platformOf: tag.digest };
   return { status: 'verified' };
 }
 

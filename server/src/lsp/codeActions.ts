@@ -23,7 +23,7 @@ import type { LocatedFinding } from '../scan/checkText';
 import { findingDiagnostic } from './diagnostics';
 import type { PinService } from './pinning';
 import { PINNABLE_RULES } from './findingSummary';
-import { FIX_ALL_KIND } from './protocol';
+import { FIX_ALL_KIND, INTERNAL_COMMANDS } from './protocol';
 import type { DocumentState, Validator } from './validation';
 import type { PinVerification } from './verification';
 
@@ -38,7 +38,11 @@ export interface PinActionData {
   style: PinStyle;
 }
 
-export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification): Promise<CodeAction[]> {
+/** Why pin actions are disabled in an untrusted workspace (VS Code shows it beside the greyed-out action). */
+export const UNTRUSTED_ACTION_REASON = 'Pinning asks a registry, which Image Pin does not do in an untrusted workspace. Trust the workspace to pin.';
+
+/** `trusted`: false in an untrusted workspace, where pin actions are listed disabled, with the reason. */
+export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification, trusted = true): Promise<CodeAction[]> {
   const uri = params.textDocument.uri;
   const state = await validator.current(uri);
   if (!state?.policy || state.sites === 'none') return [];
@@ -59,7 +63,9 @@ export async function codeActions(params: CodeActionParams, validator: Validator
         // An environment's finding at a place that is not a whole reference (a values file's `tag:`).
         if (PINNABLE_RULES.has(finding.rule)) {
           const data: PinActionData = { ...pinData(state, undefined, style), offsets: [finding.span.start] };
-          actions.push({ title: `Pin \`${finding.image}\` to its digest`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data, isPreferred: true });
+          const action: CodeAction = { title: `Pin \`${finding.image}\` to its digest`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data };
+          if (trusted) action.isPreferred = true;
+          actions.push(disabledUnless(trusted, action));
         }
         actions.push(editAction(`Ignore this image (\`# image-pin: ignore ${finding.rule}\`)`, state, lineIndex(), [ignoreEdit(state.text, finding, finding.rule)], diagnostic));
         continue;
@@ -67,12 +73,12 @@ export async function codeActions(params: CodeActionParams, validator: Validator
       if (PINNABLE_RULES.has(finding.rule)) {
         // An environment's finding pins the effective reference (after renames and inherited registries).
         const shown = finding.place ? (finding.image ?? site.reference) : site.reference;
-        actions.push(pinAction(`Pin \`${shown}\` to its digest`, state, diagnostic, [finding.site!], style, true));
+        actions.push(pinAction(`Pin \`${shown}\` to its digest`, state, diagnostic, [finding.site!], style, true, trusted));
         // The other style only differs for a reference written in one string.
         const other: PinStyle = style === 'digest' ? 'tag-digest' : 'digest';
         if (site.shape === 'scalar' || site.shape === 'argocd-kustomize') {
           const title = other === 'digest' ? `Pin \`${site.reference}\` as digest only` : `Pin \`${site.reference}\` as tag and digest`;
-          actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false));
+          actions.push(pinAction(title, state, diagnostic, [finding.site!], other, false, trusted));
         }
       }
       if ((finding.rule === 'moved-tag' || finding.rule === 'unknown-digest') && verification) {
@@ -85,22 +91,41 @@ export async function codeActions(params: CodeActionParams, validator: Validator
       actions.push(ignoreAction(state, lineIndex(), site, finding, diagnostic));
     }
     if (pinnable > 1 && here.some((h) => PINNABLE_RULES.has(h.finding.rule))) {
-      actions.push({ title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) });
+      actions.push(disabledUnless(trusted, { title: 'Pin all images in this file', kind: CodeActionKind.QuickFix, data: pinData(state, undefined, style) }));
     }
   }
-  if (params.context.only && wants(FIX_ALL_KIND) && pinnable > 0) {
+  // On save nothing is offered untrusted: a disabled fix-all would only be skipped.
+  if (params.context.only && wants(FIX_ALL_KIND) && pinnable > 0 && trusted) {
     actions.push({ title: 'Pin all images in this file', kind: FIX_ALL_KIND, data: pinData(state, undefined, style) });
   }
   return actions;
 }
 
-/** Looks the digests up and adds the edit; without a lookup result (or for a changed document) there is no edit. */
-export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService): Promise<CodeAction> {
+/**
+ * Looks the digests up and adds the edit; without a lookup result (or for a changed document)
+ * there is no edit, and the failure is reported now. A client that renders reports gets the
+ * success message as the action's command, which runs once the edit is applied.
+ */
+export async function resolveCodeAction(action: CodeAction, token: CancellationToken, pins: PinService, reportsAsCommand: boolean): Promise<CodeAction> {
   const data = action.data as PinActionData | undefined;
   if (!data || typeof data.uri !== 'string' || typeof data.version !== 'number') return action;
   const offsets = Array.isArray(data.offsets) ? data.offsets.filter((o) => typeof o === 'number') : undefined;
-  const { edit } = await pins.pinFile(data.uri, { sites: data.sites, offsets, style: data.style }, { token }, data.version);
-  if (edit) action.edit = edit;
+  const single = (data.sites?.length ?? 0) + (offsets?.length ?? 0) === 1;
+  const { edit, result } = await pins.pinFile(data.uri, { sites: data.sites, offsets, style: data.style }, { token }, data.version);
+  if (!edit) {
+    pins.report(result, single);
+    return action;
+  }
+  action.edit = edit;
+  let report = reportsAsCommand ? pins.reportFor(result, single) : undefined;
+  // On save (source.fixAll) a clean result is a status line: the file is being saved anyway.
+  if (report && action.kind === FIX_ALL_KIND && result.failed.length === 0) report = { kind: 'status', message: report.message.replace(/\.$/, ''), details: report.details };
+  if (report) action.command = { title: 'Show what was pinned', command: INTERNAL_COMMANDS.showReport, arguments: [report] };
+  return action;
+}
+
+function disabledUnless(trusted: boolean, action: CodeAction): CodeAction {
+  if (!trusted) action.disabled = { reason: UNTRUSTED_ACTION_REASON };
   return action;
 }
 
@@ -136,10 +161,11 @@ function pinData(state: DocumentState, sites: number[] | undefined, style: PinSt
   return data;
 }
 
-function pinAction(title: string, state: DocumentState, diagnostic: Diagnostic, sites: number[], style: PinStyle, preferred: boolean): CodeAction {
+function pinAction(title: string, state: DocumentState, diagnostic: Diagnostic, sites: number[], style: PinStyle, preferred: boolean, trusted: boolean): CodeAction {
   const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], data: pinData(state, sites, style) };
-  if (preferred) action.isPreferred = true;
-  return action;
+  // A disabled action cannot be the preferred one (Ctrl+. Enter would do nothing).
+  if (preferred && trusted) action.isPreferred = true;
+  return disabledUnless(trusted, action);
 }
 
 function ignoreAction(state: DocumentState, lines: LineIndex, site: ImageSite, finding: LocatedFinding, diagnostic: Diagnostic): CodeAction {

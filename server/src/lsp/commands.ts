@@ -22,14 +22,14 @@ export async function executeCommand(params: ExecuteCommandParams, token: Cancel
   const progress = { token, workDone };
   switch (params.command) {
     case COMMANDS.scanWorkspace:
-      return deps.scan.run(progress);
+      return deps.scan.run(progress, true);
     case COMMANDS.pinAllInFile:
-      return pinAndApply(deps, uriArgument(args[0]), {}, progress);
+      return pinAndApply(deps, uriArgument(args[0]), {}, progress, false);
     case COMMANDS.pinAtCursor: {
       const uri = uriArgument(args[0]);
       const doc = deps.documents.get(uri);
       if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${params.command}: ${uri} is not open`);
-      return pinAndApply(deps, uri, { at: doc.offsetAt(positionArgument(args[1])) }, progress);
+      return pinAndApply(deps, uri, { at: doc.offsetAt(positionArgument(args[1])) }, progress, true);
     }
     case COMMANDS.pinAllInWorkspace:
       return deps.pins.pinWorkspace(progress);
@@ -38,18 +38,29 @@ export async function executeCommand(params: ExecuteCommandParams, token: Cancel
     case COMMANDS.clearCache:
       deps.access.clearCache();
       deps.verification.clear();
-      notifier(deps.connection).info('Image Pin: the registry cache is cleared.');
+      notifier(deps.connection).report({ kind: 'status', message: 'Image Pin: the registry cache is cleared' });
       return { cleared: true };
     default:
       throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}`);
   }
 }
 
-async function pinAndApply(deps: CommandDeps, uri: string, selection: Selection, progress: { token: CancellationToken; workDone: WorkDoneProgressReporter }): Promise<PinCommandResult> {
+async function pinAndApply(
+  deps: CommandDeps,
+  uri: string,
+  selection: Selection,
+  progress: { token: CancellationToken; workDone: WorkDoneProgressReporter },
+  single: boolean,
+): Promise<PinCommandResult> {
   const { edit, result } = await deps.pins.pinFile(uri, selection, progress);
-  if (!edit) return result;
+  if (!edit) {
+    deps.pins.report(result, single);
+    return result;
+  }
   const applied = await deps.connection.workspace.applyEdit({ label: 'Pin images to digests', edit });
-  return applied.applied ? result : { ...result, applied: false, reason: applied.failureReason ?? 'the editor did not apply the edit' };
+  if (!applied.applied) return { ...result, applied: false, reason: applied.failureReason ?? 'the editor did not apply the edit' };
+  deps.pins.report(result, single);
+  return result;
 }
 
 function uriArgument(value: unknown): string {

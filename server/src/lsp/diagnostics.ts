@@ -39,7 +39,18 @@ export function rulesDocUri(): string | undefined {
   return rulesDoc ?? undefined;
 }
 
+let ruleLinkBase: string | undefined;
+
+/**
+ * Rule links open `base#rule` instead of the file: an editor that shows a rule's help itself
+ * (VS Code's extension, through its URI handler) says so at initialize.
+ */
+export function useRuleLinks(base: string): void {
+  ruleLinkBase = base;
+}
+
 export function ruleHref(rule: RuleId): string | undefined {
+  if (ruleLinkBase) return `${ruleLinkBase}#${rule}`;
   const doc = rulesDocUri();
   return doc && `${doc}#${rule}`;
 }

@@ -7,6 +7,7 @@ import { resolutionTarget } from '../core/fix';
 import { formatReference, parseReference } from '../core/reference';
 import type { Resolved } from '../registry';
 import { chartAppVersion } from '../pin/chart';
+import { RULE_INFO } from '../core/ruleInfo';
 import type { RegistryAccess } from './registryAccess';
 import type { EnvironmentService } from './environments';
 import type { Validator } from './validation';
@@ -17,17 +18,25 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   if (!state || state.sites === 'none') return null;
   const hit = await validator.siteAt(state, params.position);
   if (!hit) return null;
-  const { site, range } = hit;
+  const { site, range, index } = hit;
   const lines = [`**Image** \`${site.reference}\``, ''];
+  // Why the finding matters (VS Code shows its message just above; other editors may not).
+  for (const f of state.findings.filter((x) => x.site === index)) {
+    lines.push(`**Why ${f.rule}**: ${RULE_INFO[f.rule].summary}`, '');
+  }
   const parsed = parseReference(site.reference);
   if (!parsed.ok) {
     lines.push(`Not a valid image reference: ${parsed.error}`);
     return markdown(lines, range);
   }
   const ref = parsed.ref;
+  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path) : undefined;
+  const fallback = appVersion
+    ? `none: the chart deploys \`${appVersion}\` from Chart.yaml appVersion`
+    : 'none (the chart fills in its appVersion; no Chart.yaml beside this file says which)';
   lines.push(`- Name: \`${formatReference({ domain: ref.domain, path: ref.path })}\``);
   lines.push(`- Registry: \`${ref.domain}\``);
-  lines.push(`- Tag: ${ref.tag ? `\`${ref.tag}\`` : site.helm?.tagFromAppVersion ? 'none (the chart fills in its appVersion)' : 'none (pulls `latest`)'}`);
+  lines.push(`- Tag: ${ref.tag ? `\`${ref.tag}\`` : site.helm?.tagFromAppVersion ? fallback : 'none (pulls `latest`)'}`);
   lines.push(`- Pinned digest: ${ref.digest ? `\`${ref.digest}\`` : 'none'}`);
   if (ref.digest && verification) lines.push('', await verificationLine(verification, site.reference, ref.tag, ref.domain, access.trusted));
 
@@ -35,7 +44,6 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   const deployed = file && environments ? environments.deployers(file, hit.index) : [];
   if (deployed.length > 0) lines.push('', ...environmentLines(deployed, site.reference));
 
-  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path) : undefined;
   const target = resolutionTarget(site, appVersion);
   const now = 'error' in target ? undefined : access.cached(target.ref);
   lines.push('');
@@ -75,6 +83,7 @@ async function verificationLine(verification: PinVerification, reference: string
   const v = known.verdict;
   switch (v.status) {
     case 'verified':
+      if (tag && v.platformOf) return `Verified ${when}: \`${tag}\` points to the index \`${v.platformOf}\`, which still lists this platform's manifest.`;
       return tag ? `Verified ${when}: \`${tag}\` still points here.` : `Verified ${when}: this digest exists in ${registry}.`;
     case 'moved-tag':
       return v.now ? `Verified ${when}: the tag \`${v.tag}\` now points to \`${v.now}\`.` : `Verified ${when}: the tag \`${v.tag}\` no longer exists.`;

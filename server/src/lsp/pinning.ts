@@ -16,9 +16,11 @@ import { LocatedExtraction, extractLocated } from '../scan/checkText';
 import { listFiles } from '../scan/files';
 import { readForCheck } from '../scan/readFile';
 import { Notifier, notifier } from './messages';
+import { UNTRUSTED_REPORT, pinReport } from './pinReports';
+import { FileChange, applyReviewed, reviewedEdit } from './reviewedEdit';
 import type { DocumentPolicy, PolicyService } from './policy';
 import { Report, withProgress, type ProgressOptions } from './progress';
-import type { PinCommandResult } from './protocol';
+import type { PinCommandResult, RegistrySettings, Report as UserReport } from './protocol';
 import { RegistryAccess, UNTRUSTED_MESSAGE } from './registryAccess';
 import type { DocumentState, Validator } from './validation';
 import { WorkspaceFolders, pathToUri, uriKey, uriToPath } from './workspaceFolders';
@@ -33,6 +35,8 @@ export interface PlannedFile {
   candidates: PinCandidate[];
   style: PinStyle;
   verifyDigests: boolean;
+  /** The config file's `registries` (mirror, CA) and its folder: lookups honour them as the CLI does. */
+  workspaceRegistries: { registries: Record<string, RegistrySettings>; baseDir: string };
   /** Read from disk, its bytes are not what its text encodes back to (invalid UTF-8): the editor would not keep them. */
   lossy?: boolean;
 }
@@ -57,11 +61,13 @@ export interface PinServiceDeps {
   policy: PolicyService;
   access: RegistryAccess;
   folders: WorkspaceFolders;
+  /** The client shows annotated workspace edits for review (VS Code's refactor preview). */
+  reviewEdits?: boolean;
 }
 
 const CHANGED_SINCE_OFFERED = 'Image Pin: the document changed since this fix was offered, so nothing was changed. Try the fix again.';
 
-const nothing = (reason: string): PinCommandResult => ({ applied: false, pinned: 0, files: 0, failed: [], reason });
+const nothing = (reason: string): PinCommandResult => ({ applied: false, pinned: 0, files: 0, pins: [], failed: [], reason });
 
 export class PinService {
   private readonly notify: Notifier;
@@ -70,9 +76,21 @@ export class PinService {
     this.notify = notifier(deps.connection);
   }
 
+  /** Tells the user what a pin did (or why it could not), once the edit is applied or has failed. */
+  report(result: PinCommandResult, single: boolean): void {
+    const report = this.reportFor(result, single);
+    if (report) this.notify.report(report);
+  }
+
+  /** The report for a result, for a client that shows it later (a code action's command). */
+  reportFor(result: PinCommandResult, single: boolean): UserReport | undefined {
+    return pinReport(result, { single, display: (uri) => this.deps.folders.display(uri) });
+  }
+
   /**
    * The edit that pins the selected sites of one file. `expectedVersion`: the version a code
-   * action was offered for; when the document is no longer at it, there is no edit.
+   * action was offered for; when the document is no longer at it, there is no edit. Failures are
+   * in the result, for the caller to report (`report`).
    */
   async pinFile(uri: string, selection: Selection, progress: Omit<ProgressOptions, 'title'>, expectedVersion?: number): Promise<{ edit?: WorkspaceEdit; result: PinCommandResult }> {
     const { connection, documents, access } = this.deps;
@@ -81,7 +99,7 @@ export class PinService {
       return { result: nothing('stale') };
     }
     if (!access.trusted) {
-      this.notify.warn(UNTRUSTED_MESSAGE);
+      this.notify.report(UNTRUSTED_REPORT);
       return { result: nothing('untrusted') };
     }
     const file = await this.plan(uri, selection);
@@ -97,7 +115,7 @@ export class PinService {
     const title = file.candidates.length === 1 ? `Pinning ${file.candidates[0].reference}` : `Pinning ${file.candidates.length} images`;
     const looked = await withProgress(connection, { ...progress, title }, (report, signal) => this.lookUp([file], report, signal).then((o) => ({ outcomes: o.get(file)!, cancelled: signal.aborted })));
     if (looked.cancelled) return { result: nothing('cancelled') };
-    const failed = this.reportFailures([[file, looked.outcomes]]);
+    const failed = this.failures([[file, looked.outcomes]]);
     if (!this.stillCurrent(file)) {
       this.notify.warn('Image Pin: the document changed while the digests were looked up, so nothing was changed. Try again.');
       return { result: { ...nothing('stale'), failed } };
@@ -105,14 +123,18 @@ export class PinService {
     const edits = this.textEdits(file, looked.outcomes);
     if (edits.length === 0) return { result: { ...nothing(failed.length ? 'lookup failed' : 'already pinned'), failed } };
     const edit: WorkspaceEdit = { documentChanges: [TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits)] };
-    return { edit, result: { applied: true, pinned: pinnedCount(looked.outcomes), files: 1, failed } };
+    return { edit, result: { applied: true, pinned: pinnedCount(looked.outcomes), files: 1, pins: pinsOf(file, looked.outcomes), failed } };
   }
 
-  /** Pins every unpinned reference of every workspace folder in one undoable edit, after the user agrees. */
+  /**
+   * Pins every unpinned reference of every workspace folder in one undoable edit. A client with
+   * a refactor preview shows the whole edit, grouped by file, before anything changes; any other
+   * client is asked first.
+   */
   async pinWorkspace(progress: Omit<ProgressOptions, 'title'>): Promise<PinCommandResult> {
     const { connection, access, folders, policy } = this.deps;
     if (!access.trusted) {
-      this.notify.warn(UNTRUSTED_MESSAGE);
+      this.notify.report(UNTRUSTED_REPORT);
       return nothing('untrusted');
     }
     const open = new Map(this.deps.documents.all().map((d) => [uriKey(d.uri), d.uri]));
@@ -130,19 +152,21 @@ export class PinService {
       this.notify.info('Image Pin: every image in the workspace is pinned already.');
       return nothing('nothing to pin');
     }
-    const images = new Set(files.flatMap((f) => f.candidates.map((c) => lookupKey(f, c)))).size;
-    const question = `Pin ${references} image reference${references === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'} to their digests? ${images} image${images === 1 ? '' : 's'} will be looked up.`;
-    const answer = await connection.window.showInformationMessage(question, { title: 'Pin' }, { title: 'Cancel' });
-    if (answer?.title !== 'Pin') return nothing('declined');
+    if (!this.deps.reviewEdits) {
+      const images = new Set(files.flatMap((f) => f.candidates.map((c) => lookupKey(f, c)))).size;
+      const question = `Pin ${references} image reference${references === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'} to their digests? ${images} image${images === 1 ? '' : 's'} will be looked up.`;
+      const answer = await connection.window.showInformationMessage(question, { title: 'Pin' }, { title: 'Cancel' });
+      if (answer?.title !== 'Pin') return nothing('declined');
+    }
 
     const looked = await withProgress(connection, { ...progress, title: `Pinning images in the workspace` }, async (report, signal) => ({
       outcomes: await this.lookUp(files, report, signal),
       cancelled: signal.aborted,
     }));
     if (looked.cancelled) return nothing('cancelled');
-    const failed = this.reportFailures([...looked.outcomes]);
-    const changes: TextDocumentEdit[] = [];
-    let pinned = 0;
+    const failed = this.failures([...looked.outcomes]);
+    const changes: FileChange[] = [];
+    const pins: PinCommandResult['pins'] = [];
     for (const file of files) {
       const outcomes = looked.outcomes.get(file)!;
       const edits = this.textEdits(file, outcomes);
@@ -156,16 +180,26 @@ export class PinService {
         for (const o of outcomes) if (o.edits.length > 0) failed.push({ uri: file.uri, reference: o.candidate.reference, error });
         continue;
       }
-      changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(file.uri, file.version), edits));
-      pinned += pinnedCount(outcomes);
+      const n = pinnedCount(outcomes);
+      const shown = folders.display(file.uri);
+      changes.push({ uri: file.uri, version: file.version, edits, label: shown, description: `pin ${n} image reference${n === 1 ? '' : 's'}` });
+      pins.push(...pinsOf(file, outcomes));
     }
-    if (changes.length === 0) return { ...nothing('lookup failed'), failed };
-    const applied = await connection.workspace.applyEdit({ label: 'Pin images to digests', edit: { documentChanges: changes } });
-    if (!applied.applied) return { ...nothing(applied.failureReason ?? 'the editor did not apply the edit'), failed };
-    const summary = `Image Pin pinned ${pinned} reference${pinned === 1 ? '' : 's'} in ${changes.length} file${changes.length === 1 ? '' : 's'}`;
-    connection.console.info(`${summary}; ${failed.length} could not be pinned`);
-    this.notify.info(failed.length ? `${summary}; ${failed.length} could not be pinned (see the output).` : `${summary}.`);
-    return { applied: true, pinned, files: changes.length, failed };
+    if (changes.length === 0) {
+      const result = { ...nothing('lookup failed'), failed };
+      this.report(result, false);
+      return result;
+    }
+    const edit = reviewedEdit(changes, !!this.deps.reviewEdits);
+    const applied = await applyReviewed(connection, 'Pin images to digests', edit);
+    if (!applied.applied) {
+      connection.console.info(`workspace pin not applied: ${applied.reason}`);
+      this.notify.report({ kind: 'status', message: 'Image Pin: nothing was pinned (no change was accepted in the preview)' });
+      return { ...nothing(applied.reason ?? 'not applied'), failed };
+    }
+    const result: PinCommandResult = { applied: true, pinned: pins.length, files: changes.length, pins, failed };
+    this.report(result, false);
+    return result;
   }
 
   /** The plan for a file: from the open document's checked state, else from disk. */
@@ -200,7 +234,17 @@ export class PinService {
     if (selection.sites || selection.offsets) {
       candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
     }
-    return { uri, version, text, path: file, candidates, style: selection.style ?? config.pinStyle, verifyDigests: config.verifyDigests, ...(lossy ? { lossy } : {}) };
+    return {
+      uri,
+      version,
+      text,
+      path: file,
+      candidates,
+      style: selection.style ?? config.pinStyle,
+      verifyDigests: config.verifyDigests,
+      workspaceRegistries: { registries: config.registries, baseDir: config.baseDir },
+      ...(lossy ? { lossy } : {}),
+    };
   }
 
   /** An open document's checked state with all its sites. */
@@ -224,7 +268,7 @@ export class PinService {
       const key = lookupKey(file, candidate);
       let lookup = lookups.get(key);
       if (!lookup) {
-        const client = this.deps.access.client(file.verifyDigests);
+        const client = this.deps.access.client(file.verifyDigests, file.workspaceRegistries);
         lookup = (client ? lookUpCandidate(client, candidate, { signal, withPlatforms: true }) : Promise.resolve({ error: UNTRUSTED_MESSAGE })).then((result) => {
           done++;
           report(`${done}/${lookups.size} images looked up`, (100 * done) / lookups.size);
@@ -259,17 +303,16 @@ export class PinService {
     }
   }
 
-  /** Shows (and logs) what could not be pinned; returns it for the command's result. */
-  private reportFailures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
+  /** What could not be pinned, logged; the caller reports it with the rest of the result. */
+  private failures(results: Array<[PlannedFile, PinOutcome[]]>): PinCommandResult['failed'] {
     const failed = results.flatMap(([file, outcomes]) =>
-      outcomes.filter((o) => o.error).map((o) => ({ uri: file.uri, reference: o.candidate.reference, error: o.error! })),
+      outcomes.filter((o) => o.error).map((o) => {
+        const f: PinCommandResult['failed'][number] = { uri: file.uri, reference: o.candidate.reference, error: o.error! };
+        if (o.errorCode) f.code = o.errorCode;
+        return f;
+      }),
     );
     for (const f of failed) this.deps.connection.console.warn(`could not pin ${f.reference} in ${f.uri}: ${f.error}`);
-    if (failed.length === 1) this.notify.error(`Image Pin could not pin ${failed[0].reference}: ${failed[0].error}`);
-    else if (failed.length > 1) {
-      const shown = failed.slice(0, 3).map((f) => `${f.reference} (${f.error})`).join('; ');
-      this.notify.error(`Image Pin could not pin ${failed.length} references: ${shown}${failed.length > 3 ? '; …' : ''}`);
-    }
     return failed;
   }
 }
@@ -278,7 +321,14 @@ export class PinService {
 function lookupKey(file: PlannedFile, candidate: PinCandidate): string {
   const t = candidate.target;
   if ('error' in t) return `error\n${file.uri}\n${candidate.index}`;
-  return [formatReference({ domain: t.ref.domain, path: t.ref.path, tag: t.ref.tag }), t.currentDigest ?? '', file.verifyDigests].join('\n');
+  const registries = JSON.stringify(file.workspaceRegistries.registries);
+  return [formatReference({ domain: t.ref.domain, path: t.ref.path, tag: t.ref.tag }), t.currentDigest ?? '', file.verifyDigests, registries, file.workspaceRegistries.baseDir].join('\n');
+}
+
+function pinsOf(file: PlannedFile, outcomes: PinOutcome[]): PinCommandResult['pins'] {
+  return outcomes
+    .filter((o) => o.edits.length > 0 && o.digest)
+    .map((o) => (o.mirror ? { uri: file.uri, reference: o.candidate.reference, digest: o.digest!, mirror: o.mirror } : { uri: file.uri, reference: o.candidate.reference, digest: o.digest! }));
 }
 
 function pinnedCount(outcomes: PinOutcome[]): number {

@@ -2,7 +2,8 @@
  * Which config applies to a document in the editor: the nearest `.image-pin.yaml` (as the CLI
  * finds it), with the keys it leaves unset taken from the editor's settings for that workspace
  * folder. A broken config file is remembered with its error and its documents fall back to the
- * settings alone. `registries` are never taken from a workspace: see registryAccess.ts.
+ * settings alone. A config file's `registries` apply to lookups only in a trusted workspace, and
+ * `insecure` only with the machine's consent: see registryAccess.ts.
  */
 import * as path from 'node:path';
 import { ConfigError, ConfigFallback, ImagePinConfig, defaultConfig, withFallback } from '../core/config';

@@ -12,15 +12,27 @@ export {
   DID_CHANGE_ENVIRONMENTS,
   ENVIRONMENTS_REQUEST,
   FIX_ALL_KIND,
+  INTERNAL_COMMANDS,
+  REPORT,
   SETTINGS_SECTION,
   SOURCE,
   TRUNCATED_CODE,
   VERIFICATION_STATUS,
 } from '../../../shared/src/protocol';
-export type { Environment, EnvironmentInfo, EnvironmentsResult, RegistrySettings, TruncatedData, VerificationStatus } from '../../../shared/src/protocol';
-import type { Environment } from '../../../shared/src/protocol';
+export type {
+  ClientFeatures,
+  Environment,
+  EnvironmentInfo,
+  EnvironmentsResult,
+  RegistrySettings,
+  Report,
+  ReportAction,
+  TruncatedData,
+  VerificationStatus,
+} from '../../../shared/src/protocol';
+import type { ClientFeatures, Environment } from '../../../shared/src/protocol';
 
-export interface InitializationOptions extends Environment {
+export interface InitializationOptions extends Environment, ClientFeatures {
   /** Delay between a change and its validation, per document (default 150 ms; 0 for benchmarks). */
   debounceMs?: number;
   /** Settings for clients that cannot answer `workspace/configuration`. */
@@ -56,6 +68,10 @@ export interface ScanWorkspaceResult {
   files: number;
   references: number;
   findings: number;
+  /** Files with at least one finding. */
+  filesWithFindings: number;
+  /** Findings of error severity. */
+  errorFindings: number;
   byRule: Partial<Record<RuleId, number>>;
   skipped: number;
   errors: number;
@@ -68,7 +84,10 @@ export interface PinCommandResult {
   applied: boolean;
   pinned: number;
   files: number;
-  failed: Array<{ uri: string; reference: string; error: string }>;
+  /** Each reference pinned: as written, the digest, and the mirror that answered if one did. */
+  pins: Array<{ uri: string; reference: string; digest: string; mirror?: string }>;
+  /** Each reference that could not be pinned, with the registry error code when there is one. */
+  failed: Array<{ uri: string; reference: string; error: string; code?: string }>;
   /** Why nothing was applied, when nothing was. */
   reason?: string;
 }

@@ -17,6 +17,8 @@ import { codeActions, resolveCodeAction } from './codeActions';
 import { executeCommand } from './commands';
 import { ConfigFileDiagnostics, isConfigFile } from './configFiles';
 import { hover } from './hover';
+import { useRuleLinks } from './diagnostics';
+import { enableReports, supportsReports } from './messages';
 import { PinService } from './pinning';
 import { PolicyService } from './policy';
 import { COMMANDS, DID_CHANGE_ENVIRONMENT, ENVIRONMENTS_REQUEST, Environment, FIX_ALL_KIND, InitializationOptions, SETTINGS_SECTION } from './protocol';
@@ -93,7 +95,11 @@ export function startServer(connection: Connection): void {
       validator.environmentsChanged();
       scan.environmentsChanged();
     });
-    pins = new PinService({ connection, documents, validator, policy, access, folders, environments });
+    // VS Code's client: reports with buttons, the refactor preview, and rule help inside the editor.
+    if (init.reports === true) enableReports(connection);
+    if (typeof init.ruleLinkBase === 'string' && init.ruleLinkBase) useRuleLinks(init.ruleLinkBase);
+    const reviewEdits = params.capabilities.workspace?.workspaceEdit?.changeAnnotationSupport !== undefined;
+    pins = new PinService({ connection, documents, validator, policy, access, folders, environments, reviewEdits });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -168,8 +174,8 @@ export function startServer(connection: Connection): void {
     else scan.documentClosed(file).catch(fail(`checking ${file}`));
   });
 
-  connection.onCodeAction((params) => codeActions(params, validator, verification));
-  connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins));
+  connection.onCodeAction((params) => codeActions(params, validator, verification, access.trusted));
+  connection.onCodeActionResolve((action, token) => resolveCodeAction(action, token, pins, supportsReports(connection)));
   connection.onHover((params) => hover(params, validator, access, verification, environments));
   connection.onRequest(ENVIRONMENTS_REQUEST, () => environments.list());
   connection.onRequest(PROMOTE_REQUEST, (params: PromoteParams) => promote(params, environments, documents));

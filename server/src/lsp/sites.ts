@@ -1,5 +1,6 @@
 /** Finding the image site under a position, on whichever thread holds the extraction. */
 import type { Position, Range } from 'vscode-languageserver';
+import { helmPartAt } from '../core/siteParts';
 import type { ImageSite } from '../core/types';
 import type { LocatedExtraction, LocatedFinding } from '../scan/checkText';
 
@@ -20,6 +21,19 @@ function contains(range: Range, p: Position): boolean {
   const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
   const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
   return after && before;
+}
+
+/**
+ * The Helm split-map site one of whose other parts (tag, digest, registry) holds `offset`: an
+ * empty `tag: ""` has no reference text of its own, but hovering it should explain the site.
+ * The range is the part's token, where the pointer is.
+ */
+export function locateHelmPart(extraction: LocatedExtraction, offset: number, range: (start: number, end: number) => Range): LocatedSite | undefined {
+  for (const [index, site] of extraction.sites.entries()) {
+    const part = helmPartAt(site, offset);
+    if (part) return { index, site, range: range(part.token.start, part.token.end) };
+  }
+  return undefined;
 }
 
 /** A finding about a site, with the site (what a code action is made from); no site for an environment's finding at a place that is not one. */

@@ -9,8 +9,8 @@ import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vsc
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
 import { todayUtc } from '../core/rules';
-import { looksBinary } from '../core/text';
-import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
+import { LineIndex, looksBinary } from '../core/text';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { sortFindings } from '../scan/scanner';
 import { type PinnedPlace, tagConflicts } from '../core/verify';
@@ -19,7 +19,7 @@ import { brokenConfigNotice, findingDiagnostic, moreFindingsNotice, skippedDiagn
 import { FindingSummary, summarize } from './findingSummary';
 import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
-import { LocatedSite, SiteFinding, findingsAt, locateSite } from './sites';
+import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
 import type { EnvironmentService } from './environments';
 import { uriToPath } from './workspaceFolders';
 
@@ -153,7 +153,9 @@ export class Validator {
   /** The site whose reference text contains the position (for hovers). */
   async siteAt(state: DocumentState, position: Position): Promise<LocatedSite | undefined> {
     if (state.sites === 'worker' && !state.extraction) return this.large.siteAt(state.uri, state.version, position);
-    return state.extraction && locateSite(state.extraction, position);
+    if (!state.extraction) return undefined;
+    const lines = new LineIndex(state.text);
+    return locateSite(state.extraction, position) ?? locateHelmPart(state.extraction, lines.offset(position), (s, e) => lines.range(s, e));
   }
 
   dispose(): void {
@@ -218,7 +220,7 @@ export class Validator {
       state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache });
       state.sites = 'here';
       cache.sweep();
-      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today);
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
       if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {

@@ -6,6 +6,8 @@ import type { WorkspaceFolder } from 'vscode-languageserver';
 export interface Folder {
   uri: string;
   path: string;
+  /** The name the editor shows for the folder. */
+  name: string;
 }
 
 /** The file system path of a `file:` URI, or undefined for any other scheme (untitled documents). */
@@ -36,7 +38,7 @@ export class WorkspaceFolders {
   set(folders: readonly WorkspaceFolder[]): void {
     this.folders = folders.flatMap((f) => {
       const p = uriToPath(f.uri);
-      return p ? [{ uri: f.uri, path: p }] : [];
+      return p ? [{ uri: f.uri, path: p, name: f.name || path.basename(p) }] : [];
     });
   }
 
@@ -45,12 +47,22 @@ export class WorkspaceFolders {
     this.folders = this.folders.filter((f) => !gone.has(f.path));
     for (const f of added) {
       const p = uriToPath(f.uri);
-      if (p && !this.folders.some((x) => x.path === p)) this.folders.push({ uri: f.uri, path: p });
+      if (p && !this.folders.some((x) => x.path === p)) this.folders.push({ uri: f.uri, path: p, name: f.name || path.basename(p) });
     }
   }
 
   all(): readonly Folder[] {
     return this.folders;
+  }
+
+  /** How a file is named to the user: relative to its workspace folder (with the folder's name when there are several). */
+  display(fileOrUri: string): string {
+    const file = fileOrUri.includes('://') ? uriToPath(fileOrUri) : fileOrUri;
+    if (!file) return fileOrUri;
+    const folder = this.containing(file);
+    if (!folder) return file;
+    const rel = path.relative(folder.path, file).split(path.sep).join('/') || path.basename(file);
+    return this.folders.length > 1 ? `${folder.name}/${rel}` : rel;
   }
 
   /** The innermost folder holding `file`. */

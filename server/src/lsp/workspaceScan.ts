@@ -16,6 +16,7 @@ import type { EnvironmentService } from './environments';
 import type { EditorConfigResolver } from './policy';
 import type { ConfigFileDiagnostics } from './configFiles';
 import { findingDiagnostic, skippedDiagnostic } from './diagnostics';
+import { notifier } from './messages';
 import type { PolicyService } from './policy';
 import { withProgress, type ProgressOptions } from './progress';
 import type { ScanWorkspaceResult } from './protocol';
@@ -53,14 +54,26 @@ export class WorkspaceScan {
     return this.ran;
   }
 
-  async run(progress: Omit<ProgressOptions, 'title'>): Promise<ScanWorkspaceResult> {
+  /** `announce`: the user asked for the scan, so its summary is shown (rescans after a settings change are quiet). */
+  async run(progress: Omit<ProgressOptions, 'title'>, announce = false): Promise<ScanWorkspaceResult> {
     // A new scan replaces one still running (e.g. the config changed under it).
     this.running?.abort();
     const mine = new AbortController();
     this.running = mine;
     const started = Date.now();
     const { connection, folders, policy } = this.deps;
-    const result: ScanWorkspaceResult = { cancelled: false, files: 0, references: 0, findings: 0, byRule: {}, skipped: 0, errors: 0, configErrors: 0 };
+    const result: ScanWorkspaceResult = {
+      cancelled: false,
+      files: 0,
+      references: 0,
+      findings: 0,
+      filesWithFindings: 0,
+      errorFindings: 0,
+      byRule: {},
+      skipped: 0,
+      errors: 0,
+      configErrors: 0,
+    };
     const seen = new Set<string>();
     try {
       await withProgress(connection, { ...progress, title: 'Image Pin: scanning the workspace' }, async (report, signal) => {
@@ -72,13 +85,15 @@ export class WorkspaceScan {
             signal: mine.signal,
             version: VERSION,
             environments: false,
-            onProgress: (done, total) => report(`${folder.path}: ${done}/${total} files`, total ? (100 * done) / total : 100),
+            onProgress: (done, total) => report(`${folder.name}: ${done}/${total} files`, total ? (100 * done) / total : 100),
           });
           this.deps.environments.scanned(folder, resolver, scanned.files);
           for (const file of scanned.files) {
             seen.add(file.absolute);
             this.reports.set(file.absolute, { report: file, resolver });
             await this.publishJudged(file, resolver);
+            if (file.findings.length > 0) result.filesWithFindings++;
+            result.errorFindings += file.findings.filter((f) => f.severity === 'error').length;
           }
           this.deps.configFiles.report(resolver.errors);
           add(result, scanned, resolver.errors.size);
@@ -102,6 +117,7 @@ export class WorkspaceScan {
       `workspace scan: ${result.files} files, ${result.references} image references, ${result.findings} findings` +
         `${rules ? ` (${rules})` : ''}, ${result.skipped} skipped, ${result.errors} unreadable, ${result.configErrors} invalid configs, in ${Date.now() - started} ms`,
     );
+    if (announce) notifier(connection).report({ kind: 'info', message: scanSummary(result), actions: ['showProblems'] });
     return result;
   }
 
@@ -195,6 +211,15 @@ export class WorkspaceScan {
     if (!this.published.delete(file)) return;
     void this.deps.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
   }
+}
+
+/** `12 findings in 5 files (7 errors)`, then what could not be checked. */
+export function scanSummary(r: ScanWorkspaceResult): string {
+  const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+  let text = `Image Pin: ${n(r.findings, 'finding')} in ${n(r.filesWithFindings, 'file')} (${n(r.errorFindings, 'error')})`;
+  const unchecked = [r.errors && `${n(r.errors, 'file')} could not be read`, r.configErrors && `${n(r.configErrors, 'config file')} invalid`].filter(Boolean);
+  if (unchecked.length) text += `; ${unchecked.join(', ')}`;
+  return text;
 }
 
 function add(total: ScanWorkspaceResult, scanned: ScanResult, configErrors: number): void {

@@ -2,7 +2,7 @@
 import { RegistryClient, RegistryError, type RegistryErrorCode } from '../registry';
 import { type PinCandidate, targetName } from './plan';
 
-export type LookupResult = { digest: string; mediaType?: string } | { error: string; code?: RegistryErrorCode };
+export type LookupResult = { digest: string; mediaType?: string; mirror?: string } | { error: string; code?: RegistryErrorCode };
 
 export async function lookUpCandidate(
   client: RegistryClient,

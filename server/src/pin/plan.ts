@@ -4,6 +4,7 @@
  * reading the chart's Chart.yaml when a Helm tag falls back to its appVersion; the registry calls
  * are the caller's.
  */
+import { siteCovers } from '../core/siteParts';
 import type { ImagePinConfig, PinStyle } from '../core/config';
 import { FixResult, ResolutionTarget, TextEdit, pinEdits, resolutionTarget } from '../core/fix';
 import { formatReference } from '../core/reference';
@@ -11,7 +12,7 @@ import { grammarOf } from '../core/rules';
 import type { ImageSite, Span } from '../core/types';
 import { parseReference } from '../core/reference';
 import { type EffectiveImage, type Place, placeEdits } from '../core/env';
-import { LocatedExtraction, LocatedFinding, findingsFor } from '../scan/checkText';
+import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
 import { chartAppVersion } from './chart';
 
 /** Rules whose sites a pin fixes. */
@@ -46,7 +47,7 @@ export interface PlanOptions {
 export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, opts: PlanOptions = {}): PinCandidate[] {
   const chosen = new Set<number>();
   const covered = opts.environments?.covered;
-  for (const f of findingsFor(extraction, config, relativePath)) {
+  for (const f of findingsFor(extraction, config, relativePath, undefined, appVersionFor(extraction, opts.file))) {
     if (f.site !== undefined && PINNABLE.has(f.rule) && !covered?.has(f.site)) chosen.add(f.site);
   }
   if (opts.update) {
@@ -71,7 +72,8 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     candidates.push(placedCandidate(extraction, f.place, f.effective));
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
-  return candidates.filter((c) => opts.at === undefined || (c.span.start <= opts.at && opts.at <= c.span.end));
+  // A Helm map's tag, digest or registry counts as its site (an empty `tag: ""` has no reference text).
+  return candidates.filter((c) => opts.at === undefined || (c.site ? siteCovers(c.site, opts.at) : c.span.start <= opts.at && opts.at <= c.span.end));
 }
 
 /** A candidate for an environment finding: what to resolve is the effective reference; where to write is the place. */
@@ -101,13 +103,22 @@ export interface PinOutcome {
   /** True when the digest is the one already pinned (--update found nothing to change). */
   unchanged?: boolean;
   error?: string;
+  /** The registry's error code, when the lookup failed there (`unreachable`, `tag-not-found` …). */
+  errorCode?: string;
+  /** The mirror that answered the lookup, if one did. */
+  mirror?: string;
   edits: TextEdit[];
 }
 
 /** Turns a resolved digest (or an error) into edits for one candidate. */
-export function outcomeFor(text: string, candidate: PinCandidate, style: PinStyle, resolved: { digest: string; mediaType?: string } | { error: string }): PinOutcome {
+export function outcomeFor(
+  text: string,
+  candidate: PinCandidate,
+  style: PinStyle,
+  resolved: { digest: string; mediaType?: string; mirror?: string } | { error: string; code?: string },
+): PinOutcome {
   if ('error' in candidate.target) return { candidate, error: candidate.target.error, edits: [] };
-  if ('error' in resolved) return { candidate, error: resolved.error, edits: [] };
+  if ('error' in resolved) return resolved.code ? { candidate, error: resolved.error, errorCode: resolved.code, edits: [] } : { candidate, error: resolved.error, edits: [] };
   if (candidate.target.currentDigest === resolved.digest) {
     return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, unchanged: true, newReference: candidate.reference, edits: [] };
   }
@@ -119,6 +130,8 @@ export function outcomeFor(text: string, candidate: PinCandidate, style: PinStyl
     fix = placeEdits(text, candidate.place, { digest: resolved.digest, tag: style === 'digest' ? undefined : tag, reference: candidate.reference });
   } else fix = { ok: false, error: `${candidate.reference}: nothing to edit` };
   if (!fix.ok) return { candidate, error: fix.error, edits: [] };
-  return { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
+  const outcome: PinOutcome = { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };
+  if (resolved.mirror) outcome.mirror = resolved.mirror;
+  return outcome;
 }
 

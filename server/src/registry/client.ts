@@ -3,6 +3,7 @@
  * serves for it (HEAD first, GET when the digest must be computed or the
  * platforms are wanted), with caching, de-duplication and readable errors.
  */
+import { isPrivateHost, unreachableAdvice, whyUnreachable } from './advice';
 import { formatReference, type ImageReference } from '../core/reference';
 import { AuthProblem, Authenticator, type AuthState, type AuthTarget } from './auth';
 import { TtlCache } from './cache';
@@ -65,6 +66,11 @@ export interface ResolveOptions {
    * platform in an earlier index), the result is that platform's child digest instead of the index's.
    */
   keepPlatformOf?: string;
+  /**
+   * The digest a lookup of this tag answered a moment ago (pin verification: the tag moved to an
+   * index): with `withPlatforms`, the index is fetched by that digest without asking for the tag again.
+   */
+  seenDigest?: string;
 }
 
 export interface Resolved {
@@ -75,6 +81,8 @@ export interface Resolved {
   digest: string;
   mediaType: string;
   platforms?: Array<{ os: string; architecture: string; variant?: string; digest: string }>;
+  /** The mirror that answered (`host[:port]`), when the registry has one configured. */
+  mirror?: string;
 }
 
 export interface RegistryStats {
@@ -113,8 +121,10 @@ interface Lookup {
   reference: string;
   endpoint: Endpoint;
   target: AuthTarget;
-  /** The registry as it appears in messages (`docker.io`, or `mirror (mirror of docker.io)`). */
+  /** The registry as it appears in messages (`docker.io`, or `ghcr.io (via mirror 127.0.0.1:5000)`). */
   label: string;
+  /** The image as written, then the mirror that was asked: `ghcr.io/acme/app (via mirror 127.0.0.1:5000)`. */
+  name: string;
 }
 
 const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN', 'TAG_UNKNOWN', 'NOT_FOUND']);
@@ -276,8 +286,10 @@ export class RegistryClient {
   private describe(ref: ImageReference): Lookup {
     const tag = ref.tag ?? 'latest';
     const endpoint = endpointFor(ref.domain, hostConfig(this.opts.registries, ref.domain));
-    const label = endpoint.mirrorOf ? `${endpoint.host} (mirror of ${ref.domain})` : ref.domain;
+    const via = endpoint.mirrorOf ? ` (via mirror ${endpoint.host})` : '';
+    const label = `${ref.domain}${via}`;
     return {
+      name: `${ref.domain}/${ref.path}${via}`,
       ref,
       tag,
       reference: formatReference({ domain: ref.domain, path: ref.path, tag }),
@@ -307,7 +319,10 @@ export class RegistryClient {
 
   private async lookup(lookup: Lookup, opts: ResolveOptions, signal: AbortSignal): Promise<Resolved> {
     const wantsChildren = !!(opts.withPlatforms || opts.keepPlatformOf);
-    const info = await this.fetchTag(lookup, wantsChildren, signal);
+    const info =
+      wantsChildren && opts.seenDigest && isDigest(opts.seenDigest)
+        ? await this.getVerified(lookup, opts.seenDigest, opts.seenDigest, signal)
+        : await this.fetchTag(lookup, wantsChildren, signal);
     if (!this.opts.noCache) this.tags.set(lookup.reference, info, (this.opts.cacheTtlSeconds ?? DEFAULTS.cacheTtlSeconds) * 1000);
     const keep = opts.keepPlatformOf;
     if (keep && info.children) {
@@ -345,6 +360,7 @@ export class RegistryClient {
       mediaType: info.mediaType,
     };
     if (info.children) result.platforms = toPlatforms(info.children);
+    if (lookup.endpoint.mirrorOf) result.mirror = lookup.endpoint.host;
     return result;
   }
 
@@ -527,7 +543,7 @@ export class RegistryClient {
       const tags = await this.authorizedRequest(lookup, 'GET', 'tags/list?n=1', 'application/json', signal).catch(() => undefined);
       if (tags?.status === 404) repositoryCode = parseErrorBody(tags.body)?.code ?? 'NAME_UNKNOWN';
     }
-    const name = `${lookup.label}/${lookup.ref.path}`;
+    const name = lookup.name;
     if (repositoryCode) {
       return new RegistryError(
         'repository-not-found',
@@ -641,7 +657,8 @@ export class RegistryClient {
               : err.detail === TOTAL_TIMEOUT
                 ? this.timeouts.totalMs
                 : this.timeouts.bodyMs;
-        return make('timeout', `${host} did not answer in time while looking up ${reference} (${err.detail} within ${limit} ms) — try again, or raise the timeout`);
+        const advice = err.detail === 'no connection' && !isPrivateHost(host) ? `; ${unreachableAdvice(host, err.proxy)}` : '';
+        return make('timeout', `${host} did not answer in time while looking up ${reference} (${err.detail} within ${limit} ms) — try again, or raise the timeout${advice}`);
       }
       case 'tls':
         if (err.detail.startsWith('ERR_SSL_') || err.detail === 'EPROTO') {
@@ -658,7 +675,10 @@ export class RegistryClient {
       case 'cancelled':
         return make('cancelled', `the lookup of ${reference} at ${lookup.label} was cancelled`);
       case 'unreachable':
-        return make('unreachable', `could not reach ${host} to look up ${reference} (${err.detail}) — check that the registry is running and reachable`);
+        return make(
+          'unreachable',
+          `could not reach ${host}${err.proxy ? ` through the proxy ${err.proxy}` : ''} to look up ${reference}: ${whyUnreachable(err.detail)} — ${unreachableAdvice(host, err.proxy)}`,
+        );
     }
   }
 }

@@ -46,6 +46,8 @@ export class TransportFailure extends Error {
     readonly detail: string,
     /** The host the failure happened at (may differ from the registry after a redirect). */
     readonly host: string,
+    /** `host:port` of the proxy the request went through, if any (never its credentials). */
+    readonly proxy?: string,
   ) {
     super(`${code}: ${detail}`);
     this.name = 'TransportFailure';
@@ -114,13 +116,13 @@ const TIMEOUT_PHRASES: Record<string, string> = {
 };
 
 /** Classifies a thrown transport error. Only the error code is kept: raw messages can carry URLs. */
-export function classifyNetworkError(err: unknown, host: string): TransportFailure {
+export function classifyNetworkError(err: unknown, host: string, proxy?: string): TransportFailure {
   const code = errorCode(err);
-  if (code && TLS_CODES.has(code)) return new TransportFailure('tls', code, host);
-  if (isTlsProtocolError(code)) return new TransportFailure('tls', code!, host);
-  if (code && TIMEOUT_CODES.has(code)) return new TransportFailure('timeout', TIMEOUT_PHRASES[code] ?? code, host);
-  if (code && UNREACHABLE_CODES.has(code)) return new TransportFailure('unreachable', code, host);
-  if (code && code.startsWith('ERR_TLS_')) return new TransportFailure('tls', code, host);
+  if (code && TLS_CODES.has(code)) return new TransportFailure('tls', code, host, proxy);
+  if (isTlsProtocolError(code)) return new TransportFailure('tls', code!, host, proxy);
+  if (code && TIMEOUT_CODES.has(code)) return new TransportFailure('timeout', TIMEOUT_PHRASES[code] ?? code, host, proxy);
+  if (code && UNREACHABLE_CODES.has(code)) return new TransportFailure('unreachable', code, host, proxy);
+  if (code && code.startsWith('ERR_TLS_')) return new TransportFailure('tls', code, host, proxy);
   const name = err instanceof Error ? err.name : 'error';
-  return new TransportFailure('unreachable', code ?? name, host);
+  return new TransportFailure('unreachable', code ?? name, host, proxy);
 }

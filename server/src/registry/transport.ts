@@ -205,7 +205,7 @@ export class Transport {
           await this.pause(delay, req.signal, url.host);
           continue;
         }
-        throw classifyNetworkError(err, url.host);
+        throw classifyNetworkError(err, url.host, this.proxyHostFor(url));
       }
       if (!RETRY_STATUSES.has(res.status)) return res;
       const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
@@ -285,6 +285,17 @@ export class Transport {
     }
     this.dispatchers.set(key, dispatcher);
     return dispatcher;
+  }
+
+  /** The proxy's `host:port` for messages (its URL may carry credentials). */
+  private proxyHostFor(url: URL): string | undefined {
+    const proxy = this.proxyFor(url);
+    if (!proxy) return undefined;
+    try {
+      return new URL(proxy).host;
+    } catch {
+      return 'the configured proxy';
+    }
   }
 
   private proxyFor(url: URL): string | undefined {

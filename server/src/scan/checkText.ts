@@ -6,6 +6,7 @@ import type { ImagePinConfig } from '../core/config';
 import { Extraction, ExtractOptions, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineIndex, Range } from '../core/text';
+import { chartAppVersion } from '../pin/chart';
 import type { Finding, JudgedSite } from '../core/types';
 import type { EffectiveImage, EnvironmentRef, Place } from '../core/env';
 import type { FileFacts } from '../core/env/read';
@@ -58,9 +59,18 @@ export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' |
   };
 }
 
-export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc()): LocatedFinding[] {
-  return evaluate(extraction, { config, relativePath, today }).map((f) => ({
+export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc(), appVersion?: string): LocatedFinding[] {
+  return evaluate(extraction, { config, relativePath, today, chartAppVersion: appVersion }).map((f) => ({
     ...f,
     range: f.site !== undefined ? extraction.siteRanges[f.site] : extraction.errorRanges[0],
   }));
+}
+
+/**
+ * The chart appVersion an empty Helm `tag:` of this file falls back to, so that its finding can
+ * name it; read from disk only when the file has such a site.
+ */
+export function appVersionFor(extraction: Pick<JudgedExtraction, 'sites'>, file: string | undefined): string | undefined {
+  if (!file || !extraction.sites.some((s) => s.helm?.tagFromAppVersion)) return undefined;
+  return chartAppVersion(file);
 }

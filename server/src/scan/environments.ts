@@ -12,7 +12,7 @@ import type { JudgedSite } from '../core/types';
 import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
-import { findingsFor } from './checkText';
+import { appVersionFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
 
 export interface ModelInput {
@@ -162,7 +162,7 @@ export function fileFindings(
   today: string,
   judgement: EnvironmentJudgement | undefined,
 ): LocatedFinding[] {
-  const own = findingsFor(extraction, config, relativePath, today);
+  const own = findingsFor(extraction, config, relativePath, today, appVersionFor(extraction, absolute));
   if (!judgement) return own;
   const covered = judgement.model.covered.get(absolute);
   const kept = covered ? own.filter((f) => f.site === undefined || !covered.has(f.site)) : own;

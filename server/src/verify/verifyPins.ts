@@ -63,7 +63,7 @@ export async function verifyPins<P>(client: RegistryClient, items: readonly PinI
     if (!('digest' in found) || found.digest === q.digest || !isIndexType(found.mediaType)) return found;
     // The tag moved to an index: the pin may be one of its platforms.
     let children = indexChildren.get(key);
-    if (!children) indexChildren.set(key, (children = counted(indexOf(client, q, q.tag, signal))));
+    if (!children) indexChildren.set(key, (children = counted(indexOf(client, q, q.tag, found.digest, signal))));
     return children;
   };
 
@@ -111,9 +111,9 @@ async function lookUpTag(client: RegistryClient, q: PinQuestion, tag: string, si
   }
 }
 
-async function indexOf(client: RegistryClient, q: PinQuestion, tag: string, signal: AbortSignal | undefined): Promise<TagAnswer> {
+async function indexOf(client: RegistryClient, q: PinQuestion, tag: string, seenDigest: string, signal: AbortSignal | undefined): Promise<TagAnswer> {
   try {
-    const r = await client.resolve(refOf(q, tag), { signal, withPlatforms: true });
+    const r = await client.resolve(refOf(q, tag), { signal, withPlatforms: true, seenDigest });
     return { digest: r.digest, children: (r.platforms ?? []).map((p) => p.digest) };
   } catch (err) {
     return failure(err);

@@ -17,6 +17,8 @@ export const selectors = {
   problemsPanel: '.markers-panel',
   problemsRow: '.markers-panel .monaco-list-row',
   notification: '.notifications-toasts .notification-toast',
+  statusItem: '.part.statusbar .statusbar-item',
+  previewPanel: '.bulk-edit-panel',
 } as const;
 
 const BROWSER_ARGS = [
@@ -126,7 +128,7 @@ export async function waitFor(page: Page, selector: string, options: WaitOptions
 }
 
 /** Runs a command by its palette title (F1, type, pick the row whose label is exactly `title`). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { opensPicker?: boolean } = {}): Promise<void> {
   await page.keyboard.press('F1');
   const input = await waitFor(page, selectors.quickInputBox, { step: `palette-for-${title}` });
   await input.fill(`>${title}`);
@@ -141,6 +143,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     throw new Error(`command "${title}" is not in the command palette. Screenshot: ${shot}`);
   }
   await row.click();
+  // A command that asks for a choice keeps the quick input open with its own list.
+  if (options.opensPicker) return;
   await page.locator(selectors.quickInput).waitFor({ state: 'hidden', timeout: 10_000 });
 }
 

@@ -216,3 +216,25 @@ export function textBecomes(doc: vscode.TextDocument, expected: string, what: st
     seen: () => JSON.stringify(doc.getText()),
   });
 }
+
+/** What the extension's activate() returns (client/src/extension.ts ImagePinApi). */
+export interface ImagePinApi {
+  readonly reports: ReadonlyArray<{ kind: string; message: string; buttons: string[] }>;
+  readonly shownRule: string | undefined;
+}
+
+export async function extensionApi(): Promise<ImagePinApi> {
+  const extension = vscode.extensions.getExtension<ImagePinApi>(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed`);
+  return extension.activate();
+}
+
+/** Waits for a report shown after `since` (an index into api.reports) that `match`es. */
+export function reportAfter(api: ImagePinApi, since: number, what: string, match: (r: ImagePinApi['reports'][number]) => boolean): Promise<ImagePinApi['reports'][number]> {
+  return waitFor(`a report: ${what}`, () => api.reports.slice(since).find(match));
+}
+
+/** Every open tab's label. */
+export function tabLabels(): string[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+}

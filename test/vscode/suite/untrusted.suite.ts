@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { diagnosticsWhere, extensionActive, openFile, preferredQuickFix, registryHost } from './helpers';
+import { codeActionsWhere, diagnosticsWhere, extensionActive, extensionApi, openFile, registryHost, reportAfter } from './helpers';
 
 if (!vscode.workspace.isTrusted) suite('Image Pin in VS Code (untrusted workspace)', () => {
   test('diagnostics work, but the quick fix and the pin commands send no registry request', async () => {
@@ -13,12 +13,19 @@ if (!vscode.workspace.isTrusted) suite('Image Pin in VS Code (untrusted workspac
     await extensionActive();
     const [diagnostic] = await diagnosticsWhere(doc, 'a finding', (d) => d.length === 1);
 
-    // The fix is listed (the wait fails, naming what was offered instead, if it never is).
-    const preferred = await preferredQuickFix(doc, diagnostic.range);
-    assert.equal(preferred.edit, undefined, 'but resolving it yields no edit');
+    // The pin fixes come disabled, with the reason (asserted over LSP in test/lsp/pin.test.ts):
+    // VS Code lists them greyed out under "Show Disabled", and its API returns only enabled ones.
+    const fixes = await codeActionsWhere(doc, diagnostic.range, 'the ignore fix', (actions) => (actions.length > 0 ? actions : undefined));
+    assert.deepEqual(fixes.map((a) => a.title), ['Ignore this image (`# image-pin: ignore floating-tag`)'], 'only the ignore fix is enabled');
+    assert.ok(fixes[0].edit, 'ignoring needs no registry');
 
+    const api = await extensionApi();
+    const since = api.reports.length;
     const result = await vscode.commands.executeCommand<{ applied: boolean; reason: string }>('imagePin.pinAllInFile');
     assert.deepEqual([result?.applied, result?.reason], [false, 'untrusted']);
+    const report = await reportAfter(api, since, 'the untrusted warning', (r) => r.kind === 'warning');
+    assert.match(report.message, /untrusted workspace/);
+    assert.deepEqual(report.buttons, ['Manage Workspace Trust']);
     const workspace = await vscode.commands.executeCommand<{ applied: boolean; reason: string }>('imagePin.pinAllInWorkspace');
     assert.deepEqual([workspace?.applied, workspace?.reason], [false, 'untrusted']);
     assert.equal(doc.getText(), text);

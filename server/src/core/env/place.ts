@@ -94,7 +94,7 @@ export function placeFindings(
   return order.map((k) => {
     const f = byPlace.get(k)!;
     const names = f.environments.map((e) => envLabel(e, display)).join(', ');
-    f.message = f.asWritten ? `${f.message} Deployed as written by ${names}.` : `${f.message} In ${names}.`;
+    f.message = f.asWritten ? `${f.message}; deployed as written by ${names}` : `${f.message}; in ${names}`;
     return f;
   });
 }
