@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { realisticFiles } from './realistic';
 
 export interface CorpusStats {
   files: number;
@@ -231,44 +232,66 @@ spec:
 ${props}`;
 }
 
-/** Writes the corpus into `dir` (emptied first). 20,000 files by default; CRD bundles of ~3 MiB. */
-export function writeCorpus(dir: string, files = 20000, bundles = 12, bundleMiB = 3): CorpusStats {
-  fs.rmSync(dir, { recursive: true, force: true });
-  let bytes = 0;
-  const write = (rel: string, text: string) => {
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
-    bytes += Buffer.byteLength(text);
-  };
+export type Profile = 'realistic' | 'generated';
+
+export interface CorpusFile {
+  rel: string;
+  text: string;
+}
+
+/** The files of a profile, in memory. `scale` multiplies the file counts (tests use a small slice). */
+export function* corpusFiles(profile: Profile, opts: { files?: number; scale?: number } = {}): Generator<CorpusFile> {
+  if (profile === 'realistic') {
+    yield* realisticFiles(opts.scale ?? 1);
+    return;
+  }
+  const scale = opts.scale ?? 1;
+  const files = Math.round((opts.files ?? 20000) * scale);
+  const bundles = Math.max(1, Math.round(12 * scale));
   for (let b = 0; b < bundles; b++) {
     const docs: string[] = [];
-    for (let size = 0, i = 0; size < bundleMiB * 1024 * 1024; i++) {
+    for (let size = 0, i = 0; size < 3 * 1024 * 1024 * Math.min(1, scale * 4); i++) {
       const doc = crd(b * 1000 + i, 256);
       docs.push(doc);
       size += doc.length;
     }
-    write(`operators/op-${b}/crds.yaml`, docs.join('---\n'));
+    yield { rel: `operators/op-${b}/crds.yaml`, text: docs.join('---\n') };
   }
   for (let i = 0; i < files - bundles; i++) {
     const app = `apps/app-${Math.floor(i / 40)}`;
     switch (i % 10) {
       case 0:
       case 1:
-        write(`charts/chart-${i}/values${i % 20 === 1 ? '-prod' : ''}.yaml`, values(i));
+        yield { rel: `charts/chart-${i}/values${i % 20 === 1 ? '-prod' : ''}.yaml`, text: values(i) };
         break;
       case 2:
-        write(`charts/chart-${i}/templates/deployment.yaml`, template(i));
+        yield { rel: `charts/chart-${i}/templates/deployment.yaml`, text: template(i) };
         break;
-      case 3:
-        write(...varied(i));
+      case 3: {
+        const [rel, text] = varied(i);
+        yield { rel, text };
         break;
+      }
       case 4:
-        write(`${app}/docker-compose-${i}.yaml`, compose(i));
+        yield { rel: `${app}/docker-compose-${i}.yaml`, text: compose(i) };
         break;
       default:
-        write(`${app}/deploy-${i}.yaml`, workload(i));
+        yield { rel: `${app}/deploy-${i}.yaml`, text: workload(i) };
     }
+  }
+}
+
+/** Writes a profile into `dir` (emptied first). */
+export function writeCorpus(dir: string, profile: Profile = 'generated', opts: { files?: number; scale?: number } = {}): CorpusStats {
+  fs.rmSync(dir, { recursive: true, force: true });
+  let bytes = 0;
+  let files = 0;
+  for (const { rel, text } of corpusFiles(profile, opts)) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    bytes += Buffer.byteLength(text);
+    files++;
   }
   return { files, bytes };
 }

@@ -72,8 +72,9 @@ describe('the npm package', () => {
   });
 
   it('image-pin check starts its worker threads from inside the package on a large tree', async () => {
-    // 400 files is above the scanner's worker threshold; with two or more cores they are split
-    // over workers, which load worker.js next to the bundle: a missing file would fail the run.
+    // 400 small files are below the scanner's worker threshold (by bytes), lowered here so that with
+    // two or more cores they are split over workers, which load worker.js next to the bundle: a
+    // missing file would fail the run.
     assert.ok(os.availableParallelism() >= 2, 'this test needs two cores to exercise the worker threads');
     const tree = path.join(tmp, 'tree');
     const deployment = fs.readFileSync(path.join(EXAMPLES, 'base', 'deployment.yaml'));
@@ -82,7 +83,7 @@ describe('the npm package', () => {
       fs.writeFileSync(path.join(tree, `app-${i}`, 'deployment.yaml'), deployment);
     }
     const one = await run(path.join(bin, 'image-pin'), ['check', '--format', 'json', '--no-cache', path.join(EXAMPLES, 'base', 'deployment.yaml')]);
-    const all = await run(path.join(bin, 'image-pin'), ['check', '--format', 'json', '--no-cache', '.'], { cwd: tree });
+    const all = await run(path.join(bin, 'image-pin'), ['check', '--format', 'json', '--no-cache', '.'], { cwd: tree, env: { ...process.env, IMAGE_PIN_WORKER_MIN_BYTES: '0' } });
     assert.equal(all.code, 1, all.stderr);
     const perFile = (JSON.parse(one.stdout) as { findings: unknown[] }).findings.length;
     const summary = (JSON.parse(all.stdout) as { summary: { files: number; findings: number } }).summary;

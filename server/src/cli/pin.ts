@@ -88,7 +88,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
       continue;
     }
     if (got.kind === 'skipped') continue;
-    read.push({ file, text: got.text, bytes: got.bytes, config, extraction: extractLocated(got.text, { path: file.absolute, imageKeys: config.imageKeys }) });
+    read.push({ file, text: got.text, bytes: got.bytes, config, extraction: extractLocated(got.text, { path: file.absolute, imageKeys: config.imageKeys, fast: true }) });
   }
   const held = new Map(read.map((r) => [r.file.absolute, r.text]));
   const judgement = judgeEnvironments(

@@ -48,7 +48,7 @@ export interface LocatedFinding extends Finding {
   effective?: EffectiveImage;
 }
 
-export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' | 'imageKeys' | 'cache' | 'onDocument'>): LocatedExtraction {
+export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' | 'imageKeys' | 'cache' | 'onDocument' | 'fast'>): LocatedExtraction {
   const extraction = extractImages(text, opts);
   let lines: LineIndex | undefined;
   const range = (start: number, end: number) => (lines ??= new LineIndex(text)).range(start, end);

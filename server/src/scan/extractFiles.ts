@@ -1,6 +1,6 @@
 /**
- * Reads and extracts many files, on worker threads when there are enough of them
- * to pay for starting workers (both cores of a CI machine), else on this thread.
+ * Reads and extracts many files: on this thread, and on worker threads as well only when
+ * there are enough bytes to pay for starting them.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,12 +8,15 @@ import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readForCheck } from './readFile';
 import { Doc, mayDeclareApp } from '../core/env/read';
+import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
 
 export interface ExtractJob {
   absolute: string;
   imageKeys: string[];
   maxFileSize: number;
+  /** The file's size and mtime when listed: batches are sized by bytes, and the file is not stat-ed again. */
+  stat?: { size: number; mtimeMs: number };
 }
 
 export type ExtractOutcome =
@@ -22,20 +25,41 @@ export type ExtractOutcome =
   | { kind: 'error'; reason: string };
 
 export function extractFile(job: ExtractJob): ExtractOutcome {
-  const read = readForCheck(job.absolute, job.maxFileSize);
+  const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
-  // The documents the extraction parses are handed on, so the environment model's facts cost no second parse.
-  const docs: Doc[] = [];
-  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+  // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
+  // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
+  let docs: Doc[] = [];
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
   const judged = judgedPart(extraction);
   if (mayDeclareApp(read.text)) judged.declaresApp = true;
-  judged.facts = environmentFacts(job.absolute, read.text, docs);
+  try {
+    judged.facts = environmentFacts(job.absolute, read.text, docs);
+  } catch (err) {
+    if (!(err instanceof Bail)) throw err;
+    // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
+    docs = [];
+    extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+    judged.facts = environmentFacts(job.absolute, read.text, docs);
+  }
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
 
-/** Below this many files a worker's start-up costs more than it saves. */
-const WORKER_THRESHOLD = 150;
-const BATCH = 48;
+/**
+ * Below this many bytes one thread does it all: the fast path reads about 50 MB/s cold on
+ * one core, and a worker costs a start-up and a cold JIT, and competes for the same two
+ * cores with the main thread and the garbage collector (measured in docs/performance.md).
+ */
+const WORKER_MIN_BYTES = 96 * 1024 * 1024;
+
+/** The threshold, which IMAGE_PIN_WORKER_MIN_BYTES overrides (tests start workers on small trees with it). */
+function workerMinBytes(): number {
+  const set = Number(process.env.IMAGE_PIN_WORKER_MIN_BYTES);
+  return process.env.IMAGE_PIN_WORKER_MIN_BYTES && Number.isFinite(set) && set >= 0 ? set : WORKER_MIN_BYTES;
+}
+/** Work is handed out in batches of about this many bytes, so a few large files do not leave a thread idle. */
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_MAX_FILES = 256;
 
 export interface ExtractManyOptions {
   workers?: number;
@@ -45,51 +69,64 @@ export interface ExtractManyOptions {
 
 export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions = {}): Promise<ExtractOutcome[]> {
   const results: ExtractOutcome[] = new Array(jobs.length);
-  const workerCount = Math.min(opts.workers ?? os.availableParallelism(), Math.ceil(jobs.length / BATCH));
-  if (jobs.length < WORKER_THRESHOLD || workerCount < 2) {
-    for (let i = 0; i < jobs.length; i++) {
+  const totalBytes = jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0);
+  const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.max(2, Math.ceil(totalBytes / BATCH_BYTES)));
+  let next = 0;
+  let done = 0;
+  /** The next batch of job indices, sized by bytes. */
+  const takeBatch = (): [number, number] | null => {
+    if (next >= jobs.length) return null;
+    const start = next;
+    let bytes = 0;
+    while (next < jobs.length && (next === start || (bytes < BATCH_BYTES && next - start < BATCH_MAX_FILES))) bytes += jobs[next++].stat?.size ?? 0;
+    return [start, next];
+  };
+  const finished = (count: number) => {
+    done += count;
+    opts.onProgress?.(done, jobs.length);
+  };
+  // The main thread always works; it yields between batches for cancellation and other requests.
+  const runHere = async () => {
+    for (let batch = takeBatch(); batch; batch = takeBatch()) {
       if (opts.signal?.aborted) throw abortError();
-      results[i] = extractFile(jobs[i]);
-      if (i % 50 === 49) {
-        opts.onProgress?.(i + 1, jobs.length);
-        // Let cancellation and other requests in between batches.
-        await new Promise((r) => setImmediate(r));
-      }
+      for (let i = batch[0]; i < batch[1]; i++) results[i] = extractFile(jobs[i]);
+      finished(batch[1] - batch[0]);
+      await new Promise((r) => setImmediate(r));
     }
+  };
+  if (totalBytes < workerMinBytes() || threads < 2) {
+    await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
   }
 
-  let next = 0;
-  let done = 0;
   const workerFile = path.join(__dirname, 'worker.js');
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       const worker = new Worker(workerFile);
-      let batchStart = 0;
-      let batchEnd = 0;
+      let batch: [number, number] | null = null;
       const sendNext = () => {
-        if (opts.signal?.aborted || next >= jobs.length) {
+        batch = opts.signal?.aborted ? null : takeBatch();
+        if (!batch) {
           void worker.terminate();
           if (opts.signal?.aborted) reject(abortError());
           else resolve();
           return;
         }
-        batchStart = next;
-        batchEnd = Math.min(jobs.length, next + BATCH);
-        next = batchEnd;
-        worker.postMessage(jobs.slice(batchStart, batchEnd));
+        worker.postMessage(jobs.slice(batch[0], batch[1]));
       };
       worker.on('message', (outcomes: ExtractOutcome[]) => {
-        for (let i = 0; i < outcomes.length; i++) results[batchStart + i] = outcomes[i];
-        done += outcomes.length;
-        opts.onProgress?.(done, jobs.length);
+        for (let i = 0; i < outcomes.length; i++) results[batch![0] + i] = outcomes[i];
+        finished(outcomes.length);
         sendNext();
       });
       worker.on('error', reject);
       sendNext();
     });
-  await Promise.all(Array.from({ length: workerCount }, runWorker));
+  // One thread fewer than cores in workers: the main thread is the last one. Workers first, so they
+  // boot while the main thread reads its first batch.
+  const workers = Array.from({ length: threads - 1 }, runWorker);
+  await Promise.all([...workers, runHere()]);
   return results;
 }
 

@@ -20,7 +20,8 @@ export type ReadOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
-export function readForCheck(file: string, maxFileSize: number, stat?: fs.Stats): ReadOutcome {
+/** `stat`: what the caller's listing already knows of the file, so it is not asked twice. */
+export function readForCheck(file: string, maxFileSize: number, stat?: Pick<fs.Stats, 'size' | 'mtimeMs'>): ReadOutcome {
   try {
     const st = stat ?? fs.statSync(file);
     if (st.size > maxFileSize) return { kind: 'skipped', reason: tooLargeReason(st.size, maxFileSize) };

@@ -98,7 +98,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
       reports[i].extraction = cached;
     } else {
       pending.push(i);
-      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize });
+      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, stat: stat && { size: stat.size, mtimeMs: stat.mtimeMs } });
     }
   });
 

@@ -13,6 +13,7 @@ import { LineIndex, normalizeLoneCr } from '../text';
 import { Comment, blankTemplateActions, parseDocument, splitDocuments, templateExcusesErrors } from '../yamlSource';
 import { ShapeOptions, isValuesFile } from './classify';
 import { WalkContext, findPair } from './context';
+import { Bail, BailCause, scanDocument } from './lineScan';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
 
@@ -42,10 +43,31 @@ export interface ExtractOptions {
   /**
    * Called with each document this call parses (template actions blanked, ranges relative to
    * `offset`), so a caller that reads other keys of the same documents need not parse them again.
-   * Not called for documents skipped (they cannot hold an image) or reused from `cache`.
+   * Not called for documents skipped (they cannot hold an image) or reused from `cache`. On the
+   * fast path the document is the fast scanner's tree, whose lazily known parts throw a `Bail`
+   * when read: a caller catches it and parses the file itself.
    */
   onDocument?: (doc: Document.Parsed, source: string, offset: number) => void;
+  /**
+   * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
+   * `yaml` parse per document; counts go into the object given, if one is.
+   */
+  fast?: boolean | FastPathStats;
 }
+
+/** What the fast path did: documents it was asked to read, and how many it handed to `yaml`, by cause. */
+export interface FastPathStats {
+  documents: number;
+  bailed: Partial<Record<BailCause, number>>;
+  /** Text length of the documents handed to `yaml`. */
+  fallbackBytes: number;
+}
+
+export function newFastPathStats(): FastPathStats {
+  return { documents: 0, bailed: {}, fallbackBytes: 0 };
+}
+
+export type { BailCause } from './lineScan';
 
 interface DocumentResult {
   /** In the document's own coordinates. */
@@ -103,6 +125,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const shapeOptions: ShapeOptions = { imageKeys, valuesFile: depth > 0 || isValuesFile(opts.path) };
   const options = `${kustomizationFile ? 'K' : '-'}${shapeOptions.valuesFile ? 'V' : '-'}${depth}${[...imageKeys].join(',')}`;
 
+  const fast = opts.fast === true ? newFastPathStats() : opts.fast || undefined;
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
   for (const doc of splitDocuments(source)) {
@@ -114,7 +137,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
+      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -146,8 +169,16 @@ function extractDocument(
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
   depth: number,
+  fast?: FastPathStats,
   onParsed?: (doc: Document.Parsed) => void,
 ): DocumentResult {
+  if (fast) {
+    fast.documents++;
+    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile, onParsed);
+    if (!('bail' in result)) return result;
+    fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
+    fast.fallbackBytes += source.length;
+  }
   let parsed;
   try {
     // Walking the CST for comments costs as much as a tenth of the parse: only when one can matter.
@@ -158,24 +189,10 @@ function extractDocument(
   }
   const { doc, comments, errors } = parsed;
   onParsed?.(doc);
-  const root = doc.contents;
-  const kind = isMap(root) ? findPair(root, 'kind') : undefined;
-  const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
   const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
-  const ctx: WalkContext = {
-    source,
-    doc,
-    imageKeys: shapeOptions.imageKeys,
-    shapeOptions,
-    kustomization,
-    templateActions,
-    sites: [],
-    seen: new Set(),
-    splitMaps: new Set(),
-    embeddedValues(part) {
-      if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
-    },
-  };
+  const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, (part) => {
+    if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
+  });
   try {
     walkDocument(ctx);
   } catch (err) {
@@ -193,6 +210,44 @@ function extractDocument(
   }
   markIgnored(source, sites, comments);
   return { sites, error };
+}
+
+/** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
+function fastDocument(
+  source: string,
+  templateActions: Span[],
+  shapeOptions: ShapeOptions,
+  kustomizationFile: boolean,
+  onParsed?: (doc: Document.Parsed) => void,
+): DocumentResult | { bail: BailCause } {
+  try {
+    const scanned = scanDocument(source, source.includes('image-pin'));
+    const doc = { contents: scanned.contents } as unknown as Document.Parsed;
+    const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, () => {
+      throw new Bail('embedded-values');
+    });
+    walkDocument(ctx);
+    markIgnored(source, ctx.sites, scanned.comments);
+    onParsed?.(doc);
+    return { sites: ctx.sites };
+  } catch (err) {
+    return { bail: err instanceof Bail ? err.reason : 'walk-error' };
+  }
+}
+
+function walkContext(
+  source: string,
+  doc: Document.Parsed,
+  templateActions: Span[],
+  shapeOptions: ShapeOptions,
+  kustomizationFile: boolean,
+  embeddedValues: (part: ScalarPart) => void,
+): WalkContext {
+  const root = doc.contents;
+  const kind = isMap(root) ? findPair(root, 'kind') : undefined;
+  const kustomization = kustomizationFile || (kind !== undefined && (kind.value as { value?: unknown } | null)?.value === 'Kustomization');
+  const imageKeys = shapeOptions.imageKeys;
+  return { source, doc, imageKeys, shapeOptions, kustomization, templateActions, sites: [], seen: new Set(), splitMaps: new Set(), embeddedValues };
 }
 
 /** Offsets in an embedded string's value → offsets in the document. */

@@ -1,0 +1,118 @@
+/**
+ * Parity of the structural fast path (`core/extract/lineScan.ts`) with the `yaml` walk:
+ * every site (ranges, pull-policy slots, insertion points, key spans, appVersion
+ * fallbacks, ignore comments), every syntax error and every finding must be the same,
+ * on every fixture, on both benchmark profiles and on mutated documents. Any difference fails.
+ * The counts of documents compared and of documents handed back to `yaml` (by cause) are
+ * printed as test diagnostics.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { defaultConfig } from '../../server/src/core/config';
+import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
+import type { Doc } from '../../server/src/core/env/read';
+import { Bail } from '../../server/src/core/extract/lineScan';
+import { evaluate } from '../../server/src/core/rules';
+import { environmentFacts } from '../../server/src/scan/environments';
+import { corpusFiles } from '../bench/corpus';
+import { EXAMPLES, FIXTURES } from '../helpers/paths';
+import { LineMutation, MUTATION_KINDS, SEEDS, mutate } from '../helpers/yamlMutations';
+
+const config = defaultConfig('/repo');
+
+/** Extracts `text` both ways and fails on any difference; returns the fast path's counts. */
+export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache' | 'onDocument'>, stats: FastPathStats): void {
+  const fullDocs: Doc[] = [];
+  const fastDocs: Doc[] = [];
+  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset) => fullDocs.push({ doc, source, offset }) });
+  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset) => fastDocs.push({ doc, source, offset }) });
+  // The environment model reads the same documents: from the fast tree it must learn the same facts,
+  // or meet a `Bail` (then the scan parses the file for it, as extractFiles does).
+  const file = opts.path ?? 'x.yaml';
+  let fastFacts: unknown;
+  try {
+    fastFacts = environmentFacts(file, text, fastDocs);
+  } catch (err) {
+    if (!(err instanceof Bail)) throw err;
+    fastFacts = environmentFacts(file, text, fullDocs);
+  }
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(fastFacts ?? null)), JSON.parse(JSON.stringify(environmentFacts(file, text, fullDocs) ?? null)), `environment facts differ on ${file}`);
+  // JSON drops `undefined` members the same way a cache or a worker message would.
+  const a = JSON.parse(JSON.stringify(full)) as unknown;
+  const b = JSON.parse(JSON.stringify(fast)) as unknown;
+  assert.deepStrictEqual(b, a, `fast path differs from the yaml walk on ${opts.path ?? 'a document'}:\n${text.slice(0, 2000)}`);
+  const judge = (e: typeof full) => evaluate(e, { config, relativePath: opts.path ?? 'x.yaml', today: '2026-11-26' });
+  assert.deepStrictEqual(judge(fast), judge(full));
+}
+
+function yamlFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+/** A walk error on the fast path's tree is a scanner bug even when the fallback hides it. */
+function assertNoWalkErrors(stats: FastPathStats): void {
+  assert.equal(stats.bailed['walk-error'] ?? 0, 0, report(stats));
+}
+
+function report(stats: FastPathStats): string {
+  const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+  return `${stats.documents} documents compared, ${stats.documents - bailed} read by the fast path, ${bailed} handed to yaml ${JSON.stringify(stats.bailed)}`;
+}
+
+describe('fast path parity with the yaml walk', () => {
+  it('is identical on every fixture and example file', (t) => {
+    const stats = newFastPathStats();
+    const files = [...yamlFiles(FIXTURES), ...yamlFiles(EXAMPLES)];
+    assert.ok(files.length > 20);
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      assertSameExtraction(text, { path: file }, stats);
+      assertSameExtraction(text, { path: file, imageKeys: ['sidecarImage', 'initImage'] }, stats);
+    }
+    t.diagnostic(`fixtures: ${files.length} files, ${report(stats)}`);
+    assertNoWalkErrors(stats);
+    // The fixtures are what the fast path is for: most of them must not need the fallback.
+    const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+    assert.ok(bailed < stats.documents / 3, report(stats));
+  });
+
+  for (const profile of ['realistic', 'generated'] as const) {
+    it(`is identical on the ${profile} benchmark profile (scaled down)`, (t) => {
+      const stats = newFastPathStats();
+      let files = 0;
+      for (const { rel, text } of corpusFiles(profile, { scale: profile === 'realistic' ? 0.08 : 0.05 })) {
+        assertSameExtraction(text, { path: rel }, stats);
+        files++;
+      }
+      t.diagnostic(`${profile}: ${files} files, ${report(stats)}`);
+      assertNoWalkErrors(stats);
+      assert.ok(stats.documents > 350, report(stats));
+    });
+  }
+
+  it('is identical on documents mutated line by line around image keys', (t) => {
+    const stats = newFastPathStats();
+    fc.assert(
+      fc.property(seedDocument, fc.array(lineMutation, { minLength: 1, maxLength: 6 }), fc.boolean(), ([name, seed], mutations, extraKeys) => {
+        const text = mutate(seed, mutations);
+        assertSameExtraction(text, { path: name, imageKeys: extraKeys ? ['sidecarImage'] : undefined }, stats);
+      }),
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) },
+    );
+    t.diagnostic(`mutations: ${report(stats)}`);
+    assertNoWalkErrors(stats);
+    // The mutations must exercise both paths, or the comparison proves little.
+    assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));
+    const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
+    assert.ok(stats.documents - bailed > stats.documents / 4, report(stats));
+  });
+});
+
+const seedDocument = fc.constantFrom(...SEEDS);
+const lineMutation: fc.Arbitrary<LineMutation> = fc.record({ line: fc.nat(), kind: fc.nat({ max: MUTATION_KINDS - 1 }), pick: fc.nat() });
