@@ -347,7 +347,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     await page.keyboard.press('Escape');
   });
 
-  test('4. Scan Workspace puts findings of unopened files in Problems, with progress that comes and goes', { timeout: STEP_TIMEOUT_MS }, async (t) => {
+  test('4. Scan Workspace puts findings of unopened files in Problems, then its summary; any progress names the folder, not its path', { timeout: STEP_TIMEOUT_MS }, async (t) => {
     const unopened = expected.filter((f) => f.file !== DEPLOYMENT);
     assert.deepEqual(new Set(unopened.map((f) => f.file)), new Set([VALUES, OVERLAY, COMPOSE]));
     assert.equal((await problemRows(page)).length, 0, 'Problems lists unopened files before the scan');
@@ -366,9 +366,11 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
     const files = (await readProblems(page)).filter((r) => !/\[Ln \d+/.test(r)).join('\n');
     for (const name of ['values.yaml', 'kustomization.yaml', 'docker-compose.yaml']) assert.ok(files.includes(name), `no file row ${name} in ${files}`);
 
+    // VS Code shows window progress only once an operation has run for a moment, and the scan of this
+    // small workspace may finish before that: whether it shows is the workbench's timing, not ours. What
+    // the progress says is asserted over LSP (test/lsp/workspace.test.ts); here, whatever did show.
     const seen = await progress.seen();
-    assert.ok(seen.length > 0, 'the scan progress never showed');
-    t.diagnostic(`progress shown: ${seen.map((text) => JSON.stringify(text)).join(', ')}`);
+    t.diagnostic(seen.length ? `progress shown: ${seen.map((text) => JSON.stringify(text)).join(', ')}` : 'the scan ended before VS Code showed its progress');
     assert.ok(!seen.some((text) => text.includes(fixture.workspace)), `progress shows the absolute folder path: ${JSON.stringify(seen)}`);
     const summary = await waitFor(page, `${selectors.notification}:has-text("findings in")`, { step: 'scan-summary' });
     const fileCount = new Set(unopened.map((f) => f.file)).size;

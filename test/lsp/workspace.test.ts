@@ -64,7 +64,8 @@ describe('Scan Workspace', () => {
     const begin = client.progress.find((p) => p.token === token)!.value as WorkDoneProgressBegin;
     assert.equal(begin.cancellable, true);
     const report = client.progress.find((p) => p.token === token && p.value.kind === 'report')!.value as { message: string };
-    assert.match(report.message, /\d+\/\d+ files/);
+    assert.match(report.message, /^[^/\\]+: \d+\/\d+ files$/, 'progress names the workspace folder, then file counts');
+    assert.ok(!report.message.includes(ws), `progress shows the absolute folder path: ${report.message}`);
 
     assert.deepEqual(codes('shapes/docker-compose.yaml'), ['missing-tag', 'unpinned-tag']);
     const values = client.diagnostics.get(uriOf('shapes/values.yaml'))!;
