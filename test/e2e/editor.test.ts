@@ -22,6 +22,7 @@ import {
   quickFixMenuWhere,
   readProblems,
   recordTexts,
+  boxOf,
   runCommand,
   screenshot,
   selectors,
@@ -298,9 +299,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
   });
 
   test('2. hovering the squiggle shows the normalized name, registry and tag', { timeout: STEP_TIMEOUT_MS }, async () => {
-    const squiggle = await waitFor(page, selectors.squiggleError, { step: 'hover-squiggle' });
-    const box = await squiggle.boundingBox();
-    assert.ok(box, 'the squiggle has no bounding box');
+    const box = await boxOf(page, selectors.squiggleError, { step: 'hover-squiggle' });
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const shown = await hoverShowing(page, 'Pinned digest', { step: 'hover', timeoutMs: 30_000 });
     await screenshot(page, '2-hover');
@@ -316,9 +315,7 @@ describe('Image Pin in a real VS Code (code-server + Chromium), driven by keyboa
 
   test('3. the quick fix (Ctrl+. Enter) pins the reference to the digest skopeo reports; nothing else changes', { timeout: STEP_TIMEOUT_MS }, async () => {
     const reference = `${fixture.host}/app:dev`;
-    const squiggle = await waitFor(page, selectors.squiggleError, { step: 'quickfix-squiggle' });
-    const box = await squiggle.boundingBox();
-    assert.ok(box, 'the squiggle has no bounding box');
+    const box = await boxOf(page, selectors.squiggleError, { step: 'quickfix-squiggle' });
     // A click in the reference puts the cursor there; the mouse then leaves it, so that no hover
     // opens over the menu.
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);

@@ -127,6 +127,17 @@ export async function waitFor(page: Page, selector: string, options: WaitOptions
   }
 }
 
+/**
+ * Where the first element matching `selector` is drawn, once it is. An element found a moment ago
+ * can be gone the next: the editor redraws its decorations (squiggles) each time diagnostics are
+ * published again, so the box is asked for until one is there.
+ */
+export async function boxOf(page: Page, selector: string, options: WaitOptions): Promise<{ x: number; y: number; width: number; height: number }> {
+  return waitUntil(page, { ...options, describe: () => `no visible ${selector}` }, () =>
+    page.locator(selector).first().boundingBox().then((box) => box ?? undefined, () => undefined),
+  );
+}
+
 /** Runs a command by its palette title (F1, type, pick the row whose label is exactly `title`). */
 export async function runCommand(page: Page, title: string, options: { opensPicker?: boolean } = {}): Promise<void> {
   await page.keyboard.press('F1');
