@@ -18,6 +18,14 @@ export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
   });
 }
 
+/**
+ * `runCli` with no Docker config (a path that does not exist under `cwd`), so the developer's own
+ * credentials and credential helpers never take part in a test against the loopback registry.
+ */
+export function runCliWithoutDockerConfig(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env });
+}
+
 /** Writes `{relativePath: text}` under `root`, creating folders. */
 export function writeTree(root: string, files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {

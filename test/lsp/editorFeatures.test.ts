@@ -12,9 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TextDocumentEdit } from 'vscode-languageserver-protocol/node';
 import { PushedImage, RunningRegistry, seedStandard, startRegistry } from '../helpers/registry';
-import { TestClient, rangeOf } from './lspClient';
+import { NO_DOCKER_CONFIG, TestClient, rangeOf } from './lspClient';
 
-const NO_DOCKER_CONFIG = { DOCKER_CONFIG: path.join(os.tmpdir(), 'image-pin-lsp-no-docker-config') };
 const RULE_LINKS = 'code-oss://image-pin.image-pin/rule';
 
 const pod = (...images: string[]) =>

@@ -11,9 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource, CodeAction, TextDocumentEdit } from 'vscode-languageserver-protocol/node';
 import { FaultProxy, PushedImage, RunningRegistry, seedStandard, skopeoDigest, startFaultProxy, startRecorder, startRegistry } from '../helpers/registry';
-import { TestClient, rangeOf } from './lspClient';
+import { NO_DOCKER_CONFIG, TestClient, rangeOf } from './lspClient';
 
-const NO_DOCKER_CONFIG = { DOCKER_CONFIG: path.join(os.tmpdir(), 'image-pin-lsp-no-docker-config') };
 
 function pod(image: string, extra = ''): string {
   return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p   # keep this comment\nspec:\n  containers:\n    - name: app\n      image: ${image}\n${extra}`;

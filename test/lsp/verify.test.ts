@@ -14,10 +14,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { FaultProxy, PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
-import { TestClient, rangeOf } from './lspClient';
+import { NO_DOCKER_CONFIG, TestClient, rangeOf } from './lspClient';
 import { closedPort } from '../helpers/ports';
 
-const NO_DOCKER_CONFIG = { DOCKER_CONFIG: path.join(os.tmpdir(), 'image-pin-lsp-no-docker-config') };
 const MISTYPED = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 function pods(images: string[]): string {

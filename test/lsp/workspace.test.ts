@@ -13,9 +13,8 @@ import { TextDocumentEdit, WorkDoneProgressBegin } from 'vscode-languageserver-p
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fixture } from '../helpers/paths';
 import { PushedImage, RunningRegistry, seedStandard, startRegistry } from '../helpers/registry';
-import { TestClient, fileUri } from './lspClient';
+import { NO_DOCKER_CONFIG, TestClient, fileUri } from './lspClient';
 
-const NO_DOCKER_CONFIG = { DOCKER_CONFIG: path.join(os.tmpdir(), 'image-pin-lsp-no-docker-config') };
 
 function copyTree(from: string, to: string): void {
   fs.cpSync(from, to, { recursive: true });

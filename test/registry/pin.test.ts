@@ -13,9 +13,9 @@ import { writeEdits } from '../../server/src/pin/writeFile';
 import { encodeText } from '../../server/src/core/text';
 import { readForCheck } from '../../server/src/scan/readFile';
 import { PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
-import { runCli, writeTree } from '../helpers/cliRun';
+import { runCliWithoutDockerConfig, writeTree } from '../helpers/cliRun';
 
-const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config'), ...env });
+const run = runCliWithoutDockerConfig;
 
 describe('image-pin pin against a real registry', () => {
   let reg: RunningRegistry;

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PushedImage, RunningRegistry, seedStandard, skopeoDigest, startRegistry } from '../helpers/registry';
-import { runCli, writeTree } from '../helpers/cliRun';
+import { runCliWithoutDockerConfig, writeTree } from '../helpers/cliRun';
 
-const run = (args: string[], cwd: string) => runCli(args, cwd, { DOCKER_CONFIG: path.join(cwd, '.no-docker-config') });
+const run = runCliWithoutDockerConfig;
 
 describe('image-pin set against a real registry', () => {
   let reg: RunningRegistry;
