@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
-import { type EffectiveImage, type Environment, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
+import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
+import { type FileFacts, readFacts } from '../core/env/read';
 import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
@@ -25,12 +26,16 @@ interface FolderIndex {
   indexed: boolean;
   judgement?: EnvironmentJudgement;
   builtAt: number;
+  /** What the last build kept: a keystroke recomputes only the environments that read the edited file. */
+  memo: ModelMemo;
 }
 
 interface OpenDocument {
   text: string;
   sites: readonly JudgedSite[];
   declaresApp: boolean;
+  /** What the model read of this text, once (other documents' keystrokes build the model again). */
+  facts?: FileFacts;
 }
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
@@ -67,7 +72,7 @@ export class EnvironmentService {
     this.indexes.clear();
     this.disk.clear();
     for (const folder of this.deps.folders.all()) {
-      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1 };
+      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() };
       this.indexes.set(folder.path, index);
       this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
     }
@@ -84,10 +89,11 @@ export class EnvironmentService {
   /** A scan of a folder (the index, or Scan Workspace) read these files. */
   scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[]): void {
     let index = this.indexes.get(folder.path);
-    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1 }));
+    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() }));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
     index.indexed = true;
+    index.memo = new ModelMemo();
     this.disk.clear();
     this.bump();
   }
@@ -97,6 +103,8 @@ export class EnvironmentService {
     this.disk.delete(file);
     const index = this.indexOf(file);
     if (!index?.indexed) return;
+    // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
+    index.memo = new ModelMemo();
     if (report) index.reports.set(file, report);
     else index.reports.delete(file);
     this.bump();
@@ -107,6 +115,7 @@ export class EnvironmentService {
     const prev = this.open.get(file);
     if (prev && prev.text === text) return false;
     this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text) });
+    this.indexOf(file)?.memo.changed.add(file);
     if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
     this.bump();
     return true;
@@ -116,6 +125,7 @@ export class EnvironmentService {
     const prev = this.open.get(file);
     if (!prev) return;
     this.open.delete(file);
+    this.indexOf(file)?.memo.changed.add(file);
     if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
   }
 
@@ -198,8 +208,13 @@ export class EnvironmentService {
     return judgeEnvironments(inputs, {
       resolver: index.resolver!,
       today: todayUtc(),
-      texts: (f) => this.open.get(f)?.text ?? this.readDisk(f),
+      texts: (f) => this.open.get(f)?.text ?? this.readDisk(f) ?? null,
+      facts: (f) => {
+        const open = this.open.get(f);
+        return open && (open.facts ??= readFacts(f, open.text));
+      },
       display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
+      memo: index.memo,
     });
   }
 
