@@ -2,14 +2,16 @@
  * The environment model built again after edits with a ModelMemo (what the language server does on
  * every keystroke) is the model built from nothing: on random edit sequences over every environment
  * fixture (kustomize with components, patches and configurations, Helm with fallbacks, Argo CD and
- * Flux), and environments that read no edited file are taken as they were.
+ * Flux), the findings placed from it too, and environments that read no edited file are taken as
+ * they were.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ModelMemo, buildModel } from '../../server/src/core/env';
+import { ModelMemo, buildModel, placeFindings } from '../../server/src/core/env';
+import { defaultConfig } from '../../server/src/core/config';
 import { memoryWorkspace } from '../helpers/envWorkspace';
 import { fixture } from '../helpers/paths';
 
@@ -46,6 +48,10 @@ function shape(model: ReturnType<typeof buildModel>): unknown {
   return JSON.parse(JSON.stringify({ ...model, covered: [...model.covered].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]) }, (k, v) => (k === 'token' ? undefined : v)));
 }
 
+const CONFIG = defaultConfig('/repo');
+const strip = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'token' ? undefined : v)));
+const context = (env: { rootFile: string; root: string; stage: string }) => ({ config: CONFIG, relativePath: env.rootFile.slice(6), alsoPaths: [env.root.slice(6)], today: '2026-11-30', stage: env.stage });
+
 describe('environment model memo', () => {
   const start = fixtures();
   const names = Object.keys(start);
@@ -62,7 +68,9 @@ describe('environment model memo', () => {
           files[name] = apply(files[name], e);
           memo.changed.add(`/repo/${name}`);
           const ws = memoryWorkspace(files);
-          assert.deepEqual(shape(buildModel(ws, { memo })), shape(buildModel(ws)), `after ${JSON.stringify(e)} of ${name}`);
+          const [kept, fresh] = [buildModel(ws, { memo }), buildModel(ws)];
+          assert.deepEqual(shape(kept), shape(fresh), `after ${JSON.stringify(e)} of ${name}`);
+          assert.deepEqual(strip(placeFindings(kept, ws, context, undefined, memo.verdicts)), strip(placeFindings(fresh, ws, context)), `findings after ${JSON.stringify(e)} of ${name}`);
         }
       }),
       { numRuns: Number(process.env.ENV_MEMO_RUNS ?? 150) },

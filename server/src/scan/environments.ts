@@ -121,6 +121,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
       return { config, relativePath: rel(config, env.rootFile), alsoPaths: [rel(config, env.root)], today: opts.today, stage: env.stage };
     },
     display,
+    opts.memo?.verdicts,
   );
   const placed = new Map<string, LocatedFinding[]>();
   const lines = new Map<string, LineIndex>();

@@ -12,6 +12,7 @@
 import * as posix from 'node:path/posix';
 import { type EnvRoot, type Graph, readGraph } from './graph';
 import { type EnvironmentImages, SiteIndex, environmentImages } from './overrides';
+import type { VerdictMemo } from './place';
 import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord } from './stages';
 import type { Environment, EnvironmentModel, Workspace } from './types';
 
@@ -44,6 +45,8 @@ export class ModelMemo {
   readonly changed = new Set<string>();
   files?: Set<string>;
   results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  /** placeFindings' verdicts on the environments taken as they were. */
+  readonly verdicts: VerdictMemo = new WeakMap();
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
