@@ -14,6 +14,7 @@ import { fixture } from '../helpers/paths';
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
 const C = `sha256:${'c'.repeat(64)}`;
+const D = `sha256:${'d'.repeat(64)}`;
 const E = `sha256:${'e'.repeat(64)}`;
 const O = `sha256:${'0'.repeat(64)}`;
 
@@ -143,6 +144,94 @@ images:
     const again = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], repo.dir);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
+  });
+
+  it('argocd / flux without an override: the Application gets `helm.valuesObject` keys (single and multi-source) or a `kustomize.images` item, the HelmRelease `spec.values`; `envs` then shows the source digests; idempotent', async () => {
+    const repo = copy('apps-new');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /staging → prod: 11 moved, 0 already equal, 0 skipped/);
+    const sidecarLines = [`        sidecar:`, `          image: ghcr.io/acme/envoy:1.31@${B}`];
+    assert.equal(
+      repo.read('apps/api-prod.yaml'),
+      [
+        '# production: nothing overridden yet',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata:',
+        '  name: api-prod',
+        'spec:',
+        '  project: default',
+        '  source:',
+        '    repoURL: https://git.example.com/acme/gitops.git',
+        '    targetRevision: main',
+        '    path: charts/api   # the chart',
+        '    helm:',
+        '      valuesObject:',
+        '        image:',
+        `          tag: 1.2.0@${A}`,
+        ...sidecarLines,
+        '  destination:',
+        '    namespace: api',
+        '',
+      ].join('\n'),
+    );
+    // A `values` block string is edited where it sets the tag; what it does not set goes to valuesObject.
+    assert.ok(repo.read('apps/api-ap-prod.yaml').endsWith(['      values: |', '        image:', `          tag: 1.2.0@${A} # set by hand`, '      valuesObject:', ...sidecarLines, ''].join('\n')));
+    // A `values` string written with escapes cannot be edited in place: valuesObject, which Argo CD applies over it, wins.
+    assert.ok(
+      repo.read('apps/api-sa-prod.yaml').endsWith(['      values: "image:\\n  tag: 1.0.0\\n"', '      valuesObject:', '        image:', `          tag: 1.2.0@${A}`, ...sidecarLines, ''].join('\n')),
+      repo.read('apps/api-sa-prod.yaml'),
+    );
+    // Multi-source: the source at index 1 that deploys the chart; the chart has a digest key; valueFiles stay as they are.
+    assert.ok(
+      repo.read('apps/worker-prod.yaml').endsWith(
+        ['    - repoURL: https://git.example.com/acme/gitops.git', '      path: charts/worker', '      helm:', '        valueFiles:', '          - env/prod.yaml', '        valuesObject:', '          image:', '            tag: "3.1"', `            digest: ${C}`, ''].join('\n'),
+      ),
+    );
+    // Kustomize source: `images:` under an existing `kustomize:` (CRLF kept), and `kustomize:` itself in a multi-document file.
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(['    kustomize:', '      namePrefix: prod-   # keep', '      images:', `        - ghcr.io/acme/shop:rc-2@${E}`, ''].join('\r\n')));
+    assert.ok(
+      repo.read('apps/shop-eu-prod.yaml').endsWith(['    path: shop/base', '    kustomize:', '      images:', `        - ghcr.io/acme/shop:rc-2@${E}`, '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: after', ''].join('\n')),
+    );
+    // Flux: `spec.values`, from the Flux counterpart in staging (its own digest, not the Application's).
+    assert.ok(repo.read('flux/api-prod.yaml').endsWith(['        name: gitops', '  values:', '    image:', `      tag: 1.2.1@${D}`, '    sidecar:', `      image: ghcr.io/acme/envoy:1.31@${B}`, ''].join('\n')));
+    const changed = ['apps/api-prod.yaml', 'apps/api-ap-prod.yaml', 'apps/api-sa-prod.yaml', 'apps/worker-prod.yaml', 'apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml', 'flux/api-prod.yaml'];
+    othersUnchanged(repo, changed);
+
+    // What the environment model now says: every prod environment deploys its staging counterpart's digest.
+    const envs = await run(['envs', '--format', 'json', '.'], repo.dir);
+    assert.equal(envs.code, 0, envs.stderr);
+    const model = (JSON.parse(envs.stdout) as { environments: Array<{ stage: string; kind: string; root: string; images: Array<{ image: string; digest: string | null; tag: string | null }> }> }).environments;
+    const staging = (kind: string, image: string) => model.find((e) => e.stage === 'staging' && e.kind === kind && e.images.some((i) => i.image === image))!.images.find((i) => i.image === image)!;
+    const prod = model.filter((e) => e.stage === 'prod');
+    assert.equal(prod.length, 7);
+    for (const env of prod) {
+      for (const img of env.images) {
+        const src = staging(env.kind, img.image);
+        assert.deepEqual([img.tag, img.digest], [src.tag, src.digest], `${env.root} ${img.image}`);
+      }
+    }
+    assert.equal(prod.find((e) => e.root === 'flux/api-prod.yaml')!.images.find((i) => i.image === 'ghcr.io/acme/api')!.digest, D);
+    const check = await run(['check', '.'], repo.dir);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /0 errors, 0 warnings/);
+
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 moved, 11 already equal, 0 skipped/);
+    othersUnchanged(repo, changed);
+  });
+
+  it('argocd: where an override cannot be added with certainty (a flow map, helm.parameters that win, a templated Application) it is skipped with the reason, exit 1, nothing written', async () => {
+    const repo = copy('apps-refused');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-prod\.yaml: spec\.source\.helm\.valuesObject is written as a flow map \{…\}; add the keys by hand/m);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-eu-prod\.yaml: its helm\.parameters set image\.tag, which Argo CD applies over valuesObject and values/m);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-us-prod\.yaml: it is templated/m);
+    assert.match(r.stdout, /0 moved, 0 already equal, 3 skipped/);
+    othersUnchanged(repo, []);
   });
 
   it('plain environments (manifests in their own folders): the manifest line itself', async () => {

@@ -93,12 +93,12 @@ function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string,
   while (!open && depth < path.length) {
     const key = path[depth];
     if (typeof key === 'number') {
-      if (!isSeq(node) || node.flow || !isMap(node.items[key]) || (node.items[key] as YAMLMap).flow) return { ok: false, error: `${where(depth + 1)} is not a block map there; add it by hand` };
+      if (!isSeq(node) || node.flow || !isMap(node.items[key]) || (node.items[key] as YAMLMap).flow) return { ok: false, error: `${where(depth + 1)} ${notBlock(isSeq(node) ? node.items[key] : node, 'map')}` };
       node = node.items[key];
       depth++;
       continue;
     }
-    if (!isMap(node) || node.flow) return { ok: false, error: `${where(depth)} is not a block map there; add it by hand` };
+    if (!isMap(node) || node.flow) return { ok: false, error: `${where(depth)} ${notBlock(node, 'map')}` };
     const pair = findPair(node, key);
     if (!pair) break;
     const value = pair.value as Node | null;
@@ -114,7 +114,7 @@ function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string,
     const last = depth === path.length - 1;
     const fits = 'item' in add && last ? isSeq(value) : isMap(value) || (isSeq(value) && typeof path[depth + 1] === 'number');
     if (!fits || (value as YAMLMap).flow || ((isMap(value) || isSeq(value)) && value.items.length === 0)) {
-      return { ok: false, error: `${where(depth + 1)} is not a block ${'item' in add && last ? 'list' : 'map'} there; add it by hand` };
+      return { ok: false, error: `${where(depth + 1)} ${notBlock(value, 'item' in add && last ? 'list' : 'map')}` };
     }
     node = value;
     depth++;
@@ -154,6 +154,13 @@ function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string,
   const atEnd = open.at === found.end;
   const lead = atEnd ? (open.at === 0 || text[open.at - 1] === '\n' ? '' : n) : n;
   return { ok: true, edits: [{ start: open.at, end: open.at, newText: lead + lines.join(n) + (atEnd ? n : '') }] };
+}
+
+/** Why a node cannot take a new key or item written one per line. */
+function notBlock(node: unknown, want: 'map' | 'list'): string {
+  if ((isMap(node) || isSeq(node)) && node.flow) return `is written as a flow ${isMap(node) ? 'map {…}' : 'list […]'}; add the ${want === 'map' ? 'keys' : 'item'} by hand in the form it is written`;
+  if ((isMap(node) || isSeq(node)) && node.items.length === 0) return `is an empty ${isMap(node) ? 'map' : 'list'}; add the ${want === 'map' ? 'keys' : 'item'} by hand`;
+  return `is not a ${want} (${isSeq(node) ? 'a list' : isMap(node) ? 'a map' : 'a value'}); nothing was added`;
 }
 
 /**

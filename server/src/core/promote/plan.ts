@@ -293,7 +293,9 @@ class Planner {
       offset: 0,
       ...(source ? { source } : {}),
     };
-    const skip = (why: string) => this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${this.display(show(env))}: ${why}` });
+    const where = this.display(show(env));
+    // A reason that starts with the environment's own file (an Application's) does not name it twice.
+    const skip = (why: string) => this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${where}: ${why.startsWith(`${where}: `) ? why.slice(where.length + 2) : why}` });
     const got = this.placeFor(env, image, want);
     if ('entry' in got) {
       const list = this.entries.get(got.entry) ?? [];
