@@ -39,6 +39,33 @@ function othersUnchanged(repo: ReturnType<typeof copy>, changed: string[]): void
   for (const [rel, text] of repo.before) if (!changed.includes(rel)) assert.equal(repo.read(rel), text, `${rel} must be unchanged`);
 }
 
+/**
+ * What the environment model says after a promotion (`image-pin envs`): every image of every `to`
+ * environment is deployed with the digest (and the tag, when it has one) of its `from` counterpart —
+ * the environment of the same kind whose root is in the same folder — except the images named.
+ */
+async function assertDeploysSource(dir: string, from: string, to: string, except: string[] = []): Promise<number> {
+  const envs = await run(['envs', '--format', 'json', '.'], dir);
+  assert.equal(envs.code, 0, envs.stderr);
+  type Env = { stage: string; kind: string; root: string; images: Array<{ image: string; tag: string | null; digest: string | null }> };
+  const model = (JSON.parse(envs.stdout) as { environments: Env[] }).environments;
+  let checked = 0;
+  for (const env of model.filter((e) => e.stage === to)) {
+    for (const img of env.images) {
+      if (except.includes(img.image)) continue;
+      const src = model
+        .filter((e) => e.stage === from && e.kind === env.kind && path.posix.dirname(e.root) === path.posix.dirname(env.root))
+        .flatMap((e) => e.images.filter((i) => i.image === img.image));
+      if (src.length === 0) continue;
+      assert.ok(src[0].digest, `${env.root} ${img.image}: the source is not pinned (list it as an exception)`);
+      assert.equal(img.digest, src[0].digest, `${env.root} ${img.image}`);
+      if (src[0].tag) assert.equal(img.tag, src[0].tag, `${env.root} ${img.image}`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
 describe('image-pin promote', () => {
   it('kustomize: the prod overlay gets staging’s tags and digests; comments, quotes and CRLF kept; the unpinned source skipped (exit 1); the base unchanged', async () => {
     const repo = copy('kustomize');
@@ -146,11 +173,11 @@ images:
     assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
   });
 
-  it('argocd / flux without an override: the Application gets `helm.valuesObject` keys (single and multi-source) or a `kustomize.images` item, the HelmRelease `spec.values`; `envs` then shows the source digests; idempotent', async () => {
+  it('argocd / flux without an override (and Flux with one): the Application gets `helm.valuesObject` keys (single and multi-source) or a `kustomize.images` item, the HelmRelease `spec.values`; `envs` then shows the source digests; idempotent', async () => {
     const repo = copy('apps-new');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /staging → prod: 11 moved, 0 already equal, 0 skipped/);
+    assert.match(r.stdout, /staging → prod: 13 moved, 0 already equal, 0 skipped/);
     const sidecarLines = [`        sidecar:`, `          image: ghcr.io/acme/envoy:1.31@${B}`];
     assert.equal(
       repo.read('apps/api-prod.yaml'),
@@ -196,30 +223,20 @@ images:
     );
     // Flux: `spec.values`, from the Flux counterpart in staging (its own digest, not the Application's).
     assert.ok(repo.read('flux/api-prod.yaml').endsWith(['        name: gitops', '  values:', '    image:', `      tag: 1.2.1@${D}`, '    sidecar:', `      image: ghcr.io/acme/envoy:1.31@${B}`, ''].join('\n')));
-    const changed = ['apps/api-prod.yaml', 'apps/api-ap-prod.yaml', 'apps/api-sa-prod.yaml', 'apps/worker-prod.yaml', 'apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml', 'flux/api-prod.yaml'];
+    // Flux with `spec.values` that set the tag: edited there, its quotes and comment kept; the sidecar's map joins it.
+    assert.ok(repo.read('flux/api-eu-prod.yaml').endsWith(['  values:', '    image:', `      tag: "1.2.1@${D}"   # eu lags behind`, '    sidecar:', `      image: ghcr.io/acme/envoy:1.31@${B}`, ''].join('\n')));
+    const changed = ['apps/api-prod.yaml', 'apps/api-ap-prod.yaml', 'apps/api-sa-prod.yaml', 'apps/worker-prod.yaml', 'apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml', 'flux/api-prod.yaml', 'flux/api-eu-prod.yaml'];
     othersUnchanged(repo, changed);
 
-    // What the environment model now says: every prod environment deploys its staging counterpart's digest.
-    const envs = await run(['envs', '--format', 'json', '.'], repo.dir);
-    assert.equal(envs.code, 0, envs.stderr);
-    const model = (JSON.parse(envs.stdout) as { environments: Array<{ stage: string; kind: string; root: string; images: Array<{ image: string; digest: string | null; tag: string | null }> }> }).environments;
-    const staging = (kind: string, image: string) => model.find((e) => e.stage === 'staging' && e.kind === kind && e.images.some((i) => i.image === image))!.images.find((i) => i.image === image)!;
-    const prod = model.filter((e) => e.stage === 'prod');
-    assert.equal(prod.length, 7);
-    for (const env of prod) {
-      for (const img of env.images) {
-        const src = staging(env.kind, img.image);
-        assert.deepEqual([img.tag, img.digest], [src.tag, src.digest], `${env.root} ${img.image}`);
-      }
-    }
-    assert.equal(prod.find((e) => e.root === 'flux/api-prod.yaml')!.images.find((i) => i.image === 'ghcr.io/acme/api')!.digest, D);
+    // What the environment model now says: every prod environment deploys its staging counterpart's digest (Flux's from Flux).
+    assert.equal(await assertDeploysSource(repo.dir, 'staging', 'prod'), 13);
     const check = await run(['check', '.'], repo.dir);
     assert.equal(check.code, 0, check.stdout);
     assert.match(check.stdout, /0 errors, 0 warnings/);
 
     const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(again.code, 0);
-    assert.match(again.stdout, /0 moved, 11 already equal, 0 skipped/);
+    assert.match(again.stdout, /0 moved, 13 already equal, 0 skipped/);
     othersUnchanged(repo, changed);
   });
 
@@ -250,6 +267,24 @@ images:
     const prod = repo.read('overlays/prod/kustomization.yaml');
     assert.match(prod, new RegExp(`name: ghcr.io/acme/api\\n    digest: ${O}`), 'the ambiguous image is left as it was');
     assert.match(prod, new RegExp(`name: ghcr.io/acme/worker\\n    digest: ${C}`));
+  });
+
+  it('after promotion the environment model (`image-pin envs`) shows each target deploying its source counterpart’s digest, in every fixture', async () => {
+    const cases: Array<[string, string[], number]> = [
+      ['kustomize', ['ghcr.io/acme/proxy'], 2],
+      ['noimages', [], 3],
+      ['helm', [], 2],
+      ['argocd', [], 1],
+      ['argocd-kustomize', [], 1],
+      ['plain', [], 1],
+      ['ambiguous', ['ghcr.io/acme/api', 'ghcr.io/acme/proxy'], 1],
+    ];
+    for (const [name, except, count] of cases) {
+      const repo = copy(name);
+      const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+      assert.ok(r.code === 0 || except.length > 0, `${name}: ${r.stdout}${r.stderr}`);
+      assert.equal(await assertDeploysSource(repo.dir, 'staging', 'prod', except), count, name);
+    }
   });
 
   it('usage errors exit 2: an unknown stage, no stages, missing --to', async () => {
@@ -290,5 +325,17 @@ describe('image-pin set (with a digest)', () => {
     const added = await run(['set', `ghcr.io/acme/new@${D}`, '--stage', 'prod', '--add', 'overlays/prod/kustomization.yaml', '--write', '.'], repo.dir);
     assert.equal(added.code, 0, added.stdout + added.stderr);
     assert.ok(repo.read('overlays/prod/kustomization.yaml').endsWith(`    newTag: "1.8"\r\n  - name: ghcr.io/acme/new\r\n    digest: ${D}\r\n`));
+  });
+
+  it('--add with a values file: the image map is added at `image`, unless that is the chart’s own image map (exit 2, nothing written)', async () => {
+    const repo = copy('helm');
+    const N = `sha256:${'f'.repeat(64)}`;
+    const added = await run(['set', `ghcr.io/acme/new:1.0@${N}`, '--stage', 'prod', '--add', 'charts/cache/values-prod.yaml', '--write', '.'], repo.dir);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    assert.equal(repo.read('charts/cache/values-prod.yaml'), `cache:\n  image:\n    pullPolicy: IfNotPresent\n    tag: "7.2" # pinned below soon\nimage:\n  repository: ghcr.io/acme/new\n  tag: "1.0"\n  digest: ${N}\n`);
+    const refused = await run(['set', `ghcr.io/acme/other:1.0@${N}`, '--stage', 'prod', '--add', 'charts/web/values-prod.yaml', '--write', '.'], repo.dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /charts\/web\/values-prod\.yaml: its `image` map is ghcr\.io\/acme\/web's/);
+    othersUnchanged(repo, ['charts/cache/values-prod.yaml']);
   });
 });

@@ -69,8 +69,8 @@ export interface Anchor {
  * `valuesObject`), creating the maps of the path that are missing under the deepest one that exists,
  * two spaces per level. A key the map already has is refused, never written twice.
  */
-export function addMapPath(text: string, path: ReadonlyArray<string | number>, pairs: ReadonlyArray<[string, string]>, doc?: number): EditResult {
-  return addUnder(text, { doc, path }, { pairs });
+export function addMapPath(text: string, path: ReadonlyArray<string | number>, pairs: ReadonlyArray<[string, string]>, doc?: number, opts: { fresh?: boolean } = {}): EditResult {
+  return addUnder(text, { doc, path }, { pairs }, opts.fresh);
 }
 
 /** Appends `item` (a string) to the block list at `path` (Argo CD `kustomize.images`), creating the list and the maps above it when missing. */
@@ -78,7 +78,8 @@ export function addListItem(text: string, at: Anchor, item: string): EditResult 
   return addUnder(text, at, { item });
 }
 
-function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string, string]> } | { item: string }): EditResult {
+/** `fresh`: the map at `path` must not exist yet (it would be another image's). */
+function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string, string]> } | { item: string }, fresh = false): EditResult {
   const found = documentAt(text, at.doc);
   if ('error' in found) return { ok: false, error: found.error };
   const n = nl(text);
@@ -133,6 +134,7 @@ function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string,
     const map = node as YAMLMap;
     const indent = columnOf(text, (map.items[0].key as Node).range![0]);
     if (indent === undefined) return { ok: false, error: `${where(depth)} is not written one key per line; add it by hand` };
+    if (depth === path.length && fresh) return { ok: false, error: `${where(depth)} is already there (another image's map); add the image by hand` };
     if (depth === path.length && 'pairs' in add) {
       const dup = add.pairs.find(([k]) => findPair(map, k));
       if (dup) return { ok: false, error: `${where(depth)} already has \`${dup[0]}\`, which is not where this image is decided; edit it by hand` };

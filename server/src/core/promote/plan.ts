@@ -163,9 +163,15 @@ export function planSet(model: EnvironmentModel, text: (file: string) => string 
     const t = text(opts.add);
     if (t === undefined) return { ok: false, error: `cannot read ${opts.add}` };
     const base = posix.basename(opts.add);
+    // A values file's `image` map is its chart's main image: the image given is never written over it.
+    const holder = model.environments.find((e) => (e.root === opts.add || e.files.includes(opts.add!)) && e.images.some((i) => helmRef(i)?.path.join('.') === 'image'));
+    if (holder && !/^(kustomization\.ya?ml|Kustomization)$/.test(base)) {
+      const other = holder.images.find((i) => helmRef(i)?.path.join('.') === 'image')!;
+      return { ok: false, error: `${planner.display(opts.add)}: its \`image\` map is ${other.image}'s (the chart's image); add ${written.name} by hand where the chart reads it` };
+    }
     const got = /^(kustomization\.ya?ml|Kustomization)$/.test(base)
       ? addImageEntries(t, [{ name: written.name, want }])
-      : addMapPath(t, ['image'], [['repository', written.name], ...(want.tag ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]]);
+      : addMapPath(t, ['image'], [['repository', written.name], ...(want.tag ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]], undefined, { fresh: true });
     if (!got.ok) return { ok: false, error: `${planner.display(opts.add)}: ${got.error}` };
     planner.add(opts.add, got.edits);
     planner.moves.push({ image: written.name, from: { reference: '' }, to: { reference: opts.reference, digest: want.digest, ...(want.tag ? { tag: want.tag } : {}) }, file: opts.add, offset: got.edits[0].start });
