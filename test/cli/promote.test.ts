@@ -338,4 +338,15 @@ describe('image-pin set (with a digest)', () => {
     assert.match(refused.stderr, /charts\/web\/values-prod\.yaml: its `image` map is ghcr\.io\/acme\/web's/);
     othersUnchanged(repo, ['charts/cache/values-prod.yaml']);
   });
+
+  it('Argo CD Applications of the stage: a `kustomize.images` item is added where they have none', async () => {
+    const repo = copy('apps-new');
+    const F = `sha256:${'f'.repeat(64)}`;
+    const r = await run(['set', `ghcr.io/acme/shop:rc-3@${F}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /2 moved, 0 already equal, 0 skipped/);
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(`      images:\r\n        - ghcr.io/acme/shop:rc-3@${F}\r\n`));
+    assert.match(repo.read('apps/shop-eu-prod.yaml'), new RegExp(`    kustomize:\\n      images:\\n        - ghcr\\.io/acme/shop:rc-3@${F}\\n---\\n`));
+    othersUnchanged(repo, ['apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml']);
+  });
 });

@@ -6,15 +6,15 @@
  *
  * Edits go to the target environment's own place, never to a file another environment also uses
  * (a shared base, the chart's `values.yaml`): its overlay's `images:` entry, its values file's image
- * map, its Argo CD Application, or — for a plain environment — the manifest line itself. When it has
- * none, one is added (an `images:` entry, the map path in its values file).
+ * map, its Argo CD Application or Flux HelmRelease, or — for a plain environment — the manifest line
+ * itself. When it has none, one is added (an `images:` entry, the map path in its values file, a
+ * `kustomize.images` item or `valuesObject` / `spec.values` keys in its Application or HelmRelease).
  */
 import * as posix from 'node:path/posix';
-import type { TextEdit } from '../fix';
 import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
-import { applyEdits } from '../fix';
+import { type TextEdit, applyEdits } from '../fix';
 import { composed } from '../env/edit';
 import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
 
