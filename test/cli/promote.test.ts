@@ -240,14 +240,15 @@ images:
     othersUnchanged(repo, changed);
   });
 
-  it('argocd: where an override cannot be added with certainty (a flow map, helm.parameters that win, a templated Application) it is skipped with the reason, exit 1, nothing written', async () => {
+  it('argocd: where an override cannot be added with certainty (a flow map, helm.parameters that win, a templated Application, an image its kustomization renames) it is skipped with the reason, exit 1, nothing written', async () => {
     const repo = copy('apps-refused');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-prod\.yaml: spec\.source\.helm\.valuesObject is written as a flow map \{…\}; add the keys by hand/m);
     assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-eu-prod\.yaml: its helm\.parameters set image\.tag, which Argo CD applies over valuesObject and values/m);
     assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-us-prod\.yaml: it is templated/m);
-    assert.match(r.stdout, /0 moved, 0 already equal, 3 skipped/);
+    assert.match(r.stdout, /^skipped: mirror\.example\/acme\/shop:1\.0 in apps\/shop-prod\.yaml: shop\/prod\/kustomization\.yaml renames ghcr\.io\/acme\/shop to mirror\.example\/acme\/shop, and Argo CD merges kustomize\.images into that entry by name/m);
+    assert.match(r.stdout, /0 moved, 0 already equal, 4 skipped/);
     othersUnchanged(repo, []);
   });
 

@@ -370,6 +370,12 @@ class Planner {
     if (!app) return { error: `no override of it in ${show(env)} to edit, and no source to add one to` };
     const file = env.rootFile;
     if (app.target === 'kustomization') {
+      // Argo CD merges its items into the kustomization's own `images:` by name (`kustomize edit set
+      // image`), so an item for a renamed image would not apply after the rename as the model applies it.
+      const rename = image.provenance.name.entry;
+      if (image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString) {
+        return { error: `${this.display(rename.file)} renames ${rename.name.value} to ${image.image}, and Argo CD merges kustomize.images into that entry by name; edit it or the Application by hand` };
+      }
       const item = composed(image.image, want.tag, want.digest);
       return { file, addition: (t, pos) => addListItem(t, { doc: pos(app.at.doc), path: [...app.at.path, 'kustomize', 'images'] }, item) };
     }
