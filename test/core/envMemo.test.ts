@@ -3,7 +3,8 @@
  * every keystroke) is the model built from nothing: on random edit sequences over every environment
  * fixture (kustomize with components, patches and configurations, Helm with fallbacks, Argo CD and
  * Flux), the findings placed from it too, and environments that read no edited file are taken as
- * they were.
+ * they were. The edited file's own covered sites and findings, from only the environments that read
+ * it (`only`), are those of the whole model.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,7 +69,14 @@ describe('environment model memo', () => {
           files[name] = apply(files[name], e);
           memo.changed.add(`/repo/${name}`);
           const ws = memoryWorkspace(files);
+          // What the edited file's own findings need, from the environments that read it (before the whole build).
+          const only = buildModel(ws, { memo, only: `/repo/${name}` });
           const [kept, fresh] = [buildModel(ws, { memo }), buildModel(ws)];
+          const own = (m: typeof fresh, verdicts?: ModelMemo['verdicts']) => ({
+            covered: [...(m.covered.get(`/repo/${name}`) ?? [])].sort((a, b) => a - b),
+            placed: strip(placeFindings(m, ws, context, undefined, verdicts).filter((f) => f.file === `/repo/${name}`)),
+          });
+          assert.deepEqual(own(only, memo.verdicts), own(fresh), `the edited file's findings after ${JSON.stringify(e)} of ${name}`);
           assert.deepEqual(shape(kept), shape(fresh), `after ${JSON.stringify(e)} of ${name}`);
           assert.deepEqual(strip(placeFindings(kept, ws, context, undefined, memo.verdicts)), strip(placeFindings(fresh, ws, context)), `findings after ${JSON.stringify(e)} of ${name}`);
         }

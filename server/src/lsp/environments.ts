@@ -28,6 +28,8 @@ interface FolderIndex {
   builtAt: number;
   /** What the last build kept: a keystroke recomputes only the environments that read the edited file. */
   memo: ModelMemo;
+  /** The environments that read one edited document, at a model version (see documentJudgement). */
+  partial?: { version: number; file: string; judgement: EnvironmentJudgement };
 }
 
 interface OpenDocument {
@@ -37,6 +39,12 @@ interface OpenDocument {
   /** What the model read of this text, once (other documents' keystrokes build the model again). */
   facts?: FileFacts;
 }
+
+/**
+ * How long after the last change of the model other documents and closed files are judged again:
+ * while typing goes on, only the edited document is judged (from the environments that read it).
+ */
+export const ENVIRONMENT_PASS_MS = 200;
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
 
@@ -140,6 +148,20 @@ export class EnvironmentService {
     return index.judgement;
   }
 
+  /**
+   * What a document's own findings need, current with its text: while it is the only file edited since
+   * the last whole build, the environments that read it (the others are built when something asks
+   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement.
+   */
+  documentJudgement(file: string): EnvironmentJudgement | undefined {
+    const index = this.indexOf(file);
+    if (!index?.indexed || !index.resolver) return undefined;
+    const changed = index.memo.changed;
+    if (index.builtAt === this.version || !index.memo.files || changed.size !== 1 || !changed.has(file)) return this.judgement(file);
+    if (index.partial?.version !== this.version || index.partial.file !== file) index.partial = { version: this.version, file, judgement: this.build(index, file) };
+    return index.partial.judgement;
+  }
+
   /** The environments that deploy the site, and what they make of it (for hover). */
   deployers(file: string, site: number): Array<{ env: Environment; image: EffectiveImage }> {
     const j = this.judgement(file);
@@ -192,7 +214,7 @@ export class EnvironmentService {
     return { environments, complete };
   }
 
-  private build(index: FolderIndex): EnvironmentJudgement {
+  private build(index: FolderIndex, only?: string): EnvironmentJudgement {
     const inputs: ModelInput[] = [];
     const seen = new Set<string>();
     for (const [file, report] of index.reports) {
@@ -215,6 +237,7 @@ export class EnvironmentService {
       },
       display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
       memo: index.memo,
+      only,
     });
   }
 

@@ -56,6 +56,8 @@ export interface JudgeOptions {
   display?: (file: string) => string;
   /** Kept between judgements of the same workspace (the language server's): see ModelMemo. */
   memo?: ModelMemo;
+  /** Only the environments that read this file (see ModelOptions.only): what its own findings need. */
+  only?: string;
 }
 
 export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOptions): EnvironmentJudgement {
@@ -95,6 +97,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   };
   const model = buildModel(ws, {
     memo: opts.memo,
+    only: opts.only,
     mayBeApp: (file) => apps.has(file),
     stageOf: (env) => {
       const config = configOfRoot(env.rootFile);

@@ -30,6 +30,12 @@ export interface ModelOptions {
   stageOf?: (env: Pick<Environment, 'root' | 'rootFile' | 'name' | 'kind'>) => Stage | undefined;
   /** What the previous build of this workspace kept: environments that read no changed file are not computed again. */
   memo?: ModelMemo;
+  /**
+   * Only the environments that read this file, with the ids, stages and order they have in the whole
+   * model: what the file's own findings need (the editor's keystroke). The memo is left as it was, so
+   * the next whole build still knows what changed.
+   */
+  only?: string;
 }
 
 /**
@@ -61,28 +67,28 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   for (const root of graph.roots) {
     let key = rootKey(root);
     while (results.has(key)) key += '#';
-    const kept = reusable ? memo.results.get(key) : undefined;
-    let got: EnvironmentImages;
-    if (kept && ![...memo!.changed].some((f) => kept.reads.has(f))) got = kept.got;
-    else {
+    let result = reusable ? memo.results.get(key) : undefined;
+    if (!result || [...memo!.changed].some((f) => result!.reads.has(f))) {
       index.reads = new Set();
-      got = environmentImages(root, index);
+      const got = environmentImages(root, index);
       const reads = index.reads;
       index.reads = undefined;
       for (const f of got.files) reads.add(f);
       for (const f of [root.rootFile, root.chart?.chartFile, root.app?.target.kind === 'chart' ? root.app.target.chart.chartFile : undefined]) if (f) reads.add(f);
-      results.set(key, { got, reads });
+      result = { got, reads };
     }
-    if (kept && got === kept.got) results.set(key, kept);
+    results.set(key, result);
+    const got = result.got;
+    let id = `${root.kind}:${root.root}`;
+    const n = ids.get(id) ?? 0;
+    ids.set(id, n + 1);
+    if (n > 0) id += `#${n + 1}`;
+    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
       for (const s of sites) set.add(s);
     }
-    let id = `${root.kind}:${root.root}`;
-    const n = ids.get(id) ?? 0;
-    ids.set(id, n + 1);
-    if (n > 0) id += `#${n + 1}`;
     const base = { root: root.root, rootFile: root.rootFile, name: root.name, kind: root.kind };
     // An Application is named for what it deploys and where (`web-prod`): its stage is the stage word in it.
     const stage = opts.stageOf?.(base) ?? inferredStage(root.kind === 'argocd' || root.kind === 'flux' ? appStage(root.name, root.rootFile) : root.name);
@@ -92,7 +98,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     environments.push(env);
   }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
-  if (memo) {
+  if (memo && opts.only === undefined) {
     memo.results = results;
     memo.files = new Set(ws.files.map((f) => f.path));
     memo.changed.clear();
