@@ -5,7 +5,7 @@
  * the edit in the refactor preview, and leaves saving to the user.
  *
  * The preview: the edit's change annotation needs confirmation, which is what makes VS Code show its
- * refactor preview for an extension's edit (`applyEdit`'s `isRefactoring` only affects auto save).
+ * refactor preview for an extension's edit (`applyEdit`'s `isRefactoring` only lets VS Code save it).
  * Changes that need confirmation start unticked: the user ticks the promotion and clicks Apply.
  * Apply with nothing ticked, or Discard, applies nothing and `applyEdit` answers false.
  */
@@ -62,7 +62,9 @@ export function registerPromotion(context: vscode.ExtensionContext, client: Lang
       return result;
     }
     const edit = (await client.protocol2CodeConverter.asWorkspaceEdit(result.edit as never))!;
-    const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+    // Not `isRefactoring`: it lets VS Code save the files the edit touched (`files.refactoring.autoSave`),
+    // and a promotion stays unsaved until the user saves.
+    const applied = await vscode.workspace.applyEdit(edit);
     if (!applied) {
       reports.show({
         kind: 'warning',
