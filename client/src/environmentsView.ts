@@ -87,7 +87,8 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
     const [icon, color] = ICONS[image.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const runs = shortDigest(image.reference.startsWith(image.image) ? image.reference.slice(image.image.length).replace(/^:/, '') : image.reference);
-    item.description = [runs, image.status === 'pinned' ? '' : image.status, image.drift ? `≠ ${image.drift.stage}` : ''].filter(Boolean).join(' · ');
+    // Drift first: a narrow sidebar cuts the description's end.
+    item.description = [image.drift ? `≠ ${image.drift.stage}` : '', runs, image.status === 'pinned' ? '' : image.status].filter(Boolean).join(' · ');
     const drift = image.drift ? `\nDrift: ${image.drift.stage} runs ${image.drift.reference}` : '';
     item.tooltip = `${image.reference} (${image.status})${drift}\n${promotesTo(node.env.stage, node.next)}`;
     const r = image.range;

@@ -171,12 +171,12 @@ describe('Promotion in a real VS Code (code-server + Chromium)', () => {
     if ((await folderHeader.getAttribute('aria-expanded')) === 'true') await folderHeader.click();
     // Stages in promotion order, each naming where it promotes to; what each runs of an image, drift marked.
     const staging = await imageRow(page, 'view-staging-image', 'overlays/staging', 'ghcr.io/acme/api', '1.4.2@sha256:aaaa…');
-    await imageRow(page, 'view-prod-image', 'overlays/prod', 'ghcr.io/acme/api', '1.4.1@sha256:bbbb…', '≠ staging');
+    await imageRow(page, 'view-prod-image', 'overlays/prod', 'ghcr.io/acme/api', '≠ staging · 1.4.1@sha256:bbbb…');
     const rows = await viewRows(page);
     const stageRows = rows.filter((r) => /^(staging|prod) \[/.test(r));
     assert.deepEqual(stageRows, ['staging [→ prod · all pinned]', 'prod [all pinned]'], JSON.stringify(rows));
     assert.ok(rows.includes('ghcr.io/acme/api [1.4.2@sha256:aaaa…]'), `staging runs its digest, drifting from nothing: ${JSON.stringify(rows)}`);
-    assert.ok(rows.includes('ghcr.io/acme/worker [2.0@sha256:dddd… · ≠ staging]'), `prod's worker drifts too: ${JSON.stringify(rows)}`);
+    assert.ok(rows.includes('ghcr.io/acme/worker [≠ staging · 2.0@sha256:dddd…]'), `prod's worker drifts too: ${JSON.stringify(rows)}`);
     await screenshot(page, 'promote-1-view');
 
     // Right-click the staging image → Promote to Next Stage.

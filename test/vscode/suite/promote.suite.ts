@@ -159,7 +159,7 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
     assert.equal(image.item.contextValue, 'imagePin.image.pinned.toNext', 'Copy Digest and Promote to Next Stage are offered');
     assert.match(String(image.item.tooltip), /Promote to Next Stage: staging → prod/);
     const prod = await promoNode(tree, 'prod', (d) => d.includes('≠ staging'));
-    assert.equal(prod.image.item.description, '1.4.1 · unpinned-tag · ≠ staging');
+    assert.equal(prod.image.item.description, '≠ staging · 1.4.1 · unpinned-tag');
     assert.match(String(prod.image.item.tooltip), new RegExp(`Drift: staging runs ghcr\\.io/acme/promo:1\\.4\\.2@${A}`));
     // The workspace holds other environments too: the last stage is whichever the view lists last.
     const last = prod.stages[prod.stages.length - 1];
