@@ -48,31 +48,50 @@ async function inPreview<T>(uri: vscode.Uri, command: string, ...args: unknown[]
 }
 
 /**
- * As the user does: ticks the file's change (its row focused, Toggle Change) until the preview's copy
- * shows the promoted text, then Apply Refactoring.
+ * As the user does: ticks each file's change in the preview (its row focused, Toggle Change) and
+ * clicks Apply Refactoring. `files` maps each file to its promoted text; the preview's copy of a
+ * ticked file shows it, which is the state each tick waits for before the next.
  */
-async function tickAndApply(uri: vscode.Uri, expected: string): Promise<void> {
-  await waitFor('the promotion to be ticked in the preview', async () => {
-    const preview = previewOf(uri);
-    if (preview?.getText() === expected) return true;
-    await vscode.commands.executeCommand('refactorPreview.focus');
-    await vscode.commands.executeCommand('list.focusFirst');
-    // Ticked now, or the preview's copy updates a moment later: look before toggling again.
-    await vscode.commands.executeCommand('refactorPreview.toggleCheckedState');
-    return waitFor('the preview to show the ticked change', () => previewOf(uri)?.getText() === expected, { timeoutMs: 5_000, events: [vscode.workspace.onDidChangeTextDocument] }).then(
-      () => true,
-      () => false,
-    );
-  });
+async function tickAndApply(files: Map<vscode.Uri, string>): Promise<void> {
+  const ticked = () => [...files].filter(([uri, expected]) => previewOf(uri)?.getText() === expected).length;
+  for (let row = 0; row < files.size; row++) {
+    await waitFor(`file ${row + 1} of ${files.size} to be ticked in the preview`, async () => {
+      if (ticked() > row) return true;
+      // The file rows alone (collapsed), the one at `row` focused.
+      await vscode.commands.executeCommand('refactorPreview.focus');
+      await vscode.commands.executeCommand('list.collapseAll');
+      await vscode.commands.executeCommand('list.focusFirst');
+      for (let i = 0; i < row; i++) await vscode.commands.executeCommand('list.focusDown');
+      // Ticked now, or the preview's copy updates a moment later: look before toggling again.
+      await vscode.commands.executeCommand('refactorPreview.toggleCheckedState');
+      return waitFor('the preview to show the ticked change', () => ticked() > row, { timeoutMs: 5_000, events: [vscode.workspace.onDidChangeTextDocument] }).then(
+        () => true,
+        () => false,
+      );
+    });
+  }
   await vscode.commands.executeCommand('refactorPreview.apply');
 }
 
-async function writePromoFixture(): Promise<{ prodUri: vscode.Uri; stagingUri: vscode.Uri }> {
-  await writeFile('promo/base/kustomization.yaml', 'resources:\n  - deploy.yaml\n');
-  await writeFile('promo/base/deploy.yaml', 'kind: Deployment\nmetadata:\n  name: promo\nspec:\n  template:\n    spec:\n      containers:\n        - name: promo\n          image: ghcr.io/acme/promo\n');
-  const stagingUri = await writeFile('promo/overlays/staging/kustomization.yaml', `resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/promo\n    newTag: 1.4.2\n    digest: ${A}\n`);
-  const prodUri = await writeFile('promo/overlays/prod/kustomization.yaml', prodText);
-  return { prodUri, stagingUri };
+/**
+ * Writes a kustomize tree (base, staging, prod) and opens its files as documents: before a Scan
+ * Workspace, the server's model takes files created after its start-up index only from open
+ * documents (see the report on workspaceScan.fileChanged), and the suite may start after that index.
+ */
+async function writeTree(dir: string, prod: string): Promise<{ prodUri: vscode.Uri; stagingUri: vscode.Uri }> {
+  const files: Array<[string, string]> = [
+    [`${dir}/base/kustomization.yaml`, 'resources:\n  - deploy.yaml\n'],
+    [`${dir}/base/deploy.yaml`, `kind: Deployment\nmetadata:\n  name: ${dir}\nspec:\n  template:\n    spec:\n      containers:\n        - name: promo\n          image: ghcr.io/acme/promo\n`],
+    [`${dir}/overlays/staging/kustomization.yaml`, `resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/promo\n    newTag: 1.4.2\n    digest: ${A}\n`],
+    [`${dir}/overlays/prod/kustomization.yaml`, prod],
+  ];
+  const uris: vscode.Uri[] = [];
+  for (const [file, text] of files) {
+    const uri = await writeFile(file, text);
+    await vscode.workspace.openTextDocument(uri);
+    uris.push(uri);
+  }
+  return { stagingUri: uris[2], prodUri: uris[3] };
 }
 
 type Tree = vscode.TreeDataProvider<unknown>;
@@ -103,7 +122,7 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
   let doc: vscode.TextDocument;
 
   suiteSetup(async () => {
-    ({ prodUri, stagingUri } = await writePromoFixture());
+    ({ prodUri, stagingUri } = await writeTree('promo', prodText));
     doc = await vscode.workspace.openTextDocument(prodUri);
     await vscode.window.showTextDocument(doc);
     await waitFor('the extension to activate', () => vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
@@ -120,7 +139,7 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
     const since = api.reports.length;
     const run = await inPreview<PromoteResult>(prodUri, 'imagePin.promoteStage', params);
     assert.equal(doc.getText(), prodText, 'nothing is applied while the preview waits');
-    await tickAndApply(prodUri, promoted);
+    await tickAndApply(new Map([[prodUri, promoted]]));
     await waitFor('the command to end', () => run.settled());
     assert.equal(run.result()?.applied, true);
     assert.deepEqual(run.result()?.moved.map((m) => m.image), ['ghcr.io/acme/promo']);
@@ -172,7 +191,7 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
     const { image } = await promoNode(tree, 'staging');
 
     const next = await inPreview<PromoteResult>(prodUri, 'imagePin.promoteToNext', image.node);
-    await tickAndApply(prodUri, promoted);
+    await tickAndApply(new Map([[prodUri, promoted]]));
     await waitFor('Promote to Next Stage to end', () => next.settled());
     assert.equal(next.result()?.applied, true);
     await waitFor('the overlay to change', () => doc.getText() === promoted, { events: [vscode.workspace.onDidChangeTextDocument] });
@@ -217,5 +236,42 @@ if (vscode.workspace.isTrusted) suite('Promotion in VS Code', () => {
     } finally {
       await config.update('codeLens.promotion', undefined, vscode.ConfigurationTarget.Workspace);
     }
+  });
+
+  // (Undo of an edit across files asks VS Code's modal "undo in all files?" question, which a test in
+  // the extension host cannot answer: the files are reverted instead.)
+  test('a promotion of several files applies to each and leaves every one unsaved', async () => {
+    const api = await extensionApi();
+    // A second tree deploying the same image: each prod overlay gets its own staging's digest.
+    const { prodUri: prod2Uri } = await writeTree('promo2', prodText);
+    const prod2 = await vscode.workspace.openTextDocument(prod2Uri);
+    let seenRows: string[] = [];
+    await waitFor('the server to plan both prod overlays', async () => {
+      const r = await vscode.commands.executeCommand<{ edit?: { documentChanges: unknown[] }; error?: string }>('imagePin.promoteStage', { from: 'staging', to: 'prod', images: ['no-such-image'] });
+      const tree = api.environmentsView!;
+      const stages = await children(tree);
+      const prod = stages.find((x) => x.item.label === 'prod');
+      const env = (prod ? await children(tree, prod.node) : []).find((e) => e.item.label === 'promo2/overlays/prod');
+      // Drift marked: the server would move this overlay's image from its staging.
+      const images = env ? await children(tree, env.node) : [];
+      seenRows = [...(prod ? await children(tree, prod.node) : []).map((e) => String(e.item.label)), ...images.map((i) => `${String(i.item.label)} ${String(i.item.description)}`)];
+      return r && !r.error && images.some((i) => String(i.item.description).startsWith('≠ staging'));
+    }, { seen: () => JSON.stringify(seenRows) });
+    const since = api.reports.length;
+    const run = await inPreview<PromoteResult>(prod2Uri, 'imagePin.promoteStage', { from: 'staging', to: 'prod', images: ['ghcr.io/acme/promo'] });
+    await waitFor('the preview to show both overlays', () => previewOf(prodUri) && previewOf(prod2Uri));
+    await tickAndApply(new Map([[prodUri, promoted], [prod2Uri, promoted]]));
+    await waitFor('the command to end', () => run.settled());
+    assert.equal(run.result()?.applied, true);
+    await waitFor('both overlays to change', () => doc.getText() === promoted && prod2.getText() === promoted, { events: [vscode.workspace.onDidChangeTextDocument] });
+    assert.deepEqual([doc.isDirty, prod2.isDirty], [true, true], 'both left unsaved');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(prod2Uri)), prodText, 'nothing written to disk');
+    const report = await reportAfter(api, since, 'the promotion summary', (r) => /promoted/.test(r.message));
+    assert.match(report.message, /^Image Pin: promoted 2 image references from staging to prod in 2 files\. Not saved/);
+    for (const d of [doc, prod2]) {
+      await vscode.window.showTextDocument(d);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await waitFor('both overlays reverted', () => doc.getText() === prodText && prod2.getText() === prodText, { events: [vscode.workspace.onDidChangeTextDocument] });
   });
 });
