@@ -17,8 +17,8 @@ import {
 } from '../../shared/src/protocol';
 import { digestOf, shortDigest } from './digest';
 
-/** `next`: the stage after this node's stage, the target of Promote to Next Stage. */
-type Node =
+/** A node of the view, as its context actions (promote.ts) receive it. `next`: the stage after this node's stage, the target of Promote to Next Stage. */
+export type Node =
   | { kind: 'stage'; stage: string; envs: EnvironmentInfo[]; next?: string }
   | { kind: 'env'; env: EnvironmentInfo; next?: string }
   | { kind: 'image'; image: EnvironmentImageInfo; env: EnvironmentInfo; next?: string };

@@ -16,23 +16,19 @@ import {
   ENVIRONMENTS_REQUEST,
   PROMOTE_REQUEST,
   PROMOTION_LENSES_REQUEST,
-  type EnvironmentImageInfo,
-  type EnvironmentInfo,
   type EnvironmentsResult,
   type PromoteParams,
   type PromoteResult,
   type PromotionLens,
 } from '../../shared/src/protocol';
 import { digestOf, shortDigest } from './digest';
+import type { Node } from './environmentsView';
 import type { Reports } from './reports';
 
 const PROMOTE_COMMANDS = CLIENT_COMMANDS;
 
-/** A node of the Environments view (environmentsView.ts), as its context actions receive it. */
-type ViewNode =
-  | { kind: 'stage'; stage: string; envs: EnvironmentInfo[]; next?: string }
-  | { kind: 'env'; env: EnvironmentInfo; next?: string }
-  | { kind: 'image'; image: EnvironmentImageInfo; env?: EnvironmentInfo; next?: string };
+/** A node of the Environments view, as its context actions receive it. */
+type ViewNode = Node;
 
 /** The stages in promotion order, from the server's environment list. */
 function stagesIn(result: EnvironmentsResult): string[] {
