@@ -11,7 +11,7 @@ import type { Range } from '../core/text';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning. */
-const FORMAT = 7;
+const FORMAT = 8;
 
 /** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
 interface Entry {
