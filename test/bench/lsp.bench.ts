@@ -2,18 +2,34 @@
  * `npm run bench:lsp`: the language server's latency through the real server process over LSP
  * (stdio), next to the `yaml` package parsing the same text in this run on this machine.
  *
+ * Documents alone (an empty workspace folder):
  * - didChange → publishDiagnostics for single YAML documents of 100, 2,000 and 50,000 lines (every
  *   edit re-parses the whole document), and for a 2,000-line file of many small documents;
  * - a 6 MB multi-document manifest: opening it, and an edit inside one of its documents (only that
  *   document is parsed again);
  * - hover latency on a small document while a 5 MB document is being checked.
- * The server runs with `debounceMs: 0` so the debounce is not measured.
+ * In a workspace of realistic size (lspWorkspace.ts; measured once the server's start-up index is done):
+ * - first diagnostics after opening a manifest;
+ * - a keystroke in a kustomize overlay (its base open too), in that base, and in a chart's 200 KB
+ *   values file read by its environments;
+ * - hover and code actions on the base's image.
+ * Besides wall time from request to answer, the server process's CPU time (all its threads) per
+ * operation, which includes work an edit leaves for after its diagnostics (re-judging other files).
+ *
+ * `BASELINE_SERVER=<another build>/out/server/src/lsp/main.js` runs every scenario against that
+ * server too, in alternating rounds (`LSP_BENCH_ROUNDS`, default 3), and prints medians over the rounds
+ * and ratios (this ÷ baseline). `LSP_BENCH_ONLY=documents|workspace` runs one half, `LSP_BENCH_SCALE` scales the
+ * realistic profile (default 1);
+ * `LSP_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR'` profiles the servers.
+ * The server runs with `debounceMs: 0` so the debounce is not measured, in an untrusted workspace so
+ * that it asks no registry.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { TestClient } from '../lsp/lspClient';
+import { NO_DOCKER_CONFIG, TestClient, rangeOf } from '../lsp/lspClient';
+import { type BenchWorkspace, writeBenchWorkspace } from './lspWorkspace';
 
 const TAGS = ['1.27.3', 'latest', 'v2.4.1', 'dev', 'sha-3f9c2a1', '16.4-alpine'];
 const DIGEST = 'sha256:' + 'ab12'.repeat(16);
@@ -30,8 +46,6 @@ function percentile(values: number[], p: number): number {
 function stats(values: number[]): { p50: number; p99: number } {
   return { p50: percentile(values, 50), p99: percentile(values, 99) };
 }
-
-const fmt = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
 
 /** One YAML document (a List of Pods) of about `lines` lines; every container has an image. */
 function singleDocument(lines: number): string {
@@ -126,17 +140,32 @@ function manifest(mb: number): string {
   return parts.join('');
 }
 
-/** Times didChange → publishDiagnostics for `runs` edits that each replace `needle`'s tag. */
-async function timeEdits(client: TestClient, uri: string, runs: number, lineOf: (run: number) => number): Promise<number[]> {
+/**
+ * Times didChange → publishDiagnostics for `runs` edits of one line's value (what follows its last
+ * colon: an image's tag, or a key's value), alternating between `edited` and what was there.
+ */
+async function timeEdits(client: TestClient, uri: string, runs: number, line: number): Promise<number[]> {
+  const original = client.document(uri).getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+  const at = original.lastIndexOf(':');
+  const was = original.slice(at + 1, original.endsWith('\n') ? -1 : undefined);
+  const edited = was.startsWith(' ') ? ' edited' : 'edited';
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const line = lineOf(run);
     const text = client.document(uri).getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
-    const at = text.lastIndexOf(':');
-    const tag = run % 2 === 0 ? 'edited' : TAGS[0];
     const started = process.hrtime.bigint();
-    const version = await client.change(uri, `${tag}\n`, { start: { line, character: at + 1 }, end: { line: line + 1, character: 0 } });
+    const version = await client.change(uri, `${run % 2 === 0 ? edited : was}\n`, { start: { line, character: at + 1 }, end: { line: line + 1, character: 0 } });
     await client.diagnosticsFor(uri, { version, timeoutMs: 120_000 });
+    times.push(ms(started));
+    if (!text.startsWith(original.slice(0, at + 1))) throw new Error(`line ${line} of ${uri} moved`);
+  }
+  return times;
+}
+
+async function timeRequests(runs: number, request: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    await request();
     times.push(ms(started));
   }
   return times;
@@ -158,11 +187,55 @@ function lineWith(text: string, needle: string, from = 0): number {
   return text.slice(0, at).split('\n').length - 1;
 }
 
-async function main(): Promise<void> {
+/** One scenario's figures in one run of one server. */
+interface Measure {
+  p50: number;
+  p99: number;
+  /** The server process's CPU milliseconds (every thread) per operation. */
+  cpu: number;
+  ops: number;
+  size: string;
+  findings?: number;
+  /** The `yaml` package parsing the same text in the bench process, p50 (ms). */
+  bare?: number;
+}
+
+const CLOCK_TICKS = Number(process.env.CLK_TCK ?? 100);
+
+/** CPU milliseconds a process has used (user + system), from /proc; NaN where there is none. */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+class Recorder {
+  readonly results = new Map<string, Measure>();
+  constructor(private readonly client: TestClient) {}
+
+  /** Runs `work` (which returns per-operation wall times) and records it with the server's CPU per operation. */
+  async record(name: string, size: string, work: () => Promise<number[]>, extra: Partial<Measure> = {}): Promise<number[]> {
+    const cpuBefore = cpuOf(this.client.process.pid);
+    const times = await work();
+    const cpu = (cpuOf(this.client.process.pid) - cpuBefore) / times.length;
+    this.results.set(name, { ...stats(times), cpu, ops: times.length, size, ...extra });
+    return times;
+  }
+}
+
+/** No debounce; an untrusted workspace, so that no registry is asked (the bench's references name hosts beyond loopback). */
+const SERVER_OPTIONS = { debounceMs: 0, workspaceTrusted: false };
+const nodeArgs = () => process.env.LSP_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean);
+
+/** The scenarios on documents alone, in an empty workspace folder. */
+async function documentScenarios(serverMain: string | undefined): Promise<Map<string, Measure>> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-lsp-bench-'));
-  const client = await TestClient.start({ folders: [ws], initializationOptions: { debounceMs: 0 } });
-  console.log(`image-pin language server latency (${os.cpus().length} cores, Node ${process.version}); times in ms\n`);
-  const rows: string[][] = [['case', 'size', 'findings', 'server p50', 'server p99', 'yaml parse p50', 'p50 ratio', 'runs']];
+  const client = await TestClient.start({ folders: [ws], initializationOptions: SERVER_OPTIONS, env: NO_DOCKER_CONFIG, serverMain, nodeArgs: nodeArgs() });
+  const rec = new Recorder(client);
   try {
     const cases: Array<{ name: string; text: string; runs: number }> = [
       { name: '100 lines, one document', text: singleDocument(100), runs: 300 },
@@ -175,66 +248,171 @@ async function main(): Promise<void> {
       const first = await client.diagnosticsFor(uri, { version: 1, timeoutMs: 120_000 });
       // Edit the image of the middle container: in a one-document file the whole file is parsed again.
       const line = lineWith(c.text, 'image: ', Math.floor(c.text.length / 2));
-      const server = stats(await timeEdits(client, uri, c.runs, () => line));
       const bare = stats(bareParse(c.text, Math.min(c.runs, 50)));
-      rows.push([c.name, `${(c.text.length / 1024).toFixed(0)} KiB`, String(first.length), fmt(server.p50), fmt(server.p99), fmt(bare.p50), `${(server.p50 / bare.p50).toFixed(2)}×`, String(c.runs)]);
+      await rec.record(`${c.name}: edit`, `${(c.text.length / 1024).toFixed(0)} KiB`, () => timeEdits(client, uri, c.runs, line), { findings: first.length, bare: bare.p50 });
       await client.close(uri);
     }
 
     const big = manifest(6);
     const docs = parseAllDocuments(big).length;
     const bareWhole = stats(bareParse(big, 5));
-    const opens: number[] = [];
     let uri = '';
-    for (let i = 0; i < 3; i++) {
-      if (uri) await client.close(uri);
-      const started = process.hrtime.bigint();
-      ({ uri } = await client.open(path.join(ws, `manifest-${i}.yaml`), big));
-      await client.diagnosticsFor(uri, { version: 1, timeoutMs: 120_000 });
-      opens.push(ms(started));
-    }
+    let i = 0;
+    await rec.record(`6 MB manifest (${docs} documents): open`, `${(big.length / 1024 / 1024).toFixed(1)} MiB`, async () => {
+      const opens: number[] = [];
+      for (; i < 3; i++) {
+        if (uri) await client.close(uri);
+        const started = process.hrtime.bigint();
+        ({ uri } = await client.open(path.join(ws, `manifest-${i}.yaml`), big));
+        await client.diagnosticsFor(uri, { version: 1, timeoutMs: 120_000 });
+        opens.push(ms(started));
+      }
+      return opens;
+    }, { bare: bareWhole.p50 });
     const findings = client.diagnostics.get(uri)!.diagnostics.length;
-    const open = stats(opens);
-    rows.push([`6 MB manifest (${docs} documents): open`, `${(big.length / 1024 / 1024).toFixed(1)} MiB`, String(findings), fmt(open.p50), fmt(percentile(opens, 100)), fmt(bareWhole.p50), `${(open.p50 / bareWhole.p50).toFixed(2)}×`, '3']);
+    rec.results.get(`6 MB manifest (${docs} documents): open`)!.findings = findings;
     const middle = lineWith(big, 'image: registry.example.com', Math.floor(big.length / 2));
-    const oneDoc = deployment(0);
-    const bareOne = stats(bareParse(oneDoc, 200));
-    const edit = stats(await timeEdits(client, uri, 40, () => middle));
-    rows.push(['6 MB manifest: edit in one document', '1 document', String(findings), fmt(edit.p50), fmt(edit.p99), `${fmt(bareWhole.p50)} (whole) / ${fmt(bareOne.p50)} (one doc)`, `${(edit.p50 / bareWhole.p50).toFixed(3)}× whole`, '40']);
+    const bareOne = stats(bareParse(deployment(0), 200));
+    await rec.record('6 MB manifest: edit in one document', '1 document', () => timeEdits(client, uri, 40, middle), { findings, bare: bareOne.p50 });
     await client.close(uri);
 
-    // Hover on a small document while a 5 MB document is checked.
+    // Hover on a small document, idle and while a 5 MB document is checked.
     const small = await client.open(path.join(ws, 'small.yaml'), 'image: nginx:1.27\n');
     await client.diagnosticsFor(small.uri, { version: 1 });
-    const hover = async () => {
-      const started = process.hrtime.bigint();
-      await client.hover(small.uri, { line: 0, character: 9 });
-      return ms(started);
-    };
-    const idle: number[] = [];
-    for (let i = 0; i < 50; i++) idle.push(await hover());
+    const hover = () => client.hover(small.uri, { line: 0, character: 9 });
+    await rec.record('hover, small document', '1 line', () => timeRequests(50, hover));
     const five = singleDocumentOfSize(5 * 1024 * 1024);
-    const busy: number[] = [];
-    const started = process.hrtime.bigint();
-    const large = await client.open(path.join(ws, 'five.yaml'), five);
-    let checked = false;
-    void client.diagnosticsFor(large.uri, { version: 1, timeoutMs: 120_000 }).then(() => (checked = true));
-    while (!checked) busy.push(await hover());
-    const checkMs = ms(started);
-    console.log(table(rows));
-    console.log(
-      `\nhover on a small document: idle p50 ${fmt(percentile(idle, 50))} ms; while a ${(five.length / 1024 / 1024).toFixed(1)} MiB one-document file was checked ` +
-        `(${fmt(checkMs)} ms): ${busy.length} hovers, p50 ${fmt(percentile(busy, 50))} ms, max ${fmt(percentile(busy, 100))} ms`,
-    );
+    await rec.record('hover, small document, while a 5 MiB one is checked', '1 line', async () => {
+      const busy: number[] = [];
+      const large = await client.open(path.join(ws, 'five.yaml'), five);
+      let checked = false;
+      void client.diagnosticsFor(large.uri, { version: 1, timeoutMs: 120_000 }).then(() => (checked = true));
+      while (!checked) busy.push(...(await timeRequests(1, hover)));
+      return busy;
+    });
   } finally {
     await client.stop();
     fs.rmSync(ws, { recursive: true, force: true });
   }
+  return rec.results;
+}
+
+/** Waits until the server's start-up index of the workspace is done (a server without the environment model has none). */
+async function indexed(client: TestClient): Promise<void> {
+  for (;;) {
+    const seen = client.environmentChanges;
+    const result = await client.connection.sendRequest<{ complete: boolean }>('imagePin/environments').catch(() => undefined);
+    if (!result || result.complete) return;
+    await client.waitFor('the environment index', () => client.environmentChanges > seen, 600_000);
+  }
+}
+
+/** The scenarios in a workspace of realistic size. */
+async function workspaceScenarios(serverMain: string | undefined, ws: BenchWorkspace): Promise<Map<string, Measure>> {
+  const started = process.hrtime.bigint();
+  const client = await TestClient.start({ folders: [ws.root], initializationOptions: SERVER_OPTIONS, env: NO_DOCKER_CONFIG, serverMain, nodeArgs: nodeArgs() });
+  const rec = new Recorder(client);
+  try {
+    await indexed(client);
+    rec.results.set('start-up index of the workspace', { p50: ms(started), p99: ms(started), cpu: cpuOf(client.process.pid), ops: 1, size: `${ws.files} files` });
+    await rec.record('first diagnostics after opening a manifest', `${ws.manifests.length} files`, async () => {
+      const times: number[] = [];
+      for (const file of ws.manifests) {
+        const t = process.hrtime.bigint();
+        const { uri } = await client.open(file);
+        await client.diagnosticsFor(uri, { version: 1, timeoutMs: 120_000 });
+        times.push(ms(t));
+        await client.close(uri);
+      }
+      return times;
+    });
+    const open = async (file: string) => {
+      const { uri } = await client.open(file);
+      return { uri, findings: (await client.diagnosticsFor(uri, { version: 1, timeoutMs: 120_000 })).length, text: fs.readFileSync(file, 'utf8') };
+    };
+    const base = await open(ws.base);
+    const overlay = await open(ws.overlay);
+    await rec.record('kustomize overlay (its base open): keystroke', `${overlay.text.length} B`, () => timeEdits(client, overlay.uri, 100, lineWith(overlay.text, 'newTag: ')), { findings: overlay.findings });
+    await rec.record('kustomize base deployment: keystroke', `${base.text.length} B`, () => timeEdits(client, base.uri, 100, lineWith(base.text, 'image: ')), { findings: base.findings });
+    const values = await open(ws.values);
+    await rec.record('chart values file: keystroke', `${(values.text.length / 1024).toFixed(0)} KiB`, () => timeEdits(client, values.uri, 60, lineWith(values.text, '  tag: ', Math.floor(values.text.length / 2))), { findings: values.findings });
+    const image = rangeOf(base.text, 'registry.example.com/svc-7\n');
+    await rec.record('hover, base image', `${base.text.length} B`, () => timeRequests(100, () => client.hover(base.uri, image.start)));
+    const finding = client.diagnostics.get(base.uri)!.diagnostics[0]?.range ?? image;
+    await rec.record('code actions, base image', `${base.text.length} B`, () => timeRequests(100, () => client.codeActions(base.uri, finding)));
+  } finally {
+    await client.stop();
+  }
+  return rec.results;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
+
+async function main(): Promise<void> {
+  const baseline = process.env.BASELINE_SERVER;
+  const rounds = Number(process.env.LSP_BENCH_ROUNDS ?? (baseline ? 3 : 1));
+  const only = process.env.LSP_BENCH_ONLY;
+  const servers: Array<{ name: string; main?: string }> = [{ name: 'this' }];
+  if (baseline) servers.push({ name: 'baseline', main: path.resolve(baseline) });
+  let ws: BenchWorkspace | undefined;
+  if (only !== 'documents') ws = writeBenchWorkspace(fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-lsp-bench-ws-')), { scale: Number(process.env.LSP_BENCH_SCALE ?? 1) });
+  console.log(`image-pin language server latency (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}); times in ms`);
+  if (baseline) console.log(`baseline: ${baseline}; ${rounds} rounds, alternating which server goes first; medians over the rounds`);
+  if (ws) console.log(`workspace: ${ws.files} files, ${(ws.bytes / 1024 / 1024).toFixed(1)} MiB (the realistic profile and a GitOps tree of Kustomize overlays and Helm charts per environment)`);
+  const all = new Map<string, Map<string, Measure[]>>(servers.map((s) => [s.name, new Map()]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+        const results = new Map<string, Measure>();
+        if (only !== 'workspace') for (const [k, v] of await documentScenarios(server.main)) results.set(k, v);
+        if (ws) for (const [k, v] of await workspaceScenarios(server.main, ws)) results.set(k, v);
+        for (const [k, v] of results) {
+          const list = all.get(server.name)!.get(k) ?? [];
+          list.push(v);
+          all.get(server.name)!.set(k, list);
+        }
+        console.error(`round ${round + 1}: ${server.name} done (load average ${os.loadavg()[0].toFixed(2)})`);
+      }
+    }
+  } finally {
+    if (ws) fs.rmSync(ws.root, { recursive: true, force: true });
+  }
+  const ours = all.get('this')!;
+  const theirs = all.get('baseline');
+  const header = ['scenario', 'size', 'findings', 'ops', 'p50', 'p99', 'CPU/op', 'yaml parse p50', 'p50 ÷ parse'];
+  if (theirs) header.push('baseline p50', 'p99', 'CPU/op', 'p50 ratio', 'p99 ratio', 'CPU ratio');
+  const rows = [header];
+  for (const [name, list] of ours) {
+    const m = (xs: Measure[] | undefined, f: (x: Measure) => number | undefined) => median((xs ?? []).map((x) => f(x) ?? NaN));
+    const p50 = m(list, (x) => x.p50);
+    const p99 = m(list, (x) => x.p99);
+    const cpu = m(list, (x) => x.cpu);
+    const bare = m(list, (x) => x.bare);
+    const row = [name, list[0].size, list[0].findings === undefined ? '' : String(list[0].findings), String(list[0].ops), fmt(p50), fmt(p99), fmt(cpu), Number.isNaN(bare) ? '' : fmt(bare), Number.isNaN(bare) ? '' : ratio(p50, bare)];
+    if (theirs) {
+      const other = theirs.get(name);
+      const [b50, b99, bcpu] = [m(other, (x) => x.p50), m(other, (x) => x.p99), m(other, (x) => x.cpu)];
+      row.push(fmt(b50), fmt(b99), fmt(bcpu), ratio(p50, b50), ratio(p99, b99), ratio(cpu, bcpu));
+    }
+    rows.push(row);
+  }
+  console.log(table(rows));
+  console.log(`(ratios: this ÷ baseline; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n');
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ')).join('\n');
 }
 
-void main();
+const fmt = (n: number) => (Number.isNaN(n) ? '—' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
+
+void main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});
+

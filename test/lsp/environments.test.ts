@@ -84,6 +84,29 @@ describe('environments in the language server', () => {
     await client.diagnosticsFor(base, { check: (d) => d.length === 0 });
   });
 
+  it('typing in an overlay: every version of it is judged through its environments, and the base follows', async () => {
+    const base = fileUri(file('base/deploy.yaml'));
+    const dev = fileUri(file('overlays/dev/kustomization.yaml'));
+    const text = client.text(dev);
+    // Each keystroke's own diagnostics come judged in dev, on the tag as it is now.
+    for (const tag of ['d', 'de', 'dev-2']) {
+      const version = await client.change(dev, text.replace('newTag: dev', `newTag: ${tag}`));
+      const diags = await client.diagnosticsFor(dev, { version });
+      const finding = diags.find((d) => client.covered(dev, d.range) === tag);
+      assert.ok(finding, `a finding on "${tag}": ${JSON.stringify(diags)}`);
+      assert.match(finding.message as string, /; in dev \(overlays\/dev\)$/);
+    }
+    // A burst that ends without the override: the overlay has nothing left, and the base is judged
+    // again with the overlay's last text (dev deploys it as written).
+    await client.change(dev, text.replace('newTag: dev', 'newTag: x'));
+    const last = await client.change(dev, text.slice(0, text.indexOf('images:')));
+    await client.diagnosticsFor(dev, { version: last, check: (d) => d.length === 0 });
+    const diags = await client.diagnosticsFor(base, { check: (d) => d.some((x) => x.code === 'missing-tag') });
+    assert.match(diags[0].message as string, /; deployed as written by dev \(overlays\/dev\)$/);
+    await client.change(dev, text);
+    await client.diagnosticsFor(base, { check: (d) => d.length === 0 });
+  });
+
   it('hover on a base reference lists the effective reference in each environment', async () => {
     const base = fileUri(file('base/deploy.yaml'));
     const at = rangeOf(client.text(base), 'ghcr.io/acme/api').start;

@@ -60,6 +60,10 @@ export interface StartOptions {
   changeAnnotations?: boolean;
   /** A server command to run itself (an installed `image-pin-language-server`), instead of out/ under this Node. */
   executable?: string;
+  /** Another build's server entry point (e.g. a baseline's out/server/src/lsp/main.js), run under this Node. */
+  serverMain?: string;
+  /** Node options for the server process (e.g. `--cpu-prof`), before its entry point. */
+  nodeArgs?: string[];
 }
 
 export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -188,7 +192,7 @@ export class TestClient {
   }
 
   static async start(opts: StartOptions = {}): Promise<TestClient> {
-    const [command, args] = opts.executable ? [opts.executable, ['--stdio']] : [process.execPath, [SERVER_MAIN, '--stdio']];
+    const [command, args] = opts.executable ? [opts.executable, ['--stdio']] : [process.execPath, [...(opts.nodeArgs ?? []), opts.serverMain ?? SERVER_MAIN, '--stdio']];
     const child = spawn(command, args, {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
-import { type EffectiveImage, type Environment, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
+import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
+import { type FileFacts, readFacts } from '../core/env/read';
 import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
@@ -26,13 +27,25 @@ interface FolderIndex {
   indexed: boolean;
   judgement?: EnvironmentJudgement;
   builtAt: number;
+  /** What the last build kept: a keystroke recomputes only the environments that read the edited file. */
+  memo: ModelMemo;
+  /** The environments that read one edited document, at a model version (see documentJudgement). */
+  partial?: { version: number; file: string; judgement: EnvironmentJudgement };
 }
 
 interface OpenDocument {
   text: string;
   sites: readonly JudgedSite[];
   declaresApp: boolean;
+  /** What the model read of this text, once (other documents' keystrokes build the model again). */
+  facts?: FileFacts;
 }
+
+/**
+ * How long after the last change of the model other documents and closed files are judged again:
+ * while typing goes on, only the edited document is judged (from the environments that read it).
+ */
+export const ENVIRONMENT_PASS_MS = 200;
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
 
@@ -68,7 +81,7 @@ export class EnvironmentService {
     this.indexes.clear();
     this.disk.clear();
     for (const folder of this.deps.folders.all()) {
-      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1 };
+      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() };
       this.indexes.set(folder.path, index);
       this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
     }
@@ -85,10 +98,11 @@ export class EnvironmentService {
   /** A scan of a folder (the index, or Scan Workspace) read these files. */
   scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[]): void {
     let index = this.indexes.get(folder.path);
-    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1 }));
+    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() }));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
     index.indexed = true;
+    index.memo = new ModelMemo();
     this.disk.clear();
     this.bump();
   }
@@ -98,6 +112,8 @@ export class EnvironmentService {
     this.disk.delete(file);
     const index = this.indexOf(file);
     if (!index?.indexed) return;
+    // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
+    index.memo = new ModelMemo();
     if (report) index.reports.set(file, report);
     else index.reports.delete(file);
     this.bump();
@@ -108,6 +124,7 @@ export class EnvironmentService {
     const prev = this.open.get(file);
     if (prev && prev.text === text) return false;
     this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text) });
+    this.indexOf(file)?.memo.changed.add(file);
     if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
     this.bump();
     return true;
@@ -117,6 +134,7 @@ export class EnvironmentService {
     const prev = this.open.get(file);
     if (!prev) return;
     this.open.delete(file);
+    this.indexOf(file)?.memo.changed.add(file);
     if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
   }
 
@@ -129,6 +147,20 @@ export class EnvironmentService {
       index.builtAt = this.version;
     }
     return index.judgement;
+  }
+
+  /**
+   * What a document's own findings need, current with its text: while it is the only file edited since
+   * the last whole build, the environments that read it (the others are built when something asks
+   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement.
+   */
+  documentJudgement(file: string): EnvironmentJudgement | undefined {
+    const index = this.indexOf(file);
+    if (!index?.indexed || !index.resolver) return undefined;
+    const changed = index.memo.changed;
+    if (index.builtAt === this.version || !index.memo.files || changed.size !== 1 || !changed.has(file)) return this.judgement(file);
+    if (index.partial?.version !== this.version || index.partial.file !== file) index.partial = { version: this.version, file, judgement: this.build(index, file) };
+    return index.partial.judgement;
   }
 
   /** The environments that deploy the site, and what they make of it (for hover). */
@@ -187,7 +219,7 @@ export class EnvironmentService {
     return { environments, complete };
   }
 
-  private build(index: FolderIndex): EnvironmentJudgement {
+  private build(index: FolderIndex, only?: string): EnvironmentJudgement {
     const inputs: ModelInput[] = [];
     const seen = new Set<string>();
     for (const [file, report] of index.reports) {
@@ -203,8 +235,14 @@ export class EnvironmentService {
     return judgeEnvironments(inputs, {
       resolver: index.resolver!,
       today: todayUtc(),
-      texts: (f) => this.open.get(f)?.text ?? this.readDisk(f),
+      texts: (f) => this.open.get(f)?.text ?? this.readDisk(f) ?? null,
+      facts: (f) => {
+        const open = this.open.get(f);
+        return open && (open.facts ??= readFacts(f, open.text));
+      },
       display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
+      memo: index.memo,
+      only,
     });
   }
 

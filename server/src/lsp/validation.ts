@@ -20,7 +20,7 @@ import { FindingSummary, summarize } from './findingSummary';
 import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
 import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
-import type { EnvironmentService } from './environments';
+import { ENVIRONMENT_PASS_MS, type EnvironmentService } from './environments';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -245,7 +245,7 @@ export class Validator {
    */
   private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
     envs.documentChecked(file, text, state.extraction!.sites);
-    const j = envs.judgement(file);
+    const j = envs.documentJudgement(file);
     state.envGeneration = envs.generation;
     if (!j) return state.findings;
     const covered = j.model.covered.get(file);
@@ -254,13 +254,16 @@ export class Validator {
     return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
   }
 
-  /** The environment model changed: open documents are judged again (each re-parses nothing it has cached). */
+  /**
+   * The environment model changed: open documents are judged again (each re-parses nothing it has
+   * cached) once typing pauses; the edited document was judged with its change already.
+   */
   environmentsChanged(): void {
-    if (this.envTimer) return;
+    clearTimeout(this.envTimer);
     this.envTimer = setTimeout(() => {
       this.envTimer = undefined;
       for (const doc of this.documents.all()) void this.validate(doc.uri);
-    }, 0);
+    }, ENVIRONMENT_PASS_MS);
   }
 
   /** Keeps and publishes a state, unless the document or the settings moved on meanwhile. */

@@ -12,7 +12,7 @@ import type { LocatedFinding } from '../scan/checkText';
 import { FileReport, ScanResult, scan, sortFindings } from '../scan/scanner';
 import { fileFindings } from '../scan/environments';
 import { todayUtc } from '../core/rules';
-import type { EnvironmentService } from './environments';
+import { ENVIRONMENT_PASS_MS, type EnvironmentService } from './environments';
 import type { EditorConfigResolver } from './policy';
 import type { ConfigFileDiagnostics } from './configFiles';
 import { findingDiagnostic, skippedDiagnostic } from './diagnostics';
@@ -145,7 +145,9 @@ export class WorkspaceScan {
 
   /** The environment model changed: files it judges are published again where their findings changed. */
   environmentsChanged(): void {
-    if (!this.ran || this.envTimer) return;
+    if (!this.ran) return;
+    // Once typing pauses (ENVIRONMENT_PASS_MS): each pass asks for the whole judgement.
+    clearTimeout(this.envTimer);
     this.envTimer = setTimeout(() => {
       this.envTimer = undefined;
       for (const { report, resolver } of this.reports.values()) {
@@ -154,7 +156,7 @@ export class WorkspaceScan {
         const touched = j && (j.model.covered.has(report.absolute) || j.placed.has(report.absolute));
         if (touched || this.envTouched.has(report.absolute)) void this.publishJudged(report, resolver, true);
       }
-    }, 50);
+    }, ENVIRONMENT_PASS_MS);
   }
 
   /** Publishes a file's findings, its sites judged through its environments. */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
-import { EnvironmentModel, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
+import { EnvironmentModel, ModelMemo, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
 import { LineIndex, type Range } from '../core/text';
 import type { JudgedSite } from '../core/types';
 import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
@@ -48,10 +48,16 @@ export interface EnvironmentJudgement {
 export interface JudgeOptions {
   resolver: ConfigResolver;
   today: string;
-  /** Texts the caller already holds (open documents); anything else is read from disk. */
-  texts?: (file: string) => string | undefined;
+  /** Texts the caller already holds (open documents), null for a file it knows is missing; anything else is read from disk. */
+  texts?: (file: string) => string | null | undefined;
+  /** Facts the caller keeps between judgements (open documents'), for files whose input has none. */
+  facts?: (file: string) => FileFacts | undefined;
   /** How paths are shown in messages (default: relative to the current folder). */
   display?: (file: string) => string;
+  /** Kept between judgements of the same workspace (the language server's): see ModelMemo. */
+  memo?: ModelMemo;
+  /** Only the environments that read this file (see ModelOptions.only): what its own findings need. */
+  only?: string;
 }
 
 export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOptions): EnvironmentJudgement {
@@ -59,7 +65,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   const cache = new Map<string, string | undefined>();
   const text = (file: string): string | undefined => {
     const held = opts.texts?.(file);
-    if (held !== undefined) return held;
+    if (held !== undefined) return held ?? undefined;
     if (!cache.has(file)) {
       let t: string | undefined;
       try {
@@ -74,7 +80,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp, facts: f.extraction!.facts }));
   const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
   const factsByFile = new Map(files.filter((f) => f.facts).map((f) => [f.path, f.facts!]));
-  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) };
+  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) ?? opts.facts?.(f) };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -90,6 +96,8 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     return configs.get(file);
   };
   const model = buildModel(ws, {
+    memo: opts.memo,
+    only: opts.only,
     mayBeApp: (file) => apps.has(file),
     stageOf: (env) => {
       const config = configOfRoot(env.rootFile);
@@ -116,6 +124,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
       return { config, relativePath: rel(config, env.rootFile), alsoPaths: [rel(config, env.root)], today: opts.today, stage: env.stage };
     },
     display,
+    opts.memo?.verdicts,
   );
   const placed = new Map<string, LocatedFinding[]>();
   const lines = new Map<string, LineIndex>();

@@ -10,8 +10,9 @@
  * docs/environments.md describes the model and this API.
  */
 import * as posix from 'node:path/posix';
-import { readGraph } from './graph';
-import { SiteIndex, environmentImages } from './overrides';
+import { type EnvRoot, type Graph, readGraph } from './graph';
+import { type EnvironmentImages, SiteIndex, environmentImages } from './overrides';
+import type { VerdictMemo } from './place';
 import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord } from './stages';
 import type { Environment, EnvironmentModel, Workspace } from './types';
 
@@ -27,6 +28,31 @@ export interface ModelOptions {
   mayBeApp?: (file: string) => boolean;
   /** The stage of an environment; undefined (or no function): inferred from its name. */
   stageOf?: (env: Pick<Environment, 'root' | 'rootFile' | 'name' | 'kind'>) => Stage | undefined;
+  /** What the previous build of this workspace kept: environments that read no changed file are not computed again. */
+  memo?: ModelMemo;
+  /**
+   * Only the environments that read this file, with the ids, stages and order they have in the whole
+   * model: what the file's own findings need (the editor's keystroke). The memo is left as it was, so
+   * the next whole build still knows what changed.
+   */
+  only?: string;
+}
+
+/**
+ * What one build of a workspace's model keeps for the next (the language server builds it again on
+ * every keystroke in a file an environment reads). Give every build the same memo and add to
+ * `changed` each file whose text changed since the previous build: an environment whose reads
+ * include none of them is taken as it was. Anything else that changed (files added or removed, a
+ * file changed on disk, settings): use a new memo. The files listed must be the same too, and a
+ * changed Chart.yaml or kustomize `configurations` file (read while the graph is built, not by an
+ * environment) computes everything again.
+ */
+export class ModelMemo {
+  readonly changed = new Set<string>();
+  files?: Set<string>;
+  results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  /** placeFindings' verdicts on the environments taken as they were. */
+  readonly verdicts: VerdictMemo = new WeakMap();
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
@@ -35,17 +61,34 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   const covered = new Map<string, Set<number>>();
   const environments: Environment[] = [];
   const ids = new Map<string, number>();
+  const memo = opts.memo;
+  const reusable = memo !== undefined && canReuse(memo, ws, graph);
+  const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
   for (const root of graph.roots) {
-    const got = environmentImages(root, index);
+    let key = rootKey(root);
+    while (results.has(key)) key += '#';
+    let result = reusable ? memo.results.get(key) : undefined;
+    if (!result || [...memo!.changed].some((f) => result!.reads.has(f))) {
+      index.reads = new Set();
+      const got = environmentImages(root, index);
+      const reads = index.reads;
+      index.reads = undefined;
+      for (const f of got.files) reads.add(f);
+      for (const f of [root.rootFile, root.chart?.chartFile, root.app?.target.kind === 'chart' ? root.app.target.chart.chartFile : undefined]) if (f) reads.add(f);
+      result = { got, reads };
+    }
+    results.set(key, result);
+    const got = result.got;
+    let id = `${root.kind}:${root.root}`;
+    const n = ids.get(id) ?? 0;
+    ids.set(id, n + 1);
+    if (n > 0) id += `#${n + 1}`;
+    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
       for (const s of sites) set.add(s);
     }
-    let id = `${root.kind}:${root.root}`;
-    const n = ids.get(id) ?? 0;
-    ids.set(id, n + 1);
-    if (n > 0) id += `#${n + 1}`;
     const base = { root: root.root, rootFile: root.rootFile, name: root.name, kind: root.kind };
     // An Application is named for what it deploys and where (`web-prod`): its stage is the stage word in it.
     const stage = opts.stageOf?.(base) ?? inferredStage(root.kind === 'argocd' || root.kind === 'flux' ? appStage(root.name, root.rootFile) : root.name);
@@ -55,7 +98,29 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     environments.push(env);
   }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
+  if (memo && opts.only === undefined) {
+    memo.results = results;
+    memo.files = new Set(ws.files.map((f) => f.path));
+    memo.changed.clear();
+  }
   return { environments, problems: graph.problems, covered };
+}
+
+/** A root's identity across builds: its kind, files, and (for an Application) what it deploys. */
+function rootKey(root: EnvRoot): string {
+  const target = root.app?.target;
+  const deploys = !target ? '' : target.kind === 'chart' ? `chart:${target.chart.dir}` : target.kind === 'kustomization' ? `kustomization:${target.node.file}` : 'none';
+  return [root.kind, root.rootFile, root.valuesFile ?? '', root.name, deploys].join('\0');
+}
+
+/** Whether the previous build's environments may be taken (see ModelMemo). */
+function canReuse(memo: ModelMemo, ws: Workspace, graph: Graph): boolean {
+  if (!memo.files || memo.files.size !== ws.files.length || ws.files.some((f) => !memo.files!.has(f.path))) return false;
+  for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml') return false;
+  for (const node of graph.kustomizations.values()) {
+    for (const w of node.facts.configurations) if (memo.changed.has(posix.resolve(node.dir, w.value))) return false;
+  }
+  return true;
 }
 
 /** The stage word of an Application's name, else of its file's folders (`clusters/prod/api.yaml`), else its name. */

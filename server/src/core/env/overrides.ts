@@ -54,6 +54,8 @@ interface Item {
 /** Files' sites by path, and their text, shared by all environments of one model. */
 export class SiteIndex {
   private byPath = new Map<string, readonly JudgedSite[]>();
+  /** When set, every file asked about is added (what one environment read; see ModelMemo). */
+  reads?: Set<string>;
 
   constructor(
     readonly ws: Workspace,
@@ -63,6 +65,7 @@ export class SiteIndex {
   }
 
   sites(file: string): readonly JudgedSite[] {
+    this.reads?.add(file);
     return this.byPath.get(file) ?? [];
   }
 
@@ -71,10 +74,12 @@ export class SiteIndex {
   }
 
   workloadImages(file: string): WorkloadImage[] {
+    this.reads?.add(file);
     return this.sites(file).length ? (this.graph.facts.of(file)?.workloads ?? []) : [];
   }
 
   valuesOf(file: string): ValuesMap | undefined {
+    this.reads?.add(file);
     return this.graph.facts.of(file, 'values')?.values;
   }
 }

@@ -56,11 +56,26 @@ function placeOf(image: EffectiveImage, rule: RuleId): { place: Place; asWritten
   return { place: last, asWritten: false };
 }
 
+/** One environment's verdicts before they are merged with other environments' (see placeFindings' `memo`). */
+interface Verdict {
+  key: string;
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  image: EffectiveImage;
+  place: Place;
+  asWritten: boolean;
+}
+
+/** Verdicts kept by the images they judged: an environment taken from the last build (ModelMemo) is not judged again. */
+export type VerdictMemo = WeakMap<readonly EffectiveImage[], { ctx: RuleContext; verdicts: Verdict[] }>;
+
 export function placeFindings(
   model: EnvironmentModel,
   ws: Workspace,
   contextFor: (env: Environment) => RuleContext,
   display: (path: string) => string = (p) => p,
+  memo?: VerdictMemo,
 ): PlacedFinding[] {
   const sitesOf = new Map(ws.files.map((f) => [f.path, f.sites]));
   const ignoredAt = (place: Place): string[] | undefined => (place.site !== undefined ? sitesOf.get(place.file)?.[place.site]?.ignored : undefined);
@@ -68,27 +83,22 @@ export function placeFindings(
   const order: string[] = [];
   for (const env of model.environments) {
     const ctx = contextFor(env);
-    for (const image of env.images) {
-      if (TEMPLATED.test(image.reference)) continue;
-      const judged: JudgedSite = { reference: image.reference, span: image.provenance.base.span };
-      if (image.pullPolicy) judged.pullPolicy = image.pullPolicy;
-      if (image.appVersionMissing) judged.helm = { tagFromAppVersion: true };
-      const verdict = judge(judged, ctx);
-      if (!verdict) continue;
-      const { place, asWritten } = placeOf(image, verdict.rule);
-      const ignored = ignoredAt(place) ?? (place === image.provenance.base ? undefined : ignoredAt(image.provenance.base));
-      if (ignored && (ignored.length === 0 || ignored.includes(verdict.rule))) continue;
-      const severity = severityOf(ctx.config, verdict.rule);
-      if (severity === 'off') continue;
-      const key = `${place.file}\0${place.span.start}\0${verdict.rule}`;
+    const kept = memo?.get(env.images);
+    let verdicts: Verdict[];
+    if (kept && sameContext(kept.ctx, ctx)) verdicts = kept.verdicts;
+    else {
+      verdicts = judgeEnvironment(env, ctx, ignoredAt);
+      memo?.set(env.images, { ctx, verdicts });
+    }
+    for (const v of verdicts) {
       const ref: EnvironmentRef = { id: env.id, stage: env.stage, root: env.root, name: env.name };
-      const known = byPlace.get(key);
+      const known = byPlace.get(v.key);
       if (known) {
         if (!known.environments.some((e) => e.id === env.id)) known.environments.push(ref);
         continue;
       }
-      order.push(key);
-      byPlace.set(key, { file: place.file, span: place.span, rule: verdict.rule, severity, message: verdict.message, image: image.reference, site: place.site, place, effective: image, environments: [ref], asWritten });
+      order.push(v.key);
+      byPlace.set(v.key, { file: v.place.file, span: v.place.span, rule: v.rule, severity: v.severity, message: v.message, image: v.image.reference, site: v.place.site, place: v.place, effective: v.image, environments: [ref], asWritten: v.asWritten });
     }
   }
   return order.map((k) => {
@@ -97,6 +107,32 @@ export function placeFindings(
     f.message = f.asWritten ? `${f.message}; deployed as written by ${names}` : `${f.message}; in ${names}`;
     return f;
   });
+}
+
+/** The verdicts on one environment's images, each where its fix belongs. */
+function judgeEnvironment(env: Environment, ctx: RuleContext, ignoredAt: (place: Place) => string[] | undefined): Verdict[] {
+  const out: Verdict[] = [];
+  for (const image of env.images) {
+    if (TEMPLATED.test(image.reference)) continue;
+    const judged: JudgedSite = { reference: image.reference, span: image.provenance.base.span };
+    if (image.pullPolicy) judged.pullPolicy = image.pullPolicy;
+    if (image.appVersionMissing) judged.helm = { tagFromAppVersion: true };
+    const verdict = judge(judged, ctx);
+    if (!verdict) continue;
+    const { place, asWritten } = placeOf(image, verdict.rule);
+    const ignored = ignoredAt(place) ?? (place === image.provenance.base ? undefined : ignoredAt(image.provenance.base));
+    if (ignored && (ignored.length === 0 || ignored.includes(verdict.rule))) continue;
+    const severity = severityOf(ctx.config, verdict.rule);
+    if (severity === 'off') continue;
+    out.push({ key: `${place.file}\0${place.span.start}\0${verdict.rule}`, rule: verdict.rule, severity, message: verdict.message, image, place, asWritten });
+  }
+  return out;
+}
+
+/** Whether two rule contexts judge alike: the same config object and the same paths, day and stage. */
+function sameContext(a: RuleContext, b: RuleContext): boolean {
+  const paths = (c: RuleContext) => (c.alsoPaths ?? []).join('\0');
+  return a.config === b.config && a.relativePath === b.relativePath && a.today === b.today && a.chartAppVersion === b.chartAppVersion && a.stage === b.stage && paths(a) === paths(b);
 }
 
 /** How a message names an environment: its stage and its root. */

@@ -1,0 +1,103 @@
+/**
+ * The environment model built again after edits with a ModelMemo (what the language server does on
+ * every keystroke) is the model built from nothing: on random edit sequences over every environment
+ * fixture (kustomize with components, patches and configurations, Helm with fallbacks, Argo CD and
+ * Flux), the findings placed from it too, and environments that read no edited file are taken as
+ * they were. The edited file's own covered sites and findings, from only the environments that read
+ * it (`only`), are those of the whole model.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { ModelMemo, buildModel, placeFindings } from '../../server/src/core/env';
+import { defaultConfig } from '../../server/src/core/config';
+import { memoryWorkspace } from '../helpers/envWorkspace';
+import { fixture } from '../helpers/paths';
+
+/** Every fixture of test/fixtures/envs as one workspace, by relative path. */
+function fixtures(): Record<string, string> {
+  const root = fixture('envs');
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = path.join(root, rel);
+    if (fs.statSync(file).isFile() && /\.ya?ml$|Kustomization$/.test(rel)) out[rel.split(path.sep).join('/')] = fs.readFileSync(file, 'utf8');
+  }
+  return out;
+}
+
+/** One edit of one line: a value changed (as typing does), the line removed, or the line doubled. */
+type Edit = { file: number; line: number; op: 'value' | 'delete' | 'double' | 'unparseable' };
+
+function apply(text: string, edit: Edit): string {
+  const lines = text.split('\n');
+  const i = edit.line % lines.length;
+  const line = lines[i];
+  if (edit.op === 'delete') lines.splice(i, 1);
+  else if (edit.op === 'double') lines.splice(i, 0, line);
+  else if (edit.op === 'unparseable') lines[i] = `${line} ]: [`;
+  else {
+    const at = line.lastIndexOf(':');
+    lines[i] = at < 0 ? `${line}x` : `${line.slice(0, at + 1)}${line.slice(at + 1).trim() === 'edited' ? ' dev' : ' edited'}`;
+  }
+  return lines.join('\n');
+}
+
+/** The model as data (what a user sees of it), without the parser's tokens the places keep. */
+function shape(model: ReturnType<typeof buildModel>): unknown {
+  return JSON.parse(JSON.stringify({ ...model, covered: [...model.covered].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]) }, (k, v) => (k === 'token' ? undefined : v)));
+}
+
+const CONFIG = defaultConfig('/repo');
+const strip = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'token' ? undefined : v)));
+const context = (env: { rootFile: string; root: string; stage: string }) => ({ config: CONFIG, relativePath: env.rootFile.slice(6), alsoPaths: [env.root.slice(6)], today: '2026-11-30', stage: env.stage });
+
+describe('environment model memo', () => {
+  const start = fixtures();
+  const names = Object.keys(start);
+
+  it('after every edit of a random sequence, the model built with the memo is the model built from nothing', () => {
+    const edit = fc.record({ file: fc.nat(names.length - 1), line: fc.nat(60), op: fc.constantFrom<Edit['op']>('value', 'value', 'delete', 'double', 'unparseable') });
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 8 }), (edits) => {
+        const files = { ...start };
+        const memo = new ModelMemo();
+        buildModel(memoryWorkspace(files), { memo });
+        for (const e of edits) {
+          const name = names[e.file];
+          files[name] = apply(files[name], e);
+          memo.changed.add(`/repo/${name}`);
+          const ws = memoryWorkspace(files);
+          // What the edited file's own findings need, from the environments that read it (before the whole build).
+          const only = buildModel(ws, { memo, only: `/repo/${name}` });
+          const [kept, fresh] = [buildModel(ws, { memo }), buildModel(ws)];
+          const own = (m: typeof fresh, verdicts?: ModelMemo['verdicts']) => ({
+            covered: [...(m.covered.get(`/repo/${name}`) ?? [])].sort((a, b) => a - b),
+            placed: strip(placeFindings(m, ws, context, undefined, verdicts).filter((f) => f.file === `/repo/${name}`)),
+          });
+          assert.deepEqual(own(only, memo.verdicts), own(fresh), `the edited file's findings after ${JSON.stringify(e)} of ${name}`);
+          assert.deepEqual(shape(kept), shape(fresh), `after ${JSON.stringify(e)} of ${name}`);
+          assert.deepEqual(strip(placeFindings(kept, ws, context, undefined, memo.verdicts)), strip(placeFindings(fresh, ws, context)), `findings after ${JSON.stringify(e)} of ${name}`);
+        }
+      }),
+      { numRuns: Number(process.env.ENV_MEMO_RUNS ?? 150) },
+    );
+  });
+
+  it('a keystroke in one overlay computes that environment again and takes the others as they were', () => {
+    const files = { ...start };
+    const memo = new ModelMemo();
+    const before = buildModel(memoryWorkspace(files), { memo });
+    const overlay = 'kustomize/overlays/dev/kustomization.yaml';
+    files[overlay] = files[overlay].replace('newTag: dev', 'newTag: edited');
+    memo.changed.add(`/repo/${overlay}`);
+    const after = buildModel(memoryWorkspace(files), { memo });
+    const byId = new Map(before.environments.map((e) => [e.id, e]));
+    const redone = after.environments.filter((e) => e.images !== byId.get(e.id)?.images).map((e) => e.id);
+    const reading = after.environments.filter((e) => e.files.includes(`/repo/${overlay}`)).map((e) => e.id);
+    assert.ok(reading.length > 0 && reading.length < after.environments.length, `${overlay} is read by some environments: ${reading}`);
+    assert.deepEqual(redone, reading);
+    assert.ok(after.environments.some((e) => reading.includes(e.id) && e.images.some((i) => i.tag === 'edited')));
+  });
+});
