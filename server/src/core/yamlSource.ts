@@ -79,15 +79,22 @@ export function templateExcusesErrors(text: string, actions: readonly Span[]): b
   let tokens;
   try {
     tokens = Array.from(new Parser().parse(text));
-    const docs = Array.from(new Composer({ uniqueKeys: false, strict: false }).compose(tokens, true, text.length));
-    if (docs.every((d) => d.errors.length === 0)) return true;
   } catch {
     return true;
   }
+  // The structural test first: it needs only the CST, while composing a template as written (its
+  // `{{ … }}` read as nested flow maps, error after error) costs several times the parse, and most
+  // templates that reach here have a structural action anyway.
   const textTokens: TextToken[] = [];
   for (const token of tokens) collectTextTokens(token, textTokens);
   textTokens.sort((a, b) => a.start - b.start);
-  return actions.some((action) => !insideText(action, text, textTokens));
+  if (actions.some((action) => !insideText(action, text, textTokens))) return true;
+  try {
+    const docs = Array.from(new Composer({ uniqueKeys: false, strict: false }).compose(tokens, true, text.length));
+    return docs.every((d) => d.errors.length === 0);
+  } catch {
+    return true;
+  }
 }
 
 interface TextToken {
