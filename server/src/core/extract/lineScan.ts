@@ -12,7 +12,7 @@
  * Whatever it is not certain of, it refuses with a `Bail` and the caller parses that
  * document with `yaml` instead: anything that could make `yaml` report an error, and
  * every construct whose value or range it does not reproduce exactly. Some refusals are
- * lazy: a block scalar's value, a double-quoted string with escapes and a block
+ * lazy: a folded block scalar's value, a double-quoted string with escapes and a block
  * collection's end offset are only computed by `yaml`, so the node throws a `Bail` if
  * and when the walk reads them (most never are: `command: |` is not an image).
  */
@@ -34,7 +34,6 @@ export type BailCause =
   | 'root-scalar' // a document that is one scalar
   | 'indentation' // indentation that does not line up with an open collection
   | 'syntax' // anything else we do not read with certainty
-  | 'embedded-values' // Argo CD `helm.values`: YAML inside a string
   | 'walk-error'; // the walk failed on our tree (the `yaml` path decides what to report)
 
 export class Bail extends Error {
@@ -73,7 +72,11 @@ class FastScalar {
     public end: number,
     /** A single-quoted scalar with `''` in it. */
     private readonly escaped = false,
-  ) {}
+    /** The value, when the scanner computed it already (a literal block scalar). */
+    value?: string,
+  ) {
+    if (value !== undefined) this.known = value;
+  }
 
   get value(): unknown {
     if (this.known === UNREAD) {
@@ -479,9 +482,31 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     }
     if (end < 0) throw new Bail('block-scalar');
     blockEnd = end;
-    const type = src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
-    return poison(new FastScalar(src, type, v, end), 'value', 'block-scalar');
+    if (src.charCodeAt(v) === 124) {
+      // A literal block's value is its lines without the indentation (Argo CD `helm.values` is one).
+      return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, false, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
+    }
+    // Folding is left to `yaml`, should the walk read a folded value.
+    return poison(new FastScalar(src, Scalar.BLOCK_FOLDED, v, end), 'value', 'block-scalar');
   }
+}
+
+/**
+ * The value of a literal block scalar (`|` keeps one final line break, `|-` none) whose body runs from
+ * `from` to `end` (after its last content line), each line `indent` deeper than the block: what
+ * `yaml` computes for the layouts `blockScalar` accepts (no keep chomping, no indentation indicator,
+ * no more-indented leading empty line). A white-space line no longer than the indentation is empty.
+ */
+function literalValue(src: string, from: number, end: number, indent: number, strip: boolean): string {
+  let value = '';
+  for (let q = from; q < end; ) {
+    let e = src.indexOf('\n', q);
+    if (e === -1 || e > end) e = end;
+    if (q !== from) value += '\n';
+    if (e - q > indent) value += src.slice(q + indent, e);
+    q = e + 1;
+  }
+  return strip ? value : value + '\n';
 }
 
 function nullScalar(at: number): FastScalar {
