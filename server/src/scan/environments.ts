@@ -20,7 +20,18 @@ export interface ModelInput {
   extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[] };
 }
 
-const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+const WHOLE_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/;
+const VALUES_NAME = /(^|[\\/])(values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+
+export interface FactsOptions {
+  /**
+   * false: the file's Helm values tree is not read (no chart is listed where it could be the chart's
+   * values; the model reads it itself should an Application name it). Default: by the file's name.
+   */
+  values?: boolean;
+  /** What `mayDeclareApp(text)` said, when the caller asked already. */
+  app?: boolean;
+}
 
 /**
  * A file's facts for the environment model, from the documents its extraction parsed. Documents the
@@ -28,11 +39,12 @@ const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|val
  * model reads as a whole (a kustomization, Chart.yaml, values, an Application) is parsed here when the
  * extractor skipped any of its documents. Files that hold nothing the model reads get no facts.
  */
-export function environmentFacts(file: string, text: string, docs: readonly Doc[]): FileFacts | undefined {
-  const whole = MODEL_FILE.test(file) || mayDeclareApp(text);
+export function environmentFacts(file: string, text: string, docs: readonly Doc[], opts: FactsOptions = {}): FileFacts | undefined {
+  const app = opts.app ?? mayDeclareApp(text);
+  const whole = WHOLE_FILE.test(file) || (opts.values !== false && VALUES_NAME.test(file)) || app;
   if (!whole && docs.length === 0) return undefined;
-  const complete = docs.length === splitDocuments(text).length;
-  return readFacts(file, text, whole && !complete ? undefined : docs);
+  const complete = !whole || docs.length === splitDocuments(text).length;
+  return readFacts(file, text, complete ? docs : undefined, { values: opts.values === false ? false : undefined, app });
 }
 
 export interface EnvironmentJudgement {

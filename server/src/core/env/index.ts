@@ -16,7 +16,7 @@ import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord }
 import type { Environment, EnvironmentModel, Workspace } from './types';
 
 export * from './types';
-export { readGraph, envOfValuesFile, KUSTOMIZATION_NAMES } from './graph';
+export { readGraph, envOfValuesFile, chartDirsOf, KUSTOMIZATION_NAMES } from './graph';
 export { mayDeclareApp } from './read';
 export { progressionRank, inferredStage, configuredStage, compareStages, stageWord, type Stage } from './stages';
 export { placeEdits, type PlaceValue } from './edit';

@@ -506,16 +506,20 @@ const KUSTOMIZATION_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
 const CHART_FILE = /(^|\/)Chart\.yaml$/;
 const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+\.ya?ml)$/;
 
-/** `docs`: the file's documents when already parsed (see `Doc`); else the text is parsed here. */
-export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean } = {}): FileFacts {
+/**
+ * `docs`: the file's documents when already parsed (see `Doc`); else the text is parsed here.
+ * `values`: read the Helm values tree (true), or not (false); by default, when the name says values.
+ * `app`: what `mayDeclareApp(text)` said, when the caller knows.
+ */
+export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean; app?: boolean } = {}): FileFacts {
   const path = file.split('\\').join('/');
   const parsed = docs ?? documents(text);
   const workloads = readWorkloadImages(parsed);
   const facts: FileFacts = { workloads, patches: workloads.length ? readPatchContainers(parsed, workloads) : [], fieldSpecs: readFieldSpecs(parsed) };
   if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
   if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
-  if (opts.values || VALUES_FILE.test(path)) facts.values = readValues(parsed);
-  if (mayDeclareApp(text)) {
+  if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed);
+  if (opts.app ?? mayDeclareApp(text)) {
     const source = blankTemplateActions(text).text;
     facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value));
   }
@@ -541,7 +545,7 @@ export class FactsCache {
     if (given && (!need || given[need] !== undefined)) return given;
     if (!this.read.has(file)) {
       const text = this.text(file);
-      this.read.set(file, text === undefined ? undefined : readFacts(file, text, undefined, { values: need === 'values' }));
+      this.read.set(file, text === undefined ? undefined : readFacts(file, text, undefined, need === 'values' ? { values: true } : {}));
     }
     const own = this.read.get(file);
     if (own && need === 'values' && own.values === undefined) {
