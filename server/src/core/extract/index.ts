@@ -130,7 +130,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const syntaxErrors: SyntaxProblem[] = [];
   for (const doc of splitDocuments(source)) {
     const docSource = source.slice(doc.start, doc.end);
-    if (!mayHold.test(docSource) || CRD.test(docSource)) continue;
+    if (!mayHold.test(docSource) || (docSource.includes('CustomResourceDefinition') && CRD.test(docSource))) continue;
     const original = text.slice(doc.start, doc.end);
     let result = opts.cache?.get(options, original);
     if (!result) {
