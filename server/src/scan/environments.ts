@@ -83,10 +83,11 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     }
     return cache.get(file);
   };
-  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp, facts: f.extraction!.facts }));
+  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp }));
   const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
-  const factsByFile = new Map(files.filter((f) => f.facts).map((f) => [f.path, f.facts!]));
-  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) };
+  // Facts are looked up when the model asks: a cached extraction parses its facts only then.
+  const extractions = new Map(inputs.map((f) => [f.absolute, f.extraction]));
+  const ws: Workspace = { files, text, facts: (f) => extractions.get(f)?.facts };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -131,10 +132,9 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   );
   const placed = new Map<string, LocatedFinding[]>();
   const lines = new Map<string, LineIndex>();
-  const ranges = new Map(inputs.map((i) => [i.absolute, i.extraction]));
   const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
     // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
-    const e = ranges.get(file);
+    const e = extractions.get(file);
     const s = site !== undefined ? e?.sites[site] : undefined;
     if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
     const t = text(file);
