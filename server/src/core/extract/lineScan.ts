@@ -65,6 +65,8 @@ const UNREAD = Symbol('unread');
 class FastScalar {
   [NODE_TYPE] = SCALAR;
   private known: unknown = UNREAD;
+  /** Set when only `yaml` knows the value: reading it throws a `Bail` with this cause. */
+  unknown: BailCause | null = null;
   constructor(
     private readonly src: string,
     public type: Scalar.Type,
@@ -79,6 +81,7 @@ class FastScalar {
   }
 
   get value(): unknown {
+    if (this.unknown !== null) throw new Bail(this.unknown);
     if (this.known === UNREAD) {
       if (this.type === Scalar.PLAIN) this.known = plainValue(this.src.slice(this.start, this.end));
       else {
@@ -106,9 +109,20 @@ class FastCollection {
   [NODE_TYPE]: symbol;
   items: unknown[] = [];
   flow = false;
-  range?: [number, number, number];
+  private known?: [number, number, number];
+  /** Set when only `yaml` knows where the collection ends: reading `range` throws a `Bail` with this cause. */
+  unknown: BailCause | null = null;
   constructor(seq: boolean) {
     this[NODE_TYPE] = seq ? SEQ : MAP;
+  }
+
+  get range(): [number, number, number] | undefined {
+    if (this.unknown !== null) throw new Bail(this.unknown);
+    return this.known;
+  }
+
+  set range(range: [number, number, number] | undefined) {
+    this.known = range;
   }
 }
 
@@ -125,9 +139,9 @@ class FastAlias {
   }
 }
 
-/** A node whose `what` is only known to `yaml`: reading it hands the document to `yaml`. */
-function poison<T extends object>(node: T, what: keyof T & string, cause: BailCause): T {
-  Object.defineProperty(node, what, { get: () => { throw new Bail(cause); }, configurable: true });
+/** A node whose `value` (scalar) or `range` (collection) only `yaml` knows: reading it hands the document to `yaml`. */
+function poison<T extends FastScalar | FastCollection>(node: T, cause: BailCause): T {
+  node.unknown = cause;
   return node;
 }
 
@@ -238,7 +252,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   const close = (frame: Frame): void => {
     if (commentSince) {
       // Comment lines after the last item: `yaml` may count them into the collection's range.
-      poison(frame.node, 'range', 'collection-end');
+      poison(frame.node, 'collection-end');
     } else {
       frame.node.range = [frame.start, lastEnd, lastEnd];
     }
@@ -294,7 +308,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       // A plain scalar folded over several lines (descriptions, long commands). Its value is left to `yaml`.
       const end = continuationEnd(src, i, eol);
       plain.end = end;
-      lastPlain = poison(plain, 'value', 'multi-line-scalar');
+      lastPlain = poison(plain, 'multi-line-scalar');
       pos = eol + 1;
       lastEnd = Math.min(pos, n);
       continue;
@@ -487,7 +501,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, false, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
     }
     // Folding is left to `yaml`, should the walk read a folded value.
-    return poison(new FastScalar(src, Scalar.BLOCK_FOLDED, v, end), 'value', 'block-scalar');
+    return poison(new FastScalar(src, Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
   }
 }
 
@@ -638,8 +652,8 @@ function quoted(src: string, v: number, eol: number, multiLine?: { minIndent: nu
     j++;
   }
   const s = new FastScalar(src, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, v, j + 1, !double && escaped);
-  if (folded) return poison(s, 'value', 'multi-line-scalar');
-  return double && escaped ? poison(s, 'value', 'quoted-escape') : s;
+  if (folded) return poison(s, 'multi-line-scalar');
+  return double && escaped ? poison(s, 'quoted-escape') : s;
 }
 
 const SIMPLE_ESCAPES = new Set([...'0abt\tnvfre "/\\N_LP'].map((c) => c.charCodeAt(0)));
