@@ -146,6 +146,38 @@ spec:
       values: >
         image: folded/app:1
 `],
+  // Block scalars whose text starts with a template action: blanked, a more-indented leading empty
+  // line that yaml reports and the template excuses.
+  ['chart/templates/configmap.yaml', `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config
+data:
+  config.yaml: |
+    {{- if .Values.metrics }}
+    metrics:
+      image: prom/exporter:1
+    {{- end }}
+    server:
+      port: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: acme/app:1.0
+          args:
+            - |
+              {{- if .Values.debug }}
+              --debug
+              {{- end }}
+              --serve
+        - name: side
+          image: busybox:1.36
+`],
   ['docker-compose.yaml', `services:
   web:
     build: .

@@ -137,7 +137,7 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
+      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -165,6 +165,7 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 
 function extractDocument(
   source: string,
+  original: string,
   templateActions: Span[],
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
@@ -174,7 +175,7 @@ function extractDocument(
 ): DocumentResult {
   if (fast) {
     fast.documents++;
-    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile, depth, fast, onParsed);
+    const result = fastDocument(source, original, templateActions, shapeOptions, kustomizationFile, depth, fast, onParsed);
     if (!('bail' in result)) return result;
     fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
     fast.fallbackBytes += source.length;
@@ -226,6 +227,7 @@ function withEmbedded(source: string, sites: ImageSite[], embedded: readonly Emb
 /** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
 function fastDocument(
   source: string,
+  original: string,
   templateActions: Span[],
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
@@ -234,7 +236,9 @@ function fastDocument(
   onParsed?: (doc: Document.Parsed) => void,
 ): DocumentResult | { bail: BailCause } {
   try {
-    const scanned = scanDocument(source, source.includes('image-pin'));
+    const scanned = scanDocument(source, source.includes('image-pin'), templateActions);
+    // The `yaml` path would report an error here, which the template must excuse for the tree to stand.
+    if (scanned.needsTemplateExcuse && !templateExcusesErrors(original, templateActions)) return { bail: 'block-scalar' };
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
     const embedded: Embedded[] = [];
     const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded, fast));

@@ -17,6 +17,7 @@
  * and when the walk reads them (most never are: `command: |` is not an image).
  */
 import { Document, Scalar, isScalar } from 'yaml';
+import type { Span } from '../types';
 import type { Comment } from '../yamlSource';
 
 export type BailCause =
@@ -48,6 +49,13 @@ export interface ScannedDocument {
   /** A tree the `yaml` node tests (`isMap`, `isScalar` …) accept, as the walk reads it. */
   contents: unknown;
   comments: Comment[];
+  /**
+   * A block scalar begins with a template action on a line deeper than its first line of text:
+   * blanked, that is a more-indented leading empty line, an error `yaml` reports (on the value only,
+   * the structure is the same). The tree is right only if the template excuses the document's errors
+   * (`templateExcusesErrors` on the text as written), which the caller must check.
+   */
+  needsTemplateExcuse?: boolean;
 }
 
 // The nodes are light objects carrying `yaml`'s own node-type marks (registered symbols), so
@@ -198,18 +206,18 @@ interface Pending {
   set(node: unknown): void;
 }
 
-/** Scans one document's text (template actions already blanked); throws `Bail`. */
-export function scanDocument(src: string, wantComments: boolean): ScannedDocument {
+/** Scans one document's text (template actions already blanked, at `actions`); throws `Bail`. */
+export function scanDocument(src: string, wantComments: boolean, actions: readonly Span[] = []): ScannedDocument {
   const at = { pos: 0 };
   try {
-    return scan(src, wantComments, at);
+    return scan(src, wantComments, at, actions);
   } catch (err) {
     if (err instanceof Bail) err.line = at.pos;
     throw err;
   }
 }
 
-function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedDocument {
+function scan(src: string, wantComments: boolean, at: { pos: number }, actions: readonly Span[]): ScannedDocument {
   if (SPECIAL.test(src)) throw new Bail('special-characters');
   const hasTabs = src.includes('\t');
   const n = src.length;
@@ -220,6 +228,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
+  let needsTemplateExcuse = false;
   // Where `yaml` ends the last node read so far (a collection closed now ends there), and
   // whether comment lines came after it: `yaml` hangs those on some collection, not reproduced here.
   let lastEnd = 0;
@@ -387,7 +396,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   }
   if (pending) resolveNull(pending);
   while (stack.length > 0) close(stack.pop()!);
-  return { contents: root, comments };
+  return needsTemplateExcuse ? { contents: root, comments, needsTemplateExcuse } : { contents: root, comments };
 
   /** Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line. */
   function pairValue(frame: Frame, key: KeyRead, eol: number): Pending | null {
@@ -470,6 +479,9 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     let contentIndent = -1;
     let leadingBlank = 0;
     let end = -1;
+    // What the first line of the body that is not blank as written holds: a template action first, or not.
+    let written: 'unknown' | 'action' | 'other' = 'unknown';
+    let valueUnknown = false;
     while (q < n) {
       let e = src.indexOf('\n', q);
       if (e === -1) e = n;
@@ -478,13 +490,25 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       const lineIndent = s - q;
       if (s === e) {
         // White space only: an empty line, or content when it is longer than the indentation.
-        if (contentIndent < 0) leadingBlank = Math.max(leadingBlank, lineIndent);
-        else if (lineIndent > contentIndent) end = e < n ? e + 1 : n;
+        if (contentIndent < 0) {
+          leadingBlank = Math.max(leadingBlank, lineIndent);
+          if (written === 'unknown') {
+            const on = actionOnLine(actions, q, e);
+            if (on !== 'none') written = on === 'starts' ? 'action' : 'other';
+          }
+        } else if (lineIndent > contentIndent) end = e < n ? e + 1 : n;
         q = e + 1;
         continue;
       }
       if (contentIndent < 0) {
-        if (lineIndent <= frame.indent || leadingBlank > lineIndent) throw new Bail('block-scalar');
+        if (lineIndent <= frame.indent) throw new Bail('block-scalar');
+        if (leadingBlank > lineIndent) {
+          // `yaml` reports more-indented leading empty lines. Where that line is a template action
+          // starting the block's text (`{{- if … }}` in a chart's ConfigMap), the template may excuse it.
+          if (written !== 'action') throw new Bail('block-scalar');
+          needsTemplateExcuse = true;
+          valueUnknown = true;
+        }
         contentIndent = lineIndent;
       }
       if (lineIndent < contentIndent) {
@@ -496,6 +520,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     }
     if (end < 0) throw new Bail('block-scalar');
     blockEnd = end;
+    if (valueUnknown) return poison(new FastScalar(src, src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
     if (src.charCodeAt(v) === 124) {
       // A literal block's value is its lines without the indentation (Argo CD `helm.values` is one).
       return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, false, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
@@ -521,6 +546,20 @@ function literalValue(src: string, from: number, end: number, indent: number, st
     q = e + 1;
   }
   return strip ? value : value + '\n';
+}
+
+/** Whether a template action starts on the line [from, to) (first among those on it), runs into it from above, or neither. */
+function actionOnLine(actions: readonly Span[], from: number, to: number): 'none' | 'starts' | 'continues' {
+  let lo = 0;
+  let hi = actions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (actions[mid].end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = actions[lo];
+  if (!a || a.start >= to) return 'none';
+  return a.start >= from ? 'starts' : 'continues';
 }
 
 function nullScalar(at: number): FastScalar {
