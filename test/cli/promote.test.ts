@@ -14,6 +14,7 @@ import { fixture } from '../helpers/paths';
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
 const C = `sha256:${'c'.repeat(64)}`;
+const D = `sha256:${'d'.repeat(64)}`;
 const E = `sha256:${'e'.repeat(64)}`;
 const O = `sha256:${'0'.repeat(64)}`;
 
@@ -36,6 +37,33 @@ function copy(name: string): { dir: string; before: Map<string, string>; read: (
 /** Every file but `changed` holds what it held before. */
 function othersUnchanged(repo: ReturnType<typeof copy>, changed: string[]): void {
   for (const [rel, text] of repo.before) if (!changed.includes(rel)) assert.equal(repo.read(rel), text, `${rel} must be unchanged`);
+}
+
+/**
+ * What the environment model says after a promotion (`image-pin envs`): every image of every `to`
+ * environment is deployed with the digest (and the tag, when it has one) of its `from` counterpart —
+ * the environment of the same kind whose root is in the same folder — except the images named.
+ */
+async function assertDeploysSource(dir: string, from: string, to: string, except: string[] = []): Promise<number> {
+  const envs = await run(['envs', '--format', 'json', '.'], dir);
+  assert.equal(envs.code, 0, envs.stderr);
+  type Env = { stage: string; kind: string; root: string; images: Array<{ image: string; tag: string | null; digest: string | null }> };
+  const model = (JSON.parse(envs.stdout) as { environments: Env[] }).environments;
+  let checked = 0;
+  for (const env of model.filter((e) => e.stage === to)) {
+    for (const img of env.images) {
+      if (except.includes(img.image)) continue;
+      const src = model
+        .filter((e) => e.stage === from && e.kind === env.kind && path.posix.dirname(e.root) === path.posix.dirname(env.root))
+        .flatMap((e) => e.images.filter((i) => i.image === img.image));
+      if (src.length === 0) continue;
+      assert.ok(src[0].digest, `${env.root} ${img.image}: the source is not pinned (list it as an exception)`);
+      assert.equal(img.digest, src[0].digest, `${env.root} ${img.image}`);
+      if (src[0].tag) assert.equal(img.tag, src[0].tag, `${env.root} ${img.image}`);
+      checked++;
+    }
+  }
+  return checked;
 }
 
 describe('image-pin promote', () => {
@@ -145,6 +173,85 @@ images:
     assert.match(again.stdout, /0 to move, 1 already equal, 0 skipped/);
   });
 
+  it('argocd / flux without an override (and Flux with one): the Application gets `helm.valuesObject` keys (single and multi-source) or a `kustomize.images` item, the HelmRelease `spec.values`; `envs` then shows the source digests; idempotent', async () => {
+    const repo = copy('apps-new');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /staging → prod: 13 moved, 0 already equal, 0 skipped/);
+    const sidecarLines = [`        sidecar:`, `          image: ghcr.io/acme/envoy:1.31@${B}`];
+    assert.equal(
+      repo.read('apps/api-prod.yaml'),
+      [
+        '# production: nothing overridden yet',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata:',
+        '  name: api-prod',
+        'spec:',
+        '  project: default',
+        '  source:',
+        '    repoURL: https://git.example.com/acme/gitops.git',
+        '    targetRevision: main',
+        '    path: charts/api   # the chart',
+        '    helm:',
+        '      valuesObject:',
+        '        image:',
+        `          tag: 1.2.0@${A}`,
+        ...sidecarLines,
+        '  destination:',
+        '    namespace: api',
+        '',
+      ].join('\n'),
+    );
+    // A `values` block string is edited where it sets the tag; what it does not set goes to valuesObject.
+    assert.ok(repo.read('apps/api-ap-prod.yaml').endsWith(['      values: |', '        image:', `          tag: 1.2.0@${A} # set by hand`, '      valuesObject:', ...sidecarLines, ''].join('\n')));
+    // A `values` string written with escapes cannot be edited in place: valuesObject, which Argo CD applies over it, wins.
+    assert.ok(
+      repo.read('apps/api-sa-prod.yaml').endsWith(['      values: "image:\\n  tag: 1.0.0\\n"', '      valuesObject:', '        image:', `          tag: 1.2.0@${A}`, ...sidecarLines, ''].join('\n')),
+      repo.read('apps/api-sa-prod.yaml'),
+    );
+    // Multi-source: the source at index 1 that deploys the chart; the chart has a digest key; valueFiles stay as they are.
+    assert.ok(
+      repo.read('apps/worker-prod.yaml').endsWith(
+        ['    - repoURL: https://git.example.com/acme/gitops.git', '      path: charts/worker', '      helm:', '        valueFiles:', '          - env/prod.yaml', '        valuesObject:', '          image:', '            tag: "3.1"', `            digest: ${C}`, ''].join('\n'),
+      ),
+    );
+    // Kustomize source: `images:` under an existing `kustomize:` (CRLF kept), and `kustomize:` itself in a multi-document file.
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(['    kustomize:', '      namePrefix: prod-   # keep', '      images:', `        - ghcr.io/acme/shop:rc-2@${E}`, ''].join('\r\n')));
+    assert.ok(
+      repo.read('apps/shop-eu-prod.yaml').endsWith(['    path: shop/base', '    kustomize:', '      images:', `        - ghcr.io/acme/shop:rc-2@${E}`, '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: after', ''].join('\n')),
+    );
+    // Flux: `spec.values`, from the Flux counterpart in staging (its own digest, not the Application's).
+    assert.ok(repo.read('flux/api-prod.yaml').endsWith(['        name: gitops', '  values:', '    image:', `      tag: 1.2.1@${D}`, '    sidecar:', `      image: ghcr.io/acme/envoy:1.31@${B}`, ''].join('\n')));
+    // Flux with `spec.values` that set the tag: edited there, its quotes and comment kept; the sidecar's map joins it.
+    assert.ok(repo.read('flux/api-eu-prod.yaml').endsWith(['  values:', '    image:', `      tag: "1.2.1@${D}"   # eu lags behind`, '    sidecar:', `      image: ghcr.io/acme/envoy:1.31@${B}`, ''].join('\n')));
+    const changed = ['apps/api-prod.yaml', 'apps/api-ap-prod.yaml', 'apps/api-sa-prod.yaml', 'apps/worker-prod.yaml', 'apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml', 'flux/api-prod.yaml', 'flux/api-eu-prod.yaml'];
+    othersUnchanged(repo, changed);
+
+    // What the environment model now says: every prod environment deploys its staging counterpart's digest (Flux's from Flux).
+    assert.equal(await assertDeploysSource(repo.dir, 'staging', 'prod'), 13);
+    const check = await run(['check', '.'], repo.dir);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /0 errors, 0 warnings/);
+
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 moved, 13 already equal, 0 skipped/);
+    othersUnchanged(repo, changed);
+  });
+
+  it('argocd: where an override cannot be added with certainty (a flow map, helm.parameters that win, a templated Application, an image its kustomization renames) it is skipped with the reason, exit 1, nothing written', async () => {
+    const repo = copy('apps-refused');
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-prod\.yaml: spec\.source\.helm\.valuesObject is written as a flow map \{…\}; add the keys by hand/m);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-eu-prod\.yaml: its helm\.parameters set image\.tag, which Argo CD applies over valuesObject and values/m);
+    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-us-prod\.yaml: it is templated/m);
+    assert.match(r.stdout, /^skipped: mirror\.example\/acme\/shop:1\.0 in apps\/shop-prod\.yaml: shop\/prod\/kustomization\.yaml renames ghcr\.io\/acme\/shop to mirror\.example\/acme\/shop, and Argo CD merges kustomize\.images into that entry by name/m);
+    assert.match(r.stdout, /0 moved, 0 already equal, 4 skipped/);
+    othersUnchanged(repo, []);
+  });
+
   it('plain environments (manifests in their own folders): the manifest line itself', async () => {
     const repo = copy('plain');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
@@ -161,6 +268,24 @@ images:
     const prod = repo.read('overlays/prod/kustomization.yaml');
     assert.match(prod, new RegExp(`name: ghcr.io/acme/api\\n    digest: ${O}`), 'the ambiguous image is left as it was');
     assert.match(prod, new RegExp(`name: ghcr.io/acme/worker\\n    digest: ${C}`));
+  });
+
+  it('after promotion the environment model (`image-pin envs`) shows each target deploying its source counterpart’s digest, in every fixture', async () => {
+    const cases: Array<[string, string[], number]> = [
+      ['kustomize', ['ghcr.io/acme/proxy'], 2],
+      ['noimages', [], 3],
+      ['helm', [], 2],
+      ['argocd', [], 1],
+      ['argocd-kustomize', [], 1],
+      ['plain', [], 1],
+      ['ambiguous', ['ghcr.io/acme/api', 'ghcr.io/acme/proxy'], 1],
+    ];
+    for (const [name, except, count] of cases) {
+      const repo = copy(name);
+      const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+      assert.ok(r.code === 0 || except.length > 0, `${name}: ${r.stdout}${r.stderr}`);
+      assert.equal(await assertDeploysSource(repo.dir, 'staging', 'prod', except), count, name);
+    }
   });
 
   it('usage errors exit 2: an unknown stage, no stages, missing --to', async () => {
@@ -201,5 +326,28 @@ describe('image-pin set (with a digest)', () => {
     const added = await run(['set', `ghcr.io/acme/new@${D}`, '--stage', 'prod', '--add', 'overlays/prod/kustomization.yaml', '--write', '.'], repo.dir);
     assert.equal(added.code, 0, added.stdout + added.stderr);
     assert.ok(repo.read('overlays/prod/kustomization.yaml').endsWith(`    newTag: "1.8"\r\n  - name: ghcr.io/acme/new\r\n    digest: ${D}\r\n`));
+  });
+
+  it('--add with a values file: the image map is added at `image`, unless that is the chart’s own image map (exit 2, nothing written)', async () => {
+    const repo = copy('helm');
+    const N = `sha256:${'f'.repeat(64)}`;
+    const added = await run(['set', `ghcr.io/acme/new:1.0@${N}`, '--stage', 'prod', '--add', 'charts/cache/values-prod.yaml', '--write', '.'], repo.dir);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    assert.equal(repo.read('charts/cache/values-prod.yaml'), `cache:\n  image:\n    pullPolicy: IfNotPresent\n    tag: "7.2" # pinned below soon\nimage:\n  repository: ghcr.io/acme/new\n  tag: "1.0"\n  digest: ${N}\n`);
+    const refused = await run(['set', `ghcr.io/acme/other:1.0@${N}`, '--stage', 'prod', '--add', 'charts/web/values-prod.yaml', '--write', '.'], repo.dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /charts\/web\/values-prod\.yaml: its `image` map is ghcr\.io\/acme\/web's/);
+    othersUnchanged(repo, ['charts/cache/values-prod.yaml']);
+  });
+
+  it('Argo CD Applications of the stage: a `kustomize.images` item is added where they have none', async () => {
+    const repo = copy('apps-new');
+    const F = `sha256:${'f'.repeat(64)}`;
+    const r = await run(['set', `ghcr.io/acme/shop:rc-3@${F}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /2 moved, 0 already equal, 0 skipped/);
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(`      images:\r\n        - ghcr.io/acme/shop:rc-3@${F}\r\n`));
+    assert.match(repo.read('apps/shop-eu-prod.yaml'), new RegExp(`    kustomize:\\n      images:\\n        - ghcr\\.io/acme/shop:rc-3@${F}\\n---\\n`));
+    othersUnchanged(repo, ['apps/shop-prod.yaml', 'apps/shop-eu-prod.yaml']);
   });
 });

@@ -124,4 +124,10 @@ describe('writing a digest at the place', () => {
     assert.equal(withoutKey.text, `image:\n  tag: 2.8.1@${DIGEST}\n`);
     assert.equal(withoutKey.newReference, `acme/web:2.8.1@${DIGEST}`);
   });
+  it('an Argo CD `kustomize.images` string is rewritten whole, its `name=` prefix and quotes kept', () => {
+    const app = 'kind: Application\nmetadata:\n  name: shop-prod\nspec:\n  source:\n    path: base\n    kustomize:\n      images:\n        - "app=ghcr.io/acme/app:2.0" # prod\n';
+    const got = pin({ 'base/kustomization.yaml': K('resources: [d.yaml]\n'), 'base/d.yaml': deploy('app:1.0'), 'apps/shop-prod.yaml': app }, 'apps/shop-prod.yaml');
+    assert.equal(got.text, app.replace('ghcr.io/acme/app:2.0"', `ghcr.io/acme/app:2.0@${DIGEST}"`));
+    assert.equal(got.newReference, `ghcr.io/acme/app:2.0@${DIGEST}`);
+  });
 });

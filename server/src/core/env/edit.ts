@@ -1,11 +1,46 @@
 /**
- * Writing a digest at a place of the environment model: the overlay's `images:` entry or the
- * environment's values map the finding is on. A `site` place is the extractor's site and is edited by
- * `pinEdits` (core/fix.ts); this covers the places that are not whole references.
+ * Writing an image at a place of the environment model: the one edit placer that `pin` (a digest
+ * looked up for a finding's place) and promotion (a tag and digest copied from another stage, or given
+ * to `set`) both use. A place is an overlay's `images:` entry, an Argo CD `kustomize.images` string, an
+ * environment's values map or a whole reference. Edits go through the same helpers as `pinEdits`
+ * (core/fix.ts): only the value's characters change, quotes and the rest of the line stay.
  */
-import { FixResult, editable, insertPair, setScalar } from '../fix';
-import type { Place } from './types';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { FixResult, TextEdit, editable, insertPair, setScalar } from '../fix';
+import { splitWritten } from '../reference';
+import type { ScalarPart } from '../types';
+import type { HelmMapRef, KustomizeEntry, Place } from './types';
 
+/** What a place must make the environment deploy. */
+export interface Want {
+  digest: string;
+  /** The tag to write beside the digest (`newTag`, the map's `tag`, `name:tag@digest`); without it, the tag written there stays. */
+  tag?: string;
+  /**
+   * The tag a `tag@digest` value is written with when `tag` is not given and the place writes none
+   * (an empty Helm `tag:` whose effective tag is the chart's appVersion). It is never added on its own.
+   */
+  fallbackTag?: string;
+}
+
+export type EditResult = { ok: true; edits: TextEdit[] } | { ok: false; error: string };
+
+/** Edits that make `place` (an existing override or whole reference) say `want`. */
+export function editPlace(text: string, place: Place, want: Want): EditResult {
+  if (place.shape === 'kustomize-entry' && place.entry) {
+    return place.entry.argoString ? editArgoString(text, place.entry.argoString, want) : editEntry(text, place.entry, want);
+  }
+  if (place.shape === 'helm-value' && place.helm) return editMap(text, place.helm, want);
+  if (place.shape === 'site') {
+    if (text.slice(place.span.start, place.span.end) !== place.value) return { ok: false, error: `${place.value} is written with escapes or across lines; edit it by hand` };
+    const written = splitWritten(place.value);
+    if (!written) return { ok: false, error: `"${place.value}" is not a valid image reference` };
+    return { ok: true, edits: [{ start: place.span.start, end: place.span.end, newText: composed(written.name, want.tag ?? written.tag, want.digest) }] };
+  }
+  return { ok: false, error: "it is decided by the chart's appVersion, which every environment of the chart shares" };
+}
+
+/** What `pin` gives a finding's place: the digest looked up, and the effective tag and reference it was looked up for. */
 export interface PlaceValue {
   digest: string;
   /** The tag that was resolved (the effective tag, e.g. the chart's appVersion), written beside the digest when a tag must carry it. */
@@ -14,34 +49,114 @@ export interface PlaceValue {
   reference: string;
 }
 
+/**
+ * `pin`'s edit at a finding's place: the digest is set or added and the tag written there stays (the
+ * effective tag is only written where the digest must ride on it, `tag: tag@digest`). A whole
+ * reference and the chart's appVersion are pinned by the site's own edit (`pinEdits`), not here.
+ */
 export function placeEdits(text: string, place: Place, v: PlaceValue): FixResult {
+  if (place.shape !== 'kustomize-entry' && place.shape !== 'helm-value') {
+    return { ok: false, error: `${v.reference} is written at ${place.shape === 'chart-app-version' ? "the chart's appVersion" : 'a whole reference'}: pin it there` };
+  }
+  const got = editPlace(text, place, { digest: v.digest, ...(v.tag ? { fallbackTag: v.tag } : {}) });
+  if (!got.ok) return { ok: false, error: `${v.reference}: ${got.error}` };
   const name = v.reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-  if (place.shape === 'kustomize-entry' && place.entry && !place.entry.argoString) {
-    const e = place.entry;
-    const problem = editable(e.digest, 'the digest') ?? editable(e.newTag, 'newTag');
-    if (problem) return { ok: false, error: problem };
-    const tag = v.tag ? `:${v.tag}` : '';
-    const newReference = `${name}${tag}@${v.digest}`;
-    if (e.digest) return { ok: true, edits: [setScalar(text, e.digest, v.digest)], newReference };
-    if (e.newTag && e.newTag.value.includes('@')) return { ok: true, edits: [setScalar(text, e.newTag, `${e.newTag.value.replace(/@.*$/, '')}@${v.digest}`)], newReference };
-    if (e.insertAt < 0) return { ok: false, error: `${v.reference} cannot be edited in place here` };
-    return { ok: true, edits: [insertPair(text, e.insertAt, e.indent, 'digest', v.digest)], newReference };
-  }
-  if (place.shape === 'helm-value' && place.helm) {
-    const h = place.helm;
-    const problem = editable(h.keys.digest, 'the digest') ?? editable(h.keys.tag, 'the tag');
-    if (problem) return { ok: false, error: problem };
-    const newReference = `${name}${v.tag ? `:${v.tag}` : ''}@${v.digest}`;
-    if (h.keys.digest) return { ok: true, edits: [setScalar(text, h.keys.digest, v.digest)], newReference };
-    if (h.defaultsHaveDigest) {
-      if (h.insertAt < 0) return { ok: false, error: `${v.reference} cannot be edited in place here` };
-      return { ok: true, edits: [insertPair(text, h.insertAt, h.indent, 'digest', v.digest)], newReference };
+  return { ok: true, edits: got.edits, newReference: composed(name, v.tag, v.digest) };
+}
+
+export function composed(name: string, tag: string | undefined, digest: string): string {
+  return `${name}${tag ? `:${tag}` : ''}@${digest}`;
+}
+
+/** An Argo CD `kustomize.images` string `[name=]repo[:tag][@digest]`: the whole string is rewritten. */
+function editArgoString(text: string, part: ScalarPart, want: Want): EditResult {
+  const problem = editable(part, part.value);
+  if (problem) return { ok: false, error: problem };
+  const eq = part.value.indexOf('=');
+  const prefix = eq >= 0 ? part.value.slice(0, eq + 1) : '';
+  const written = splitWritten(part.value.slice(prefix.length));
+  if (!written) return { ok: false, error: `"${part.value}" is not a valid image reference` };
+  return { ok: true, edits: [setScalar(text, part, prefix + composed(written.name, want.tag ?? written.tag, want.digest))] };
+}
+
+/** An overlay's `images:` entry: `newTag` (when a tag is wanted) and `digest`, set or added; `newTag: tag@digest` kept in that form. */
+function editEntry(text: string, e: KustomizeEntry, want: Want): EditResult {
+  const problem = editable(e.digest, 'the digest') ?? editable(e.newTag, 'newTag');
+  if (problem) return { ok: false, error: problem };
+  const edits: TextEdit[] = [];
+  const added: Array<[string, string]> = [];
+  if (e.newTag && e.newTag.value.includes('@')) {
+    // `newTag: 1.4.2@sha256:…` is the pin's form here: keep it.
+    const tag = want.tag ?? e.newTag.value.replace(/@.*$/, '');
+    edits.push(setString(text, e.newTag, `${tag}@${want.digest}`));
+    if (e.digest) edits.push(setString(text, e.digest, want.digest));
+  } else {
+    if (want.tag !== undefined) {
+      if (e.newTag) {
+        if (e.newTag.value !== want.tag) edits.push(setString(text, e.newTag, want.tag));
+      } else added.push(['newTag', want.tag]);
     }
-    if (!v.tag) return { ok: false, error: `${v.reference} has no tag to pin and its chart has no digest key` };
-    const value = `${v.tag}@${v.digest}`;
-    if (h.keys.tag) return { ok: true, edits: [setScalar(text, h.keys.tag, value)], newReference };
-    if (h.insertAt < 0) return { ok: false, error: `${v.reference} cannot be edited in place here` };
-    return { ok: true, edits: [insertPair(text, h.insertAt, h.indent, 'tag', `"${value}"`)], newReference };
+    if (e.digest) {
+      if (e.digest.value !== want.digest) edits.push(setString(text, e.digest, want.digest));
+    } else added.push(['digest', want.digest]);
   }
-  return { ok: false, error: `${v.reference} is written at ${place.shape === 'chart-app-version' ? "the chart's appVersion" : 'a whole reference'}: pin it there` };
+  if (added.length) {
+    if (e.insertAt < 0) return { ok: false, error: 'the entry cannot be extended in place; edit it by hand' };
+    edits.push(insertPairs(text, e.insertAt, e.indent, added));
+  }
+  return { ok: true, edits };
+}
+
+/** A values map: `digest` set or added (with `tag` when one is wanted), or `tag: tag@digest` when the chart has no digest key. */
+function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
+  const problem = editable(h.keys.digest, 'the digest') ?? editable(h.keys.tag, 'the tag');
+  if (problem) return { ok: false, error: problem };
+  const edits: TextEdit[] = [];
+  const added: Array<[string, string]> = [];
+  const tagNow = h.keys.tag?.value;
+  if (h.keys.digest || h.defaultsHaveDigest) {
+    if (tagNow?.includes('@')) edits.push(setString(text, h.keys.tag!, `${want.tag ?? tagNow.replace(/@.*$/, '')}@${want.digest}`));
+    else if (want.tag !== undefined) {
+      if (h.keys.tag) {
+        if (tagNow !== want.tag) edits.push(setString(text, h.keys.tag, want.tag));
+      } else added.push(['tag', want.tag]);
+    }
+    if (h.keys.digest) {
+      if (h.keys.digest.value !== want.digest) edits.push(setString(text, h.keys.digest, want.digest));
+    } else added.push(['digest', want.digest]);
+  } else {
+    const tag = want.tag ?? (tagNow?.replace(/@.*$/, '') || want.fallbackTag);
+    if (!tag) return { ok: false, error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
+    const value = `${tag}@${want.digest}`;
+    if (h.keys.tag) edits.push(setString(text, h.keys.tag, value));
+    else added.push(['tag', value]);
+  }
+  if (added.length) {
+    if (h.insertAt < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };
+    edits.push(insertPairs(text, h.insertAt, h.indent, added));
+  }
+  return { ok: true, edits };
+}
+
+/** Several new pairs at one point, in order (one edit, so their order cannot be mixed up). */
+function insertPairs(text: string, at: number, indent: string | null, pairs: ReadonlyArray<[string, string]>): TextEdit {
+  return { start: at, end: at, newText: pairs.map(([k, v]) => insertPair(text, at, indent, k, yamlString(v)).newText).join('') };
+}
+
+/**
+ * Sets a scalar to a string value. A plain scalar whose new value YAML would read as something else
+ * (`1.10` is a number) gets quotes; a quoted one keeps its quotes.
+ */
+function setString(text: string, part: ScalarPart, value: string): TextEdit {
+  const quoted = part.token.start !== part.span.start;
+  if (!quoted && yamlString(value) !== value) return { start: part.token.start, end: part.token.end, newText: yamlString(value) };
+  return setScalar(text, part, value);
+}
+
+/** `value` as a YAML scalar that reads back as the same string: plain when it can be, else double-quoted. */
+export function yamlString(value: string): string {
+  const doc = parseDocument(`k: ${value}\n`);
+  const v = isMap(doc.contents) ? doc.contents.get('k', true) : undefined;
+  const plainOk = doc.errors.length === 0 && isScalar(v) && typeof v.value === 'string' && v.value === value;
+  return plainOk ? value : JSON.stringify(value);
 }

@@ -19,7 +19,7 @@ export * from './types';
 export { readGraph, envOfValuesFile, chartDirsOf, KUSTOMIZATION_NAMES } from './graph';
 export { mayDeclareApp } from './read';
 export { progressionRank, inferredStage, configuredStage, compareStages, stageWord, type Stage } from './stages';
-export { placeEdits, type PlaceValue } from './edit';
+export { placeEdits, editPlace, yamlString, type PlaceValue, type Want, type EditResult } from './edit';
 export { placeFindings, imageStatus, type PlacedFinding, type EnvironmentRef } from './place';
 
 export interface ModelOptions {
@@ -49,7 +49,10 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     const base = { root: root.root, rootFile: root.rootFile, name: root.name, kind: root.kind };
     // An Application is named for what it deploys and where (`web-prod`): its stage is the stage word in it.
     const stage = opts.stageOf?.(base) ?? inferredStage(root.kind === 'argocd' || root.kind === 'flux' ? appStage(root.name, root.rootFile) : root.name);
-    environments.push({ id, ...base, stage: stage.name, stageOrder: stage.order, images: got.images, incomplete: [...new Set(got.incomplete)], files: got.files });
+    const env: Environment = { id, ...base, stage: stage.name, stageOrder: stage.order, images: got.images, incomplete: [...new Set(got.incomplete)], files: got.files };
+    const app = root.app;
+    if (app && app.target.kind !== 'none') env.app = { at: app.source.at, target: app.target.kind, parameters: app.source.parameters.map((p) => p.value) };
+    environments.push(env);
   }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   return { environments, problems: graph.problems, covered };

@@ -386,6 +386,20 @@ export interface AppSource {
   valuesObject?: ValuesMap;
   /** `kustomize.images` strings as entries. */
   images: KustomizeEntry[];
+  /** Where the source is written, for adding an override to it (see `SourceAt`). */
+  at: SourceAt;
+  /** The keys Argo CD `helm.parameters` set (`image.tag`): they win over every values layer. */
+  parameters: Written[];
+}
+
+/**
+ * Where an Application's source (or a HelmRelease's spec) is written: an offset inside its document
+ * (a file may hold several) and the key path from the document's root to the source map, list
+ * indexes as numbers (`['spec', 'sources', 1]`).
+ */
+export interface SourceAt {
+  doc: number;
+  path: Array<string | number>;
 }
 
 export interface AppFacts {
@@ -407,19 +421,24 @@ export function readApps(file: string, docs: readonly Doc[], relocate: (token: S
     if (kind === 'Application') {
       const spec = mapAt(root, 'spec');
       if (!spec) continue;
-      const sources: YAMLMap[] = [];
+      const sources: Array<{ s: YAMLMap; path: Array<string | number> }> = [];
       const single = mapAt(spec, 'source');
-      if (single) sources.push(single);
+      if (single) sources.push({ s: single, path: ['spec', 'source'] });
       const many = findPair(spec, 'sources')?.value;
-      if (isSeq(many)) for (const s of many.items) if (isMap(s)) sources.push(s);
+      if (isSeq(many)) many.items.forEach((s, i) => isMap(s) && sources.push({ s, path: ['spec', 'sources', i] }));
       const app: AppFacts = { kind: 'argocd', name, file, sources: [] };
-      for (const s of sources) {
+      for (const { s, path } of sources) {
         const p = part(d, s, 'path', false);
         if (!p?.value) continue;
         const helm = mapAt(s, 'helm');
-        const src: AppSource = { path: { value: p.value, span: p.span }, valueFiles: [], images: [] };
+        const src: AppSource = { path: { value: p.value, span: p.span }, valueFiles: [], images: [], at: { doc: docPoint(d), path }, parameters: [] };
         if (helm) {
           src.valueFiles = strings(d, findPair(helm, 'valueFiles')?.value);
+          const params = findPair(helm, 'parameters')?.value;
+          if (isSeq(params)) for (const item of params.items) {
+            const n = isMap(item) ? part(d, item, 'name', false) : undefined;
+            if (n?.value) src.parameters.push({ value: n.value, span: n.span });
+          }
           const values = part(d, helm, 'values', false);
           if (values?.value) {
             const inner = readValues(documents(values.value));
@@ -447,13 +466,24 @@ export function readApps(file: string, docs: readonly Doc[], relocate: (token: S
       // A chart from a Helm repository is a name; a chart from a Git source is a path.
       if (!chart?.value || !/[./]/.test(chart.value)) continue;
       const spec = mapAt(root, 'spec')!;
-      const src: AppSource = { path: { value: chart.value, span: chart.span }, valueFiles: chartSpec ? strings(d, findPair(chartSpec, 'valuesFiles')?.value) : [], images: [] };
+      const src: AppSource = {
+        path: { value: chart.value, span: chart.span },
+        valueFiles: chartSpec ? strings(d, findPair(chartSpec, 'valuesFiles')?.value) : [],
+        images: [],
+        at: { doc: docPoint(d), path: ['spec'] },
+        parameters: [],
+      };
       const values = mapAt(spec, 'values');
       if (values) src.valuesObject = valuesTree(d, values);
       out.push({ kind: 'flux', name, file, sources: [src] });
     }
   }
   return out;
+}
+
+/** An offset inside the document (its root node's start), to find it again among a file's documents. */
+function docPoint(d: Doc): number {
+  return d.offset + ((d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.doc.range?.[0] ?? 0);
 }
 
 /** An Argo CD `kustomize.images` string, `[name=]newName[:newTag][@digest]`, as an override entry. */

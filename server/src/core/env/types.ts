@@ -7,7 +7,7 @@
  * `ImageSite` (see ../types.ts).
  */
 import type { JudgedSite, ScalarPart, Span } from '../types';
-import type { FileFacts } from './read';
+import type { FileFacts, SourceAt } from './read';
 
 /** A file the scan (or the editor) extracted, with its sites. */
 export interface WorkspaceFile {
@@ -141,6 +141,12 @@ export interface Environment {
   incomplete: string[];
   /** Files that make up the environment (resources, patches, kustomizations, values files). */
   files: string[];
+  /**
+   * For an Argo CD Application or Flux HelmRelease: where its source is written in `rootFile`, what it
+   * deploys (a chart or a kustomization) and the keys its Argo CD `helm.parameters` set — what
+   * promotion needs to add an override there.
+   */
+  app?: { at: SourceAt; target: 'chart' | 'kustomization'; parameters: string[] };
 }
 
 /** A problem reading the graph: a missing path, a cycle, a remote resource. Not fatal. */

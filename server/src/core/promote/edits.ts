@@ -1,136 +1,15 @@
 /**
- * The text of a promotion: making one place of an environment deploy a given tag and digest. The
- * place is one the environment model found (an overlay's `images:` entry, a values map, an Argo CD
- * `kustomize.images` string, a whole reference) or a new one added to the environment's own file (an
- * `images:` entry, a values map path). Edits go through the same helpers as `pin` (core/fix.ts):
- * only the value's characters change, quotes and the rest of the line stay.
+ * New overrides for a promotion: when the target environment has no place of its own that decides an
+ * image, one is added to its own file — an `images:` entry (or the list) in its kustomization, the
+ * image map's key path in its values file, an Argo CD Application's `kustomize.images` item or
+ * `helm.valuesObject` keys, a Flux HelmRelease's `spec.values` keys. An existing place is edited by
+ * the one edit placer `pin` uses too (core/env/edit.ts `editPlace`). New lines take the line endings
+ * and the indentation of the map or list they join; nothing else in the file changes.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { TextEdit, editable, insertPair, setScalar } from '../fix';
-import { splitWritten } from '../reference';
-import type { ScalarPart } from '../types';
-import type { HelmMapRef, KustomizeEntry, Place } from '../env/types';
+import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type EditResult, type Want, yamlString } from '../env/edit';
 
-/** What a place must make the environment deploy. */
-export interface Want {
-  /** Written beside the digest when set (`newTag`, the map's `tag`, `name:tag@digest`). */
-  tag?: string;
-  digest: string;
-}
-
-export type EditResult = { ok: true; edits: TextEdit[] } | { ok: false; error: string };
-
-/** Edits that make `place` (an existing override or whole reference) say `want`. */
-export function editPlace(text: string, place: Place, want: Want): EditResult {
-  if (place.shape === 'kustomize-entry' && place.entry) {
-    return place.entry.argoString ? editReferenceScalar(text, place.entry.argoString, want, true) : editEntry(text, place.entry, want);
-  }
-  if (place.shape === 'helm-value' && place.helm) return editMap(text, place.helm, want);
-  if (place.shape === 'site') {
-    if (text.slice(place.span.start, place.span.end) !== place.value) return { ok: false, error: `${place.value} is written with escapes or across lines; edit it by hand` };
-    const written = splitWritten(place.value);
-    if (!written) return { ok: false, error: `"${place.value}" is not a valid image reference` };
-    return { ok: true, edits: [{ start: place.span.start, end: place.span.end, newText: composed(written.name, want.tag ?? written.tag, want.digest) }] };
-  }
-  return { ok: false, error: "it is decided by the chart's appVersion, which every environment of the chart shares" };
-}
-
-function composed(name: string, tag: string | undefined, digest: string): string {
-  return `${name}${tag ? `:${tag}` : ''}@${digest}`;
-}
-
-/** An Argo CD `kustomize.images` string `[name=]repo[:tag][@digest]`: the whole string is rewritten. */
-function editReferenceScalar(text: string, part: ScalarPart, want: Want, argo: boolean): EditResult {
-  const problem = editable(part, part.value);
-  if (problem) return { ok: false, error: problem };
-  const eq = argo ? part.value.indexOf('=') : -1;
-  const prefix = eq >= 0 ? part.value.slice(0, eq + 1) : '';
-  const written = splitWritten(part.value.slice(prefix.length));
-  if (!written) return { ok: false, error: `"${part.value}" is not a valid image reference` };
-  return { ok: true, edits: [setScalar(text, part, prefix + composed(written.name, want.tag ?? written.tag, want.digest))] };
-}
-
-/** An overlay's `images:` entry: `newTag` (when the source has a tag) and `digest`, set or added. */
-function editEntry(text: string, e: KustomizeEntry, want: Want): EditResult {
-  const problem = editable(e.digest, 'the digest') ?? editable(e.newTag, 'newTag');
-  if (problem) return { ok: false, error: problem };
-  const edits: TextEdit[] = [];
-  const added: Array<[string, string]> = [];
-  if (e.newTag && e.newTag.value.includes('@')) {
-    // `newTag: 1.4.2@sha256:…` is the pin's form here: keep it.
-    const tag = want.tag ?? e.newTag.value.replace(/@.*$/, '');
-    edits.push(setString(text, e.newTag, `${tag}@${want.digest}`));
-    if (e.digest) edits.push(setString(text, e.digest, want.digest));
-  } else {
-    if (want.tag !== undefined) {
-      if (e.newTag) {
-        if (e.newTag.value !== want.tag) edits.push(setString(text, e.newTag, want.tag));
-      } else added.push(['newTag', want.tag]);
-    }
-    if (e.digest) {
-      if (e.digest.value !== want.digest) edits.push(setString(text, e.digest, want.digest));
-    } else added.push(['digest', want.digest]);
-  }
-  if (added.length) {
-    if (e.insertAt < 0) return { ok: false, error: 'the entry cannot be extended in place; edit it by hand' };
-    edits.push(insertPairs(text, e.insertAt, e.indent, added));
-  }
-  return { ok: true, edits };
-}
-
-/** A values map: `digest` set or added (with `tag` when the source has one), or `tag: tag@digest` when the chart has no digest key. */
-function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
-  const problem = editable(h.keys.digest, 'the digest') ?? editable(h.keys.tag, 'the tag');
-  if (problem) return { ok: false, error: problem };
-  const edits: TextEdit[] = [];
-  const added: Array<[string, string]> = [];
-  const tagNow = h.keys.tag?.value;
-  if (h.keys.digest || h.defaultsHaveDigest) {
-    if (tagNow?.includes('@')) edits.push(setString(text, h.keys.tag!, `${want.tag ?? tagNow.replace(/@.*$/, '')}@${want.digest}`));
-    else if (want.tag !== undefined) {
-      if (h.keys.tag) {
-        if (tagNow !== want.tag) edits.push(setString(text, h.keys.tag, want.tag));
-      } else added.push(['tag', want.tag]);
-    }
-    if (h.keys.digest) {
-      if (h.keys.digest.value !== want.digest) edits.push(setString(text, h.keys.digest, want.digest));
-    } else added.push(['digest', want.digest]);
-  } else {
-    const tag = want.tag ?? tagNow?.replace(/@.*$/, '');
-    if (!tag) return { ok: false, error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
-    const value = `${tag}@${want.digest}`;
-    if (h.keys.tag) edits.push(setString(text, h.keys.tag, value));
-    else added.push(['tag', value]);
-  }
-  if (added.length) {
-    if (h.insertAt < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };
-    edits.push(insertPairs(text, h.insertAt, h.indent, added));
-  }
-  return { ok: true, edits };
-}
-
-/** Several new pairs at one point, in order (one edit, so their order cannot be mixed up). */
-function insertPairs(text: string, at: number, indent: string | null, pairs: ReadonlyArray<[string, string]>): TextEdit {
-  return { start: at, end: at, newText: pairs.map(([k, v]) => insertPair(text, at, indent, k, yamlString(v)).newText).join('') };
-}
-
-/**
- * Sets a scalar to a string value. A plain scalar whose new value YAML would read as something else
- * (`1.10` is a number) gets quotes; a quoted one keeps its quotes.
- */
-function setString(text: string, part: ScalarPart, value: string): TextEdit {
-  const quoted = part.token.start !== part.span.start;
-  if (!quoted && yamlString(value) !== value) return { start: part.token.start, end: part.token.end, newText: yamlString(value) };
-  return setScalar(text, part, value);
-}
-
-/** `value` as a YAML scalar that reads back as the same string: plain when it can be, else double-quoted. */
-export function yamlString(value: string): string {
-  const doc = parseDocument(`k: ${value}\n`);
-  const v = isMap(doc.contents) ? doc.contents.get('k', true) : undefined;
-  const plainOk = doc.errors.length === 0 && isScalar(v) && typeof v.value === 'string' && v.value === value;
-  return plainOk ? value : JSON.stringify(value);
-}
+export { editPlace, yamlString, type EditResult, type Want } from '../env/edit';
 
 const nl = (text: string) => (text.includes('\r\n') ? '\r\n' : '\n');
 
@@ -177,48 +56,137 @@ export function addImageEntries(text: string, entries: ReadonlyArray<{ name: str
 }
 
 /**
- * Adds the keys `pairs` to the map at `path` of a values file, creating the maps of the path that are
- * missing (under the deepest one that exists), with two spaces per level.
+ * Where a new override goes: a document of the file (an offset inside it, see read.ts `SourceAt`; the
+ * first document when absent) and the key path from its root, list indexes as numbers.
  */
-export function addMapPath(text: string, path: readonly string[], pairs: ReadonlyArray<[string, string]>): EditResult {
-  const doc = parseDocument(text);
-  if (doc.errors.length) return { ok: false, error: `it does not parse (${doc.errors[0].message.split('\n')[0]})` };
+export interface Anchor {
+  doc?: number;
+  path: ReadonlyArray<string | number>;
+}
+
+/**
+ * Adds the keys `pairs` to the map at `path` of a values file (or under an Application's
+ * `valuesObject`), creating the maps of the path that are missing under the deepest one that exists,
+ * two spaces per level. A key the map already has is refused, never written twice.
+ */
+export function addMapPath(text: string, path: ReadonlyArray<string | number>, pairs: ReadonlyArray<[string, string]>, doc?: number, opts: { fresh?: boolean } = {}): EditResult {
+  return addUnder(text, { doc, path }, { pairs }, opts.fresh);
+}
+
+/** Appends `item` (a string) to the block list at `path` (Argo CD `kustomize.images`), creating the list and the maps above it when missing. */
+export function addListItem(text: string, at: Anchor, item: string): EditResult {
+  return addUnder(text, at, { item });
+}
+
+/** `fresh`: the map at `path` must not exist yet (it would be another image's). */
+function addUnder(text: string, at: Anchor, add: { pairs: ReadonlyArray<[string, string]> } | { item: string }, fresh = false): EditResult {
+  const found = documentAt(text, at.doc);
+  if ('error' in found) return { ok: false, error: found.error };
   const n = nl(text);
-  let node: Node | null = doc.contents;
-  if (node !== null && !isMap(node)) return { ok: false, error: 'it is not a map' };
+  const path = at.path;
+  const where = (depth: number) => path.slice(0, depth).join('.') || 'the document';
+  let node: unknown = found.contents;
   let depth = 0;
-  while (node && depth < path.length) {
-    const pair = findPair(node as YAMLMap, path[depth]);
-    if (!pair) break;
-    if (!isMap(pair.value) || pair.value.flow || pair.value.items.length === 0) {
-      return { ok: false, error: `${path.slice(0, depth + 1).join('.')} is not a block map there; add the keys by hand` };
+  // The map (or list) the remaining keys go under: the deepest that exists.
+  let open: { at: number; indent: string } | undefined;
+  if (node === null || (isScalar(node) && node.value === null)) open = { at: found.end, indent: '' };
+  else if (isMap(node) && !node.flow && node.items.length === 0) open = { at: found.end, indent: '' };
+  while (!open && depth < path.length) {
+    const key = path[depth];
+    if (typeof key === 'number') {
+      if (!isSeq(node) || node.flow || !isMap(node.items[key]) || (node.items[key] as YAMLMap).flow) return { ok: false, error: `${where(depth + 1)} ${notBlock(isSeq(node) ? node.items[key] : node, 'map')}` };
+      node = node.items[key];
+      depth++;
+      continue;
     }
-    node = pair.value;
+    if (!isMap(node) || node.flow) return { ok: false, error: `${where(depth)} ${notBlock(node, 'map')}` };
+    const pair = findPair(node, key);
+    if (!pair) break;
+    const value = pair.value as Node | null;
+    if (value === null || (isScalar(value) && value.value === null && !(value.range && value.range[1] > value.range[0]))) {
+      // `key:` with nothing after it: what is missing goes right below it.
+      const k = (pair.key as Node).range!;
+      const indent = columnOf(text, k[0]);
+      if (indent === undefined) return { ok: false, error: `${where(depth + 1)} is not written one key per line; add it by hand` };
+      open = { at: endOfLine(text, k[1]), indent: indent + '  ' };
+      depth++;
+      break;
+    }
+    const last = depth === path.length - 1;
+    const fits = 'item' in add && last ? isSeq(value) : isMap(value) || (isSeq(value) && typeof path[depth + 1] === 'number');
+    if (!fits || (value as YAMLMap).flow || ((isMap(value) || isSeq(value)) && value.items.length === 0)) {
+      return { ok: false, error: `${where(depth + 1)} ${notBlock(value, 'item' in add && last ? 'list' : 'map')}` };
+    }
+    node = value;
     depth++;
   }
-  let indent = '';
-  let at = text.length;
-  let lead = text.length === 0 || text.endsWith('\n') ? '' : n;
-  if (node && (node as YAMLMap).items.length > 0) {
-    const m = node as YAMLMap;
-    const firstKey = m.items[0].key as Node;
-    const lineStart = text.lastIndexOf('\n', firstKey.range![0] - 1) + 1;
-    indent = text.slice(lineStart, firstKey.range![0]);
-    if (!/^[ \t]*$/.test(indent)) return { ok: false, error: 'its map is not written one key per line; add the keys by hand' };
-    const last = m.items[m.items.length - 1];
-    const lastEnd = (last.value as Node | null)?.range?.[1] ?? (last.key as Node).range![1];
-    at = endOfLine(text, lastContent(text, lastEnd));
-    lead = n;
+  if (!open && depth === path.length && 'item' in add) {
+    // The list exists: one more item at its dash's indentation.
+    const seq = node as YAMLSeq;
+    const first = (seq.items[0] as Node).range![0];
+    const lineStart = text.lastIndexOf('\n', first - 1) + 1;
+    const lead = text.slice(lineStart, first);
+    if (!/^[ \t]*-[ \t]+$/.test(lead)) return { ok: false, error: `${where(depth)} is not written one item per line; add it by hand` };
+    const end = endOfLine(text, lastContent(text, (seq.items[seq.items.length - 1] as Node).range![1]));
+    return { ok: true, edits: [{ start: end, end, newText: `${n}${/^[ \t]*/.exec(lead)![0]}- ${yamlString(add.item)}` }] };
   }
+  if (!open) {
+    const map = node as YAMLMap;
+    const indent = columnOf(text, (map.items[0].key as Node).range![0]);
+    if (indent === undefined) return { ok: false, error: `${where(depth)} is not written one key per line; add it by hand` };
+    if (depth === path.length && fresh) return { ok: false, error: `${where(depth)} is already there (another image's map); add the image by hand` };
+    if (depth === path.length && 'pairs' in add) {
+      const dup = add.pairs.find(([k]) => findPair(map, k));
+      if (dup) return { ok: false, error: `${where(depth)} already has \`${dup[0]}\`, which is not where this image is decided; edit it by hand` };
+    }
+    const last = map.items[map.items.length - 1];
+    const lastEnd = (last.value as Node | null)?.range?.[1] ?? (last.key as Node).range![1];
+    open = { at: endOfLine(text, lastContent(text, lastEnd)), indent };
+  }
+  if (open.at < 0) return { ok: false, error: `${where(depth)} is empty in a document that is not the file's last; add it by hand` };
   const lines: string[] = [];
-  let ind = indent;
+  let ind = open.indent;
   for (const key of path.slice(depth)) {
+    if (typeof key === 'number') return { ok: false, error: `${where(depth)} has no item ${key}` };
     lines.push(`${ind}${key}:`);
     ind += '  ';
   }
-  for (const [k, v] of pairs) lines.push(`${ind}${k}: ${yamlString(v)}`);
-  const newText = lead + lines.join(n) + (at === text.length ? n : '');
-  return { ok: true, edits: [{ start: at, end: at, newText }] };
+  if ('pairs' in add) for (const [k, v] of add.pairs) lines.push(`${ind}${k}: ${yamlString(v)}`);
+  else lines.push(`${ind}- ${yamlString(add.item)}`);
+  const atEnd = open.at === found.end;
+  const lead = atEnd ? (open.at === 0 || text[open.at - 1] === '\n' ? '' : n) : n;
+  return { ok: true, edits: [{ start: open.at, end: open.at, newText: lead + lines.join(n) + (atEnd ? n : '') }] };
+}
+
+/** Why a node cannot take a new key or item written one per line. */
+function notBlock(node: unknown, want: 'map' | 'list'): string {
+  if ((isMap(node) || isSeq(node)) && node.flow) return `is written as a flow ${isMap(node) ? 'map {…}' : 'list […]'}; add the ${want === 'map' ? 'keys' : 'item'} by hand in the form it is written`;
+  if ((isMap(node) || isSeq(node)) && node.items.length === 0) return `is an empty ${isMap(node) ? 'map' : 'list'}; add the ${want === 'map' ? 'keys' : 'item'} by hand`;
+  return `is not a ${want} (${isSeq(node) ? 'a list' : isMap(node) ? 'a map' : 'a value'}); nothing was added`;
+}
+
+/**
+ * The document of a file that holds offset `at` (the first without it), parsed; refused when the file
+ * does not parse or is a template (`{{ … }}` would be written around, not understood). `end` is where
+ * keys at the document's root are appended: the end of the file, for its last document only.
+ */
+function documentAt(text: string, at: number | undefined): { contents: unknown; end: number } | { error: string } {
+  if (text.includes('{{')) return { error: 'it is templated ({{ … }}); add the override to its template by hand' };
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) return { error: 'it does not parse' };
+  if (docs.length === 0) return { contents: null, end: text.length };
+  const i = at === undefined ? 0 : docs.findIndex((d) => d.range[0] <= at && at <= d.range[2]);
+  if (i < 0) return { error: 'the document is no longer there; run again' };
+  const doc = docs[i] as Document.Parsed;
+  if (doc.errors.length) return { error: `it does not parse (${doc.errors[0].message.split('\n')[0]})` };
+  return { contents: doc.contents, end: i === docs.length - 1 ? text.length : -1 };
+}
+
+/** The indentation of the line's content up to `offset` as spaces (a list item's dash counts as indentation), if only that precedes it. */
+function columnOf(text: string, offset: number): string | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lead = text.slice(lineStart, offset);
+  return /^[ ]*(-[ ]+)*$/.test(lead) ? ' '.repeat(lead.length) : undefined;
 }
 
 function findPair(map: YAMLMap, key: string): Pair | undefined {

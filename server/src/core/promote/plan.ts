@@ -6,15 +6,17 @@
  *
  * Edits go to the target environment's own place, never to a file another environment also uses
  * (a shared base, the chart's `values.yaml`): its overlay's `images:` entry, its values file's image
- * map, its Argo CD Application, or — for a plain environment — the manifest line itself. When it has
- * none, one is added (an `images:` entry, the map path in its values file).
+ * map, its Argo CD Application or Flux HelmRelease, or — for a plain environment — the manifest line
+ * itself. When it has none, one is added (an `images:` entry, the map path in its values file, a
+ * `kustomize.images` item or `valuesObject` / `spec.values` keys in its Application or HelmRelease).
  */
 import * as posix from 'node:path/posix';
-import type { TextEdit } from '../fix';
 import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
-import { Want, addImageEntries, addMapPath, editPlace } from './edits';
+import { type TextEdit, applyEdits } from '../fix';
+import { composed } from '../env/edit';
+import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
 
 export interface Move {
   /** The environment moved; none for an image `set --add` adds. */
@@ -161,9 +163,15 @@ export function planSet(model: EnvironmentModel, text: (file: string) => string 
     const t = text(opts.add);
     if (t === undefined) return { ok: false, error: `cannot read ${opts.add}` };
     const base = posix.basename(opts.add);
+    // A values file's `image` map is its chart's main image: the image given is never written over it.
+    const holder = model.environments.find((e) => (e.root === opts.add || e.files.includes(opts.add!)) && e.images.some((i) => helmRef(i)?.path.join('.') === 'image'));
+    if (holder && !/^(kustomization\.ya?ml|Kustomization)$/.test(base)) {
+      const other = holder.images.find((i) => helmRef(i)?.path.join('.') === 'image')!;
+      return { ok: false, error: `${planner.display(opts.add)}: its \`image\` map is ${other.image}'s (the chart's image); add ${written.name} by hand where the chart reads it` };
+    }
     const got = /^(kustomization\.ya?ml|Kustomization)$/.test(base)
       ? addImageEntries(t, [{ name: written.name, want }])
-      : addMapPath(t, ['image'], [['repository', written.name], ...(want.tag ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]]);
+      : addMapPath(t, ['image'], [['repository', written.name], ...(want.tag ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]], undefined, { fresh: true });
     if (!got.ok) return { ok: false, error: `${planner.display(opts.add)}: ${got.error}` };
     planner.add(opts.add, got.edits);
     planner.moves.push({ image: written.name, from: { reference: '' }, to: { reference: opts.reference, digest: want.digest, ...(want.tag ? { tag: want.tag } : {}) }, file: opts.add, offset: got.edits[0].start });
@@ -180,6 +188,55 @@ function show(env: Environment): string {
   return env.kind === 'kustomize' ? env.root : env.rootFile;
 }
 
+/** A new place: made on the file's text (`pos` maps an offset of the file as read into that text). */
+type Make = (text: string, pos: (offset: number) => number) => EditResult;
+
+interface Addition {
+  key: string;
+  make: Make;
+  move: Move;
+  skip: (why: string) => void;
+}
+
+type Placed = { file: string; edits: TextEdit[] } | { entry: string } | { file: string; addition: Make } | { error: string };
+
+/**
+ * Insertions made one after another, kept as insertions into the original text: one made inside (or
+ * at either end of) an earlier one joins its text.
+ */
+class Insertions {
+  private readonly blocks: Array<{ at: number; newText: string }> = [];
+
+  /** Where an offset of the original text is now. */
+  toCurrent(offset: number): number {
+    let shift = 0;
+    for (const b of this.blocks) if (b.at < offset) shift += b.newText.length;
+    return offset + shift;
+  }
+
+  /** Records an insertion at `pos` of the current text; returns its offset in the original. */
+  insert(pos: number, newText: string): number {
+    let shift = 0;
+    for (const b of this.blocks) {
+      const start = b.at + shift;
+      if (pos < start) break;
+      if (pos <= start + b.newText.length) {
+        b.newText = b.newText.slice(0, pos - start) + newText + b.newText.slice(pos - start);
+        return b.at;
+      }
+      shift += b.newText.length;
+    }
+    const at = pos - shift;
+    this.blocks.push({ at, newText });
+    this.blocks.sort((a, b) => a.at - b.at);
+    return at;
+  }
+
+  edits(): TextEdit[] {
+    return this.blocks.map((b) => ({ start: b.at, end: b.at, newText: b.newText }));
+  }
+}
+
 class Planner {
   readonly moves: Move[] = [];
   readonly equal: Equal[] = [];
@@ -187,6 +244,8 @@ class Planner {
   private readonly edits = new Map<string, TextEdit[]>();
   /** New `images:` entries by kustomization, written together when the plan is finished. */
   private readonly entries = new Map<string, Array<{ name: string; want: Want; move: Move; env: Environment; reference: string }>>();
+  /** New places (values map paths, Application overrides) by file, made together when the plan is finished. */
+  private readonly additions = new Map<string, Addition[]>();
   /** How many environments use each file: a file used by more than one is shared and never edited. */
   private readonly users = new Map<string, number>();
 
@@ -231,7 +290,6 @@ class Planner {
       this.equal.push({ env, image: image.image, reference: image.reference });
       return;
     }
-    const got = this.placeFor(env, image, want);
     const move: Move = {
       env,
       image: image.image,
@@ -241,48 +299,92 @@ class Planner {
       offset: 0,
       ...(source ? { source } : {}),
     };
+    const where = this.display(show(env));
+    // A reason that starts with the environment's own file (an Application's) does not name it twice.
+    const skip = (why: string) => this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${where}: ${why.startsWith(`${where}: `) ? why.slice(where.length + 2) : why}` });
+    const got = this.placeFor(env, image, want);
     if ('entry' in got) {
       const list = this.entries.get(got.entry) ?? [];
       if (!list.some((x) => x.name === image.image && x.want.digest === want.digest && x.want.tag === want.tag)) list.push({ name: image.image, want, move, env, reference: image.reference });
       this.entries.set(got.entry, list);
       return;
     }
+    if ('addition' in got) {
+      const list = this.additions.get(got.file) ?? [];
+      const key = `${env.id}|${image.image}|${want.tag ?? ''}@${want.digest}`;
+      if (!list.some((x) => x.key === key)) list.push({ key, make: got.addition, move, skip });
+      this.additions.set(got.file, list);
+      return;
+    }
     if ('error' in got) {
-      this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${this.display(show(env))}: ${got.error}` });
+      skip(got.error);
       return;
     }
     if (!this.add(got.file, got.edits)) {
-      this.skipped.push({ image: image.image, env, reason: `${image.reference} in ${this.display(show(env))}: another image is written at the same place with a different value` });
+      skip('another image is written at the same place with a different value');
       return;
     }
     this.moves.push({ ...move, file: got.file, offset: Math.min(...got.edits.map((e) => e.start)) });
   }
 
-  /** The edits at the environment's own place for this image, or at a new one in its own file. */
-  private placeFor(env: Environment, image: EffectiveImage, want: Want): { file: string; edits: TextEdit[] } | { entry: string } | { error: string } {
+  /** The edits at the environment's own place for this image, or a new place in its own file. */
+  private placeFor(env: Environment, image: EffectiveImage, want: Want): Placed {
     const p = image.provenance;
+    const ref = helmRef(image);
+    // Argo CD applies `helm.parameters` over every values layer: an edit anywhere else would not take effect.
+    const param = env.app?.target === 'chart' && ref ? env.app.parameters.find((n) => n === ref.path.join('.') || n.startsWith(`${ref.path.join('.')}.`)) : undefined;
+    if (param) return { error: `its helm.parameters set ${param}, which Argo CD applies over valuesObject and values; change that parameter by hand` };
     // Outermost own override first (an overlay of an overlay edits its own entry, not the inner one's).
     const places: Place[] = [...p.overrides].reverse();
     for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
     const own = places.find((pl) => pl.shape !== 'chart-app-version' && this.owned(env, pl.file));
-    if (own) return this.edit(own.file, (t) => editPlace(t, own, want));
-    if (this.owned(env, p.base.file) && p.base.shape === 'site') return this.edit(p.base.file, (t) => editPlace(t, p.base, want));
+    const exact: Want = { ...want, ...(image.tag ? { fallbackTag: image.tag } : {}) };
+    if (own) {
+      const got = this.edit(own.file, (t) => editPlace(t, own, exact));
+      if (!('error' in got) || !(env.app?.target === 'chart' && own.file === env.rootFile)) return got;
+      // An Application's `values` string that cannot be edited in place: `valuesObject`, which Argo CD
+      // applies over it, gets the keys instead (refused there too when valuesObject already has them).
+      const added = this.appAddition(env, image, want);
+      return 'error' in added ? { error: `${got.error}; ${added.error}` } : added;
+    }
+    if (this.owned(env, p.base.file) && p.base.shape === 'site') return this.edit(p.base.file, (t) => editPlace(t, p.base, exact));
     if (env.kind === 'kustomize') return { entry: env.rootFile };
     if (env.kind === 'helm') {
-      const ref = helmRef(image);
       if (!ref) return { error: 'no image map to add to its values file' };
-      const pairs: Array<[string, string]> = [];
-      if (ref.defaultsHaveDigest) {
-        if (want.tag) pairs.push(['tag', want.tag]);
-        pairs.push(['digest', want.digest]);
-      } else {
-        const tag = want.tag ?? image.tag;
-        if (!tag) return { error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
-        pairs.push(['tag', `${tag}@${want.digest}`]);
-      }
-      return this.edit(env.root, (t) => addMapPath(t, ref.path, pairs));
+      const pairs = mapPairs(image, ref, want);
+      if ('error' in pairs) return pairs;
+      return { file: env.root, addition: (t) => addMapPath(t, ref.path, pairs) };
     }
-    return { error: `no override of it in ${show(env)} to edit; add one (kustomize.images or valuesObject) by hand` };
+    return this.appAddition(env, image, want);
+  }
+
+  /**
+   * A new override in an Argo CD Application or a Flux HelmRelease, in the source that deploys the
+   * image: a `kustomize.images` item (`name:tag@digest`, the form `kustomize edit set image` takes)
+   * for a kustomization; for a chart, the image map's keys under `helm.valuesObject` (Argo CD applies
+   * it over `valueFiles` and `values`) or `spec.values` (Flux applies it over `valuesFrom` and the
+   * chart's values files). The maps and lists on the way are created when missing.
+   */
+  private appAddition(env: Environment, image: EffectiveImage, want: Want): Placed {
+    const app = env.app;
+    if (!app) return { error: `no override of it in ${show(env)} to edit, and no source to add one to` };
+    const file = env.rootFile;
+    if (app.target === 'kustomization') {
+      // Argo CD merges its items into the kustomization's own `images:` by name (`kustomize edit set
+      // image`), so an item for a renamed image would not apply after the rename as the model applies it.
+      const rename = image.provenance.name.entry;
+      if (image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString) {
+        return { error: `${this.display(rename.file)} renames ${rename.name.value} to ${image.image}, and Argo CD merges kustomize.images into that entry by name; edit it or the Application by hand` };
+      }
+      const item = composed(image.image, want.tag, want.digest);
+      return { file, addition: (t, pos) => addListItem(t, { doc: pos(app.at.doc), path: [...app.at.path, 'kustomize', 'images'] }, item) };
+    }
+    const ref = helmRef(image);
+    if (!ref) return { error: 'no image map of the chart to add to its values' };
+    const pairs = mapPairs(image, ref, want);
+    if ('error' in pairs) return pairs;
+    const values = env.kind === 'flux' ? ['values'] : ['helm', 'valuesObject'];
+    return { file, addition: (t, pos) => addMapPath(t, [...app.at.path, ...values, ...ref.path], pairs, pos(app.at.doc)) };
   }
 
   private edit(file: string, make: (text: string) => { ok: true; edits: TextEdit[] } | { ok: false; error: string }): { file: string; edits: TextEdit[] } | { error: string } {
@@ -292,7 +394,40 @@ class Planner {
     return got.ok ? { file, edits: got.edits } : { error: `${this.display(file)}: ${got.error}` };
   }
 
+  /**
+   * New places in one file, made one after the other on the text the previous ones produced (a second
+   * image's map may go under the `valuesObject:` the first one created), and turned back into
+   * insertions into the file as read.
+   */
+  private addAll(file: string, list: Addition[]): void {
+    const text = this.text(file);
+    if (text === undefined) {
+      for (const x of list) x.skip(`cannot read ${this.display(file)}`);
+      return;
+    }
+    const blocks = new Insertions();
+    let current = text;
+    const done: Array<{ x: Addition; at: number }> = [];
+    for (const x of list) {
+      const got = x.make(current, (offset) => blocks.toCurrent(offset));
+      if (!got.ok) {
+        x.skip(`${this.display(file)}: ${got.error}`);
+        continue;
+      }
+      if (got.edits.length !== 1 || got.edits[0].start !== got.edits[0].end) throw new Error('an addition is one insertion');
+      done.push({ x, at: blocks.insert(got.edits[0].start, got.edits[0].newText) });
+      current = applyEdits(current, got.edits);
+    }
+    if (done.length === 0) return;
+    if (!this.add(file, blocks.edits())) {
+      for (const { x } of done) x.skip('another edit is at the same place');
+      return;
+    }
+    for (const { x, at } of done) this.moves.push({ ...x.move, file, offset: at });
+  }
+
   finish(): Plan {
+    for (const [file, list] of this.additions) this.addAll(file, list);
     for (const [file, list] of this.entries) {
       const got = this.edit(file, (t) => addImageEntries(t, list));
       if ('error' in got || !this.add(file, got.edits)) {
@@ -319,4 +454,24 @@ function helmRef(image: EffectiveImage): HelmMapRef | undefined {
   const p = image.provenance;
   for (const pl of [p.name, p.tag, p.digest, p.registry, ...p.overrides]) if (pl?.helm) return pl.helm;
   return undefined;
+}
+
+/**
+ * The keys a new values map gets: the image's whole reference under its key, for a map that holds one
+ * (`image: repo:tag`); else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
+ * else `tag: tag@digest`.
+ */
+function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[string, string]> | { error: string } {
+  const p = image.provenance;
+  const tag = want.tag ?? image.tag;
+  if (p.name.role === 'reference') {
+    const key = Object.keys(ref.keys).find((k) => ref.keys[k].span.start === p.name.span.start);
+    if (!key) return { error: 'cannot tell which key of its values map holds the image' };
+    return [[key, composed(image.image, tag, want.digest)]];
+  }
+  if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) {
+    return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]];
+  }
+  if (!tag) return { error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
+  return [['tag', `${tag}@${want.digest}`]];
 }
