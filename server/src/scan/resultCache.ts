@@ -12,7 +12,7 @@ import type { FileFacts } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning. */
-const FORMAT = 8;
+const FORMAT = 9;
 
 /** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
 interface Entry {
