@@ -1,7 +1,9 @@
 /**
  * The Image Pin: Environments view in the Explorer: environments grouped by stage (in promotion
- * order), each with the images it deploys and a status icon; clicking an image reveals where its
- * decisive part is written. The server computes everything (`imagePin/environments`).
+ * order), each with the images it deploys: the tag and digest it runs, a status icon, and `≠ staging`
+ * where promoting from the stage before would change it (drift). A stage says which stage it promotes
+ * to (`→ prod`), since a menu title cannot. Clicking an image reveals where its decisive part is
+ * written. The server computes everything (`imagePin/environments`).
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -13,8 +15,13 @@ import {
   type EnvironmentInfo,
   type EnvironmentsResult,
 } from '../../shared/src/protocol';
+import { digestOf, shortDigest } from './digest';
 
-type Node = { kind: 'stage'; stage: string; envs: EnvironmentInfo[] } | { kind: 'env'; env: EnvironmentInfo } | { kind: 'image'; image: EnvironmentImageInfo; env: EnvironmentInfo };
+/** A node of the view, as its context actions (promote.ts) receive it. `next`: the stage after this node's stage, the target of Promote to Next Stage. */
+export type Node =
+  | { kind: 'stage'; stage: string; envs: EnvironmentInfo[]; next?: string }
+  | { kind: 'env'; env: EnvironmentInfo; next?: string }
+  | { kind: 'image'; image: EnvironmentImageInfo; env: EnvironmentInfo; next?: string };
 
 const ICONS: Record<EnvironmentImageInfo['status'], [string, string]> = {
   pinned: ['pass', 'testing.iconPassed'],
@@ -44,10 +51,12 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
         list.push(env);
         stages.set(env.stage, list);
       }
-      return [...stages].map(([stage, envs]) => ({ kind: 'stage', stage, envs }));
+      // The server lists environments in promotion order, so the next stage is the next key.
+      const order = [...stages.keys()];
+      return [...stages].map(([stage, envs], i) => ({ kind: 'stage', stage, envs, next: order[i + 1] }));
     }
-    if (node.kind === 'stage') return node.envs.map((env) => ({ kind: 'env', env }));
-    if (node.kind === 'env') return node.env.images.map((image) => ({ kind: 'image', image, env: node.env }));
+    if (node.kind === 'stage') return node.envs.map((env) => ({ kind: 'env', env, next: node.next }));
+    if (node.kind === 'env') return node.env.images.map((image) => ({ kind: 'image', image, env: node.env, next: node.next }));
     return [];
   }
 
@@ -56,33 +65,49 @@ class EnvironmentsTree implements vscode.TreeDataProvider<Node> {
       const item = new vscode.TreeItem(node.stage, vscode.TreeItemCollapsibleState.Expanded);
       item.iconPath = new vscode.ThemeIcon('layers');
       const unpinned = node.envs.reduce((n, e) => n + e.images.filter((i) => i.status !== 'pinned').length, 0);
-      item.description = unpinned ? `${unpinned} not pinned` : 'all pinned';
-      item.contextValue = 'imagePin.stage';
+      item.description = `${node.next ? `→ ${node.next} · ` : ''}${unpinned ? `${unpinned} not pinned` : 'all pinned'}`;
+      item.tooltip = promotesTo(node.stage, node.next);
+      item.contextValue = contextValue('imagePin.stage', node.next);
       return item;
     }
     if (node.kind === 'env') {
       const item = new vscode.TreeItem(node.env.root, vscode.TreeItemCollapsibleState.Collapsed);
       item.description = node.env.kind;
       item.iconPath = new vscode.ThemeIcon(node.env.incomplete.length ? 'warning' : 'package');
-      item.tooltip = node.env.incomplete.length ? `Not fully read: ${node.env.incomplete.join('; ')}` : undefined;
+      const incomplete = node.env.incomplete.length ? `Not fully read: ${node.env.incomplete.join('; ')}\n` : '';
+      item.tooltip = `${incomplete}${promotesTo(node.env.stage, node.next)}`;
       item.resourceUri = vscode.Uri.parse(node.env.rootUri);
       item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.env.rootUri)] };
-      item.contextValue = 'imagePin.environment';
+      item.contextValue = contextValue('imagePin.environment', node.next);
       return item;
     }
     const { image } = node;
-    const item = new vscode.TreeItem(image.reference, vscode.TreeItemCollapsibleState.None);
+    // The image's name as the label; what this stage runs of it (tag and short digest) beside it.
+    const item = new vscode.TreeItem(image.image, vscode.TreeItemCollapsibleState.None);
     const [icon, color] = ICONS[image.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    item.description = image.status === 'pinned' ? undefined : image.status;
-    item.tooltip = `${image.reference} (${image.status})`;
+    const runs = shortDigest(image.reference.startsWith(image.image) ? image.reference.slice(image.image.length).replace(/^:/, '') : image.reference);
+    // Drift first: a narrow sidebar cuts the description's end.
+    item.description = [image.drift ? `≠ ${image.drift.stage}` : '', runs, image.status === 'pinned' ? '' : image.status].filter(Boolean).join(' · ');
+    const drift = image.drift ? `\nDrift: ${image.drift.stage} runs ${image.drift.reference}` : '';
+    item.tooltip = `${image.reference} (${image.status})${drift}\n${promotesTo(node.env.stage, node.next)}`;
     const r = image.range;
     const selection = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
     item.command = { command: 'vscode.open', title: 'Reveal', arguments: [vscode.Uri.parse(image.uri), { selection }] };
     // Promotion's context actions (promote.ts); Copy Digest only where there is one.
-    item.contextValue = /@sha256:/.test(image.reference) ? 'imagePin.image.pinned' : 'imagePin.image';
+    item.contextValue = contextValue(digestOf(image.reference) ? 'imagePin.image.pinned' : 'imagePin.image', node.next);
     return item;
   }
+}
+
+/** Where Promote to Next Stage goes from a stage, for tooltips. */
+function promotesTo(stage: string, next: string | undefined): string {
+  return next ? `Promote to Next Stage: ${stage} → ${next}` : `${stage} is the last stage`;
+}
+
+/** `.toNext` on nodes of a stage with a next one: only they offer Promote to Next Stage (package.json menus). */
+function contextValue(base: string, next: string | undefined): string {
+  return next ? `${base}.toNext` : base;
 }
 
 /** Registers the view; it refreshes whenever the server says its environment model changed. */

@@ -102,7 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
     // Awaited so that the server's commands are registered before a command that activated us runs.
     await client.start();
     api.environmentsView = registerEnvironmentsView(context, client);
-    registerPromotion(context, client);
+    registerPromotion(context, client, reports);
   } catch (err) {
     output.appendLine(`The Image Pin language server did not start: ${(err as Error).message}`);
     reports.show({ kind: 'error', message: 'Image Pin: the language server did not start.', actions: ['showOutput'] });

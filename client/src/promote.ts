@@ -2,7 +2,12 @@
  * Promotion in VS Code: the Environments view's context actions (Promote to Next Stage, Promote…, Copy
  * Digest, Reveal), the command Image Pin: Promote Stage…, and the optional CodeLens over overrides.
  * The server plans everything (`imagePin/promote`, `imagePin/promotionLenses`); this only asks, shows
- * the edit in the refactor preview (its annotation needs confirmation), and leaves saving to the user.
+ * the edit in the refactor preview, and leaves saving to the user.
+ *
+ * The preview: the edit's change annotation needs confirmation, which is what makes VS Code show its
+ * refactor preview for an extension's edit (`applyEdit`'s `isRefactoring` only lets VS Code save it).
+ * Changes that need confirmation start unticked: the user ticks the promotion and clicks Apply.
+ * Apply with nothing ticked, or Discard, applies nothing and `applyEdit` answers false.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -11,21 +16,19 @@ import {
   ENVIRONMENTS_REQUEST,
   PROMOTE_REQUEST,
   PROMOTION_LENSES_REQUEST,
-  type EnvironmentImageInfo,
-  type EnvironmentInfo,
   type EnvironmentsResult,
   type PromoteParams,
   type PromoteResult,
   type PromotionLens,
 } from '../../shared/src/protocol';
+import { digestOf, shortDigest } from './digest';
+import type { Node } from './environmentsView';
+import type { Reports } from './reports';
 
 const PROMOTE_COMMANDS = CLIENT_COMMANDS;
 
-/** A node of the Environments view (environmentsView.ts), as its context actions receive it. */
-type ViewNode =
-  | { kind: 'stage'; stage: string; envs: EnvironmentInfo[] }
-  | { kind: 'env'; env: EnvironmentInfo }
-  | { kind: 'image'; image: EnvironmentImageInfo; env?: EnvironmentInfo };
+/** A node of the Environments view, as its context actions receive it. */
+type ViewNode = Node;
 
 /** The stages in promotion order, from the server's environment list. */
 function stagesIn(result: EnvironmentsResult): string[] {
@@ -39,43 +42,53 @@ function stageOf(node: ViewNode | undefined): string | undefined {
   return node.kind === 'stage' ? node.stage : node.env?.stage;
 }
 
-export function registerPromotion(context: vscode.ExtensionContext, client: LanguageClient): void {
+export function registerPromotion(context: vscode.ExtensionContext, client: LanguageClient, reports: Reports): void {
   const environments = () => client.sendRequest<EnvironmentsResult>(ENVIRONMENTS_REQUEST);
 
-  /** Asks the server for the edit, shows it for confirmation, applies it unsaved; returns the result for callers (tests). */
-  const run = async (params: PromoteParams): Promise<PromoteResult | undefined> => {
+  /** Asks the server for the edit, shows it for confirmation, applies it unsaved; returns the result, and whether it was applied, for callers (tests). */
+  const run = async (params: PromoteParams): Promise<(PromoteResult & { applied?: boolean }) | undefined> => {
     const result = await client.sendRequest<PromoteResult>(PROMOTE_REQUEST, params);
     if (result.error) {
-      void vscode.window.showErrorMessage(`Image Pin: ${result.error}`);
+      reports.show({ kind: 'error', message: `Image Pin: ${result.error}` });
       return result;
     }
     const skipped = result.skipped.length ? ` Skipped: ${result.skipped.join('; ')}` : '';
     if (!result.edit) {
-      void vscode.window.showInformationMessage(`Image Pin: nothing to promote from ${params.from} to ${params.to} (${result.equal} already equal).${skipped}`);
+      reports.show({ kind: result.skipped.length ? 'warning' : 'info', message: `Image Pin: nothing to promote from ${params.from} to ${params.to} (${result.equal} already equal).${skipped}` });
       return result;
     }
     const edit = (await client.protocol2CodeConverter.asWorkspaceEdit(result.edit as never))!;
-    const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+    // Not `isRefactoring`: it lets VS Code save the files the edit touched (`files.refactoring.autoSave`),
+    // and a promotion stays unsaved until the user saves.
+    const applied = await vscode.workspace.applyEdit(edit);
     if (!applied) {
-      void vscode.window.showWarningMessage('Image Pin: the promotion was not applied (cancelled, or a file changed meanwhile).');
-      return result;
+      reports.show({
+        kind: 'warning',
+        message: `Image Pin: nothing was promoted from ${params.from} to ${params.to}: the preview was discarded or applied with the promotion unticked (or a file changed meanwhile).`,
+      });
+      return { ...result, applied: false };
     }
     const files = new Set(result.moved.map((m) => m.uri)).size;
     const n = result.moved.length;
-    const message = `Image Pin: promoted ${n} image reference${n === 1 ? '' : 's'} from ${params.from} to ${params.to} in ${files} file${files === 1 ? '' : 's'}. Not saved: save the files to keep them (Undo reverts).${skipped}`;
-    void (result.skipped.length ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
-    return result;
+    reports.show({
+      kind: result.skipped.length ? 'warning' : 'info',
+      message: `Image Pin: promoted ${n} image reference${n === 1 ? '' : 's'} from ${params.from} to ${params.to} in ${files} file${files === 1 ? '' : 's'}. Not saved: save the files to keep them (Undo reverts).${skipped}`,
+      actions: ['saveAll'],
+    });
+    return { ...result, applied: true };
   };
 
-  /** Quick picks: source, target (after it; the next stage first) and, optionally, images. */
-  const pick = async (fromStage?: string, images?: string[], chooseImages = false): Promise<PromoteParams | undefined> => {
+  /** Quick picks: source (`suggested` first), target (after it; the next stage first) and, optionally, images. */
+  const pick = async (fromStage?: string, images?: string[], chooseImages = false, suggested?: string): Promise<PromoteParams | undefined> => {
     const list = await environments();
     const stages = stagesIn(list);
     if (stages.length < 2) {
-      void vscode.window.showWarningMessage(`Image Pin: promotion needs two stages; found ${stages.length ? stages.join(', ') : 'none'}${list.complete ? '' : ' (still indexing)'}.`);
+      reports.show({ kind: 'warning', message: `Image Pin: promotion needs two stages; found ${stages.length ? stages.join(', ') : 'none'}${list.complete ? '' : ' (still indexing)'}.` });
       return undefined;
     }
-    const from = fromStage ?? (await vscode.window.showQuickPick(stages.slice(0, -1), { title: 'Promote from stage', placeHolder: 'source stage' }));
+    const sources = stages.slice(0, -1);
+    if (suggested && sources.includes(suggested)) sources.unshift(...sources.splice(sources.indexOf(suggested), 1));
+    const from = fromStage ?? (await vscode.window.showQuickPick(sources, { title: 'Promote from stage', placeHolder: 'source stage' }));
     if (!from) return undefined;
     const later = stages.slice(stages.indexOf(from) + 1);
     const to = await vscode.window.showQuickPick(later.length ? later : stages.filter((s) => s !== from), { title: `Promote ${from} to stage`, placeHolder: 'target stage' });
@@ -85,7 +98,7 @@ export function registerPromotion(context: vscode.ExtensionContext, client: Lang
     const target = names(to);
     const both = [...names(from)].filter((i) => target.has(i)).sort();
     if (both.length === 0) {
-      void vscode.window.showInformationMessage(`Image Pin: ${from} and ${to} deploy no image in common.`);
+      reports.show({ kind: 'info', message: `Image Pin: ${from} and ${to} deploy no image in common.` });
       return undefined;
     }
     const chosen = await vscode.window.showQuickPick(
@@ -110,25 +123,25 @@ export function registerPromotion(context: vscode.ExtensionContext, client: Lang
       const stages = stagesIn(await environments());
       const to = stages[stages.indexOf(from) + 1];
       if (!to) {
-        void vscode.window.showInformationMessage(`Image Pin: ${from} is the last stage.`);
+        reports.show({ kind: 'info', message: `Image Pin: ${from} is the last stage.` });
         return undefined;
       }
       const images = imagesOf(node);
       return run({ from, to, ...(images ? { images } : {}) });
     }),
     vscode.commands.registerCommand(PROMOTE_COMMANDS.promotePick, async (node?: ViewNode) => {
-      const chosen = await pick(undefined, imagesOf(node));
+      const chosen = await pick(undefined, imagesOf(node), false, stageOf(node));
       return chosen ? run(chosen) : undefined;
     }),
     vscode.commands.registerCommand(PROMOTE_COMMANDS.copyDigest, async (node?: ViewNode) => {
       if (node?.kind !== 'image') return;
-      const digest = /@(sha256:[0-9a-f]{64})/.exec(node.image.reference)?.[1];
+      const digest = digestOf(node.image.reference);
       if (!digest) {
-        void vscode.window.showWarningMessage(`Image Pin: ${node.image.reference} has no digest.`);
+        reports.show({ kind: 'warning', message: `Image Pin: ${node.image.reference} has no digest.` });
         return;
       }
       await vscode.env.clipboard.writeText(digest);
-      void vscode.window.setStatusBarMessage(`Copied ${digest}`, 3000);
+      reports.show({ kind: 'status', message: `Copied ${digest}` });
     }),
     vscode.commands.registerCommand(PROMOTE_COMMANDS.reveal, async (node?: ViewNode) => {
       if (node?.kind !== 'image') return;
@@ -155,9 +168,8 @@ class PromotionLenses implements vscode.CodeLensProvider {
     const lenses = await this.client.sendRequest<PromotionLens[]>(PROMOTION_LENSES_REQUEST, { uri: document.uri.toString() });
     return lenses.map((l) => {
       const range = new vscode.Range(l.range.start.line, 0, l.range.start.line, 0);
-      const runs = l.runs.replace(/(sha256:[0-9a-f]{4})[0-9a-f]{60}/, '$1…');
       return new vscode.CodeLens(range, {
-        title: `${l.from} runs ${runs} · Promote from ${l.from}`,
+        title: `${l.from} runs ${shortDigest(l.runs)} · Promote from ${l.from}`,
         command: PROMOTE_COMMANDS.promoteStage,
         arguments: [{ from: l.from, to: l.to, images: [l.image] } satisfies PromoteParams],
       });

@@ -158,6 +158,11 @@ export interface EnvironmentImageInfo {
   /** Where the decisive part is written (the last override, else the base line). */
   uri: string;
   range: SourceRange;
+  /**
+   * Drift: promoting from the previous stage would change what this environment deploys. That
+   * stage, and the reference it would bring (`ghcr.io/acme/api:1.4.2@sha256:…`).
+   */
+  drift?: { stage: string; reference: string };
 }
 
 export interface EnvironmentInfo {
@@ -195,8 +200,6 @@ export interface PromoteParams {
   to: string;
   /** Globs of image names; none: every image both stages deploy. */
   images?: string[];
-  /** False: the edit's annotation does not ask for confirmation (scripts and tests; the editor asks). */
-  confirm?: boolean;
 }
 
 /**

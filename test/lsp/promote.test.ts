@@ -2,6 +2,7 @@
  * `imagePin/promote` over LSP against the built server: one WorkspaceEdit stamped with the open
  * document's version (null for a file that is not open), under a change annotation that needs
  * confirmation; applying it gives what `image-pin promote --write` writes; a second request moves nothing.
+ * The environment list marks drift (what promotion from the stage before would change).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +51,17 @@ describe('promotion in the language server', () => {
       await client.waitFor('an environment change', () => client.environmentChanges > seen);
     }
   }
+
+  it('the environment list marks drift: what promoting from the stage before would bring, per environment and image', async () => {
+    await indexed();
+    const r = await client.connection.sendRequest<{ environments: Array<{ stage: string; root: string; images: Array<{ image: string; drift?: { stage: string; reference: string } }> }> }>('imagePin/environments');
+    const drift = r.environments.flatMap((e) => e.images.filter((i) => i.drift).map((i) => [e.stage, e.root, i.image, i.drift!.stage, i.drift!.reference]));
+    assert.deepEqual(drift.filter((d) => d[1] === 'k/overlays/prod').sort(), [
+      ['prod', 'k/overlays/prod', 'ghcr.io/acme/api', 'staging', `ghcr.io/acme/api:1.4.2@${A}`],
+      ['prod', 'k/overlays/prod', 'ghcr.io/acme/worker', 'staging', `ghcr.io/acme/worker@${B}`],
+    ]);
+    assert.ok(!drift.some((d) => d[0] === 'staging'), `the first stage drifts from nothing: ${JSON.stringify(drift)}`);
+  });
 
   it('returns one version-stamped WorkspaceEdit under an annotation that needs confirmation', async () => {
     await indexed();

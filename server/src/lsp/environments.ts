@@ -15,7 +15,8 @@ import type { JudgedSite } from '../core/types';
 import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
-import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
+import { DID_CHANGE_ENVIRONMENTS, type EnvironmentImageInfo, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
+import { movesFromPreviousStages } from './promote';
 import { Folder, WorkspaceFolders, pathToUri } from './workspaceFolders';
 
 interface FolderIndex {
@@ -154,6 +155,9 @@ export class EnvironmentService {
       if (!index.indexed) complete = false;
       const j = this.judgement(index.folder.path + path.sep);
       if (!j || !index.resolver) continue;
+      // Drift: what promoting from the stage before would change, by environment and image.
+      const drift = new Map<string, EnvironmentImageInfo['drift']>();
+      for (const { from, move } of movesFromPreviousStages(j)) if (move.env) drift.set(`${move.env.id}\n${move.image}`, { stage: from, reference: move.to.reference });
       for (const env of j.model.environments) {
         const config = index.resolver.forFile(env.rootFile);
         environments.push({
@@ -173,6 +177,7 @@ export class EnvironmentService {
               status: imageStatus(img, (tag) => isFloatingTag(config, tag)),
               uri: pathToUri(where.file),
               range: new LineIndex(text).range(where.span.start, where.span.end),
+              ...(drift.has(`${env.id}\n${img.image}`) ? { drift: drift.get(`${env.id}\n${img.image}`) } : {}),
             };
           }),
         });

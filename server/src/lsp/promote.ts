@@ -11,6 +11,7 @@ import { AnnotatedTextEdit, ChangeAnnotation, OptionalVersionedTextDocumentIdent
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { planPromotion, stagesOf, type Move } from '../core/promote/plan';
 import { LineIndex } from '../core/text';
+import type { EnvironmentJudgement } from '../scan/environments';
 import type { EnvironmentService } from './environments';
 import { PROMOTE_ANNOTATION, type PromoteMove, type PromoteParams, type PromoteResult, type PromotionLens } from '../../../shared/src/protocol';
 import { pathToUri, uriToPath } from './workspaceFolders';
@@ -58,7 +59,7 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
   if (errors.length === folders.length) return { moved: [], equal: 0, skipped: [], error: errors[0] ?? 'no stages found: the workspace is still being indexed, or has no environments' };
   const result: PromoteResult = { moved, equal, skipped };
   if (changes.length) {
-    const annotation = ChangeAnnotation.create(`Promote ${params.from} → ${params.to}`, params.confirm !== false, `${moved.length} image reference${moved.length === 1 ? '' : 's'}`);
+    const annotation = ChangeAnnotation.create(`Promote ${params.from} → ${params.to}`, true, `${moved.length} image reference${moved.length === 1 ? '' : 's'}`);
     const edit: WorkspaceEdit = { documentChanges: changes, changeAnnotations: { [PROMOTE_ANNOTATION]: annotation } };
     result.edit = edit as PromoteResult['edit'];
   }
@@ -84,17 +85,26 @@ export function promotionLenses(uri: string, environments: EnvironmentService): 
   for (const { folder, judgement } of environments.folderJudgements()) {
     if (!file.startsWith(folder + path.sep)) continue;
     if (!judgement.model.environments.some((e) => e.files.includes(file) || e.rootFile === file || e.root === file)) continue;
-    const stages = stagesOf(judgement.model);
     const li = new LineIndex(judgement.text(file) ?? '');
-    for (let i = 1; i < stages.length; i++) {
-      const plan = planPromotion(judgement.model, judgement.text, { from: stages[i - 1], to: stages[i] });
-      if (!plan.ok) continue;
-      for (const m of plan.moves) {
-        if (m.file !== file) continue;
-        const runs = m.to.reference.slice(m.image.length).replace(/^:/, '');
-        out.push({ range: li.range(m.offset, m.offset), image: m.image, from: stages[i - 1], to: stages[i], runs });
-      }
+    for (const { from, to, move: m } of movesFromPreviousStages(judgement)) {
+      if (m.file !== file) continue;
+      const runs = m.to.reference.slice(m.image.length).replace(/^:/, '');
+      out.push({ range: li.range(m.offset, m.offset), image: m.image, from, to, runs });
     }
+  }
+  return out;
+}
+
+/**
+ * What promoting each stage from the one before it would move, pair by pair in stage order: where
+ * a stage has drifted from its predecessor. The CodeLenses and the Environments view's drift marks.
+ */
+export function movesFromPreviousStages(judgement: Pick<EnvironmentJudgement, 'model' | 'text'>): Array<{ from: string; to: string; move: Move }> {
+  const stages = stagesOf(judgement.model);
+  const out: Array<{ from: string; to: string; move: Move }> = [];
+  for (let i = 1; i < stages.length; i++) {
+    const plan = planPromotion(judgement.model, judgement.text, { from: stages[i - 1], to: stages[i] });
+    if (plan.ok) for (const move of plan.moves) out.push({ from: stages[i - 1], to: stages[i], move });
   }
   return out;
 }

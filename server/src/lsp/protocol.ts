@@ -22,6 +22,7 @@ export {
 export type {
   ClientFeatures,
   Environment,
+  EnvironmentImageInfo,
   EnvironmentInfo,
   EnvironmentsResult,
   RegistrySettings,

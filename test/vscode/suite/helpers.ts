@@ -221,6 +221,8 @@ export function textBecomes(doc: vscode.TextDocument, expected: string, what: st
 export interface ImagePinApi {
   readonly reports: ReadonlyArray<{ kind: string; message: string; buttons: string[] }>;
   readonly shownRule: string | undefined;
+  /** The Environments view's data provider, once the server started. */
+  readonly environmentsView?: vscode.TreeDataProvider<unknown>;
 }
 
 export async function extensionApi(): Promise<ImagePinApi> {
