@@ -76,6 +76,32 @@ describe('image-pin envs', () => {
     }
   });
 
+  it('an image set by a kustomize patch: the same from the scan cache as cold', async () => {
+    // The cache stores a patch's image as a reference to the file's workload image; it must come back whole.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-patch-'));
+    const deployment = (image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
+    writeTree(root, {
+      'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n',
+      'base/deploy.yaml': deployment('acme/api:1.0'),
+      'prod/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: api.yaml\n',
+      'prod/api.yaml': deployment('acme/api:2.0@sha256:' + 'c'.repeat(64)),
+    });
+    const cache = { XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-cache-')) };
+    try {
+      const cold = await run(['envs', '.', '--format', 'json', '--no-cache'], root);
+      assert.equal(cold.code, 0, cold.stderr);
+      const prod = (JSON.parse(cold.stdout) as { environments: Array<{ root: string; images: Array<{ reference: string }> }> }).environments.find((e) => e.root === 'prod');
+      assert.deepEqual(prod?.images.map((i) => i.reference), ['acme/api:2.0@sha256:' + 'c'.repeat(64)]);
+      for (let i = 0; i < 2; i++) {
+        const cached = await runCli(['envs', '.', '--format', 'json'], root, cache);
+        assert.equal(cached.stdout, cold.stdout, `run ${i + 1} with the scan cache`);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cache.XDG_CACHE_HOME, { recursive: true, force: true });
+    }
+  });
+
   it('bad usage exits 2', async () => {
     const r = await run(['envs', '--format', 'sarif'], REPO_ROOT);
     assert.equal(r.code, 2);
