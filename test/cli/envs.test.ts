@@ -2,8 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cliRun';
+import { runCli, writeTree } from '../helpers/cliRun';
 import { REPO_ROOT, fixture } from '../helpers/paths';
 
 const run = (args: string[], cwd: string) => runCli(args, cwd);
@@ -47,6 +48,58 @@ describe('image-pin envs', () => {
       ['prod', 'helm', 'examples/charts/web/values-prod.yaml'],
       ['prod', 'kustomize', 'examples/overlays/prod'],
     ]);
+  });
+
+  it('a values file outside every chart folder, named by an Application, is read for it (cold and from the scan cache)', async () => {
+    // The scan reads values trees only where a listed chart can own the file; this one is read by the model itself.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-values-'));
+    writeTree(root, {
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: "1.0"\n',
+      'charts/web/values.yaml': 'image:\n  repository: acme/web\n  tag: "1.0"\n',
+      'shared/prod/values-web.yaml': '# shared overrides\nimage:\n  tag: 2.0.1\n',
+      'apps/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\nspec:\n  source:\n    path: charts/web\n    helm:\n      valueFiles:\n        - ../../shared/prod/values-web.yaml\n',
+    });
+    try {
+      const images = (out: string) => (JSON.parse(out) as { environments: Array<{ root: string; images: Array<{ reference: string; sources: Array<{ file: string; line: number }> }> }> }).environments.find((e) => e.root === 'apps/web.yaml')?.images;
+      const cold = await run(['envs', '.', '--format', 'json', '--no-cache'], root);
+      assert.equal(cold.code, 0, cold.stderr);
+      assert.deepEqual(images(cold.stdout)?.map((i) => [i.reference, i.sources.map((s) => `${s.file}:${s.line}`)]), [['acme/web:2.0.1', ['charts/web/values.yaml:3', 'shared/prod/values-web.yaml:3', 'charts/web/values.yaml:2']]]);
+      // XDG_CACHE_HOME: the scan cache of this run only, outside the scanned tree.
+      const cache = { XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-cache-')) };
+      for (let i = 0; i < 2; i++) {
+        const cached = await runCli(['envs', '.', '--format', 'json'], root, cache);
+        assert.equal(cached.stdout, cold.stdout, `run ${i + 1} with the scan cache`);
+      }
+      fs.rmSync(cache.XDG_CACHE_HOME, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('an image set by a kustomize patch: the same from the scan cache as cold', async () => {
+    // The cache stores a patch's image as a reference to the file's workload image; it must come back whole.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-patch-'));
+    const deployment = (image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
+    writeTree(root, {
+      'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n',
+      'base/deploy.yaml': deployment('acme/api:1.0'),
+      'prod/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: api.yaml\n',
+      'prod/api.yaml': deployment('acme/api:2.0@sha256:' + 'c'.repeat(64)),
+    });
+    const cache = { XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-envs-cache-')) };
+    try {
+      const cold = await run(['envs', '.', '--format', 'json', '--no-cache'], root);
+      assert.equal(cold.code, 0, cold.stderr);
+      const prod = (JSON.parse(cold.stdout) as { environments: Array<{ root: string; images: Array<{ reference: string }> }> }).environments.find((e) => e.root === 'prod');
+      assert.deepEqual(prod?.images.map((i) => i.reference), ['acme/api:2.0@sha256:' + 'c'.repeat(64)]);
+      for (let i = 0; i < 2; i++) {
+        const cached = await runCli(['envs', '.', '--format', 'json'], root, cache);
+        assert.equal(cached.stdout, cold.stdout, `run ${i + 1} with the scan cache`);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cache.XDG_CACHE_HOME, { recursive: true, force: true });
+    }
   });
 
   it('bad usage exits 2', async () => {

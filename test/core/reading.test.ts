@@ -81,6 +81,10 @@ describe('template actions do not hide real YAML errors', () => {
     assert.equal(blanked.text.length, text.length);
     assert.equal(blanked.text, 'a:         \r\nb: "     \n  "\nc:            \nd: 1\n');
     assert.deepEqual(blanked.actions.map((a) => text.slice(a.start, a.end)), ['{{ .x }}', '{{ .y\n}}', '{{ unclosed']);
+    const edge = 'a: {{{ x }}}\nb: }} {{ y }}{{z}}\nc: {{ open\n  still }} d: {{ e';
+    const edged = blankTemplateActions(edge);
+    assert.equal(edged.text, 'a:         }\nb: }}             \nc:        \n           d:     ');
+    assert.deepEqual(edged.actions.map((a) => edge.slice(a.start, a.end)), ['{{{ x }}', '{{ y }}', '{{z}}', '{{ open\n  still }}', '{{ e']);
     const bom = '\uFEFFa: {{ .x }} é 𝄞\n';
     assert.equal(blankTemplateActions(bom).text, '\uFEFFa:          é 𝄞\n', 'a byte order mark and characters beyond ASCII stay');
     const big = 'x: "{{ .v }}"\n'.repeat(200_000);

@@ -103,6 +103,81 @@ spec:
           repository: acme/app
           tag: latest_release
 `],
+  // Helm values in literal block scalars (Argo CD): the fast path computes their value and reads them.
+  ['apps/argo-values.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: values-in-a-string
+spec:
+  sources:
+    - path: charts/api
+      helm:
+        values: |
+          # the api
+
+          image:
+            repository: ghcr.io/acme/api
+            tag: main
+          sidecar:
+            image: busybox:1.36
+              
+    - path: charts/web
+      helm:
+        values: |-  # stripped
+          web:
+            image:
+              registry: docker.io
+              repository: acme/web
+              tag: "1.2"
+          extra: |
+            image: not/parsed:1
+`],
+  // A folded one is left to `yaml`.
+  ['apps/argo-folded.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: folded}
+spec:
+  source:
+    path: charts/job
+    helm:
+      parameters:
+        - name: image.tag
+          value: "1.0"
+      values: >
+        image: folded/app:1
+`],
+  // Block scalars whose text starts with a template action: blanked, a more-indented leading empty
+  // line that yaml reports and the template excuses.
+  ['chart/templates/configmap.yaml', `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config
+data:
+  config.yaml: |
+    {{- if .Values.metrics }}
+    metrics:
+      image: prom/exporter:1
+    {{- end }}
+    server:
+      port: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: acme/app:1.0
+          args:
+            - |
+              {{- if .Values.debug }}
+              --debug
+              {{- end }}
+              --serve
+        - name: side
+          image: busybox:1.36
+`],
   ['docker-compose.yaml', `services:
   web:
     build: .

@@ -208,7 +208,8 @@ function normalizedPath(domain: string, writtenPath: string): string {
 /** Why `text` is not a valid reference, or undefined when it is. */
 function findError(text: string): string | undefined {
   if (text === '') return 'empty reference';
-  const space = [...text].find((c) => c.trim() === '');
+  // `\s` is exactly what `trim` removes (white space and line terminators); no array of characters.
+  const space = /\s/.exec(text)?.[0];
   if (space !== undefined) {
     if (text.trim() === '') return 'empty reference (only whitespace)';
     return `reference ${quote(text)} contains whitespace (${showChar(space)})`;

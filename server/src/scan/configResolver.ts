@@ -67,7 +67,8 @@ export class ConfigResolver {
 
   /** The file's path relative to its config's folder, `/`-separated: what globs match against. */
   relativePath(config: ImagePinConfig, file: string): string {
-    const absolute = path.resolve(file);
+    // Listed files are absolute and clean already: resolving them again was most of this function's cost.
+    const absolute = path.isAbsolute(file) && !UNCLEAN.test(file) ? file : path.resolve(file);
     const base = config.baseDir.endsWith(path.sep) ? config.baseDir : config.baseDir + path.sep;
     // The common case, a file below the config's folder, without path.relative's normalising work.
     const rel = absolute.startsWith(base) ? absolute.slice(base.length) : path.relative(config.baseDir, absolute);
@@ -92,6 +93,9 @@ export class ConfigResolver {
     return [...this.byFile.keys()];
   }
 }
+
+/** What `path.resolve` would change in an absolute path: `//`, `/./`, `/../`, a trailing separator (and on Windows any `/`). */
+const UNCLEAN = path.sep === '/' ? /\/\.{0,2}(?:\/|$)/ : /\/|\\\.{0,2}(?:\\|$)/;
 
 // A matcher for globs relative to a config's folder. When every glob is "any folder, then a name
 // pattern" (as the default include of YAML files is) only the file name matters: much cheaper to test.

@@ -20,7 +20,18 @@ export interface ModelInput {
   extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[] };
 }
 
-const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+const WHOLE_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/;
+const VALUES_NAME = /(^|[\\/])(values[^\\/]*\.ya?ml|[^\\/]*-values\.ya?ml)$/;
+
+export interface FactsOptions {
+  /**
+   * false: the file's Helm values tree is not read (no chart is listed where it could be the chart's
+   * values; the model reads it itself should an Application name it). Default: by the file's name.
+   */
+  values?: boolean;
+  /** What `mayDeclareApp(text)` said, when the caller asked already. */
+  app?: boolean;
+}
 
 /**
  * A file's facts for the environment model, from the documents its extraction parsed. Documents the
@@ -28,11 +39,12 @@ const MODEL_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml|val
  * model reads as a whole (a kustomization, Chart.yaml, values, an Application) is parsed here when the
  * extractor skipped any of its documents. Files that hold nothing the model reads get no facts.
  */
-export function environmentFacts(file: string, text: string, docs: readonly Doc[]): FileFacts | undefined {
-  const whole = MODEL_FILE.test(file) || mayDeclareApp(text);
+export function environmentFacts(file: string, text: string, docs: readonly Doc[], opts: FactsOptions = {}): FileFacts | undefined {
+  const app = opts.app ?? mayDeclareApp(text);
+  const whole = WHOLE_FILE.test(file) || (opts.values !== false && VALUES_NAME.test(file)) || app;
   if (!whole && docs.length === 0) return undefined;
-  const complete = docs.length === splitDocuments(text).length;
-  return readFacts(file, text, whole && !complete ? undefined : docs);
+  const complete = !whole || docs.length === splitDocuments(text).length;
+  return readFacts(file, text, complete ? docs : undefined, { values: opts.values === false ? false : undefined, app });
 }
 
 export interface EnvironmentJudgement {
@@ -77,10 +89,12 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     }
     return cache.get(file);
   };
-  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp, facts: f.extraction!.facts }));
+  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp }));
   const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
-  const factsByFile = new Map(files.filter((f) => f.facts).map((f) => [f.path, f.facts!]));
-  const ws: Workspace = { files, text, facts: (f) => factsByFile.get(f) ?? opts.facts?.(f) };
+  // Facts are looked up when the model asks: a cached extraction parses its facts only then; the
+  // caller's (open documents') serve files whose input has none.
+  const extractions = new Map(inputs.map((f) => [f.absolute, f.extraction]));
+  const ws: Workspace = { files, text, facts: (f) => extractions.get(f)?.facts ?? opts.facts?.(f) };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -128,10 +142,9 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   );
   const placed = new Map<string, LocatedFinding[]>();
   const lines = new Map<string, LineIndex>();
-  const ranges = new Map(inputs.map((i) => [i.absolute, i.extraction]));
   const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
     // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
-    const e = ranges.get(file);
+    const e = extractions.get(file);
     const s = site !== undefined ? e?.sites[site] : undefined;
     if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
     const t = text(file);

@@ -17,6 +17,8 @@ export interface ExtractJob {
   maxFileSize: number;
   /** The file's size and mtime when listed: batches are sized by bytes, and the file is not stat-ed again. */
   stat?: { size: number; mtimeMs: number };
+  /** false: no listed chart can own this file as its values, so no values tree is read for the model. */
+  values?: false;
 }
 
 export type ExtractOutcome =
@@ -32,15 +34,17 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   let docs: Doc[] = [];
   const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
   const judged = judgedPart(extraction);
-  if (mayDeclareApp(read.text)) judged.declaresApp = true;
+  const app = mayDeclareApp(read.text);
+  if (app) judged.declaresApp = true;
+  const factsOptions = { values: job.values, app };
   try {
-    judged.facts = environmentFacts(job.absolute, read.text, docs);
+    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
   } catch (err) {
     if (!(err instanceof Bail)) throw err;
     // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
     docs = [];
     extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
-    judged.facts = environmentFacts(job.absolute, read.text, docs);
+    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
   }
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }

@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Range } from '../core/text';
+import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning. */
-const FORMAT = 8;
+const FORMAT = 10;
 
 /** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
 interface Entry {
@@ -19,9 +20,14 @@ interface Entry {
   mtimeMs: number;
   /** The extraction options (image keys) the result was computed with. */
   options: string;
-  extraction: Omit<JudgedExtraction, 'siteRanges' | 'errorRanges'>;
+  extraction: Omit<JudgedExtraction, 'siteRanges' | 'errorRanges' | 'facts'>;
   /** line, character, line, character of each site, then of each syntax error. */
   ranges: number[];
+  /**
+   * The environment model's facts as JSON text, parsed only when the model asks for that file's:
+   * most of a cache file, and a rescan's model reads few of them.
+   */
+  facts?: string;
 }
 
 function packRanges(ranges: Range[]): number[] {
@@ -32,6 +38,27 @@ function unpackRanges(flat: number[], from: number, count: number): Range[] {
   const out: Range[] = [];
   for (let i = from; i < from + count * 4; i += 4) out.push({ start: { line: flat[i], character: flat[i + 1] }, end: { line: flat[i + 2], character: flat[i + 3] } });
   return out;
+}
+
+/**
+ * A patch container's image is one of the file's workload images (the same object): stored as its
+ * index, not a second copy (the copies were a third of the facts of a tree of workloads).
+ */
+type StoredPatch = Omit<PatchContainer, 'image'> & { image?: PatchContainer['image'] | number };
+
+function factsToJson(facts: FileFacts): string {
+  if (!facts.patches.some((p) => p.image)) return JSON.stringify(facts);
+  const patches: StoredPatch[] = facts.patches.map((p) => {
+    const at = p.image ? facts.workloads.indexOf(p.image) : -1;
+    return at >= 0 ? { ...p, image: at } : p;
+  });
+  return JSON.stringify({ ...facts, patches });
+}
+
+function factsFromJson(text: string): FileFacts {
+  const facts = JSON.parse(text) as Omit<FileFacts, 'patches'> & { patches: StoredPatch[] };
+  for (const p of facts.patches) if (typeof p.image === 'number') p.image = facts.workloads[p.image];
+  return facts as FileFacts;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -60,16 +87,24 @@ export class ResultCache {
     const e = this.entries[file];
     if (!e || e.size !== stat.size || e.mtimeMs !== stat.mtimeMs || e.options !== options) return undefined;
     const sites = e.extraction.sites.length;
-    return {
+    const found: JudgedExtraction = {
       ...e.extraction,
       siteRanges: unpackRanges(e.ranges, 0, sites),
       errorRanges: unpackRanges(e.ranges, sites * 4, e.extraction.syntaxErrors.length),
     };
+    const text = e.facts;
+    if (text !== undefined) {
+      let facts: FileFacts | undefined;
+      Object.defineProperty(found, 'facts', { enumerable: true, configurable: true, get: () => (facts ??= factsFromJson(text)) });
+    }
+    return found;
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
-    const { siteRanges, errorRanges, ...rest } = extraction;
-    this.entries[file] = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction: rest, ranges: packRanges([...siteRanges, ...errorRanges]) };
+    const { siteRanges, errorRanges, facts, ...rest } = extraction;
+    const entry: Entry = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction: rest, ranges: packRanges([...siteRanges, ...errorRanges]) };
+    if (facts) entry.facts = factsToJson(facts);
+    this.entries[file] = entry;
     this.dirty = true;
   }
 

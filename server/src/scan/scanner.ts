@@ -3,7 +3,9 @@
  * the rest (in parallel when many), and judge every file under its own config.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
+import { chartDirsOf, modelPath } from '../core/env';
 import { grammarOf, todayUtc } from '../core/rules';
 import { type PinnedPlace, type VerifyCounts, tagConflicts } from '../core/verify';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
@@ -79,6 +81,10 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const configs: Array<ImagePinConfig | undefined> = files.map((f) => configFor(resolver, f, configErrors));
   const pending: number[] = [];
   const jobs: ExtractJob[] = [];
+  // A values file is read as a values tree only where a listed chart can own it (the model reads any
+  // other one itself, should an Application name it): most values files of a tree without charts are not.
+  const chartDirs = new Set(files.filter((f) => path.basename(f.absolute) === 'Chart.yaml').map((f) => path.posix.dirname(modelPath(f.absolute))));
+  const mayBeChartValues = (file: string) => chartDirsOf(modelPath(file)).some((d) => chartDirs.has(d));
   files.forEach((file, i) => {
     const config = configs[i];
     if (!config) return;
@@ -98,7 +104,9 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
       reports[i].extraction = cached;
     } else {
       pending.push(i);
-      jobs.push({ absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, stat: stat && { size: stat.size, mtimeMs: stat.mtimeMs } });
+      const job: ExtractJob = { absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, stat: stat && { size: stat.size, mtimeMs: stat.mtimeMs } };
+      if (!mayBeChartValues(file.absolute)) job.values = false;
+      jobs.push(job);
     }
   });
 

@@ -230,6 +230,12 @@ export function envOfValuesFile(chartDir: string, file: string): string | undefi
   return undefined;
 }
 
+/** The folders whose chart a values file can belong to: its own and the one above (`ci/`, `values/`), nearest first. */
+export function chartDirsOf(file: string): [string, string] {
+  const dir = posix.dirname(file);
+  return [dir, posix.dirname(dir)];
+}
+
 function readCharts(ws: Workspace, known: Set<string>, facts: FactsCache): Map<string, ChartNode> {
   const charts = new Map<string, ChartNode>();
   for (const f of ws.files) {
@@ -242,8 +248,7 @@ function readCharts(ws: Workspace, known: Set<string>, facts: FactsCache): Map<s
   }
   if (charts.size === 0) return charts;
   for (const f of ws.files) {
-    // A values file two folders below its chart at most (`ci/`, `values/`).
-    for (let dir = posix.dirname(f.path), i = 0; i < 2; i++, dir = posix.dirname(dir)) {
+    for (const dir of chartDirsOf(f.path)) {
       const chart = charts.get(dir);
       if (!chart) continue;
       const env = envOfValuesFile(dir, f.path);

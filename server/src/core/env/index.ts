@@ -17,7 +17,7 @@ import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord }
 import type { Environment, EnvironmentModel, Workspace } from './types';
 
 export * from './types';
-export { readGraph, envOfValuesFile, KUSTOMIZATION_NAMES } from './graph';
+export { readGraph, envOfValuesFile, chartDirsOf, KUSTOMIZATION_NAMES } from './graph';
 export { mayDeclareApp } from './read';
 export { progressionRank, inferredStage, configuredStage, compareStages, stageWord, type Stage } from './stages';
 export { placeEdits, editPlace, yamlString, type PlaceValue, type Want, type EditResult } from './edit';

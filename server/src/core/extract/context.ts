@@ -33,7 +33,20 @@ export interface WalkContext {
  * `app:1.0{{ .Values.suffix }}`), since the rendered value is not the text we see.
  */
 export function isTemplated(ctx: WalkContext, part: ScalarPart): boolean {
-  for (const a of ctx.templateActions) if (actionTouches(ctx.source, a, part.token)) return true;
+  // The actions are in text order and do not overlap, so only two can touch the token: the last one
+  // starting before its end (overlapping it, or the nearest before it) and the next one. Any action
+  // farther away touches it only through blanks that the nearer one's also spans.
+  const actions = ctx.templateActions;
+  const token = part.token;
+  let lo = 0;
+  let hi = actions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (actions[mid].start < token.end) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && actionTouches(ctx.source, actions[lo - 1], token)) return true;
+  if (lo < actions.length && actionTouches(ctx.source, actions[lo], token)) return true;
   // `${VAR}`, `$VAR`, Kubernetes/Tekton `$(VAR)`, template actions left in embedded strings, `IMAGE_TAG` for sed.
   return /\$[{(A-Za-z_]|\{\{/.test(part.value) || hasSedPlaceholder(part.value);
 }

@@ -130,14 +130,14 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const syntaxErrors: SyntaxProblem[] = [];
   for (const doc of splitDocuments(source)) {
     const docSource = source.slice(doc.start, doc.end);
-    if (!mayHold.test(docSource) || CRD.test(docSource)) continue;
+    if (!mayHold.test(docSource) || (docSource.includes('CustomResourceDefinition') && CRD.test(docSource))) continue;
     const original = text.slice(doc.start, doc.end);
     let result = opts.cache?.get(options, original);
     if (!result) {
       const actions = blanked.actions
         .filter((a) => a.start < doc.end && a.end > doc.start)
         .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
+      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -165,6 +165,7 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 
 function extractDocument(
   source: string,
+  original: string,
   templateActions: Span[],
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
@@ -174,7 +175,7 @@ function extractDocument(
 ): DocumentResult {
   if (fast) {
     fast.documents++;
-    const result = fastDocument(source, templateActions, shapeOptions, kustomizationFile, onParsed);
+    const result = fastDocument(source, original, templateActions, shapeOptions, kustomizationFile, depth, fast, onParsed);
     if (!('bail' in result)) return result;
     fast.bailed[result.bail] = (fast.bailed[result.bail] ?? 0) + 1;
     fast.fallbackBytes += source.length;
@@ -189,17 +190,28 @@ function extractDocument(
   }
   const { doc, comments, errors } = parsed;
   onParsed?.(doc);
-  const embedded: Array<{ part: ScalarPart; found: Extraction }> = [];
-  const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, (part) => {
-    if (depth < MAX_EMBED_DEPTH) embedded.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys] }, depth + 1) });
-  });
+  const embedded: Embedded[] = [];
+  const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded));
   try {
     walkDocument(ctx);
   } catch (err) {
     return { sites: ctx.sites, error: { message: `could not read this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
-  const sites = ctx.sites;
-  let error = errors[0];
+  return withEmbedded(source, ctx.sites, embedded, errors[0], comments);
+}
+
+/** Helm values embedded in a string (Argo CD `helm.values`), extracted in the string's own coordinates. */
+type Embedded = { part: ScalarPart; found: Extraction };
+
+function embeddedReader(shapeOptions: ShapeOptions, depth: number, into: Embedded[], fast?: FastPathStats): (part: ScalarPart) => void {
+  return (part) => {
+    if (depth < MAX_EMBED_DEPTH) into.push({ part, found: extract(part.value, { imageKeys: [...shapeOptions.imageKeys], fast }, depth + 1) });
+  };
+}
+
+/** The document's sites with those of its embedded values placed in it, ignore comments applied. */
+function withEmbedded(source: string, sites: ImageSite[], embedded: readonly Embedded[], firstError: SyntaxProblem | undefined, comments: Comment[]): DocumentResult {
+  let error = firstError;
   for (const { part, found } of embedded) {
     const map = embeddedMap(source, part);
     for (const site of found.sites) sites.push(map ? relocateSite(site, map) : pinSiteTo(site, part.token));
@@ -215,21 +227,25 @@ function extractDocument(
 /** The same walk over the fast scanner's tree; a `Bail` anywhere means "parse this one with `yaml`". */
 function fastDocument(
   source: string,
+  original: string,
   templateActions: Span[],
   shapeOptions: ShapeOptions,
   kustomizationFile: boolean,
+  depth: number,
+  fast: FastPathStats,
   onParsed?: (doc: Document.Parsed) => void,
 ): DocumentResult | { bail: BailCause } {
   try {
-    const scanned = scanDocument(source, source.includes('image-pin'));
+    const scanned = scanDocument(source, source.includes('image-pin'), templateActions);
+    // The `yaml` path would report an error here, which the template must excuse for the tree to stand.
+    if (scanned.needsTemplateExcuse && !templateExcusesErrors(original, templateActions)) return { bail: 'block-scalar' };
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
-    const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, () => {
-      throw new Bail('embedded-values');
-    });
+    const embedded: Embedded[] = [];
+    const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded, fast));
     walkDocument(ctx);
-    markIgnored(source, ctx.sites, scanned.comments);
+    const result = withEmbedded(source, ctx.sites, embedded, undefined, scanned.comments);
     onParsed?.(doc);
-    return { sites: ctx.sites };
+    return result;
   } catch (err) {
     return { bail: err instanceof Bail ? err.reason : 'walk-error' };
   }

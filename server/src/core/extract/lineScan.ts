@@ -12,11 +12,12 @@
  * Whatever it is not certain of, it refuses with a `Bail` and the caller parses that
  * document with `yaml` instead: anything that could make `yaml` report an error, and
  * every construct whose value or range it does not reproduce exactly. Some refusals are
- * lazy: a block scalar's value, a double-quoted string with escapes and a block
+ * lazy: a folded block scalar's value, a double-quoted string with escapes and a block
  * collection's end offset are only computed by `yaml`, so the node throws a `Bail` if
  * and when the walk reads them (most never are: `command: |` is not an image).
  */
 import { Document, Scalar, isScalar } from 'yaml';
+import type { Span } from '../types';
 import type { Comment } from '../yamlSource';
 
 export type BailCause =
@@ -34,7 +35,6 @@ export type BailCause =
   | 'root-scalar' // a document that is one scalar
   | 'indentation' // indentation that does not line up with an open collection
   | 'syntax' // anything else we do not read with certainty
-  | 'embedded-values' // Argo CD `helm.values`: YAML inside a string
   | 'walk-error'; // the walk failed on our tree (the `yaml` path decides what to report)
 
 export class Bail extends Error {
@@ -49,6 +49,13 @@ export interface ScannedDocument {
   /** A tree the `yaml` node tests (`isMap`, `isScalar` …) accept, as the walk reads it. */
   contents: unknown;
   comments: Comment[];
+  /**
+   * A block scalar begins with a template action on a line deeper than its first line of text:
+   * blanked, that is a more-indented leading empty line, an error `yaml` reports (on the value only,
+   * the structure is the same). The tree is right only if the template excuses the document's errors
+   * (`templateExcusesErrors` on the text as written), which the caller must check.
+   */
+  needsTemplateExcuse?: boolean;
 }
 
 // The nodes are light objects carrying `yaml`'s own node-type marks (registered symbols), so
@@ -66,6 +73,8 @@ const UNREAD = Symbol('unread');
 class FastScalar {
   [NODE_TYPE] = SCALAR;
   private known: unknown = UNREAD;
+  /** Set when only `yaml` knows the value: reading it throws a `Bail` with this cause. */
+  unknown: BailCause | null = null;
   constructor(
     private readonly src: string,
     public type: Scalar.Type,
@@ -73,9 +82,14 @@ class FastScalar {
     public end: number,
     /** A single-quoted scalar with `''` in it. */
     private readonly escaped = false,
-  ) {}
+    /** The value, when the scanner computed it already (a literal block scalar). */
+    value?: string,
+  ) {
+    if (value !== undefined) this.known = value;
+  }
 
   get value(): unknown {
+    if (this.unknown !== null) throw new Bail(this.unknown);
     if (this.known === UNREAD) {
       if (this.type === Scalar.PLAIN) this.known = plainValue(this.src.slice(this.start, this.end));
       else {
@@ -103,9 +117,20 @@ class FastCollection {
   [NODE_TYPE]: symbol;
   items: unknown[] = [];
   flow = false;
-  range?: [number, number, number];
+  private known?: [number, number, number];
+  /** Set when only `yaml` knows where the collection ends: reading `range` throws a `Bail` with this cause. */
+  unknown: BailCause | null = null;
   constructor(seq: boolean) {
     this[NODE_TYPE] = seq ? SEQ : MAP;
+  }
+
+  get range(): [number, number, number] | undefined {
+    if (this.unknown !== null) throw new Bail(this.unknown);
+    return this.known;
+  }
+
+  set range(range: [number, number, number] | undefined) {
+    this.known = range;
   }
 }
 
@@ -122,9 +147,9 @@ class FastAlias {
   }
 }
 
-/** A node whose `what` is only known to `yaml`: reading it hands the document to `yaml`. */
-function poison<T extends object>(node: T, what: keyof T & string, cause: BailCause): T {
-  Object.defineProperty(node, what, { get: () => { throw new Bail(cause); }, configurable: true });
+/** A node whose `value` (scalar) or `range` (collection) only `yaml` knows: reading it hands the document to `yaml`. */
+function poison<T extends FastScalar | FastCollection>(node: T, cause: BailCause): T {
+  node.unknown = cause;
   return node;
 }
 
@@ -181,18 +206,18 @@ interface Pending {
   set(node: unknown): void;
 }
 
-/** Scans one document's text (template actions already blanked); throws `Bail`. */
-export function scanDocument(src: string, wantComments: boolean): ScannedDocument {
+/** Scans one document's text (template actions already blanked, at `actions`); throws `Bail`. */
+export function scanDocument(src: string, wantComments: boolean, actions: readonly Span[] = []): ScannedDocument {
   const at = { pos: 0 };
   try {
-    return scan(src, wantComments, at);
+    return scan(src, wantComments, at, actions);
   } catch (err) {
     if (err instanceof Bail) err.line = at.pos;
     throw err;
   }
 }
 
-function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedDocument {
+function scan(src: string, wantComments: boolean, at: { pos: number }, actions: readonly Span[]): ScannedDocument {
   if (SPECIAL.test(src)) throw new Bail('special-characters');
   const hasTabs = src.includes('\t');
   const n = src.length;
@@ -203,6 +228,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
+  let needsTemplateExcuse = false;
   // Where `yaml` ends the last node read so far (a collection closed now ends there), and
   // whether comment lines came after it: `yaml` hangs those on some collection, not reproduced here.
   let lastEnd = 0;
@@ -235,7 +261,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   const close = (frame: Frame): void => {
     if (commentSince) {
       // Comment lines after the last item: `yaml` may count them into the collection's range.
-      poison(frame.node, 'range', 'collection-end');
+      poison(frame.node, 'collection-end');
     } else {
       frame.node.range = [frame.start, lastEnd, lastEnd];
     }
@@ -291,7 +317,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       // A plain scalar folded over several lines (descriptions, long commands). Its value is left to `yaml`.
       const end = continuationEnd(src, i, eol);
       plain.end = end;
-      lastPlain = poison(plain, 'value', 'multi-line-scalar');
+      lastPlain = poison(plain, 'multi-line-scalar');
       pos = eol + 1;
       lastEnd = Math.min(pos, n);
       continue;
@@ -370,7 +396,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
   }
   if (pending) resolveNull(pending);
   while (stack.length > 0) close(stack.pop()!);
-  return { contents: root, comments };
+  return needsTemplateExcuse ? { contents: root, comments, needsTemplateExcuse } : { contents: root, comments };
 
   /** Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line. */
   function pairValue(frame: Frame, key: KeyRead, eol: number): Pending | null {
@@ -453,6 +479,9 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     let contentIndent = -1;
     let leadingBlank = 0;
     let end = -1;
+    // What the first line of the body that is not blank as written holds: a template action first, or not.
+    let written: 'unknown' | 'action' | 'other' = 'unknown';
+    let valueUnknown = false;
     while (q < n) {
       let e = src.indexOf('\n', q);
       if (e === -1) e = n;
@@ -461,13 +490,25 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
       const lineIndent = s - q;
       if (s === e) {
         // White space only: an empty line, or content when it is longer than the indentation.
-        if (contentIndent < 0) leadingBlank = Math.max(leadingBlank, lineIndent);
-        else if (lineIndent > contentIndent) end = e < n ? e + 1 : n;
+        if (contentIndent < 0) {
+          leadingBlank = Math.max(leadingBlank, lineIndent);
+          if (written === 'unknown') {
+            const on = actionOnLine(actions, q, e);
+            if (on !== 'none') written = on === 'starts' ? 'action' : 'other';
+          }
+        } else if (lineIndent > contentIndent) end = e < n ? e + 1 : n;
         q = e + 1;
         continue;
       }
       if (contentIndent < 0) {
-        if (lineIndent <= frame.indent || leadingBlank > lineIndent) throw new Bail('block-scalar');
+        if (lineIndent <= frame.indent) throw new Bail('block-scalar');
+        if (leadingBlank > lineIndent) {
+          // `yaml` reports more-indented leading empty lines. Where that line is a template action
+          // starting the block's text (`{{- if … }}` in a chart's ConfigMap), the template may excuse it.
+          if (written !== 'action') throw new Bail('block-scalar');
+          needsTemplateExcuse = true;
+          valueUnknown = true;
+        }
         contentIndent = lineIndent;
       }
       if (lineIndent < contentIndent) {
@@ -479,9 +520,46 @@ function scan(src: string, wantComments: boolean, at: { pos: number }): ScannedD
     }
     if (end < 0) throw new Bail('block-scalar');
     blockEnd = end;
-    const type = src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
-    return poison(new FastScalar(src, type, v, end), 'value', 'block-scalar');
+    if (valueUnknown) return poison(new FastScalar(src, src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
+    if (src.charCodeAt(v) === 124) {
+      // A literal block's value is its lines without the indentation (Argo CD `helm.values` is one).
+      return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, false, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
+    }
+    // Folding is left to `yaml`, should the walk read a folded value.
+    return poison(new FastScalar(src, Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
   }
+}
+
+/**
+ * The value of a literal block scalar (`|` keeps one final line break, `|-` none) whose body runs from
+ * `from` to `end` (after its last content line), each line `indent` deeper than the block: what
+ * `yaml` computes for the layouts `blockScalar` accepts (no keep chomping, no indentation indicator,
+ * no more-indented leading empty line). A white-space line no longer than the indentation is empty.
+ */
+function literalValue(src: string, from: number, end: number, indent: number, strip: boolean): string {
+  let value = '';
+  for (let q = from; q < end; ) {
+    let e = src.indexOf('\n', q);
+    if (e === -1 || e > end) e = end;
+    if (q !== from) value += '\n';
+    if (e - q > indent) value += src.slice(q + indent, e);
+    q = e + 1;
+  }
+  return strip ? value : value + '\n';
+}
+
+/** Whether a template action starts on the line [from, to) (first among those on it), runs into it from above, or neither. */
+function actionOnLine(actions: readonly Span[], from: number, to: number): 'none' | 'starts' | 'continues' {
+  let lo = 0;
+  let hi = actions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (actions[mid].end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = actions[lo];
+  if (!a || a.start >= to) return 'none';
+  return a.start >= from ? 'starts' : 'continues';
 }
 
 function nullScalar(at: number): FastScalar {
@@ -613,8 +691,8 @@ function quoted(src: string, v: number, eol: number, multiLine?: { minIndent: nu
     j++;
   }
   const s = new FastScalar(src, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, v, j + 1, !double && escaped);
-  if (folded) return poison(s, 'value', 'multi-line-scalar');
-  return double && escaped ? poison(s, 'value', 'quoted-escape') : s;
+  if (folded) return poison(s, 'multi-line-scalar');
+  return double && escaped ? poison(s, 'quoted-escape') : s;
 }
 
 const SIMPLE_ESCAPES = new Set([...'0abt\tnvfre "/\\N_LP'].map((c) => c.charCodeAt(0)));
