@@ -36,9 +36,9 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   const judged = judgedPart(extraction);
   const app = mayDeclareApp(read.text);
   if (app) judged.declaresApp = true;
-  const factsOptions = { values: job.values, app };
+  const factsOptions = { values: job.values, app, fast: true };
   try {
-    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
+    judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
   } catch (err) {
     if (!(err instanceof Bail)) throw err;
     // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
