@@ -184,8 +184,16 @@ export function fastDocuments(text: string): Array<{ doc: Document.Parsed; sourc
 /** A document can hold an image only if one of these words appears in it. */
 function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
   const extra = [...imageKeys].filter((k) => !/image/i.test(k)).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(['[Ii]mage', 'docker://', 'container', ...extra].join('|'));
+  const source = ['[Ii]mage', 'docker://', 'container', ...extra].join('|');
+  // One expression per set of keys, not one compiled per file (a scan asks for the same one thousands of times).
+  let test = CANDIDATE_TESTS.get(source);
+  if (!test) {
+    if (CANDIDATE_TESTS.size >= 64) CANDIDATE_TESTS.clear();
+    CANDIDATE_TESTS.set(source, (test = new RegExp(source)));
+  }
+  return test;
 }
+const CANDIDATE_TESTS = new Map<string, RegExp>();
 
 function extractDocument(
   source: string,
