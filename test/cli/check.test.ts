@@ -271,10 +271,9 @@ describe('test fixtures are excluded by default', () => {
     };
     assert.deepEqual(await images(), ['app:dev', 'kept:dev']);
     // Named from another folder, with no config file above it: the same files as from inside.
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-elsewhere-'));
+    const elsewhere = tempDir('ip-elsewhere-');
     const fromOutside = await run(['check', dir, '--format', 'json', '--no-cache'], { cwd: elsewhere });
     assert.deepEqual((JSON.parse(fromOutside.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort(), ['app:dev', 'kept:dev']);
-    fs.rmSync(elsewhere, { recursive: true, force: true });
     write('.image-pin.yaml', 'exclude: []\n');
     assert.deepEqual(await images(), ['app:dev', 'fixture:dev', 'kept:dev', 'top:dev', 'unittest:dev']);
     const named = await run(['check', 'pkg/testdata/pod.yaml', '--format', 'json', '--no-cache'], { cwd: dir });
