@@ -270,6 +270,10 @@ describe('test fixtures are excluded by default', () => {
       return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
     };
     assert.deepEqual(await images(), ['app:dev', 'kept:dev']);
+    // Named from another folder, with no config file above it: the same files as from inside.
+    const elsewhere = tempDir('ip-elsewhere-');
+    const fromOutside = await run(['check', dir, '--format', 'json', '--no-cache'], { cwd: elsewhere });
+    assert.deepEqual((JSON.parse(fromOutside.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort(), ['app:dev', 'kept:dev']);
     write('.image-pin.yaml', 'exclude: []\n');
     assert.deepEqual(await images(), ['app:dev', 'fixture:dev', 'kept:dev', 'top:dev', 'unittest:dev']);
     const named = await run(['check', 'pkg/testdata/pod.yaml', '--format', 'json', '--no-cache'], { cwd: dir });
