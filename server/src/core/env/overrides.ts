@@ -313,9 +313,21 @@ interface Layer {
   /** Sites of this layer's file (for finding the image maps it declares); empty for files read only for values. */
   sites: readonly JudgedSite[];
   defaults: boolean;
+  /** The part of the file under WRAPPED_DEFAULTS (merged beneath every layer's root part). */
+  wrapped?: boolean;
 }
 
-function helmLayers(chart: ChartNode, index: SiteIndex, files: string[]): Layer[] {
+/**
+ * istio's charts keep their whole `values.yaml` under this key; each chart's
+ * `templates/zzz_profile.yaml` takes it out of `.Values` and merges `.Values` over it
+ * (`mustMergeOverwrite $defaults $.Values`), so `global.hub` there is the default of the root's
+ * `global.hub`, and a user's values file writes at the root. The key is the chart's own contract
+ * (users are told never to set it), so its presence as a map in the chart's `values.yaml` is what
+ * marks a chart that merges it: the template itself is never read (templates are not YAML).
+ */
+export const WRAPPED_DEFAULTS = '_internal_defaults_do_not_set';
+
+function helmLayers(chart: ChartNode, index: SiteIndex, files: string[], extra: Layer[] = []): Layer[] {
   const layers: Layer[] = [];
   if (chart.defaults) {
     const tree = index.valuesOf(chart.defaults);
@@ -325,7 +337,24 @@ function helmLayers(chart: ChartNode, index: SiteIndex, files: string[]): Layer[
     const tree = index.valuesOf(f);
     if (tree) layers.push({ file: f, tree, sites: index.sites(f), defaults: false });
   }
-  return layers;
+  return unwrapped([...layers, ...extra]);
+}
+
+/**
+ * A chart that wraps its defaults (WRAPPED_DEFAULTS): every layer's wrapped part (Helm merges
+ * them as any key), then every layer's root part, which the template merges over them.
+ */
+function unwrapped(layers: Layer[]): Layer[] {
+  const defaults = layers.find((l) => l.defaults);
+  if (!defaults || entry(defaults.tree, WRAPPED_DEFAULTS)?.kind !== 'map') return layers;
+  const inner: Layer[] = [];
+  const outer: Layer[] = [];
+  for (const l of layers) {
+    const w = entry(l.tree, WRAPPED_DEFAULTS);
+    if (w?.kind === 'map') inner.push({ ...l, tree: w, wrapped: true });
+    outer.push({ ...l, tree: { ...l.tree, entries: l.tree.entries.filter(([k]) => k !== WRAPPED_DEFAULTS) } });
+  }
+  return [...inner, ...outer];
 }
 
 function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
@@ -346,12 +375,12 @@ function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): Effe
     if (found) files.push(found);
     else out.incomplete.push(`values file ${w.value} is missing`);
   }
-  const layers = helmLayers(chart, index, files);
   const appSites = index.sites(app.facts.file);
+  const extra: Layer[] = [];
   for (const tree of [app.source.values, app.source.valuesObject]) {
-    if (tree) layers.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
+    if (tree) extra.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
   }
-  return helm(chart, layers, index, out);
+  return helm(chart, helmLayers(chart, index, files, extra), index, out);
 }
 
 /** Where every leaf of a tree is: by the start of its value's range → the path of its map and its key. */
@@ -378,15 +407,29 @@ function mapAtPath(tree: ValuesMap, path: readonly string[]): ValuesMap | null |
   return node;
 }
 
-/** The merged value of `path` + `key`: the last layer that sets it wins; `null` removes it. */
-function merged(layers: readonly Layer[], path: readonly string[], key: string): { leaf: ValuesLeaf; layer: Layer } | undefined {
+type Hit = { leaf: ValuesLeaf; layer: Layer };
+
+/**
+ * The merged value of `path` + `key`: the last layer that sets it wins; `null` removes it. Over
+ * wrapped defaults, the root parts win as `mustMergeOverwrite` lets them: a value the root parts
+ * remove (`null`) or leave empty (`""`) does not replace the wrapped default.
+ */
+function merged(layers: readonly Layer[], path: readonly string[], key: string): Hit | undefined {
+  if (!layers.some((l) => l.wrapped)) return lastSet(layers, path, key) ?? undefined;
+  const top = lastSet(layers.filter((l) => !l.wrapped), path, key);
+  if (top && top.leaf.part.value !== '') return top;
+  return lastSet(layers.filter((l) => l.wrapped), path, key) ?? top ?? undefined;
+}
+
+/** The last of `layers` that sets `path` + `key`; null when one removes it or replaces a map on the way. */
+function lastSet(layers: readonly Layer[], path: readonly string[], key: string): Hit | null | undefined {
   for (let i = layers.length - 1; i >= 0; i--) {
     const m = mapAtPath(layers[i].tree, path);
-    if (m === null) return undefined;
+    if (m === null) return null;
     if (m === undefined) continue;
     const v = entry(m, key);
     if (v === undefined) continue;
-    if (v.kind !== 'leaf' || v.isNull) return undefined;
+    if (v.kind !== 'leaf' || v.isNull) return null;
     return { leaf: v, layer: layers[i] };
   }
   return undefined;
@@ -413,6 +456,8 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (maps.has(id)) return;
       const whole = !site.helm && !['registry', 'hub', 'tag', 'digest'].some((k) => entry(m, k) !== undefined);
       const base: Place = { file: layer.file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
+      // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
+      if (!whole && !site.helm) Object.assign(base, { shape: 'helm-value', role: 'repository', helm: mapRef(layer, at.path, layers) });
       maps.set(id, { path: at.path, repoKey, base, baseSite: site, baseLayer: layer, whole });
     });
   }
@@ -482,6 +527,12 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (av) tag = { value: av.value, place: { file: chart.chartFile, span: av.span, shape: 'chart-app-version', role: 'tag', value: av.value } };
       else appVersionMissing = true;
     }
+    // A global the environment's own file sets (`global.tag` at its root) decides this image there.
+    for (const [hit, place] of [[globalTag, tag?.place], [hub, registry?.place]] as const) {
+      // Only when the global is what decided it (not the map's own key).
+      if (!hit || !place || hit.layer.defaults || place.span !== hit.leaf.part.span) continue;
+      if (!overrides.some((o) => o.file === place.file)) overrides.push(place);
+    }
     const ownDigest = get('digest');
     let digest: { value: string; place: Place } | undefined = ownDigest?.leaf.part.value ? { value: ownDigest.leaf.part.value, place: leafPlace(ownDigest, 'digest', 'digest') } : undefined;
     let tagValue = tag?.value;
@@ -517,7 +568,9 @@ function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMap
   // No prototype: a values key may be any string.
   const keys: Record<string, ScalarPart> = Object.create(null) as Record<string, ScalarPart>;
   if (m) for (const [k, v] of m.entries) if (v.kind === 'leaf') keys[k] = v.part;
-  const defaults = layers.find((l) => l.defaults);
-  const dm = defaults ? mapAtPath(defaults.tree, path) : undefined;
-  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest: !!dm && entry(dm, 'digest') !== undefined };
+  const defaultsHaveDigest = layers.some((l) => {
+    const dm = l.defaults ? mapAtPath(l.tree, path) : undefined;
+    return !!dm && entry(dm, 'digest') !== undefined;
+  });
+  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
 }
