@@ -79,7 +79,8 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
 /** A candidate for an environment finding: what to resolve is the effective reference; where to write is the place. */
 function placedCandidate(extraction: LocatedExtraction, place: Place, effective: EffectiveImage): PinCandidate {
   const parsed = parseReference(effective.reference);
-  const site = place.shape === 'site' && place.site !== undefined ? extraction.sites[place.site] : undefined;
+  // A site pinned as a whole reference under another name (istio's proxy image) is written as a place.
+  const site = place.shape === 'site' && place.site !== undefined && place.whole === undefined ? extraction.sites[place.site] : undefined;
   const base = { index: place.site ?? -1, site, place: site ? undefined : place, reference: effective.reference, span: site?.span ?? place.span };
   if (!parsed.ok) return { ...base, target: { error: `"${effective.reference}" is not a valid image reference: ${parsed.error}` } };
   if (effective.appVersionMissing) return { ...base, target: { error: `${effective.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` } };

@@ -456,15 +456,13 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (maps.has(id)) return;
       const whole = !site.helm && !['registry', 'hub', 'tag', 'digest'].some((k) => entry(m, k) !== undefined);
       const base: Place = { file: layer.file, span: site.span, shape: 'site', role: 'reference', value: site.reference, site: i };
-      // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
-      if (!whole && !site.helm) Object.assign(base, { shape: 'helm-value', role: 'repository', helm: mapRef(layer, at.path, layers) });
       maps.set(id, { path: at.path, repoKey, base, baseSite: site, baseLayer: layer, whole });
     });
   }
 
   const images: EffectiveImage[] = [];
   const global = (...keys: string[]) => merged(layers, ['global', ...keys.slice(0, -1)], keys[keys.length - 1]);
-  for (const { path, repoKey, base, baseSite, baseLayer, whole } of maps.values()) {
+  for (const { path, repoKey, base: siteBase, baseSite, baseLayer, whole: wholeMap } of maps.values()) {
     const get = (key: string) => merged(layers, path, key);
     const leafPlace = (hit: { leaf: ValuesLeaf; layer: Layer }, key: string, role: PlaceRole): Place => {
       const place: Place = { file: hit.layer.file, span: hit.leaf.part.span, shape: 'helm-value', role, value: hit.leaf.part.value, helm: mapRef(hit.layer, path, layers) };
@@ -489,6 +487,14 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     }
     const repo = get(repoKey);
     if (!repo || !repo.leaf.part.value) continue;
+    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
+    const slashed = repo.leaf.part.value.includes('/');
+    const proxy = wholeMap && !slashed && isIstioProxy(path, repoKey) && !!global('hub')?.leaf.part.value;
+    // istio's templates take an `image` that holds a `/` whole, whatever `hub` and `tag` say.
+    const whole = (wholeMap && !proxy) || (registryKey === 'hub' && slashed);
+    let base = siteBase;
+    // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
+    if (!whole && !proxy && !baseSite.helm) base = { ...siteBase, shape: 'helm-value', role: 'repository', helm: mapRef(baseLayer, path, layers) };
     if (whole) {
       const split = splitLoose(repo.leaf.part.value);
       const place = leafPlace(repo, repoKey, 'reference');
@@ -503,12 +509,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       });
       continue;
     }
-    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
     let registry: { value: string; place: Place } | undefined;
     const own = registryKey ? get(registryKey) : undefined;
     const bitnami = registryKey === 'registry' && repoKey === 'repository' ? global('imageRegistry') : undefined;
     const nginx = registryKey === 'registry' && repoKey === 'image' ? global('image', 'registry') : undefined;
-    const hub = registryKey === 'hub' ? global('hub') : undefined;
+    const hub = registryKey === 'hub' || proxy ? global('hub') : undefined;
     if (bitnami?.leaf.part.value) registry = { value: bitnami.leaf.part.value, place: leafPlace(bitnami, 'imageRegistry', 'registry') };
     else if (nginx?.leaf.part.value) registry = { value: nginx.leaf.part.value, place: leafPlace(nginx, 'registry', 'registry') };
     else if (own?.leaf.part.value) registry = { value: own.leaf.part.value, place: leafPlace(own, registryKey!, 'registry') };
@@ -517,8 +522,9 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     let tag: { value: string; place: Place } | undefined;
     let fromAppVersion = false;
     let appVersionMissing = false;
-    const ownTag = get('tag');
-    const globalTag = registryKey === 'hub' ? global('tag') : undefined;
+    // istio reads no `tag` or `digest` beside `global.proxy.image`: only `global.tag`.
+    const ownTag = proxy ? undefined : get('tag');
+    const globalTag = registryKey === 'hub' || proxy ? global('tag') : undefined;
     if (ownTag?.leaf.part.value) tag = { value: ownTag.leaf.part.value, place: leafPlace(ownTag, 'tag', 'tag') };
     else if (globalTag?.leaf.part.value) tag = { value: globalTag.leaf.part.value, place: leafPlace(globalTag, 'tag', 'tag') };
     else {
@@ -533,7 +539,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (!hit || !place || hit.layer.defaults || place.span !== hit.leaf.part.span) continue;
       if (!overrides.some((o) => o.file === place.file)) overrides.push(place);
     }
-    const ownDigest = get('digest');
+    const ownDigest = proxy ? undefined : get('digest');
     let digest: { value: string; place: Place } | undefined = ownDigest?.leaf.part.value ? { value: ownDigest.leaf.part.value, place: leafPlace(ownDigest, 'digest', 'digest') } : undefined;
     let tagValue = tag?.value;
     if (tagValue?.includes('@')) {
@@ -546,6 +552,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     if (tagValue) reference += `:${tagValue}`;
     if (digest) reference += `@${digest.value}`;
     const namePlace = leafPlace(repo, repoKey, 'repository');
+    if (proxy) {
+      // Its digest can only be written as a whole reference in its `image` key.
+      base = { ...siteBase, whole: name };
+      for (const o of overrides) o.whole = name;
+    }
     const policy = get('pullPolicy');
     const img: EffectiveImage = {
       reference,
@@ -560,6 +571,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     images.push(img);
   }
   return images;
+}
+
+/** istio's sidecar and init images: `global.proxy.image`, `global.proxy_init.image` (pkg/kube/inject ProxyImage). */
+function isIstioProxy(path: readonly string[], repoKey: string): boolean {
+  return repoKey === 'image' && path.length === 2 && path[0] === 'global' && (path[1] === 'proxy' || path[1] === 'proxy_init');
 }
 
 /** The map at `path` in one layer, for writing a digest (or tag) into it. */
