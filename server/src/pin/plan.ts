@@ -65,10 +65,12 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
       const site = extraction.sites[index];
       return { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
     });
-  const seen = new Set<number>();
+  const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {
-    if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(f.span.start)) continue;
-    seen.add(f.span.start);
+    // One candidate per place and image (a shared global such as istio's `global.tag` decides several).
+    const key = `${f.span.start}\0${f.effective?.image}`;
+    if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(key)) continue;
+    seen.add(key);
     candidates.push(placedCandidate(extraction, f.place, f.effective));
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
