@@ -10,7 +10,7 @@
  * docs/environments.md describes the model and this API.
  */
 import * as posix from 'node:path/posix';
-import { type EnvRoot, type Graph, readGraph } from './graph';
+import { type EnvRoot, type Graph, readGraph, updateGraph } from './graph';
 import { type EnvironmentImages, SiteIndex, environmentImages } from './overrides';
 import type { VerdictMemo } from './place';
 import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord } from './stages';
@@ -46,23 +46,42 @@ export interface ModelOptions {
  * file changed on disk, settings): use a new memo. The files listed must be the same too, and a
  * changed Chart.yaml or kustomize `configurations` file (read while the graph is built, not by an
  * environment) computes everything again.
+ *
+ * The graph (what includes what) and the files' sites by path are kept too, and brought up to date
+ * with the changed files when none of them changed the structure (updateGraph); else read again.
  */
 export class ModelMemo {
   readonly changed = new Set<string>();
   files?: Set<string>;
   results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  graph?: Graph;
+  index?: SiteIndex;
   /** placeFindings' verdicts on the environments taken as they were. */
   readonly verdicts: VerdictMemo = new WeakMap();
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
-  const graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
-  const index = new SiteIndex(ws, graph);
+  const memo = opts.memo;
+  const sameFiles = memo !== undefined && sameFileList(memo, ws);
+  let graph: Graph;
+  let index: SiteIndex;
+  if (sameFiles && memo.graph && memo.index && updateGraph(memo.graph, ws, memo.changed, { mayBeApp: opts.mayBeApp })) {
+    graph = memo.graph;
+    index = memo.index;
+    index.update(ws, memo.changed);
+  } else {
+    graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
+    index = new SiteIndex(ws, graph);
+  }
+  if (memo && sameFiles) {
+    // Kept even by a build of one file's environments: the graph is current with every changed file.
+    memo.graph = graph;
+    memo.index = index;
+  }
   const covered = new Map<string, Set<number>>();
   const environments: Environment[] = [];
   const ids = new Map<string, number>();
-  const memo = opts.memo;
-  const reusable = memo !== undefined && canReuse(memo, ws, graph);
+  const reusable = sameFiles && canReuse(memo, graph);
   const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
   for (const root of graph.roots) {
     let key = rootKey(root);
@@ -100,7 +119,9 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   if (memo && opts.only === undefined) {
     memo.results = results;
-    memo.files = new Set(ws.files.map((f) => f.path));
+    if (!sameFiles) memo.files = new Set(ws.files.map((f) => f.path));
+    memo.graph = graph;
+    memo.index = index;
     memo.changed.clear();
   }
   return { environments, problems: graph.problems, covered };
@@ -113,9 +134,13 @@ function rootKey(root: EnvRoot): string {
   return [root.kind, root.rootFile, root.valuesFile ?? '', root.name, deploys].join('\0');
 }
 
-/** Whether the previous build's environments may be taken (see ModelMemo). */
-function canReuse(memo: ModelMemo, ws: Workspace, graph: Graph): boolean {
-  if (!memo.files || memo.files.size !== ws.files.length || ws.files.some((f) => !memo.files!.has(f.path))) return false;
+/** Whether the workspace lists the files of the memo's last whole build. */
+function sameFileList(memo: ModelMemo, ws: Workspace): boolean {
+  return memo.files !== undefined && memo.files.size === ws.files.length && ws.files.every((f) => memo.files!.has(f.path));
+}
+
+/** Whether the previous build's environments may be taken, the files listed being the same (see ModelMemo). */
+function canReuse(memo: ModelMemo, graph: Graph): boolean {
   for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml') return false;
   for (const node of graph.kustomizations.values()) {
     for (const w of node.facts.configurations) if (memo.changed.has(posix.resolve(node.dir, w.value))) return false;
