@@ -12,7 +12,8 @@ import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageSta
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
-import { type FileFacts, readFacts } from '../core/env/read';
+import { type Doc, type FileFacts, readFacts } from '../core/env/read';
+import { splitDocuments } from '../core/yamlSource';
 import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
@@ -39,6 +40,8 @@ interface OpenDocument {
   declaresApp: boolean;
   /** What the model read of this text, once (other documents' keystrokes build the model again). */
   facts?: FileFacts;
+  /** The extraction's parse of every document of this text, if it parsed them all: the facts are read from it. */
+  parsed?: readonly Doc[];
 }
 
 /**
@@ -120,10 +123,11 @@ export class EnvironmentService {
   }
 
   /** An open document was checked. True when the model's input changed (other documents may need judging again). */
-  documentChecked(file: string, text: string, sites: readonly JudgedSite[]): boolean {
+  documentChecked(file: string, text: string, sites: readonly JudgedSite[], parsed: readonly Doc[] = []): boolean {
     const prev = this.open.get(file);
     if (prev && prev.text === text) return false;
-    this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text) });
+    const all = parsed.length > 0 && parsed.length === splitDocuments(text).length;
+    this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text), parsed: all ? parsed : undefined });
     this.indexOf(file)?.memo.changed.add(file);
     if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
     this.bump();
@@ -238,7 +242,12 @@ export class EnvironmentService {
       texts: (f) => this.open.get(f)?.text ?? this.readDisk(f) ?? null,
       facts: (f) => {
         const open = this.open.get(f);
-        return open && (open.facts ??= readFacts(f, open.text));
+        if (!open) return undefined;
+        if (!open.facts) {
+          open.facts = readFacts(f, open.text, open.parsed);
+          open.parsed = undefined;
+        }
+        return open.facts;
       },
       display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
       memo: index.memo,
