@@ -14,7 +14,7 @@ import { type EnvRoot, type Graph, readGraph, updateGraph } from './graph';
 import { type EnvironmentImages, SiteIndex, environmentImages } from './overrides';
 import type { VerdictMemo } from './place';
 import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord } from './stages';
-import type { Environment, EnvironmentModel, Workspace } from './types';
+import type { Environment, EnvironmentModel, Workspace, WorkspaceFile } from './types';
 
 export * from './types';
 export { readGraph, envOfValuesFile, chartDirsOf, KUSTOMIZATION_NAMES } from './graph';
@@ -53,6 +53,8 @@ export interface ModelOptions {
 export class ModelMemo {
   readonly changed = new Set<string>();
   files?: Set<string>;
+  /** The array that listed `files` (see sameFileList). */
+  listed?: readonly WorkspaceFile[];
   results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
   graph?: Graph;
   index?: SiteIndex;
@@ -80,14 +82,14 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   }
   const covered = new Map<string, Set<number>>();
   const environments: Environment[] = [];
-  const ids = new Map<string, number>();
   const reusable = sameFiles && canReuse(memo, graph);
   const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
-  for (const root of graph.roots) {
-    let key = rootKey(root);
-    while (results.has(key)) key += '#';
+  const changed = memo ? [...memo.changed] : [];
+  const names = namesOf(graph);
+  graph.roots.forEach((root, i) => {
+    const key = names.keys[i];
     let result = reusable ? memo.results.get(key) : undefined;
-    if (!result || [...memo!.changed].some((f) => result!.reads.has(f))) {
+    if (!result || changed.some((f) => result!.reads.has(f))) {
       index.reads = new Set();
       const got = environmentImages(root, index);
       const reads = index.reads;
@@ -98,11 +100,8 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     }
     results.set(key, result);
     const got = result.got;
-    let id = `${root.kind}:${root.root}`;
-    const n = ids.get(id) ?? 0;
-    ids.set(id, n + 1);
-    if (n > 0) id += `#${n + 1}`;
-    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
+    const id = names.ids[i];
+    if (opts.only !== undefined && !result.reads.has(opts.only)) return;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
@@ -115,16 +114,43 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     const app = root.app;
     if (app && app.target.kind !== 'none') env.app = { at: app.source.at, target: app.target.kind, parameters: app.source.parameters.map((p) => p.value) };
     environments.push(env);
-  }
+  });
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   if (memo && opts.only === undefined) {
     memo.results = results;
-    if (!sameFiles) memo.files = new Set(ws.files.map((f) => f.path));
+    if (!sameFiles) {
+      memo.files = new Set(ws.files.map((f) => f.path));
+      memo.listed = ws.files;
+    }
     memo.graph = graph;
     memo.index = index;
     memo.changed.clear();
   }
   return { environments, problems: graph.problems, covered };
+}
+
+/** Each root's key (its identity across builds) and environment id, by position; made once per graph (a kept graph keeps its roots). */
+const rootNames = new WeakMap<Graph, { keys: string[]; ids: string[] }>();
+
+function namesOf(graph: Graph): { keys: string[]; ids: string[] } {
+  let names = rootNames.get(graph);
+  if (names) return names;
+  names = { keys: [], ids: [] };
+  const keys = new Set<string>();
+  const ids = new Map<string, number>();
+  for (const root of graph.roots) {
+    let key = rootKey(root);
+    while (keys.has(key)) key += '#';
+    keys.add(key);
+    names.keys.push(key);
+    let id = `${root.kind}:${root.root}`;
+    const n = ids.get(id) ?? 0;
+    ids.set(id, n + 1);
+    if (n > 0) id += `#${n + 1}`;
+    names.ids.push(id);
+  }
+  rootNames.set(graph, names);
+  return names;
 }
 
 /** A root's identity across builds: its kind, files, and (for an Application) what it deploys. */
@@ -134,9 +160,17 @@ function rootKey(root: EnvRoot): string {
   return [root.kind, root.rootFile, root.valuesFile ?? '', root.name, deploys].join('\0');
 }
 
-/** Whether the workspace lists the files of the memo's last whole build. */
+/**
+ * Whether the workspace lists the files of the memo's last whole build. The same array of the same
+ * length is taken to list the same files (a caller keeping its list replaces a file's entry by one
+ * of the same path, see scan/environments.ts `ModelInputs`).
+ */
 function sameFileList(memo: ModelMemo, ws: Workspace): boolean {
-  return memo.files !== undefined && memo.files.size === ws.files.length && ws.files.every((f) => memo.files!.has(f.path));
+  if (memo.files === undefined || memo.files.size !== ws.files.length) return false;
+  if (memo.listed === ws.files) return true;
+  if (!ws.files.every((f) => memo.files!.has(f.path))) return false;
+  memo.listed = ws.files;
+  return true;
 }
 
 /** Whether the previous build's environments may be taken, the files listed being the same (see ModelMemo). */

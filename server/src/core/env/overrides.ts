@@ -67,7 +67,8 @@ export class SiteIndex {
   /** The sites of files whose text changed, from another build's workspace listing the same files. */
   update(ws: Workspace, changed: ReadonlySet<string>): void {
     if (changed.size === 0) return;
-    for (const f of ws.files) if (changed.has(f.path)) this.byPath.set(f.path, f.sites);
+    if (ws.sitesOf) for (const f of changed) this.byPath.set(f, ws.sitesOf(f) ?? []);
+    else for (const f of ws.files) if (changed.has(f.path)) this.byPath.set(f.path, f.sites);
   }
 
   sites(file: string): readonly JudgedSite[] {
