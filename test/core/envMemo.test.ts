@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ModelMemo, buildModel, mayDeclareApp, placeFindings } from '../../server/src/core/env';
+import { ModelMemo, type Workspace, type WorkspaceFile, buildModel, mayDeclareApp, placeFindings } from '../../server/src/core/env';
+import { readFacts } from '../../server/src/core/env/read';
 import { defaultConfig } from '../../server/src/core/config';
 import { memoryWorkspace } from '../helpers/envWorkspace';
 import { fixture } from '../helpers/paths';
@@ -83,7 +84,18 @@ describe('environment model memo', () => {
         const current = [...names];
         const memo = new ModelMemo();
         const opts = (ws: Record<string, string>) => (hint ? { mayBeApp: (f: string) => mayDeclareApp(ws[f.slice('/repo/'.length)] ?? '') } : {});
-        buildModel(memoryWorkspace(files), { memo, ...opts(files) });
+        // With the hint, the workspace is given as the language server gives it: one list of files kept
+        // and changed in place (an edited file's entry replaced), sites and facts by path.
+        let listed: WorkspaceFile[] | undefined;
+        const workspace = (): Workspace => {
+          const ws = memoryWorkspace(files);
+          if (!hint) return ws;
+          if (!listed || listed.length !== ws.files.length || listed.some((f, i) => f.path !== ws.files[i].path)) listed = [...ws.files];
+          else ws.files.forEach((f, i) => memo.changed.has(f.path) && (listed![i] = f));
+          const byPath = new Map(listed.map((f) => [f.path, f.sites]));
+          return { files: listed, text: ws.text, sitesOf: (f) => byPath.get(f), facts: (f) => (ws.text(f) === undefined ? undefined : readFacts(f, ws.text(f)!)) };
+        };
+        buildModel(workspace(), { memo, ...opts(files) });
         edits.forEach((e, n) => {
           let name = current[e.file];
           if (e.op === 'rename') {
@@ -97,7 +109,7 @@ describe('environment model memo', () => {
             }
           } else files[name] = apply(files[name], e);
           memo.changed.add(`/repo/${name}`);
-          const ws = memoryWorkspace(files);
+          const ws = workspace();
           // What the edited file's own findings need, from the environments that read it (before the whole build).
           const only = buildModel(ws, { memo, only: `/repo/${name}`, ...opts(files) });
           const fresh = buildModel(ws, opts(files));

@@ -166,16 +166,17 @@ export class EnvironmentService {
   }
 
   /**
-   * What a document's own findings need, current with its text: while it is edited (one of the files
-   * changed since the last whole build), the environments that read it, with those that read another
-   * changed file computed again (the others are built when something asks for the whole judgement:
-   * other documents, hover, the Environments view); else the whole judgement.
+   * What a document's own findings need, current with its text: while it is the only file edited since
+   * the last whole build, the environments that read it (the others are built when something asks
+   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement,
+   * which starts the next run of keystrokes afresh (a keystroke's build of one file's environments
+   * computes again every environment that reads any changed file).
    */
   documentJudgement(file: string): EnvironmentJudgement | undefined {
     const index = this.indexOf(file);
     if (!index?.indexed || !index.resolver) return undefined;
     const changed = index.memo.changed;
-    if (index.builtAt === this.version || !index.memo.files || !changed.has(file)) return this.judgement(file);
+    if (index.builtAt === this.version || !index.memo.files || changed.size !== 1 || !changed.has(file)) return this.judgement(file);
     if (index.partial?.version !== this.version || index.partial.file !== file) index.partial = { version: this.version, file, judgement: this.build(index, file) };
     return index.partial.judgement;
   }
