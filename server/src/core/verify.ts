@@ -7,7 +7,7 @@
 import type { ImagePinConfig } from './config';
 import { severityOf } from './config';
 import { formatReference, fullName, parseReference } from './reference';
-import { grammarOf, isFloatingTag } from './rules';
+import { isFloatingTag } from './rules';
 import type { Finding, JudgedSite, RuleId } from './types';
 
 /** What a pinned reference asks of the registry: does the digest exist, and does the tag still point at it. */
@@ -144,6 +144,22 @@ export interface PinnedPlace {
 }
 
 /**
+ * A pinned reference's tag key, tag and digest, by reference (the editor looks for conflicts on every
+ * keystroke of a document whose other references did not change; parsing each again was most of a keystroke).
+ */
+const pinnedTags = new Map<string, { key: string; tag: string; digest: string } | null>();
+
+function pinnedTag(reference: string): { key: string; tag: string; digest: string } | null {
+  let pinned = pinnedTags.get(reference);
+  if (pinned !== undefined) return pinned;
+  const q = pinQuestion(reference);
+  pinned = q?.tag ? { key: tagKey({ ...q, tag: q.tag }), tag: q.tag, digest: q.digest } : null;
+  if (pinnedTags.size >= 10_000) pinnedTags.clear();
+  pinnedTags.set(reference, pinned);
+  return pinned;
+}
+
+/**
  * `tag-conflict`: the same registry/repository:tag pinned to different digests. Each place of such
  * a tag gets a finding naming the other places with other digests and both digests. Tags in the
  * floating set (of the place's config) move by design and are left out; so are ignored sites.
@@ -152,18 +168,17 @@ export interface PinnedPlace {
 export function tagConflicts(places: readonly PinnedPlace[]): Map<number, Finding> {
   const byTag = new Map<string, number[]>();
   places.forEach((p, i) => {
-    const g = p.site.grammar ?? grammarOf(p.site.reference);
-    if (!g.ok || !g.tag || !g.digest || isFloatingTag(p.config, g.tag)) return;
-    const q = pinQuestion(p.site.reference);
-    if (!q) return;
-    const key = tagKey({ ...q, tag: g.tag });
+    const pinned = pinnedTag(p.site.reference);
+    if (!pinned || isFloatingTag(p.config, pinned.tag)) return;
+    const key = pinned.key;
     const list = byTag.get(key);
     if (list) list.push(i);
     else byTag.set(key, [i]);
   });
   const out = new Map<number, Finding>();
   for (const [, indexes] of byTag) {
-    const digestOf = (i: number) => pinQuestion(places[i].site.reference)!.digest;
+    if (indexes.length < 2) continue;
+    const digestOf = (i: number) => pinnedTag(places[i].site.reference)!.digest;
     if (new Set(indexes.map(digestOf)).size < 2) continue;
     for (const i of indexes) {
       const p = places[i];

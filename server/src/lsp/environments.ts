@@ -12,8 +12,9 @@ import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageSta
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
-import { type FileFacts, readFacts } from '../core/env/read';
-import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
+import { type Doc, type FileFacts, readFacts } from '../core/env/read';
+import { splitDocuments } from '../core/yamlSource';
+import { EnvironmentJudgement, ModelInput, ModelInputs, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
 import { DID_CHANGE_ENVIRONMENTS, type EnvironmentImageInfo, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
@@ -31,6 +32,8 @@ interface FolderIndex {
   memo: ModelMemo;
   /** The environments that read one edited document, at a model version (see documentJudgement). */
   partial?: { version: number; file: string; judgement: EnvironmentJudgement };
+  /** The model's inputs (reports, open documents' sites instead), kept while only open documents' texts change. */
+  inputs?: ModelInputs;
 }
 
 interface OpenDocument {
@@ -39,6 +42,8 @@ interface OpenDocument {
   declaresApp: boolean;
   /** What the model read of this text, once (other documents' keystrokes build the model again). */
   facts?: FileFacts;
+  /** The extraction's parse of every document of this text, if it parsed them all: the facts are read from it. */
+  parsed?: readonly Doc[];
 }
 
 /**
@@ -103,6 +108,7 @@ export class EnvironmentService {
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
     index.indexed = true;
     index.memo = new ModelMemo();
+    index.inputs = undefined;
     this.disk.clear();
     this.bump();
   }
@@ -114,17 +120,24 @@ export class EnvironmentService {
     if (!index?.indexed) return;
     // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
     index.memo = new ModelMemo();
+    index.inputs = undefined;
     if (report) index.reports.set(file, report);
     else index.reports.delete(file);
     this.bump();
   }
 
   /** An open document was checked. True when the model's input changed (other documents may need judging again). */
-  documentChecked(file: string, text: string, sites: readonly JudgedSite[]): boolean {
+  documentChecked(file: string, text: string, sites: readonly JudgedSite[], parsed: readonly Doc[] = []): boolean {
     const prev = this.open.get(file);
     if (prev && prev.text === text) return false;
-    this.open.set(file, { text, sites, declaresApp: mayDeclareApp(text) });
-    this.indexOf(file)?.memo.changed.add(file);
+    const all = parsed.length > 0 && parsed.length === splitDocuments(text).length;
+    const open: OpenDocument = { text, sites, declaresApp: mayDeclareApp(text), parsed: all ? parsed : undefined };
+    this.open.set(file, open);
+    const index = this.indexOf(file);
+    index?.memo.changed.add(file);
+    // Its input changes in place; a document new to the inputs is placed where a new build puts it.
+    if (index?.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction: { sites, declaresApp: open.declaresApp } });
+    else if (index) index.inputs = undefined;
     if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
     this.bump();
     return true;
@@ -134,7 +147,10 @@ export class EnvironmentService {
     const prev = this.open.get(file);
     if (!prev) return;
     this.open.delete(file);
-    this.indexOf(file)?.memo.changed.add(file);
+    const index = this.indexOf(file);
+    index?.memo.changed.add(file);
+    // Its input is the index's report again (or none): made anew at the next build.
+    if (index) index.inputs = undefined;
     if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
   }
 
@@ -152,7 +168,9 @@ export class EnvironmentService {
   /**
    * What a document's own findings need, current with its text: while it is the only file edited since
    * the last whole build, the environments that read it (the others are built when something asks
-   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement.
+   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement,
+   * which starts the next run of keystrokes afresh (a keystroke's build of one file's environments
+   * computes again every environment that reads any changed file).
    */
   documentJudgement(file: string): EnvironmentJudgement | undefined {
     const index = this.indexOf(file);
@@ -219,7 +237,9 @@ export class EnvironmentService {
     return { environments, complete };
   }
 
-  private build(index: FolderIndex, only?: string): EnvironmentJudgement {
+  /** The model's inputs of a folder: the index's reports, open documents' current sites instead. */
+  private inputsOf(index: FolderIndex): ModelInputs {
+    if (index.inputs) return index.inputs;
     const inputs: ModelInput[] = [];
     const seen = new Set<string>();
     for (const [file, report] of index.reports) {
@@ -232,13 +252,22 @@ export class EnvironmentService {
     for (const [file, open] of this.open) {
       if (!seen.has(file) && this.indexOf(file) === index) inputs.push({ absolute: file, extraction: { sites: open.sites, declaresApp: open.declaresApp } });
     }
-    return judgeEnvironments(inputs, {
+    return (index.inputs = new ModelInputs(inputs));
+  }
+
+  private build(index: FolderIndex, only?: string): EnvironmentJudgement {
+    return judgeEnvironments(this.inputsOf(index), {
       resolver: index.resolver!,
       today: todayUtc(),
       texts: (f) => this.open.get(f)?.text ?? this.readDisk(f) ?? null,
       facts: (f) => {
         const open = this.open.get(f);
-        return open && (open.facts ??= readFacts(f, open.text));
+        if (!open) return undefined;
+        if (!open.facts) {
+          open.facts = readFacts(f, open.text, open.parsed);
+          open.parsed = undefined;
+        }
+        return open.facts;
       },
       display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
       memo: index.memo,

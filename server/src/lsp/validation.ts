@@ -8,6 +8,7 @@
 import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
+import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
@@ -217,11 +218,14 @@ export class Validator {
     } else {
       let cache = this.caches.get(uri);
       if (!cache) this.caches.set(uri, (cache = new DocumentCache()));
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache });
+      // The documents parsed now (the others come from the cache) serve the environment model's facts
+      // when they are all of the file's: a keystroke in a values file parses it once, not twice.
+      const parsed: Doc[] = [];
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset) => parsed.push({ doc, source, offset }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
-      if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state);
+      if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state, parsed);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {
         state.findings.push(...more);
@@ -243,8 +247,8 @@ export class Validator {
    * the findings the model places in this document are added. The model reads this document's current
    * text, so every range is one of this version.
    */
-  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState): LocatedFinding[] {
-    envs.documentChecked(file, text, state.extraction!.sites);
+  private withEnvironments(envs: EnvironmentService, file: string, text: string, state: DocumentState, parsed: readonly Doc[]): LocatedFinding[] {
+    envs.documentChecked(file, text, state.extraction!.sites, parsed);
     const j = envs.documentJudgement(file);
     state.envGeneration = envs.generation;
     if (!j) return state.findings;

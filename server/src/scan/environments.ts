@@ -75,7 +75,52 @@ export interface JudgeOptions {
   only?: string;
 }
 
-export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOptions): EnvironmentJudgement {
+/**
+ * The model's view of a workspace's inputs: the files with sites, which may declare an Application,
+ * and each file's extraction by path. Kept by a caller that judges the same workspace again (the
+ * language server), with `set` for a file whose input changed, so a judgement does not go over every
+ * input again.
+ */
+export class ModelInputs {
+  readonly files: Array<{ path: string; sites: readonly JudgedSite[] }> = [];
+  readonly apps = new Set<string>();
+  private readonly at = new Map<string, number>();
+  private readonly extractions = new Map<string, ModelInput['extraction']>();
+
+  constructor(inputs: Iterable<ModelInput> = []) {
+    for (const input of inputs) this.set(input);
+  }
+
+  /** Adds a file, or replaces its input (the list of files stays as it was if it was there). */
+  set(input: ModelInput): void {
+    const e = input.extraction;
+    this.extractions.set(input.absolute, e);
+    if (e?.declaresApp) this.apps.add(input.absolute);
+    else this.apps.delete(input.absolute);
+    const i = this.at.get(input.absolute);
+    if (!e) {
+      if (i !== undefined) throw new Error(`${input.absolute}: an input cannot lose its extraction (make new inputs)`);
+      return;
+    }
+    const file = { path: input.absolute, sites: e.sites };
+    if (i === undefined) {
+      this.at.set(input.absolute, this.files.length);
+      this.files.push(file);
+    } else this.files[i] = file;
+  }
+
+  /** Whether the file is one of `files`. */
+  lists(file: string): boolean {
+    return this.at.has(file);
+  }
+
+  extraction(file: string): ModelInput['extraction'] {
+    return this.extractions.get(file);
+  }
+}
+
+export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, opts: JudgeOptions): EnvironmentJudgement {
+  const inputs = given instanceof ModelInputs ? given : new ModelInputs(given);
   const started = process.hrtime.bigint();
   const cache = new Map<string, string | undefined>();
   const text = (file: string): string | undefined => {
@@ -92,12 +137,9 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
     }
     return cache.get(file);
   };
-  const files = inputs.filter((f) => f.extraction).map((f) => ({ path: f.absolute, sites: f.extraction!.sites, app: f.extraction!.declaresApp }));
-  const apps = new Set(files.filter((f) => f.app).map((f) => f.path));
   // Facts are looked up when the model asks: a cached extraction parses its facts only then; the
   // caller's (open documents') serve files whose input has none.
-  const extractions = new Map(inputs.map((f) => [f.absolute, f.extraction]));
-  const ws: Workspace = { files, text, facts: (f) => extractions.get(f)?.facts ?? opts.facts?.(f) };
+  const ws: Workspace = { files: inputs.files, text, facts: (f) => inputs.extraction(f)?.facts ?? opts.facts?.(f), sitesOf: (f) => inputs.extraction(f)?.sites };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -115,7 +157,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   const model = buildModel(ws, {
     memo: opts.memo,
     only: opts.only,
-    mayBeApp: (file) => apps.has(file),
+    mayBeApp: (file) => inputs.apps.has(file),
     stageOf: (env) => {
       const config = configOfRoot(env.rootFile);
       if (!config || config.stages.length === 0) return undefined;
@@ -147,7 +189,7 @@ export function judgeEnvironments(inputs: readonly ModelInput[], opts: JudgeOpti
   const lines = new Map<string, LineIndex>();
   const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
     // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
-    const e = extractions.get(file);
+    const e = inputs.extraction(file);
     const s = site !== undefined ? e?.sites[site] : undefined;
     if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
     const t = text(file);

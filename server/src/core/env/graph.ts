@@ -72,19 +72,22 @@ export interface Graph {
   apps: AppNode[];
   roots: EnvRoot[];
   problems: GraphProblem[];
+  /** The files the workspace listed. */
+  known: Set<string>;
+  /** Files other than kustomizations whose facts decided the structure: Chart.yaml, configurations, Applications. */
+  structural: Set<string>;
 }
 
 const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\/\/[^/]/i;
 
-/**
- * A workspace's graph. `mayBeApp` says which files may hold an Application or HelmRelease (a cheap
- * text test the caller made while it had the text); without it every file's text is looked at.
- */
-export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => boolean } = {}): Graph {
-  const problems: GraphProblem[] = [];
-  const known = new Set(ws.files.map((f) => f.path));
-  const facts = new FactsCache((f) => ws.facts?.(f), (f) => ws.text(f));
-  const kustomizations = new Map<string, KustomizationNode>();
+/** How paths named in kustomizations and Applications are found: listed files first, then `ws.text`. */
+interface Lookup {
+  known: Set<string>;
+  kustomizationIn: (dir: string, listedOnly?: boolean) => string | undefined;
+  resolve: (from: string, written: Written, allowFolder: boolean) => Target;
+}
+
+function lookup(ws: Workspace, known: Set<string>): Lookup {
   const exists = (p: string) => known.has(p) || ws.text(p) !== undefined;
 
   const kustomizationIn = (dir: string, listedOnly = false): string | undefined => {
@@ -112,17 +115,37 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
     if (/\.(ya?ml|json)$/.test(p) && exists(p)) return { kind: 'file', path: p, written, from };
     return { kind: 'missing', written, from };
   };
+  return { known, kustomizationIn, resolve };
+}
+
+/** A kustomization's targets, resolved (the same targets for the same written paths, in a workspace listing the same files). */
+function targetsOf(file: string, k: KustomizationFacts, look: Lookup): Pick<KustomizationNode, 'resources' | 'components' | 'patches'> {
+  return {
+    resources: k.resources.map((w) => look.resolve(file, w, true)),
+    components: k.components.map((w) => look.resolve(file, w, true)),
+    patches: k.patches.map((w) => look.resolve(file, w, false)),
+  };
+}
+
+/**
+ * A workspace's graph. `mayBeApp` says which files may hold an Application or HelmRelease (a cheap
+ * text test the caller made while it had the text); without it every file's text is looked at.
+ */
+export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => boolean } = {}): Graph {
+  const problems: GraphProblem[] = [];
+  const known = new Set(ws.files.map((f) => f.path));
+  const look = lookup(ws, known);
+  const { kustomizationIn, resolve } = look;
+  const facts = new FactsCache((f) => ws.facts?.(f), (f) => ws.text(f));
+  const kustomizations = new Map<string, KustomizationNode>();
 
   const load = (file: string): KustomizationNode | undefined => {
     let node = kustomizations.get(file);
     if (node) return node;
     const k = facts.of(file, 'kustomization')?.kustomization;
     if (!k) return undefined;
-    node = { file, dir: posix.dirname(file), facts: k, resources: [], components: [], patches: [], fieldSpecs: [] };
+    node = { file, dir: posix.dirname(file), facts: k, ...targetsOf(file, k, look), fieldSpecs: [] };
     kustomizations.set(file, node);
-    node.resources = k.resources.map((w) => resolve(file, w, true));
-    node.components = k.components.map((w) => resolve(file, w, true));
-    node.patches = k.patches.map((w) => resolve(file, w, false));
     for (const w of k.configurations) {
       const t = resolve(file, w, false);
       const cfg = t.kind === 'file' ? facts.of(t.path) : undefined;
@@ -137,7 +160,6 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
     for (const t of [...node.resources, ...node.components]) if (t.kind === 'kustomization' && !kustomizations.has(t.path)) pending.push(t.path);
     return node;
   };
-
   const pending: string[] = [];
   /** Loads a kustomization and everything it includes. */
   const loadAll = (file: string): KustomizationNode | undefined => {
@@ -216,7 +238,61 @@ export function readGraph(ws: Workspace, opts: { mayBeApp?: (file: string) => bo
     const label = app.facts.name || posix.basename(app.facts.file).replace(/\.ya?ml$/, '');
     roots.push({ kind, root: app.facts.file, rootFile: app.facts.file, name: label, app });
   }
-  return { facts, kustomizations, charts, apps, roots, problems };
+  const structural = new Set<string>([...[...charts.values()].map((c) => c.chartFile), ...apps.map((a) => a.facts.file)]);
+  for (const node of kustomizations.values()) for (const w of node.facts.configurations) structural.add(posix.resolve(node.dir, w.value));
+  return { facts, kustomizations, charts, apps, roots, problems, known, structural };
+}
+
+/**
+ * Brings the graph of the previous build of the same workspace up to date with files whose text
+ * changed since, when that leaves its structure as it was: the files listed are the same (the
+ * caller checks), and no changed file is a Chart.yaml, a kustomize `configurations` file or one that
+ * may declare an Application, and every changed kustomization names the same resources, components,
+ * patches and configurations (its `images:` and the places of what it names may differ). Then the
+ * changed kustomizations take their new facts (in place: roots and Applications hold the nodes) and
+ * true is returned; false: read the graph again. The graph's facts forget the changed files.
+ */
+export function updateGraph(graph: Graph, ws: Workspace, changed: ReadonlySet<string>, opts: { mayBeApp?: (file: string) => boolean } = {}): boolean {
+  graph.facts.rebind((f) => ws.facts?.(f), (f) => ws.text(f));
+  for (const f of changed) graph.facts.forget(f);
+  const patched: Array<{ node: KustomizationNode; facts: KustomizationFacts }> = [];
+  for (const f of changed) {
+    if (graph.structural.has(f) || posix.basename(f) === 'Chart.yaml') return false;
+    const mayBeApp = opts.mayBeApp ? opts.mayBeApp(f) : (graph.facts.of(f, 'apps')?.apps?.length ?? 0) > 0;
+    if (mayBeApp) return false;
+    const node = graph.kustomizations.get(f);
+    if (!node) {
+      if (KUSTOMIZATION_NAMES.includes(posix.basename(f))) return false;
+      continue;
+    }
+    const k = graph.facts.of(f, 'kustomization')?.kustomization;
+    if (!k || !sameStructure(node.facts, k)) return false;
+    patched.push({ node, facts: k });
+  }
+  if (patched.length === 0) return true;
+  const look = lookup(ws, graph.known);
+  // A problem keeps its place: the span of the entry it is about, now where the new text has it.
+  const moved = new Map<unknown, { start: number; end: number }>();
+  for (const { node, facts } of patched) {
+    const next = targetsOf(node.file, facts, look);
+    const pairs: Array<[Written[], Written[]]> = [
+      [node.facts.resources, facts.resources],
+      [node.facts.components, facts.components],
+      [node.facts.patches, facts.patches],
+      [node.facts.configurations, facts.configurations],
+    ];
+    for (const [before, after] of pairs) before.forEach((w, i) => moved.set(w.span, after[i].span));
+    node.facts = facts;
+    Object.assign(node, next);
+  }
+  graph.problems = graph.problems.map((p) => (moved.has(p.span) ? { ...p, span: moved.get(p.span)! } : p));
+  return true;
+}
+
+/** Whether two readings of a kustomization name the same files, in the same order, the same way. */
+function sameStructure(a: KustomizationFacts, b: KustomizationFacts): boolean {
+  const same = (x: Written[], y: Written[]) => x.length === y.length && x.every((w, i) => w.value === y[i].value);
+  return a.component === b.component && same(a.resources, b.resources) && same(a.components, b.components) && same(a.patches, b.patches) && same(a.configurations, b.configurations);
 }
 
 /** `values-<env>.yaml`, `values.<env>.yaml`, `<env>-values.yaml`, `values/<env>.yaml`, `ci/<env>-values.yaml`. */

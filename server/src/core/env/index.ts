@@ -10,11 +10,11 @@
  * docs/environments.md describes the model and this API.
  */
 import * as posix from 'node:path/posix';
-import { type EnvRoot, type Graph, readGraph } from './graph';
+import { type EnvRoot, type Graph, readGraph, updateGraph } from './graph';
 import { type EnvironmentImages, SiteIndex, environmentImages } from './overrides';
 import type { VerdictMemo } from './place';
 import { PROGRESSION_UNKNOWN, Stage, inferredStage, progressionRank, stageWord } from './stages';
-import type { Environment, EnvironmentModel, Workspace } from './types';
+import type { Environment, EnvironmentModel, Workspace, WorkspaceFile } from './types';
 
 export * from './types';
 export { readGraph, envOfValuesFile, chartDirsOf, KUSTOMIZATION_NAMES } from './graph';
@@ -46,29 +46,50 @@ export interface ModelOptions {
  * file changed on disk, settings): use a new memo. The files listed must be the same too, and a
  * changed Chart.yaml or kustomize `configurations` file (read while the graph is built, not by an
  * environment) computes everything again.
+ *
+ * The graph (what includes what) and the files' sites by path are kept too, and brought up to date
+ * with the changed files when none of them changed the structure (updateGraph); else read again.
  */
 export class ModelMemo {
   readonly changed = new Set<string>();
   files?: Set<string>;
+  /** The array that listed `files` (see sameFileList). */
+  listed?: readonly WorkspaceFile[];
   results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  graph?: Graph;
+  index?: SiteIndex;
   /** placeFindings' verdicts on the environments taken as they were. */
   readonly verdicts: VerdictMemo = new WeakMap();
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
-  const graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
-  const index = new SiteIndex(ws, graph);
+  const memo = opts.memo;
+  const sameFiles = memo !== undefined && sameFileList(memo, ws);
+  let graph: Graph;
+  let index: SiteIndex;
+  if (sameFiles && memo.graph && memo.index && updateGraph(memo.graph, ws, memo.changed, { mayBeApp: opts.mayBeApp })) {
+    graph = memo.graph;
+    index = memo.index;
+    index.update(ws, memo.changed);
+  } else {
+    graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
+    index = new SiteIndex(ws, graph);
+  }
+  if (memo && sameFiles) {
+    // Kept even by a build of one file's environments: the graph is current with every changed file.
+    memo.graph = graph;
+    memo.index = index;
+  }
   const covered = new Map<string, Set<number>>();
   const environments: Environment[] = [];
-  const ids = new Map<string, number>();
-  const memo = opts.memo;
-  const reusable = memo !== undefined && canReuse(memo, ws, graph);
+  const reusable = sameFiles && canReuse(memo, graph);
   const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
-  for (const root of graph.roots) {
-    let key = rootKey(root);
-    while (results.has(key)) key += '#';
+  const changed = memo ? [...memo.changed] : [];
+  const names = namesOf(graph);
+  graph.roots.forEach((root, i) => {
+    const key = names.keys[i];
     let result = reusable ? memo.results.get(key) : undefined;
-    if (!result || [...memo!.changed].some((f) => result!.reads.has(f))) {
+    if (!result || changed.some((f) => result!.reads.has(f))) {
       index.reads = new Set();
       const got = environmentImages(root, index);
       const reads = index.reads;
@@ -79,11 +100,8 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     }
     results.set(key, result);
     const got = result.got;
-    let id = `${root.kind}:${root.root}`;
-    const n = ids.get(id) ?? 0;
-    ids.set(id, n + 1);
-    if (n > 0) id += `#${n + 1}`;
-    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
+    const id = names.ids[i];
+    if (opts.only !== undefined && !result.reads.has(opts.only)) return;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
@@ -96,14 +114,43 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     const app = root.app;
     if (app && app.target.kind !== 'none') env.app = { at: app.source.at, target: app.target.kind, parameters: app.source.parameters.map((p) => p.value) };
     environments.push(env);
-  }
+  });
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   if (memo && opts.only === undefined) {
     memo.results = results;
-    memo.files = new Set(ws.files.map((f) => f.path));
+    if (!sameFiles) {
+      memo.files = new Set(ws.files.map((f) => f.path));
+      memo.listed = ws.files;
+    }
+    memo.graph = graph;
+    memo.index = index;
     memo.changed.clear();
   }
   return { environments, problems: graph.problems, covered };
+}
+
+/** Each root's key (its identity across builds) and environment id, by position; made once per graph (a kept graph keeps its roots). */
+const rootNames = new WeakMap<Graph, { keys: string[]; ids: string[] }>();
+
+function namesOf(graph: Graph): { keys: string[]; ids: string[] } {
+  let names = rootNames.get(graph);
+  if (names) return names;
+  names = { keys: [], ids: [] };
+  const keys = new Set<string>();
+  const ids = new Map<string, number>();
+  for (const root of graph.roots) {
+    let key = rootKey(root);
+    while (keys.has(key)) key += '#';
+    keys.add(key);
+    names.keys.push(key);
+    let id = `${root.kind}:${root.root}`;
+    const n = ids.get(id) ?? 0;
+    ids.set(id, n + 1);
+    if (n > 0) id += `#${n + 1}`;
+    names.ids.push(id);
+  }
+  rootNames.set(graph, names);
+  return names;
 }
 
 /** A root's identity across builds: its kind, files, and (for an Application) what it deploys. */
@@ -113,9 +160,21 @@ function rootKey(root: EnvRoot): string {
   return [root.kind, root.rootFile, root.valuesFile ?? '', root.name, deploys].join('\0');
 }
 
-/** Whether the previous build's environments may be taken (see ModelMemo). */
-function canReuse(memo: ModelMemo, ws: Workspace, graph: Graph): boolean {
-  if (!memo.files || memo.files.size !== ws.files.length || ws.files.some((f) => !memo.files!.has(f.path))) return false;
+/**
+ * Whether the workspace lists the files of the memo's last whole build. The same array of the same
+ * length is taken to list the same files (a caller keeping its list replaces a file's entry by one
+ * of the same path, see scan/environments.ts `ModelInputs`).
+ */
+function sameFileList(memo: ModelMemo, ws: Workspace): boolean {
+  if (memo.files === undefined || memo.files.size !== ws.files.length) return false;
+  if (memo.listed === ws.files) return true;
+  if (!ws.files.every((f) => memo.files!.has(f.path))) return false;
+  memo.listed = ws.files;
+  return true;
+}
+
+/** Whether the previous build's environments may be taken, the files listed being the same (see ModelMemo). */
+function canReuse(memo: ModelMemo, graph: Graph): boolean {
   for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml') return false;
   for (const node of graph.kustomizations.values()) {
     for (const w of node.facts.configurations) if (memo.changed.has(posix.resolve(node.dir, w.value))) return false;

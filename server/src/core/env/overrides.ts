@@ -58,10 +58,17 @@ export class SiteIndex {
   reads?: Set<string>;
 
   constructor(
-    readonly ws: Workspace,
+    ws: Workspace,
     readonly graph: Graph,
   ) {
     for (const f of ws.files) this.byPath.set(f.path, f.sites);
+  }
+
+  /** The sites of files whose text changed, from another build's workspace listing the same files. */
+  update(ws: Workspace, changed: ReadonlySet<string>): void {
+    if (changed.size === 0) return;
+    if (ws.sitesOf) for (const f of changed) this.byPath.set(f, ws.sitesOf(f) ?? []);
+    else for (const f of ws.files) if (changed.has(f.path)) this.byPath.set(f.path, f.sites);
   }
 
   sites(file: string): readonly JudgedSite[] {

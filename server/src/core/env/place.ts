@@ -77,8 +77,10 @@ export function placeFindings(
   display: (path: string) => string = (p) => p,
   memo?: VerdictMemo,
 ): PlacedFinding[] {
-  const sitesOf = new Map(ws.files.map((f) => [f.path, f.sites]));
-  const ignoredAt = (place: Place): string[] | undefined => (place.site !== undefined ? sitesOf.get(place.file)?.[place.site]?.ignored : undefined);
+  // Only environments judged again ask for sites: the map of every file is made then, if at all.
+  let byPath: Map<string, readonly JudgedSite[]> | undefined;
+  const sitesOf = ws.sitesOf ?? ((file: string) => (byPath ??= new Map(ws.files.map((f) => [f.path, f.sites]))).get(file));
+  const ignoredAt = (place: Place): string[] | undefined => (place.site !== undefined ? sitesOf(place.file)?.[place.site]?.ignored : undefined);
   const byPlace = new Map<string, PlacedFinding>();
   const order: string[] = [];
   for (const env of model.environments) {

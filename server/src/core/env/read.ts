@@ -578,9 +578,20 @@ export class FactsCache {
   private readonly read = new Map<string, FileFacts | undefined>();
 
   constructor(
-    private readonly given: (file: string) => FileFacts | undefined,
-    private readonly text: (file: string) => string | undefined,
+    private given: (file: string) => FileFacts | undefined,
+    private text: (file: string) => string | undefined,
   ) {}
+
+  /** The same files read through another build's workspace (see updateGraph). */
+  rebind(given: (file: string) => FileFacts | undefined, text: (file: string) => string | undefined): void {
+    this.given = given;
+    this.text = text;
+  }
+
+  /** A file whose text changed: read it again when asked. */
+  forget(file: string): void {
+    this.read.delete(file);
+  }
 
   of(file: string, need?: 'values' | 'kustomization' | 'chart' | 'apps'): FileFacts | undefined {
     const given = this.given(file);

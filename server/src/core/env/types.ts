@@ -26,6 +26,8 @@ export interface Workspace {
   text(path: string): string | undefined;
   /** What a file says that the model reads, when the caller already has it (see read.ts `readFacts`). */
   facts?(path: string): FileFacts | undefined;
+  /** A listed file's sites, when the caller has them by path (else looked up in `files`). */
+  sitesOf?(path: string): readonly JudgedSite[] | undefined;
 }
 
 export type EnvironmentKind = 'kustomize' | 'helm' | 'argocd' | 'flux';
