@@ -38,13 +38,13 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   if (app) judged.declaresApp = true;
   const factsOptions = { values: job.values, app, fast: true };
   try {
-    judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
+    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
   } catch (err) {
     if (!(err instanceof Bail)) throw err;
     // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
     docs = [];
     extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
-    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
+    judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
   }
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
