@@ -13,7 +13,7 @@ import { TestClient, fileUri, rangeOf } from './lspClient';
 
 interface EnvironmentsResult {
   complete: boolean;
-  environments: Array<{ stage: string; kind: string; root: string; images: Array<{ reference: string; status: string; uri: string; range: { start: { line: number } } }> }>;
+  environments: Array<{ stage: string; kind: string; root: string; incomplete: string[]; images: Array<{ reference: string; status: string; uri: string; range: { start: { line: number } } }> }>;
 }
 
 describe('environments in the language server', () => {
@@ -125,5 +125,62 @@ describe('environments in the language server', () => {
     assert.ok(actions.some((a) => a.title === 'Pin `acme/web:2.0.1` to its digest'), actions.map((a) => a.title).join('\n'));
     const values = await client.open(file('charts/web/values.yaml'));
     await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
+  });
+});
+
+describe('environments follow files changed on disk before any Scan Workspace', () => {
+  let ws: string;
+  let cache: string;
+  let client: TestClient;
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-disk-'));
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-disk-cache-'));
+    fs.cpSync(fixture('envs', 'editor'), ws, { recursive: true });
+    client = await TestClient.start({ folders: [ws], env: { XDG_CACHE_HOME: cache } });
+  });
+  after(async () => {
+    await client?.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  async function environments(check: (r: EnvironmentsResult) => boolean): Promise<EnvironmentsResult> {
+    for (;;) {
+      const seen = client.environmentChanges;
+      const r = await client.connection.sendRequest<EnvironmentsResult>('imagePin/environments');
+      if (r.complete && check(r)) return r;
+      await client.waitFor('an environment change', () => client.environmentChanges > seen);
+    }
+  }
+  const images = (r: EnvironmentsResult, root: string) => r.environments.find((e) => e.root === root)?.images.map((i) => i.reference);
+
+  it('a new base manifest on disk shows in every overlay, and a deleted one goes', async () => {
+    await environments(() => true);
+    const worker = path.join(ws, 'base', 'worker.yaml');
+    const kustomization = path.join(ws, 'base', 'kustomization.yaml');
+    fs.writeFileSync(
+      worker,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          image: ghcr.io/acme/worker:1.0\n',
+    );
+    fs.writeFileSync(kustomization, 'resources:\n  - deploy.yaml\n  - worker.yaml\n');
+    await client.filesChanged([
+      { file: worker, type: 1 },
+      { file: kustomization, type: 2 },
+    ]);
+    const r = await environments((r) => (images(r, 'overlays/dev') ?? []).length === 2);
+    assert.deepEqual(images(r, 'overlays/dev'), ['ghcr.io/acme/api:dev', 'ghcr.io/acme/worker:1.0']);
+    assert.deepEqual(images(r, 'overlays/prod'), [`ghcr.io/acme/api@sha256:${'1'.repeat(64)}`, 'ghcr.io/acme/worker:1.0']);
+
+    fs.rmSync(worker);
+    fs.writeFileSync(kustomization, 'resources:\n  - deploy.yaml\n');
+    await client.filesChanged([
+      { file: worker, type: 3 },
+      { file: kustomization, type: 2 },
+    ]);
+    // Both events handled: one image again, and nothing reported missing.
+    const dev = (r: EnvironmentsResult) => r.environments.find((e) => e.root === 'overlays/dev');
+    const after = await environments((r) => dev(r)?.images.length === 1 && dev(r)?.incomplete.length === 0);
+    assert.deepEqual(images(after, 'overlays/dev'), ['ghcr.io/acme/api:dev']);
   });
 });

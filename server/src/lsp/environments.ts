@@ -25,6 +25,8 @@ interface FolderIndex {
   resolver?: EditorConfigResolver;
   reports: Map<string, FileReport>;
   indexed: boolean;
+  /** Files changed on disk while the folder was being indexed (deleted: no report), applied over the index's reports. */
+  pending?: Map<string, FileReport | undefined>;
   judgement?: EnvironmentJudgement;
   builtAt: number;
   /** What the last build kept: a keystroke recomputes only the environments that read the edited file. */
@@ -101,17 +103,27 @@ export class EnvironmentService {
     if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() }));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
+    // A change seen while the scan ran may have come after the scan read the file: its own read wins.
+    for (const [file, report] of index.pending ?? []) {
+      if (report) index.reports.set(file, report);
+      else index.reports.delete(file);
+    }
+    index.pending = undefined;
     index.indexed = true;
     index.memo = new ModelMemo();
     this.disk.clear();
     this.bump();
   }
 
-  /** A file changed on disk (or was deleted: no report). */
+  /** A file changed on disk (or was deleted: no report). Followed from the start, before any Scan Workspace. */
   fileChanged(file: string, report: FileReport | undefined): void {
     this.disk.delete(file);
     const index = this.indexOf(file);
-    if (!index?.indexed) return;
+    if (!index) return;
+    if (!index.indexed) {
+      (index.pending ??= new Map()).set(file, report);
+      return;
+    }
     // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
     index.memo = new ModelMemo();
     if (report) index.reports.set(file, report);
