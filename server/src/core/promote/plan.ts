@@ -331,9 +331,6 @@ class Planner {
   private placeFor(env: Environment, image: EffectiveImage, want: Want): Placed {
     const p = image.provenance;
     const ref = helmRef(image);
-    // Argo CD applies `helm.parameters` over every values layer: an edit anywhere else would not take effect.
-    const param = env.app?.target === 'chart' && ref ? env.app.parameters.find((n) => n === ref.path.join('.') || n.startsWith(`${ref.path.join('.')}.`)) : undefined;
-    if (param) return { error: `its helm.parameters set ${param}, which Argo CD applies over valuesObject and values; change that parameter by hand` };
     // Outermost own override first (an overlay of an overlay edits its own entry, not the inner one's).
     const places: Place[] = [...p.overrides].reverse();
     for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
@@ -342,6 +339,9 @@ class Planner {
     if (own) {
       const got = this.edit(own.file, (t) => editPlace(t, own, exact));
       if (!('error' in got) || !(env.app?.target === 'chart' && own.file === env.rootFile)) return got;
+      // Parameters that set the tag or digest win over valuesObject: keys added there would not take effect.
+      const h = own.helm;
+      if (h?.parameters && (h.keys.tag || h.keys.digest)) return got;
       // An Application's `values` string that cannot be edited in place: `valuesObject`, which Argo CD
       // applies over it, gets the keys instead (refused there too when valuesObject already has them).
       const added = this.appAddition(env, image, want);
@@ -370,13 +370,11 @@ class Planner {
     if (!app) return { error: `no override of it in ${show(env)} to edit, and no source to add one to` };
     const file = env.rootFile;
     if (app.target === 'kustomization') {
-      // Argo CD merges its items into the kustomization's own `images:` by name (`kustomize edit set
-      // image`), so an item for a renamed image would not apply after the rename as the model applies it.
+      // Argo CD's `kustomize edit set image` replaces the kustomization's entry of the same name: an image
+      // that entry renames gets `name=newName…` (the rename kept); any other, an item of its own name.
       const rename = image.provenance.name.entry;
-      if (image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString) {
-        return { error: `${this.display(rename.file)} renames ${rename.name.value} to ${image.image}, and Argo CD merges kustomize.images into that entry by name; edit it or the Application by hand` };
-      }
-      const item = composed(image.image, want.tag, want.digest);
+      const renamedHere = image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString && rename.file === app.kustomization;
+      const item = (renamedHere ? `${rename.name.value}=` : '') + composed(image.image, want.tag, want.digest);
       return { file, addition: (t, pos) => addListItem(t, { doc: pos(app.at.doc), path: [...app.at.path, 'kustomize', 'images'] }, item) };
     }
     const ref = helmRef(image);
