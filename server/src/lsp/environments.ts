@@ -16,8 +16,8 @@ import { type FileFacts, readFacts } from '../core/env/read';
 import { EnvironmentJudgement, ModelInput, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
-import { DID_CHANGE_ENVIRONMENTS, type EnvironmentImageInfo, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
-import { movesFromPreviousStages } from './promote';
+import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
+import { driftKey, driftOf } from '../core/promote/drift';
 import { Folder, WorkspaceFolders, pathToUri } from './workspaceFolders';
 
 interface FolderIndex {
@@ -200,8 +200,7 @@ export class EnvironmentService {
       const j = this.judgement(index.folder.path + path.sep);
       if (!j || !index.resolver) continue;
       // Drift: what promoting from the stage before would change, by environment and image.
-      const drift = new Map<string, EnvironmentImageInfo['drift']>();
-      for (const { from, move } of movesFromPreviousStages(j)) if (move.env) drift.set(`${move.env.id}\n${move.image}`, { stage: from, reference: move.to.reference });
+      const drift = driftOf(j.model, j.text);
       for (const env of j.model.environments) {
         const config = index.resolver.forFile(env.rootFile);
         environments.push({
@@ -221,7 +220,7 @@ export class EnvironmentService {
               status: imageStatus(img, (tag) => isFloatingTag(config, tag)),
               uri: pathToUri(where.file),
               range: new LineIndex(text).range(where.span.start, where.span.end),
-              ...(drift.has(`${env.id}\n${img.image}`) ? { drift: drift.get(`${env.id}\n${img.image}`) } : {}),
+              ...(drift.has(driftKey(env.id, img.image)) ? { drift: drift.get(driftKey(env.id, img.image)) } : {}),
             };
           }),
         });

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { TextDocuments } from 'vscode-languageserver';
 import { AnnotatedTextEdit, ChangeAnnotation, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { planPromotion, stagesOf, type Move } from '../core/promote/plan';
+import { planPromotion, type Move } from '../core/promote/plan';
+import { movesFromPreviousStages } from '../core/promote/drift';
 import { LineIndex } from '../core/text';
 import type { EnvironmentJudgement } from '../scan/environments';
 import type { EnvironmentService } from './environments';
@@ -86,25 +87,11 @@ export function promotionLenses(uri: string, environments: EnvironmentService): 
     if (!file.startsWith(folder + path.sep)) continue;
     if (!judgement.model.environments.some((e) => e.files.includes(file) || e.rootFile === file || e.root === file)) continue;
     const li = new LineIndex(judgement.text(file) ?? '');
-    for (const { from, to, move: m } of movesFromPreviousStages(judgement)) {
+    for (const { from, to, move: m } of movesFromPreviousStages(judgement.model, judgement.text)) {
       if (m.file !== file) continue;
       const runs = m.to.reference.slice(m.image.length).replace(/^:/, '');
       out.push({ range: li.range(m.offset, m.offset), image: m.image, from, to, runs });
     }
-  }
-  return out;
-}
-
-/**
- * What promoting each stage from the one before it would move, pair by pair in stage order: where
- * a stage has drifted from its predecessor. The CodeLenses and the Environments view's drift marks.
- */
-export function movesFromPreviousStages(judgement: Pick<EnvironmentJudgement, 'model' | 'text'>): Array<{ from: string; to: string; move: Move }> {
-  const stages = stagesOf(judgement.model);
-  const out: Array<{ from: string; to: string; move: Move }> = [];
-  for (let i = 1; i < stages.length; i++) {
-    const plan = planPromotion(judgement.model, judgement.text, { from: stages[i - 1], to: stages[i] });
-    if (plan.ok) for (const move of plan.moves) out.push({ from: stages[i - 1], to: stages[i], move });
   }
   return out;
 }
