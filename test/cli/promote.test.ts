@@ -108,6 +108,11 @@ describe('image-pin promote', () => {
     const repo = copy('noimages');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Each move's file:line is where its new entry starts in the file as written.
+    assert.deepEqual(
+      r.stdout.split('\n').filter((l) => l.startsWith('overlays/')).map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['overlays/prod/kustomization.yaml:5:1 ghcr.io/acme/api', 'overlays/prod/kustomization.yaml:8:1 ghcr.io/acme/worker', 'overlays/prod/kustomization.yaml:10:1 ghcr.io/acme/proxy'],
+    );
     assert.equal(
       repo.read('overlays/prod/kustomization.yaml'),
       `# prod: nothing overridden yet
@@ -137,7 +142,7 @@ images:
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { moved: Array<Record<string, unknown>>; skipped: unknown[] };
     assert.deepEqual(out.moved, [
-      { image: 'ghcr.io/acme/worker', stage: 'prod', environment: 'overlays/prod', from: 'ghcr.io/acme/worker', fromDigest: null, to: `ghcr.io/acme/worker@${B}`, toDigest: B, file: 'overlays/prod/kustomization.yaml', line: 4, column: 1 },
+      { image: 'ghcr.io/acme/worker', stage: 'prod', environment: 'overlays/prod', from: 'ghcr.io/acme/worker', fromDigest: null, to: `ghcr.io/acme/worker@${B}`, toDigest: B, file: 'overlays/prod/kustomization.yaml', line: 5, column: 1 },
     ]);
     assert.match(repo.read('overlays/prod/kustomization.yaml'), new RegExp(`images:\\n- name: ghcr.io/acme/worker\\n  digest: ${B}\\n$`));
   });
@@ -272,7 +277,7 @@ images:
       [
         `apps/api-prod.yaml:15:19 ghcr.io/acme/api ghcr.io/acme/api:1.0.0 -> ${A} (apps/api-prod.yaml)`,
         `apps/api-prod.yaml:19:18 ghcr.io/acme/envoy ghcr.io/acme/envoy:1.30 -> ${B} (apps/api-prod.yaml)`,
-        `apps/shop-prod.yaml:8:20 mirror.example/acme/shop mirror.example/acme/shop:1.0 -> ${E} (apps/shop-prod.yaml)`,
+        `apps/shop-prod.yaml:9:5 mirror.example/acme/shop mirror.example/acme/shop:1.0 -> ${E} (apps/shop-prod.yaml)`,
         'staging → prod: 3 moved, 0 already equal, 0 skipped',
         '',
       ].join('\n'),

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import type { TextDocuments } from 'vscode-languageserver';
 import { AnnotatedTextEdit, ChangeAnnotation, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { planPromotion, type Move } from '../core/promote/plan';
+import { type Move, type Plan, movedOffset, planPromotion } from '../core/promote/plan';
 import { movesFromPreviousStages } from '../core/promote/drift';
+import { applyEdits } from '../core/fix';
 import { LineIndex } from '../core/text';
 import type { EnvironmentJudgement } from '../scan/environments';
 import type { EnvironmentService } from './environments';
@@ -52,7 +53,14 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
         ),
       );
     }
-    for (const m of plan.moves) moved.push(moveInfo(m, display, lineIndex(m.file)));
+    // Where each move is once the edit is applied.
+    const edited = new Map<string, LineIndex>();
+    const editedIndex = (file: string) => {
+      let li = edited.get(file);
+      if (!li) edited.set(file, (li = new LineIndex(applyEdits(judgement.text(file) ?? '', plan.edits.get(file) ?? []))));
+      return li;
+    };
+    for (const m of plan.moves) moved.push(moveInfo(m, plan, display, editedIndex(m.file)));
     equal += plan.equal.length;
     skipped.push(...plan.skipped.map((s) => s.reason));
   }
@@ -67,14 +75,15 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
   return result;
 }
 
-function moveInfo(m: Move, display: (p: string) => string, li: LineIndex): PromoteMove {
+function moveInfo(m: Move, plan: Plan, display: (p: string) => string, li: LineIndex): PromoteMove {
+  const at = movedOffset(plan, m);
   return {
     image: m.image,
     environment: m.env ? display(m.env.kind === 'kustomize' ? m.env.root : m.env.rootFile) : display(m.file),
     from: m.from.reference,
     to: m.to.reference,
     uri: pathToUri(m.file),
-    range: li.range(m.offset, m.offset),
+    range: li.range(at, at),
   };
 }
 

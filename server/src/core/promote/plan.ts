@@ -15,7 +15,7 @@ import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
 import { type TextEdit, applyEdits } from '../fix';
-import { composed } from '../env/edit';
+import { composed, yamlString } from '../env/edit';
 import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
 
 export interface Move {
@@ -24,9 +24,11 @@ export interface Move {
   image: string;
   from: { reference: string; digest?: string };
   to: { reference: string; digest: string; tag?: string };
-  /** The file edited and the offset of the first edit (for file:line). */
+  /** The file edited and the offset of the first edit (for file:line; see movedOffset). */
   file: string;
   offset: number;
+  /** For an image written by an insertion shared with others (new `images:` entries): where its own text starts in it. */
+  within?: number;
   /** Where the wanted reference comes from: a source environment, or the reference given to `set`. */
   source?: Environment;
 }
@@ -52,6 +54,21 @@ export interface Plan {
 }
 
 export type PlanResult = ({ ok: true } & Plan) | { ok: false; error: string };
+
+/**
+ * Where a move's text starts once the plan's edits are applied to its file, as an offset into
+ * `applyEdits(text, plan.edits.get(move.file))`: for an inserted override, its own first line (past the
+ * line break and indentation the insertion starts with), not the end of the line it follows.
+ */
+export function movedOffset(plan: Pick<Plan, 'edits'>, move: Pick<Move, 'file' | 'offset' | 'within'>): number {
+  let shift = 0;
+  for (const e of plan.edits.get(move.file) ?? []) {
+    if (e.start === move.offset && e.end === move.offset) return move.offset + shift + (move.within ?? /^\s*/.exec(e.newText)?.[0].length ?? 0);
+    if (e.start >= move.offset) break;
+    shift += e.newText.length - (e.end - e.start);
+  }
+  return move.offset + shift;
+}
 
 /** The stages of a model, in promotion order. */
 export function stagesOf(model: EnvironmentModel): string[] {
@@ -433,7 +450,8 @@ class Planner {
         for (const x of list) this.skipped.push({ image: x.name, env: x.env, reason: `${x.reference} in ${this.display(show(x.env))}: ${why}` });
         continue;
       }
-      for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start });
+      const added = got.edits[0].newText;
+      for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start, ...entryStart(added, x.name) });
     }
     for (const list of this.edits.values()) list.sort((a, b) => a.start - b.start);
     // One image in two containers of an environment is one reference moved (one edit).
@@ -445,6 +463,18 @@ class Planner {
       edits: this.edits,
     };
   }
+}
+
+/** Where the new `images:` entry for `name` starts in the text inserted for several (its `- name:` line, past the indentation). */
+function entryStart(inserted: string, name: string): { within?: number } {
+  const line = `- name: ${yamlString(name)}`;
+  let at = 0;
+  for (const l of inserted.split('\n')) {
+    const body = l.replace(/\r$/, '');
+    if (body.trim() === line) return { within: at + body.indexOf('-') };
+    at += l.length + 1;
+  }
+  return {};
 }
 
 /** The image's values map (any of its helm-value places knows the key path). */
