@@ -183,4 +183,13 @@ describe('environments follow files changed on disk before any Scan Workspace', 
     const after = await environments((r) => dev(r)?.images.length === 1 && dev(r)?.incomplete.length === 0);
     assert.deepEqual(images(after, 'overlays/dev'), ['ghcr.io/acme/api:dev']);
   });
+
+  it('a new overlay in a new folder on disk is a new environment', async () => {
+    const overlay = path.join(ws, 'regions', 'eu', 'prod', 'kustomization.yaml');
+    fs.mkdirSync(path.dirname(overlay), { recursive: true });
+    fs.writeFileSync(overlay, 'resources:\n  - ../../../base\nimages:\n  - name: ghcr.io/acme/api\n    newTag: "1.2"\n');
+    await client.filesChanged([{ file: overlay, type: 1 }]);
+    const r = await environments((r) => images(r, 'regions/eu/prod') !== undefined);
+    assert.deepEqual(images(r, 'regions/eu/prod'), ['ghcr.io/acme/api:1.2']);
+  });
 });
