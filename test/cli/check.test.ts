@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, REPO_ROOT, fixture } from '../helpers/paths';
+import { tempDir } from '../helpers/tempDir';
 
 interface Run {
   code: number;
@@ -96,7 +97,7 @@ describe('image-pin check on examples/', () => {
   });
 
   it('exit 0 on a clean tree, 2 on usage errors and unreadable paths', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-clean-'));
+    const dir = tempDir('ip-clean-');
     fs.writeFileSync(path.join(dir, 'ok.yaml'), `image: nginx@sha256:${'c'.repeat(64)}\n`);
     assert.equal((await run(['check', dir, '--no-cache'])).code, 0);
     assert.equal((await run(['check', dir, '--format', 'xml'])).code, 2);
@@ -128,7 +129,7 @@ describe('image-pin check on examples/', () => {
   });
 
   it('a bad config is a located error with exit 2', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-badcfg-'));
+    const dir = tempDir('ip-badcfg-');
     fs.writeFileSync(path.join(dir, '.image-pin.yaml'), 'severity:\n  floating-tag: loud\n');
     fs.writeFileSync(path.join(dir, 'a.yaml'), 'image: nginx:latest\n');
     const r = await run(['check', '.', '--no-cache'], { cwd: dir });
@@ -181,7 +182,7 @@ describe('workspace walk', () => {
   });
 
   it('the result cache serves unchanged files and notices changed ones', async () => {
-    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-cache-'));
+    const cacheHome = tempDir('ip-cache-');
     const env = { XDG_CACHE_HOME: cacheHome };
     const first = await run(['check', '.', '--format', 'json'], { cwd: dir, env });
     assert.equal(fs.readdirSync(path.join(cacheHome, 'image-pin')).length, 1, 'a cache file was written');
@@ -269,6 +270,10 @@ describe('test fixtures are excluded by default', () => {
       return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
     };
     assert.deepEqual(await images(), ['app:dev', 'kept:dev']);
+    // Named from another folder, with no config file above it: the same files as from inside.
+    const elsewhere = tempDir('ip-elsewhere-');
+    const fromOutside = await run(['check', dir, '--format', 'json', '--no-cache'], { cwd: elsewhere });
+    assert.deepEqual((JSON.parse(fromOutside.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort(), ['app:dev', 'kept:dev']);
     write('.image-pin.yaml', 'exclude: []\n');
     assert.deepEqual(await images(), ['app:dev', 'fixture:dev', 'kept:dev', 'top:dev', 'unittest:dev']);
     const named = await run(['check', 'pkg/testdata/pod.yaml', '--format', 'json', '--no-cache'], { cwd: dir });

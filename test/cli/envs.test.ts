@@ -12,7 +12,7 @@ const run = (args: string[], cwd: string) => runCli(args, cwd);
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 describe('image-pin envs', () => {
-  for (const layout of ['kustomize', 'helm', 'fallbacks', 'argocd', 'flux']) {
+  for (const layout of ['kustomize', 'helm', 'fallbacks', 'istio', 'argocd', 'flux']) {
     it(`${layout}: JSON matches the golden file`, async () => {
       const r = await run(['envs', '.', '--format', 'json', '--no-cache'], fixture('envs', layout));
       assert.equal(r.code, 0, r.stderr);

@@ -6,10 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli as run } from '../helpers/cliRun';
 import { fixture } from '../helpers/paths';
+import { tempDir } from '../helpers/tempDir';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -20,7 +20,7 @@ const O = `sha256:${'0'.repeat(64)}`;
 
 /** A copy of a fixture repository, and every file's text as copied. */
 function copy(name: string): { dir: string; before: Map<string, string>; read: (rel: string) => string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ip-promote-${name}-`));
+  const dir = tempDir(`ip-promote-${name}-`);
   fs.cpSync(fixture('promote', name), dir, { recursive: true });
   const before = new Map<string, string>();
   const walk = (d: string) => {
@@ -370,7 +370,7 @@ images:
     const unknown = await run(['promote', '--from', 'staging', '--to', 'production', '.'], repo.dir);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown stage "production" \(stages: staging, prod\)/);
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-promote-empty-'));
+    const empty = tempDir('ip-promote-empty-');
     fs.writeFileSync(path.join(empty, 'pod.yaml'), 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n');
     const none = await run(['promote', '--from', 'staging', '--to', 'prod', '.'], empty);
     assert.equal(none.code, 2);

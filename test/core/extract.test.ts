@@ -115,6 +115,21 @@ describe('extraction by shape', () => {
     assert.deepEqual(ex.siteRanges[0], { start: { line: 5, character: 13 }, end: { line: 5, character: 25 } });
   });
 
+  it('a manifest inside a template comment {{/* … */}} is not deployed; the same text uncommented is', () => {
+    // The shape of a chart's disabled test hook: the whole Pod is a template comment.
+    const pod = ['apiVersion: v1', 'kind: Pod', 'spec:', '  containers:', '    - name: wget', '      image: busybox', '  restartPolicy: Never'].join('\n');
+    for (const fast of [false, true]) {
+      assert.deepEqual(extractImages(`{{/*\n${pod}\n*/}}\n`, { fast }).sites, [], `fast: ${fast}`);
+      const live = extractImages(`{{- if .Values.test }}\n${pod}\n{{- end }}\n`, { fast }).sites;
+      const at = `{{- if .Values.test }}\n${pod}`.indexOf('busybox');
+      assert.deepEqual(
+        live.map((s) => [s.reference, s.span]),
+        [['busybox', { start: at, end: at + 'busybox'.length }]],
+        `fast: ${fast}`,
+      );
+    }
+  });
+
   it('suppression comments: end of line, line above, and rule lists that do not match', () => {
     assert.deepEqual(triples(checkFile(shape('suppressed.yaml'))), SHAPE_FINDINGS['suppressed.yaml']);
   });

@@ -20,6 +20,7 @@ import { lookUpCandidate } from '../pin/lookup';
 import { PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import { writeEdits } from '../pin/writeFile';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io, USAGE, UsageError, parseOptions, parseTimeout, registryClientOptions } from './common';
+import { displayLikeFiles } from '../scan/display';
 
 interface FileWork {
   display: string;
@@ -93,7 +94,7 @@ export async function pin(args: string[], io: Io): Promise<number> {
   const held = new Map(read.map((r) => [r.file.absolute, r.text]));
   const judgement = judgeEnvironments(
     read.map((r) => ({ absolute: r.file.absolute, extraction: { sites: r.extraction.sites, declaresApp: mayDeclareApp(r.text) } })),
-    { resolver, today: todayUtc(), texts: (f) => held.get(f) },
+    { resolver, today: todayUtc(), texts: (f) => held.get(f), display: displayLikeFiles(read.map((r) => r.file)) },
   );
 
   const work: FileWork[] = [];

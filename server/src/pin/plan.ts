@@ -65,10 +65,12 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
       const site = extraction.sites[index];
       return { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
     });
-  const seen = new Set<number>();
+  const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {
-    if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(f.span.start)) continue;
-    seen.add(f.span.start);
+    // One candidate per place and image (a shared global such as istio's `global.tag` decides several).
+    const key = `${f.span.start}\0${f.effective?.image}`;
+    if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(key)) continue;
+    seen.add(key);
     candidates.push(placedCandidate(extraction, f.place, f.effective));
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
@@ -79,7 +81,8 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
 /** A candidate for an environment finding: what to resolve is the effective reference; where to write is the place. */
 function placedCandidate(extraction: LocatedExtraction, place: Place, effective: EffectiveImage): PinCandidate {
   const parsed = parseReference(effective.reference);
-  const site = place.shape === 'site' && place.site !== undefined ? extraction.sites[place.site] : undefined;
+  // A site pinned as a whole reference under another name (istio's proxy image) is written as a place.
+  const site = place.shape === 'site' && place.site !== undefined && place.whole === undefined ? extraction.sites[place.site] : undefined;
   const base = { index: place.site ?? -1, site, place: site ? undefined : place, reference: effective.reference, span: site?.span ?? place.span };
   if (!parsed.ok) return { ...base, target: { error: `"${effective.reference}" is not a valid image reference: ${parsed.error}` } };
   if (effective.appVersionMissing) return { ...base, target: { error: `${effective.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` } };

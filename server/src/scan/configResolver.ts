@@ -75,16 +75,20 @@ export class ConfigResolver {
     return path.sep === '/' ? rel : rel.split(path.sep).join('/');
   }
 
-  /** Whether the config's include/exclude globs select this file. */
-  selects(config: ImagePinConfig, file: string): boolean {
+  /**
+   * Whether the config's include/exclude globs select this file. `scanRoot` is the folder being
+   * scanned: a file outside the config's folder (no config file above a folder scanned from
+   * elsewhere) is matched by its path below it, as if the scan ran from there, so
+   * `image-pin check /repo` and `cd /repo && image-pin check .` check the same files.
+   */
+  selects(config: ImagePinConfig, file: string, scanRoot?: string): boolean {
     let m = this.matchers.get(config);
     if (!m) {
       m = { include: pathMatcher(config.include), exclude: config.exclude.length ? pathMatcher(config.exclude) : () => false };
       this.matchers.set(config, m);
     }
     const rel = this.relativePath(config, file);
-    // Files outside the config's folder are matched by their name alone.
-    const subject = rel.startsWith('../') ? path.basename(file) : rel;
+    const subject = rel.startsWith('../') ? outsideSubject(file, scanRoot) : rel;
     return m.include(subject) && !m.exclude(subject);
   }
 
@@ -92,6 +96,13 @@ export class ConfigResolver {
   files(): string[] {
     return [...this.byFile.keys()];
   }
+}
+
+/** The glob subject of a file outside its config's folder: its path below the scanned folder, else its name alone. */
+function outsideSubject(file: string, scanRoot: string | undefined): string {
+  const rel = scanRoot ? path.relative(scanRoot, file) : '';
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return path.basename(file);
+  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
 
 /** What `path.resolve` would change in an absolute path: `//`, `/./`, `/../`, a trailing separator (and on Windows any `/`). */

@@ -51,7 +51,7 @@ export function listFiles(inputs: string[], resolver: ConfigResolver): { files: 
       if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true, root: realFolder(path.dirname(absolute)) });
       seen.add(absolute);
     } else if (stat.isDirectory()) {
-      walk(input, absolute, gitIgnoresAbove(absolute), resolver, { files, problems, seen, root: realFolder(absolute) });
+      walk(input, absolute, gitIgnoresAbove(absolute), resolver, { files, problems, seen, root: realFolder(absolute), scanned: absolute });
     } else {
       // Never opened: reading a FIFO waits for a writer forever, a device can be endless.
       problems.push({ path: input, message: `not a file or folder (${specialKind(stat)}); name YAML files or folders` });
@@ -65,6 +65,8 @@ interface Listing {
   problems: ListProblem[];
   seen: Set<string>;
   root: string;
+  /** The folder named to scan, as written (resolved): what default globs are relative to when no config applies. */
+  scanned: string;
 }
 
 function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver: ConfigResolver, listing: Listing): void {
@@ -90,22 +92,22 @@ function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver:
     if (isIgnored(ignores, absolute, isDir)) continue;
     if (isDir) {
       walk(shown, absolute, ignores, resolver, listing);
-    } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name)) {
+    } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name, listing.scanned)) {
       seen.add(absolute);
       files.push({ display: shown, absolute, explicit: false, root: listing.root });
     } else if (entry.isSymbolicLink() && !seen.has(absolute) && !NEVER_ENTER.has(entry.name)) {
       // Listed when the globs select its name, or when it points at a folder (whose files would be missed).
       const skipped = linkNotFollowed(absolute, listing.root);
-      if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name)) continue;
+      if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name, listing.scanned)) continue;
       seen.add(absolute);
       files.push({ display: shown, absolute, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
     }
   }
 }
 
-function selects(resolver: ConfigResolver, dir: string, absolute: string, name: string): boolean {
+function selects(resolver: ConfigResolver, dir: string, absolute: string, name: string, scanned: string): boolean {
   try {
-    return resolver.selects(resolver.forDir(dir), absolute);
+    return resolver.selects(resolver.forDir(dir), absolute, scanned);
   } catch {
     // A broken config is reported once by the caller; its files are still listed so the error surfaces.
     return /\.ya?ml$/i.test(name);

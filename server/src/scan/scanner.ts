@@ -10,6 +10,7 @@ import { grammarOf, todayUtc } from '../core/rules';
 import { type PinnedPlace, type VerifyCounts, tagConflicts } from '../core/verify';
 import type { JudgedSite, RuleId, Severity } from '../core/types';
 import { JudgedExtraction, LocatedFinding } from './checkText';
+import { displayLikeFiles } from './display';
 import { EnvironmentJudgement, fileFindings, judgeEnvironments } from './environments';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
@@ -125,7 +126,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   cache?.save(new Set(files.map((f) => f.absolute)));
 
   // What each environment deploys, judged where the fix belongs (kustomize overlays, Helm values per environment …).
-  const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today });
+  const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today, display: displayLikeFiles(reports) });
   reports.forEach((report, i) => {
     const config = configs[i];
     if (!config || !report.extraction) return;

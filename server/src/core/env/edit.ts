@@ -27,6 +27,7 @@ export type EditResult = { ok: true; edits: TextEdit[] } | { ok: false; error: s
 
 /** Edits that make `place` (an existing override or whole reference) say `want`. */
 export function editPlace(text: string, place: Place, want: Want): EditResult {
+  if (place.whole !== undefined) return editWhole(text, place, place.whole, want);
   if (place.shape === 'kustomize-entry' && place.entry) {
     return place.entry.argoString ? editArgoString(text, place.entry.argoString, want) : editEntry(text, place.entry, want);
   }
@@ -39,6 +40,19 @@ export function editPlace(text: string, place: Place, want: Want): EditResult {
     return { ok: true, edits: [{ start: place.span.start, end: place.span.end, newText: composed(written.name, want.tag ?? written.tag, want.digest) }] };
   }
   return { ok: false, error: "it is decided by the chart's appVersion, which every environment of the chart shares" };
+}
+
+/**
+ * An image istio reads as `global.hub/image:global.tag` (`global.proxy.image`): pinned by writing the
+ * whole reference at its `image` key, which istio then takes as it is. A global (`global.tag`) is
+ * shared by every image of the chart, so no digest is written there.
+ */
+function editWhole(text: string, place: Place, name: string, want: Want): EditResult {
+  const tag = want.tag ?? want.fallbackTag;
+  const reference = composed(name, tag, want.digest);
+  if (place.shape !== 'site') return { ok: false, error: `${name} is read with global.hub and global.tag, which every image of the chart shares; set its \`image:\` to ${reference} by hand` };
+  if (text.slice(place.span.start, place.span.end) !== place.value) return { ok: false, error: `${place.value} is written with escapes or across lines; edit it by hand` };
+  return { ok: true, edits: [{ start: place.span.start, end: place.span.end, newText: reference }] };
 }
 
 /** What `pin` gives a finding's place: the digest looked up, and the effective tag and reference it was looked up for. */
@@ -56,7 +70,7 @@ export interface PlaceValue {
  * reference and the chart's appVersion are pinned by the site's own edit (`pinEdits`), not here.
  */
 export function placeEdits(text: string, place: Place, v: PlaceValue): FixResult {
-  if (place.shape !== 'kustomize-entry' && place.shape !== 'helm-value') {
+  if (place.shape !== 'kustomize-entry' && place.shape !== 'helm-value' && place.whole === undefined) {
     return { ok: false, error: `${v.reference} is written at ${place.shape === 'chart-app-version' ? "the chart's appVersion" : 'a whole reference'}: pin it there` };
   }
   const got = editPlace(text, place, { digest: v.digest, ...(v.tag ? { fallbackTag: v.tag } : {}) });

@@ -338,9 +338,21 @@ interface Layer {
   defaults: boolean;
   /** Argo CD `helm.parameters`: keys can be set, not added (see HelmMapRef.parameters). */
   parameters?: boolean;
+  /** The part of the file under WRAPPED_DEFAULTS (merged beneath every layer's root part). */
+  wrapped?: boolean;
 }
 
-function helmLayers(chart: ChartNode, index: SiteIndex, files: string[]): Layer[] {
+/**
+ * istio's charts keep their whole `values.yaml` under this key; each chart's
+ * `templates/zzz_profile.yaml` takes it out of `.Values` and merges `.Values` over it
+ * (`mustMergeOverwrite $defaults $.Values`), so `global.hub` there is the default of the root's
+ * `global.hub`, and a user's values file writes at the root. The key is the chart's own contract
+ * (users are told never to set it), so its presence as a map in the chart's `values.yaml` is what
+ * marks a chart that merges it: the template itself is never read (templates are not YAML).
+ */
+export const WRAPPED_DEFAULTS = '_internal_defaults_do_not_set';
+
+function helmLayers(chart: ChartNode, index: SiteIndex, files: string[], extra: Layer[] = []): Layer[] {
   const layers: Layer[] = [];
   if (chart.defaults) {
     const tree = index.valuesOf(chart.defaults);
@@ -350,7 +362,24 @@ function helmLayers(chart: ChartNode, index: SiteIndex, files: string[]): Layer[
     const tree = index.valuesOf(f);
     if (tree) layers.push({ file: f, tree, sites: index.sites(f), defaults: false });
   }
-  return layers;
+  return unwrapped([...layers, ...extra]);
+}
+
+/**
+ * A chart that wraps its defaults (WRAPPED_DEFAULTS): every layer's wrapped part (Helm merges
+ * them as any key), then every layer's root part, which the template merges over them.
+ */
+function unwrapped(layers: Layer[]): Layer[] {
+  const defaults = layers.find((l) => l.defaults);
+  if (!defaults || entry(defaults.tree, WRAPPED_DEFAULTS)?.kind !== 'map') return layers;
+  const inner: Layer[] = [];
+  const outer: Layer[] = [];
+  for (const l of layers) {
+    const w = entry(l.tree, WRAPPED_DEFAULTS);
+    if (w?.kind === 'map') inner.push({ ...l, tree: w, wrapped: true });
+    outer.push({ ...l, tree: { ...l.tree, entries: l.tree.entries.filter(([k]) => k !== WRAPPED_DEFAULTS) } });
+  }
+  return [...inner, ...outer];
 }
 
 function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
@@ -373,14 +402,14 @@ function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): Effe
     if (found) files.push(found);
     else out.incomplete.push(`values file ${w.value} is missing`);
   }
-  const layers = helmLayers(chart, index, files);
   const appSites = index.sites(app.facts.file);
+  const extra: Layer[] = [];
   for (const tree of [app.source.values, app.source.valuesObject]) {
-    if (tree) layers.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
+    if (tree) extra.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
   }
   // Argo CD passes `helm.parameters` as `--set`, which Helm applies over every values file and string.
-  if (app.source.parameters.length) layers.push({ file: app.facts.file, tree: parameterValues(app.source.parameters), sites: [], defaults: false, parameters: true });
-  return helm(chart, layers, index, out);
+  if (app.source.parameters.length) extra.push({ file: app.facts.file, tree: parameterValues(app.source.parameters), sites: [], defaults: false, parameters: true });
+  return helm(chart, helmLayers(chart, index, files, extra), index, out);
 }
 
 /**
@@ -470,15 +499,29 @@ function mapAtPath(tree: ValuesMap, path: readonly string[]): ValuesMap | null |
   return node;
 }
 
-/** The merged value of `path` + `key`: the last layer that sets it wins; `null` removes it. */
-function merged(layers: readonly Layer[], path: readonly string[], key: string): { leaf: ValuesLeaf; layer: Layer } | undefined {
+type Hit = { leaf: ValuesLeaf; layer: Layer };
+
+/**
+ * The merged value of `path` + `key`: the last layer that sets it wins; `null` removes it. Over
+ * wrapped defaults, the root parts win as `mustMergeOverwrite` lets them: a value the root parts
+ * remove (`null`) or leave empty (`""`) does not replace the wrapped default.
+ */
+function merged(layers: readonly Layer[], path: readonly string[], key: string): Hit | undefined {
+  if (!layers.some((l) => l.wrapped)) return lastSet(layers, path, key) ?? undefined;
+  const top = lastSet(layers.filter((l) => !l.wrapped), path, key);
+  if (top && top.leaf.part.value !== '') return top;
+  return lastSet(layers.filter((l) => l.wrapped), path, key) ?? top ?? undefined;
+}
+
+/** The last of `layers` that sets `path` + `key`; null when one removes it or replaces a map on the way. */
+function lastSet(layers: readonly Layer[], path: readonly string[], key: string): Hit | null | undefined {
   for (let i = layers.length - 1; i >= 0; i--) {
     const m = mapAtPath(layers[i].tree, path);
-    if (m === null) return undefined;
+    if (m === null) return null;
     if (m === undefined) continue;
     const v = entry(m, key);
     if (v === undefined) continue;
-    if (v.kind !== 'leaf' || v.isNull) return undefined;
+    if (v.kind !== 'leaf' || v.isNull) return null;
     return { leaf: v, layer: layers[i] };
   }
   return undefined;
@@ -511,7 +554,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
 
   const images: EffectiveImage[] = [];
   const global = (...keys: string[]) => merged(layers, ['global', ...keys.slice(0, -1)], keys[keys.length - 1]);
-  for (const { path, repoKey, base, baseSite, baseLayer, whole } of maps.values()) {
+  for (const { path, repoKey, base: siteBase, baseSite, baseLayer, whole: wholeMap } of maps.values()) {
     const get = (key: string) => merged(layers, path, key);
     const leafPlace = (hit: { leaf: ValuesLeaf; layer: Layer }, key: string, role: PlaceRole): Place => {
       const place: Place = { file: hit.layer.file, span: hit.leaf.part.span, shape: 'helm-value', role, value: hit.leaf.part.value, helm: mapRef(hit.layer, path, layers) };
@@ -529,13 +572,23 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       for (const key of ['tag', 'digest', repoKey, ...REGISTRY_KEYS]) {
         const v = entry(m, key);
         if (v?.kind === 'leaf') {
-          overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' ? 'digest' : key === repoKey ? (whole ? 'reference' : 'repository') : 'registry'));
+          overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' ? 'digest' : key === repoKey ? 'repository' : 'registry'));
           break;
         }
       }
     }
     const repo = get(repoKey);
     if (!repo || !repo.leaf.part.value) continue;
+    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
+    const slashed = repo.leaf.part.value.includes('/');
+    const proxy = wholeMap && !slashed && isIstioProxy(path, repoKey) && !!global('hub')?.leaf.part.value;
+    // istio's templates take an `image` that holds a `/` whole, whatever `hub` and `tag` say.
+    const whole = (wholeMap && !proxy) || (registryKey === 'hub' && slashed);
+    // An override of a whole reference writes all of it (an edit there rewrites the reference).
+    if (whole) for (const o of overrides) if (o.role === 'repository') o.role = 'reference';
+    let base = siteBase;
+    // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
+    if (!whole && !proxy && !baseSite.helm) base = { ...siteBase, shape: 'helm-value', role: 'repository', helm: mapRef(baseLayer, path, layers) };
     if (whole) {
       const split = splitLoose(repo.leaf.part.value);
       const place = leafPlace(repo, repoKey, 'reference');
@@ -550,12 +603,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       });
       continue;
     }
-    const registryKey = REGISTRY_KEYS.find((k) => layers.some((l) => { const m = mapAtPath(l.tree, path); return !!m && entry(m, k) !== undefined; }));
     let registry: { value: string; place: Place } | undefined;
     const own = registryKey ? get(registryKey) : undefined;
     const bitnami = registryKey === 'registry' && repoKey === 'repository' ? global('imageRegistry') : undefined;
     const nginx = registryKey === 'registry' && repoKey === 'image' ? global('image', 'registry') : undefined;
-    const hub = registryKey === 'hub' ? global('hub') : undefined;
+    const hub = registryKey === 'hub' || proxy ? global('hub') : undefined;
     if (bitnami?.leaf.part.value) registry = { value: bitnami.leaf.part.value, place: leafPlace(bitnami, 'imageRegistry', 'registry') };
     else if (nginx?.leaf.part.value) registry = { value: nginx.leaf.part.value, place: leafPlace(nginx, 'registry', 'registry') };
     else if (own?.leaf.part.value) registry = { value: own.leaf.part.value, place: leafPlace(own, registryKey!, 'registry') };
@@ -564,8 +616,9 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     let tag: { value: string; place: Place } | undefined;
     let fromAppVersion = false;
     let appVersionMissing = false;
-    const ownTag = get('tag');
-    const globalTag = registryKey === 'hub' ? global('tag') : undefined;
+    // istio reads no `tag` or `digest` beside `global.proxy.image`: only `global.tag`.
+    const ownTag = proxy ? undefined : get('tag');
+    const globalTag = registryKey === 'hub' || proxy ? global('tag') : undefined;
     if (ownTag?.leaf.part.value) tag = { value: ownTag.leaf.part.value, place: leafPlace(ownTag, 'tag', 'tag') };
     else if (globalTag?.leaf.part.value) tag = { value: globalTag.leaf.part.value, place: leafPlace(globalTag, 'tag', 'tag') };
     else {
@@ -574,7 +627,13 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (av) tag = { value: av.value, place: { file: chart.chartFile, span: av.span, shape: 'chart-app-version', role: 'tag', value: av.value } };
       else appVersionMissing = true;
     }
-    const ownDigest = get('digest');
+    // A global the environment's own file sets (`global.tag` at its root) decides this image there.
+    for (const [hit, place] of [[globalTag, tag?.place], [hub, registry?.place]] as const) {
+      // Only when the global is what decided it (not the map's own key).
+      if (!hit || !place || hit.layer.defaults || place.span !== hit.leaf.part.span) continue;
+      if (!overrides.some((o) => o.file === place.file)) overrides.push(place);
+    }
+    const ownDigest = proxy ? undefined : get('digest');
     let digest: { value: string; place: Place } | undefined = ownDigest?.leaf.part.value ? { value: ownDigest.leaf.part.value, place: leafPlace(ownDigest, 'digest', 'digest') } : undefined;
     let tagValue = tag?.value;
     if (tagValue?.includes('@')) {
@@ -587,6 +646,11 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     if (tagValue) reference += `:${tagValue}`;
     if (digest) reference += `@${digest.value}`;
     const namePlace = leafPlace(repo, repoKey, 'repository');
+    if (proxy) {
+      // Its digest can only be written as a whole reference in its `image` key.
+      base = { ...siteBase, whole: name };
+      for (const o of overrides) o.whole = name;
+    }
     const policy = get('pullPolicy');
     const img: EffectiveImage = {
       reference,
@@ -603,15 +667,22 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
   return images;
 }
 
+/** istio's sidecar and init images: `global.proxy.image`, `global.proxy_init.image` (pkg/kube/inject ProxyImage). */
+function isIstioProxy(path: readonly string[], repoKey: string): boolean {
+  return repoKey === 'image' && path.length === 2 && path[0] === 'global' && (path[1] === 'proxy' || path[1] === 'proxy_init');
+}
+
 /** The map at `path` in one layer, for writing a digest (or tag) into it. */
 function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMapRef {
   const m = mapAtPath(layer.tree, path) || undefined;
   // No prototype: a values key may be any string.
   const keys: Record<string, ScalarPart> = Object.create(null) as Record<string, ScalarPart>;
   if (m) for (const [k, v] of m.entries) if (v.kind === 'leaf') keys[k] = v.part;
-  const defaults = layers.find((l) => l.defaults);
-  const dm = defaults ? mapAtPath(defaults.tree, path) : undefined;
-  const ref: HelmMapRef = { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest: !!dm && entry(dm, 'digest') !== undefined };
+  const defaultsHaveDigest = layers.some((l) => {
+    const dm = l.defaults ? mapAtPath(l.tree, path) : undefined;
+    return !!dm && entry(dm, 'digest') !== undefined;
+  });
+  const ref: HelmMapRef = { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
   if (layer.parameters) ref.parameters = true;
   return ref;
 }

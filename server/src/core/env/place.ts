@@ -124,7 +124,8 @@ function judgeEnvironment(env: Environment, ctx: RuleContext, ignoredAt: (place:
     if (ignored && (ignored.length === 0 || ignored.includes(verdict.rule))) continue;
     const severity = severityOf(ctx.config, verdict.rule);
     if (severity === 'off') continue;
-    out.push({ key: `${place.file}\0${place.span.start}\0${verdict.rule}`, rule: verdict.rule, severity, message: verdict.message, image, place, asWritten });
+    // By image too: one global (istio's `global.tag`) decides several images, each pinned on its own.
+    out.push({ key: `${place.file}\0${place.span.start}\0${verdict.rule}\0${image.image}`, rule: verdict.rule, severity, message: verdict.message, image, place, asWritten });
   }
   return out;
 }

@@ -70,7 +70,12 @@ function strings(d: Doc, node: unknown): Written[] {
 
 function point(d: Doc, map: YAMLMap): { at: number; indent: string | null } {
   const p = insertionPoint(d.source, map);
-  return { at: p.at + d.offset, indent: p.indent };
+  let at = p.at;
+  // A block map as the last value ends past its line break: the new pair goes at the end of its last line.
+  if (p.indent !== null && at > 0 && (d.source[at - 1] === '\n' || d.source[at - 1] === '\r')) {
+    while (at > 0 && /[\s]/.test(d.source[at - 1])) at--;
+  }
+  return { at: at + d.offset, indent: p.indent };
 }
 
 function mapAt(map: unknown, ...keys: string[]): YAMLMap | undefined {

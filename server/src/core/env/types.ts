@@ -55,6 +55,12 @@ export interface Place {
   entry?: KustomizeEntry;
   /** For `helm-value`: the map this key belongs to, for setting or adding `digest`/`tag` in it. */
   helm?: HelmMapRef;
+  /**
+   * The image's name (registry included) when it can only be pinned as a whole reference written
+   * at its `image` key (istio's `global.proxy.image`, read with `global.hub` and `global.tag`): a
+   * `site` is rewritten to `whole:tag@digest`; a `helm-value` (a global) refuses with that advice.
+   */
+  whole?: string;
 }
 
 /** An `images:` entry: `{name, newName?, newTag?, digest?, tagSuffix?}`. */

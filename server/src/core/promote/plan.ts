@@ -328,7 +328,8 @@ class Planner {
     }
     if ('addition' in got) {
       const list = this.additions.get(got.file) ?? [];
-      const key = `${env.id}|${image.image}|${want.tag ?? ''}@${want.digest}`;
+      // By map too: one image in two maps (istio's proxy and proxy_init) is written in both.
+      const key = `${env.id}|${image.image}|${helmRef(image)?.path.join('.') ?? ''}|${want.tag ?? ''}@${want.digest}`;
       if (!list.some((x) => x.key === key)) list.push({ key, make: got.addition, move, skip });
       this.additions.set(got.file, list);
       return;
@@ -353,6 +354,14 @@ class Planner {
     for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
     const own = places.find((pl) => pl.shape !== 'chart-app-version' && this.owned(env, pl.file));
     const exact: Want = { ...want, ...(image.tag ? { fallbackTag: image.tag } : {}) };
+    // Decided by a global of the environment's file (`global.tag`, shared by other images): the image's
+    // own map gets the keys instead, added as new places are (istio's proxy: the whole reference).
+    const global = own?.shape === 'helm-value' && !!own.helm && !Object.values(own.helm.keys).some((k) => k.span.start === own.span.start);
+    if (global && env.kind === 'helm' && ref) {
+      const pairs = mapPairs(image, ref, want);
+      if ('error' in pairs) return pairs;
+      return { file: env.root, addition: (t) => addMapPath(t, ref.path, pairs) };
+    }
     if (own) {
       const got = this.edit(own.file, (t) => editPlace(t, own, exact));
       if (!('error' in got) || !(env.app?.target === 'chart' && own.file === env.rootFile)) return got;
@@ -492,6 +501,7 @@ function helmRef(image: EffectiveImage): HelmMapRef | undefined {
 function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[string, string]> | { error: string } {
   const p = image.provenance;
   const tag = want.tag ?? image.tag;
+  if (p.base.whole !== undefined) return [['image', composed(p.base.whole, tag, want.digest)]];
   if (p.name.role === 'reference') {
     const key = Object.keys(ref.keys).find((k) => ref.keys[k].span.start === p.name.span.start);
     if (!key) return { error: 'cannot tell which key of its values map holds the image' };
