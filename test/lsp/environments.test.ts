@@ -1,7 +1,8 @@
 /**
  * Environments in the editor, over LSP against the built server: open documents are judged through
  * the environments of the workspace (indexed in the background), editing an overlay re-judges the
- * base, hover lists what each environment deploys, and the Environments view's request.
+ * base, hover lists what each environment deploys, the Environments view's request, and files changed
+ * on disk followed from the start (no Scan Workspace runs here).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,33 +127,8 @@ describe('environments in the language server', () => {
     const values = await client.open(file('charts/web/values.yaml'));
     await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
   });
-});
 
-describe('environments follow files changed on disk before any Scan Workspace', () => {
-  let ws: string;
-  let cache: string;
-  let client: TestClient;
-
-  before(async () => {
-    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-disk-'));
-    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-disk-cache-'));
-    fs.cpSync(fixture('envs', 'editor'), ws, { recursive: true });
-    client = await TestClient.start({ folders: [ws], env: { XDG_CACHE_HOME: cache } });
-  });
-  after(async () => {
-    await client?.stop();
-    fs.rmSync(ws, { recursive: true, force: true });
-    fs.rmSync(cache, { recursive: true, force: true });
-  });
-
-  async function environments(check: (r: EnvironmentsResult) => boolean): Promise<EnvironmentsResult> {
-    for (;;) {
-      const seen = client.environmentChanges;
-      const r = await client.connection.sendRequest<EnvironmentsResult>('imagePin/environments');
-      if (r.complete && check(r)) return r;
-      await client.waitFor('an environment change', () => client.environmentChanges > seen);
-    }
-  }
+  // Files changed on disk reach the model without a Scan Workspace (none runs in this suite).
   const images = (r: EnvironmentsResult, root: string) => r.environments.find((e) => e.root === root)?.images.map((i) => i.reference);
 
   it('a new base manifest on disk shows in every overlay, and a deleted one goes', async () => {
