@@ -35,7 +35,23 @@ describe('image-pin envs', () => {
     assert.equal(r.code, 0, r.stderr);
     const header = r.stdout.split('\n').find((l) => l.startsWith('image (base line)') && l.includes('overlays/dev'))!;
     assert.ok(header.indexOf('dev examples/overlays/dev') < header.indexOf('prod examples/overlays/prod'), header);
-    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26 +nginx:1\.27 \(unpinned\) +≠ nginx:1\.27@sha256:/m);
+    // dev runs an unpinned tag: promoting from dev would not change prod (promote skips it), so no drift.
+    assert.match(r.stdout, /^examples\/base\/deployment\.yaml:26 +nginx:1\.27 \(unpinned\) +nginx:1\.27@sha256:/m);
+  });
+
+  it('text: drift is what promoting from the previous stage would change, as the editor marks it (not a neighbouring column)', async () => {
+    const r = await run(['envs', '.', '--no-cache'], fixture('promote', 'ambiguous'));
+    assert.equal(r.code, 0, r.stderr);
+    const d = (c: string) => `sha256:${c.repeat(64)}`;
+    // staging-us differs from staging-eu (the same stage: no drift); prod's api cannot be promoted (staging is
+    // ambiguous: no drift); prod's worker would move; the unpinned proxy would not.
+    const lines = r.stdout.split('\n').map((l) => l.split(/ {2,}/));
+    assert.deepEqual(lines.slice(2, 5), [
+      ['base/deployment.yaml:10', `ghcr.io/acme/api@${d('a')}`, `ghcr.io/acme/api@${d('b')}`, `ghcr.io/acme/api@${d('0')}`],
+      ['base/deployment.yaml:12', `ghcr.io/acme/worker@${d('c')}`, `ghcr.io/acme/worker@${d('c')}`, `≠ ghcr.io/acme/worker@${d('0')}`],
+      ['base/deployment.yaml:14', 'ghcr.io/acme/proxy:1.0 (unpinned)', 'ghcr.io/acme/proxy:1.0 (unpinned)', 'ghcr.io/acme/proxy:1.0 (unpinned)'],
+    ]);
+    assert.match(r.stdout, /≠ marks an image that promoting from the previous stage would change\.\n$/);
   });
 
   it('the environments of examples/: overlays, values files and the Argo CD Application, by configured stage', async () => {

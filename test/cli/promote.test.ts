@@ -108,6 +108,11 @@ describe('image-pin promote', () => {
     const repo = copy('noimages');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Each move's file:line is where its new entry starts in the file as written.
+    assert.deepEqual(
+      r.stdout.split('\n').filter((l) => l.startsWith('overlays/')).map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['overlays/prod/kustomization.yaml:5:1 ghcr.io/acme/api', 'overlays/prod/kustomization.yaml:8:1 ghcr.io/acme/worker', 'overlays/prod/kustomization.yaml:10:1 ghcr.io/acme/proxy'],
+    );
     assert.equal(
       repo.read('overlays/prod/kustomization.yaml'),
       `# prod: nothing overridden yet
@@ -137,7 +142,7 @@ images:
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { moved: Array<Record<string, unknown>>; skipped: unknown[] };
     assert.deepEqual(out.moved, [
-      { image: 'ghcr.io/acme/worker', stage: 'prod', environment: 'overlays/prod', from: 'ghcr.io/acme/worker', fromDigest: null, to: `ghcr.io/acme/worker@${B}`, toDigest: B, file: 'overlays/prod/kustomization.yaml', line: 4, column: 1 },
+      { image: 'ghcr.io/acme/worker', stage: 'prod', environment: 'overlays/prod', from: 'ghcr.io/acme/worker', fromDigest: null, to: `ghcr.io/acme/worker@${B}`, toDigest: B, file: 'overlays/prod/kustomization.yaml', line: 5, column: 1 },
     ]);
     assert.match(repo.read('overlays/prod/kustomization.yaml'), new RegExp(`images:\\n- name: ghcr.io/acme/worker\\n  digest: ${B}\\n$`));
   });
@@ -240,16 +245,88 @@ images:
     othersUnchanged(repo, changed);
   });
 
-  it('argocd: where an override cannot be added with certainty (a flow map, helm.parameters that win, a templated Application, an image its kustomization renames) it is skipped with the reason, exit 1, nothing written', async () => {
+  it('argocd: where an override cannot be added with certainty (a flow map, a templated Application) it is skipped with the reason, exit 1, nothing written', async () => {
     const repo = copy('apps-refused');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-prod\.yaml: spec\.source\.helm\.valuesObject is written as a flow map \{…\}; add the keys by hand/m);
-    assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-eu-prod\.yaml: its helm\.parameters set image\.tag, which Argo CD applies over valuesObject and values/m);
     assert.match(r.stdout, /^skipped: ghcr\.io\/acme\/api:1\.0\.0 in apps\/api-us-prod\.yaml: it is templated/m);
-    assert.match(r.stdout, /^skipped: mirror\.example\/acme\/shop:1\.0 in apps\/shop-prod\.yaml: shop\/prod\/kustomization\.yaml renames ghcr\.io\/acme\/shop to mirror\.example\/acme\/shop, and Argo CD merges kustomize\.images into that entry by name/m);
-    assert.match(r.stdout, /0 moved, 0 already equal, 4 skipped/);
+    assert.match(r.stdout, /0 moved, 0 already equal, 2 skipped/);
     othersUnchanged(repo, []);
+  });
+
+  it('argocd: `helm.parameters` win over valuesObject: the model deploys them, promotion edits their values; a renaming kustomization gets `name=newName:tag@digest`', async () => {
+    const repo = copy('argocd-params');
+    // What prod deploys before: the parameters' tag (1.0.0), not valuesObject's (0.9.0); findings at the parameters' values.
+    const check = await run(['check', '.'], repo.dir);
+    assert.equal(
+      check.stdout,
+      [
+        'apps/api-prod.yaml:15:19 warning unpinned-tag tag "1.0.0" without a digest can be pushed again: pin it to a digest; in prod (apps/api-prod.yaml) (ghcr.io/acme/api:1.0.0)',
+        'apps/api-prod.yaml:19:18 warning unpinned-tag tag "1.30" without a digest can be pushed again: pin it to a digest; in prod (apps/api-prod.yaml) (ghcr.io/acme/envoy:1.30)',
+        'shop/prod/kustomization.yaml:5:14 warning unpinned-tag tag "1.0" without a digest can be pushed again: pin it to a digest; in prod (apps/shop-prod.yaml) (mirror.example/acme/shop:1.0)',
+        '10 files checked, 4 image references: 0 errors, 3 warnings (unpinned-tag 3)',
+        '',
+      ].join('\n'),
+    );
+
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        `apps/api-prod.yaml:15:19 ghcr.io/acme/api ghcr.io/acme/api:1.0.0 -> ${A} (apps/api-prod.yaml)`,
+        `apps/api-prod.yaml:19:18 ghcr.io/acme/envoy ghcr.io/acme/envoy:1.30 -> ${B} (apps/api-prod.yaml)`,
+        `apps/shop-prod.yaml:9:5 mirror.example/acme/shop mirror.example/acme/shop:1.0 -> ${E} (apps/shop-prod.yaml)`,
+        'staging → prod: 3 moved, 0 already equal, 0 skipped',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(
+      repo.read('apps/api-prod.yaml'),
+      [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata:',
+        '  name: api-prod',
+        'spec:',
+        '  source:',
+        '    repoURL: https://git.example.com/acme/gitops.git',
+        '    path: charts/api',
+        '    helm:',
+        '      valuesObject:',
+        '        image:',
+        '          tag: 0.9.0 # parameters win over valuesObject',
+        '      parameters:',
+        '        - name: image.tag',
+        // No digest parameter: the digest rides on the tag, as for a chart map without a `digest` key in a values file.
+        `          value: "1.2.0@${A}" # set by the release job`,
+        '        - name: sidecar\\.unused',
+        '          value: x',
+        '        - name: sidecar.image',
+        `          value: ghcr.io/acme/envoy:1.31@${B}`,
+        '          forceString: true',
+        '',
+      ].join('\n'),
+    );
+    // Argo CD's `kustomize edit set image` replaces the overlay's entry of that name: the rename is written again.
+    assert.ok(repo.read('apps/shop-prod.yaml').endsWith(`    kustomize:\n      images:\n        - ghcr.io/acme/shop=mirror.example/acme/shop:rc-2@${E}\n`));
+    othersUnchanged(repo, ['apps/api-prod.yaml', 'apps/shop-prod.yaml']);
+    assert.equal(await assertDeploysSource(repo.dir, 'staging', 'prod'), 3);
+
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 moved, 3 already equal, 0 skipped/);
+    const clean = await run(['check', '.'], repo.dir);
+    assert.match(clean.stdout, /0 errors, 0 warnings/);
+  });
+
+  it('set: a parameter that sets the image is where the stage’s reference is written', async () => {
+    const repo = copy('argocd-params');
+    const r = await run(['set', `ghcr.io/acme/api:1.3.0@${C}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(repo.read('apps/api-prod.yaml'), new RegExp(`\\n        - name: image\\.tag\\n          value: "1\\.3\\.0@${C}" # set by the release job\\n`));
+    othersUnchanged(repo, ['apps/api-prod.yaml']);
   });
 
   it('plain environments (manifests in their own folders): the manifest line itself', async () => {

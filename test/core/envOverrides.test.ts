@@ -177,6 +177,47 @@ describe('Helm values per environment', () => {
     assert.equal(app.slice(img.provenance.tag!.span.start, img.provenance.tag!.span.end), 'dev');
   });
 
+  it('Argo CD helm.parameters apply last, as `--set`: dotted keys with `\\.` escapes, lists replaced whole, `null` removes, forceString', () => {
+    const param = (name: string, value?: string, force = false) => `        - name: ${JSON.stringify(name)}\n${value === undefined ? '' : `          value: ${JSON.stringify(value)}\n`}${force ? '          forceString: true\n' : ''}`;
+    const app = (params: string) =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: w-dev}\nspec:\n  source:\n    path: c\n    helm:\n      valuesObject:\n        image: {tag: from-object}\n      parameters:\n${params}`;
+    const values = 'image:\n  repository: app\n  tag: "1"\n  pullSecrets: []\nproxy.v2:\n  image: envoy:1\nlist:\n  image: {repository: x, tag: "1"}\n';
+    const deployed = (params: string) => {
+      const text = app(params);
+      const model = buildModel(memoryWorkspace({ 'c/Chart.yaml': 'name: c\nappVersion: "0.1"\n', 'c/values.yaml': values, 'app.yaml': text }));
+      const env = model.environments.find((e) => e.kind === 'argocd')!;
+      return { refs: env.images.map((i) => i.reference), text, env };
+    };
+    // Over valuesObject; the finding's place is the parameter's value.
+    const one = deployed(param('image.tag', '2.0'));
+    assert.deepEqual(one.refs, ['app:2.0', 'envoy:1', 'x:1']);
+    const tag = one.env.images[0].provenance.tag!;
+    assert.equal(one.text.slice(tag.span.start, tag.span.end), '2.0');
+    assert.deepEqual(one.env.images[0].provenance.overrides.at(-1)?.span, tag.span);
+    // `\.` is a dot inside a key; a later parameter of the same key wins; forceString ones come after the others.
+    assert.deepEqual(deployed(param('proxy\\.v2.image', 'envoy:2', true) + param('proxy\\.v2.image', 'envoy:3')).refs, ['app:from-object', 'envoy:2', 'x:1']);
+    // `null` removes the key (the chart's appVersion is the tag then), unless it is forced to be a string.
+    assert.deepEqual(deployed(param('image.tag', 'null')).refs, ['app:0.1', 'envoy:1', 'x:1']);
+    assert.deepEqual(deployed(param('image.tag', 'null', true)).refs, ['app:null', 'envoy:1', 'x:1']);
+    // A list index sets a list (replacing it), not a key of the map; `{a,b}` is a list; an absent value is empty.
+    assert.deepEqual(deployed(param('image.pullSecrets[0].name', 'regcred') + param('list', '{a,b}') + param('proxy\\.v2.image')).refs, ['app:from-object']);
+  });
+
+  it('Argo CD kustomize.images replace the kustomization’s entry of the same name (a rename kept only when written `name=newName`), applied in name order', () => {
+    const D = 'sha256:' + '3'.repeat(64);
+    const files = (items: string) => ({
+      'base/kustomization.yaml': K('resources: [d.yaml]\n'),
+      'base/d.yaml': deploy('ghcr.io/acme/shop:1.0'),
+      'prod/kustomization.yaml': K('resources: [../base]\nimages:\n  - name: ghcr.io/acme/shop\n    newName: mirror.example/acme/shop\n    newTag: "1.1"\n'),
+      'app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n  source:\n    path: prod\n    kustomize:\n      images:\n${items}`,
+    });
+    const deployed = (items: string) => buildModel(memoryWorkspace(files(items))).environments.map((e) => e.images.map((i) => i.reference)).flat();
+    assert.deepEqual(deployed(`        - ghcr.io/acme/shop@${D}\n`), [`ghcr.io/acme/shop@${D}`]);
+    assert.deepEqual(deployed(`        - ghcr.io/acme/shop=mirror.example/acme/shop:1.2@${D}\n`), [`mirror.example/acme/shop:1.2@${D}`]);
+    // No entry of that name: added, and applied after the rename (its name sorts after).
+    assert.deepEqual(deployed(`        - mirror.example/acme/shop@${D}\n`), [`mirror.example/acme/shop@${D}`]);
+  });
+
   it('Flux: a HelmRelease over a chart of the workspace, with spec.values', () => {
     const model = buildModel(diskWorkspace(fixture('envs', 'flux')));
     assert.deepEqual(refs(model, fixture('envs', 'flux')), { 'clusters/prod/api.yaml': ['ghcr.io/acme/api:3.0.1'] });

@@ -130,4 +130,18 @@ describe('writing a digest at the place', () => {
     assert.equal(got.text, app.replace('ghcr.io/acme/app:2.0"', `ghcr.io/acme/app:2.0@${DIGEST}"`));
     assert.equal(got.newReference, `ghcr.io/acme/app:2.0@${DIGEST}`);
   });
+
+  it('an Argo CD `helm.parameters` value is pinned in place (the digest on the tag without a digest parameter), never added to', () => {
+    const app = (params: string) =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api-prod}\nspec:\n  source:\n    path: c\n    helm:\n      parameters:\n${params}`;
+    const files = (params: string) => ({ 'c/Chart.yaml': 'name: c\n', 'c/values.yaml': 'image: {repository: app, tag: "1", digest: ""}\nproxy:\n  image: envoy:1\n', 'apps/api-prod.yaml': app(params) });
+    const tag = '        - name: image.tag\n          value: "2.0" # release\n';
+    assert.equal(pin(files(tag), 'apps/api-prod.yaml').text, app(`        - name: image.tag\n          value: "2.0@${DIGEST}" # release\n`));
+    const both = `${tag}        - name: image.digest\n          value: ""\n`;
+    assert.equal(pin(files(both), 'apps/api-prod.yaml').text, app(`${tag}        - name: image.digest\n          value: "${DIGEST}"\n`));
+    const whole = '        - name: proxy.image\n          value: envoy:1.31\n          forceString: true\n';
+    const got = pin(files(whole), 'apps/api-prod.yaml');
+    assert.equal(got.text, app(whole.replace('envoy:1.31', `envoy:1.31@${DIGEST}`)));
+    assert.equal(got.newReference, `envoy:1.31@${DIGEST}`);
+  });
 });

@@ -3,7 +3,8 @@
 // where a stage drifted from the one before; right-click → Promote to Next Stage opens the refactor
 // preview, where the promotion is ticked and applied; the prod overlay open in the editor changes,
 // unsaved, with the count in the message, and one Undo restores it. Promote Stage… with its
-// multi-select of images moves only the images left ticked. No registry: promotion is a Git change.
+// multi-select of images moves only the images left ticked. A promotion across two files is undone in
+// both when the question Undo asks is answered. No registry: promotion is a Git change.
 // Needs `bash scripts/install-e2e.sh`; packages the extension itself (scripts/package.js).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -113,6 +114,26 @@ async function editorShows(page: Page, step: string, expected: string): Promise<
   // Only the visible lines are rendered; these files are short enough to show whole.
   const lines = expected.trimEnd().split('\n');
   await editorTextWhere(page, { step, timeoutMs: 30_000 }, (text) => lines.every((line) => text.includes(line)) && text.split('\n').filter((l) => l.trim()).length === lines.length);
+}
+
+/**
+ * Opens one of several files of the same name via Quick Open: waits for the row in its folder (the
+ * list first shows recently opened files), then Enter; the breadcrumbs then name the folder.
+ */
+async function openPath(page: Page, relative: string): Promise<void> {
+  const dir = path.posix.dirname(relative);
+  await page.keyboard.press('Control+P');
+  const input = await waitFor(page, selectors.quickInputBox, { step: `quick-open-${relative}` });
+  await input.fill(relative);
+  const row = page.locator(selectors.quickInputRow).first();
+  await waitUntil(page, { step: `quick-open-first-${relative}`, describe: async () => (await row.getAttribute('aria-label')) ?? '(no row)' }, async () =>
+    ((await row.getAttribute('aria-label')) ?? '').includes(dir),
+  );
+  await page.keyboard.press('Enter');
+  const crumbs = page.locator('.editor-group-container.active .breadcrumbs-control');
+  await waitUntil(page, { step: `opened-${relative}`, describe: () => crumbs.innerText().catch(() => '(no breadcrumbs)') }, async () =>
+    ((await crumbs.innerText().catch(() => '')) ?? '').replace(/\s+/g, '').includes(dir.split('/').join('')),
+  );
 }
 
 /** Ticks every file row of the refactor preview (changes that need confirmation start unticked) and clicks Apply. */
@@ -226,5 +247,46 @@ describe('Promotion in a real VS Code (code-server + Chromium)', () => {
     await page.locator(selectors.editorText).click();
     await page.keyboard.press('Control+Z');
     await editorShows(page, 'promote-2-undone', FILES[PROD]);
+  });
+
+  test('3. a promotion across two files: Undo asks whether to undo it in both; answered, both editors are back and clean', { timeout: STEP_TIMEOUT_MS }, async () => {
+    // A second prod environment, written on disk; Scan Workspace reads it (code-server's file watcher
+    // is not relied on here: its events did not arrive in this harness; the lsp tier covers them).
+    const PROD_EU = 'regions/eu/prod/kustomization.yaml';
+    const euText = FILES[PROD].replace('../../base', '../../../base');
+    fs.mkdirSync(path.dirname(path.join(workspace, PROD_EU)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, PROD_EU), euText);
+    await runCommand(page, 'Image Pin: Scan Workspace');
+    await waitUntil(page, { step: 'view-prod-eu', timeoutMs: 60_000, describe: () => viewRows(page).then((r) => JSON.stringify(r)) }, async () => rowWith(page, 'regions/eu/prod').isVisible());
+    await openPath(page, PROD_EU);
+    await editorShows(page, 'eu-open', euText);
+    await openPath(page, PROD);
+    await editorShows(page, 'prod-open-again', FILES[PROD]);
+
+    await runCommand(page, 'Image Pin: Promote Stage…', { opensPicker: true });
+    const pickRow = (label: string) => page.locator(selectors.quickInputRow).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    await waitFor(page, `${selectors.quickInput}:has-text("Promote from stage")`, { step: 'two-pick-source' });
+    await pickRow('staging').click();
+    await waitFor(page, `${selectors.quickInput}:has-text("Promote staging to stage")`, { step: 'two-pick-target' });
+    await pickRow('prod').click();
+    await waitFor(page, `${selectors.quickInput}:has-text("Images to promote from staging to prod")`, { step: 'two-pick-images' });
+    await page.locator(`${selectors.quickInput} .monaco-button:has-text("OK")`).click();
+    await tickAndApply(page, 'promote-3-preview', 2);
+    await waitFor(page, `${selectors.notification}:has-text("promoted 4 image references from staging to prod in 2 files")`, { step: 'promote-3-message' });
+    await editorShows(page, 'promote-3-applied-prod', promotedProd(true));
+    await openPath(page, PROD_EU);
+    await editorShows(page, 'promote-3-applied-eu', promotedProd(true).replace('../../base', '../../../base'));
+
+    // One Undo in one editor undoes the promotion in both files.
+    await page.locator(selectors.editorText).click();
+    await page.keyboard.press('Control+Z');
+    await editorShows(page, 'promote-3-undone-eu', euText);
+    await screenshot(page, 'promote-3-undone');
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question was asked');
+    await openPath(page, PROD);
+    await editorShows(page, 'promote-3-undone-prod', FILES[PROD]);
+    await waitUntil(page, { step: 'promote-3-clean' }, async () => (await page.locator(`${selectors.tab('kustomization.yaml')}.dirty`).count()) === 0);
+    assert.equal(fs.readFileSync(path.join(workspace, PROD_EU), 'utf8'), euText, 'nothing was saved');
+    assert.equal(fs.readFileSync(path.join(workspace, PROD), 'utf8'), FILES[PROD], 'nothing was saved');
   });
 });

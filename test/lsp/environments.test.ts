@@ -1,7 +1,8 @@
 /**
  * Environments in the editor, over LSP against the built server: open documents are judged through
  * the environments of the workspace (indexed in the background), editing an overlay re-judges the
- * base, hover lists what each environment deploys, and the Environments view's request.
+ * base, hover lists what each environment deploys, the Environments view's request, and files changed
+ * on disk followed from the start (no Scan Workspace runs here).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { TestClient, fileUri, rangeOf } from './lspClient';
 
 interface EnvironmentsResult {
   complete: boolean;
-  environments: Array<{ stage: string; kind: string; root: string; images: Array<{ reference: string; status: string; uri: string; range: { start: { line: number } } }> }>;
+  environments: Array<{ stage: string; kind: string; root: string; incomplete: string[]; images: Array<{ reference: string; status: string; uri: string; range: { start: { line: number } } }> }>;
 }
 
 describe('environments in the language server', () => {
@@ -125,5 +126,46 @@ describe('environments in the language server', () => {
     assert.ok(actions.some((a) => a.title === 'Pin `acme/web:2.0.1` to its digest'), actions.map((a) => a.title).join('\n'));
     const values = await client.open(file('charts/web/values.yaml'));
     await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
+  });
+
+  // Files changed on disk reach the model without a Scan Workspace (none runs in this suite).
+  const images = (r: EnvironmentsResult, root: string) => r.environments.find((e) => e.root === root)?.images.map((i) => i.reference);
+
+  it('a new base manifest on disk shows in every overlay, and a deleted one goes', async () => {
+    await environments(() => true);
+    const worker = path.join(ws, 'base', 'worker.yaml');
+    const kustomization = path.join(ws, 'base', 'kustomization.yaml');
+    fs.writeFileSync(
+      worker,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          image: ghcr.io/acme/worker:1.0\n',
+    );
+    fs.writeFileSync(kustomization, 'resources:\n  - deploy.yaml\n  - worker.yaml\n');
+    await client.filesChanged([
+      { file: worker, type: 1 },
+      { file: kustomization, type: 2 },
+    ]);
+    const r = await environments((r) => (images(r, 'overlays/dev') ?? []).length === 2);
+    assert.deepEqual(images(r, 'overlays/dev'), ['ghcr.io/acme/api:dev', 'ghcr.io/acme/worker:1.0']);
+    assert.deepEqual(images(r, 'overlays/prod'), [`ghcr.io/acme/api@sha256:${'1'.repeat(64)}`, 'ghcr.io/acme/worker:1.0']);
+
+    fs.rmSync(worker);
+    fs.writeFileSync(kustomization, 'resources:\n  - deploy.yaml\n');
+    await client.filesChanged([
+      { file: worker, type: 3 },
+      { file: kustomization, type: 2 },
+    ]);
+    // Both events handled: one image again, and nothing reported missing.
+    const dev = (r: EnvironmentsResult) => r.environments.find((e) => e.root === 'overlays/dev');
+    const after = await environments((r) => dev(r)?.images.length === 1 && dev(r)?.incomplete.length === 0);
+    assert.deepEqual(images(after, 'overlays/dev'), ['ghcr.io/acme/api:dev']);
+  });
+
+  it('a new overlay in a new folder on disk is a new environment', async () => {
+    const overlay = path.join(ws, 'regions', 'eu', 'prod', 'kustomization.yaml');
+    fs.mkdirSync(path.dirname(overlay), { recursive: true });
+    fs.writeFileSync(overlay, 'resources:\n  - ../../../base\nimages:\n  - name: ghcr.io/acme/api\n    newTag: "1.2"\n');
+    await client.filesChanged([{ file: overlay, type: 1 }]);
+    const r = await environments((r) => images(r, 'regions/eu/prod') !== undefined);
+    assert.deepEqual(images(r, 'regions/eu/prod'), ['ghcr.io/acme/api:1.2']);
   });
 });

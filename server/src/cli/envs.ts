@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ImagePinConfig, defaultConfig } from '../core/config';
 import { type Environment, imageStatus } from '../core/env';
+import { driftKey, driftOf } from '../core/promote/drift';
 import { isFloatingTag } from '../core/rules';
 import { scan } from '../scan/scanner';
 import { EXIT_OK, EXIT_USAGE, Io, SCAN_OPTIONS, USAGE, UsageError, parseOptions } from './common';
@@ -33,7 +34,15 @@ export async function envs(args: string[], io: Io): Promise<number> {
   const configOf = (file: string) => configs.get(file);
   const fallback = defaultConfig(process.cwd());
   const environments = judgement.model.environments.map((env) => envJson(env, show, judgement.text, configOf(env.rootFile) ?? fallback));
-  io.out(values.format === 'json' ? JSON.stringify({ environments }, null, 2) + '\n' : envText(environments));
+  let out: string;
+  if (values.format === 'json') out = JSON.stringify({ environments }, null, 2) + '\n';
+  else {
+    // Drift as the editor shows it: what promoting from the stage before would change.
+    const drift = driftOf(judgement.model, judgement.text);
+    const drifted = new Map(environments.map((e, i) => [e, (image: string) => drift.has(driftKey(judgement.model.environments[i].id, image))]));
+    out = envText(environments, (e, image) => drifted.get(e)?.(image) ?? false);
+  }
+  io.out(out);
   return result.configErrors.length || result.ioErrors.length ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -86,9 +95,9 @@ const MARK: Record<string, string> = { pinned: '', 'floating-tag': ' (floating)'
 
 /**
  * One table per group of environments that share images (a kustomize tree, a chart), columns in stage
- * order. A `≠` before a cell marks drift: the image differs from the stage before it.
+ * order. A `≠` before a cell marks drift (`drifted`): promoting from the stage before would change it.
  */
-export function envText(envs: EnvJson[]): string {
+export function envText(envs: EnvJson[], drifted: (env: EnvJson, image: string) => boolean): string {
   if (envs.length === 0) return 'No environments found (no kustomization, chart values or Argo CD / Flux application in these paths).\n';
   const out: string[] = [];
   const groups = new Map<string, EnvJson[]>();
@@ -104,13 +113,10 @@ export function envText(envs: EnvJson[]): string {
     const header = ['image (base line)', ...group.map((e) => `${e.stage} ${e.root}`)];
     const table: string[][] = [header];
     for (const row of rows) {
-      let previous: string | undefined;
       const cells = group.map((e) => {
         const img = e.images.find((i) => (i.sources[0] ? `${i.sources[0].file}:${i.sources[0].line}` : i.image) === row);
         if (!img) return '-';
-        const drift = previous !== undefined && previous !== img.reference ? '≠ ' : '';
-        previous = img.reference;
-        return `${drift}${img.reference}${MARK[img.status] ?? ''}`;
+        return `${drifted(e, img.image) ? '≠ ' : ''}${img.reference}${MARK[img.status] ?? ''}`;
       });
       table.push([row, ...cells]);
     }
@@ -120,6 +126,6 @@ export function envText(envs: EnvJson[]): string {
     for (const e of group) if (e.incomplete) for (const why of e.incomplete) out.push(`  ${e.root}: not fully read: ${why}`);
     out.push('');
   }
-  out.push('≠ marks an image that differs from the previous stage.');
+  out.push('≠ marks an image that promoting from the previous stage would change.');
   return out.join('\n') + '\n';
 }

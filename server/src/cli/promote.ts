@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { applyEdits } from '../core/fix';
 import { globProblem } from '../core/glob';
-import { Plan, PlanResult, planPromotion, planSet } from '../core/promote/plan';
+import { type Move, Plan, PlanResult, movedOffset, planPromotion, planSet } from '../core/promote/plan';
 import { parseReference } from '../core/reference';
 import { LineIndex, decodeText } from '../core/text';
 import { writeEdits } from '../pin/writeFile';
@@ -120,12 +120,13 @@ async function finish(
 ): Promise<number> {
   if (!result.ok) throw new UsageError(result.error);
   const plan: Plan = result;
+  // file:line of a move is in the file as written (or as the diff's new side shows it).
   const lines = new Map<string, LineIndex>();
-  const where = (file: string, offset: number) => {
-    let li = lines.get(file);
-    if (!li) lines.set(file, (li = new LineIndex(ws.text(file) ?? '')));
-    const p = li.position(offset);
-    return { file: show(file), line: p.line + 1, column: p.character + 1 };
+  const where = (m: Move) => {
+    let li = lines.get(m.file);
+    if (!li) lines.set(m.file, (li = new LineIndex(applyEdits(ws.text(m.file) ?? '', plan.edits.get(m.file) ?? []))));
+    const p = li.position(movedOffset(plan, m));
+    return { file: show(m.file), line: p.line + 1, column: p.character + 1 };
   };
 
   const writeErrors: string[] = [];
@@ -161,7 +162,7 @@ async function finish(
     fromDigest: m.from.digest ?? null,
     to: m.to.reference,
     toDigest: m.to.digest,
-    ...where(m.file, m.offset),
+    ...where(m),
   }));
   const skipped = plan.skipped.map((s) => ({ image: s.image, reason: s.reason }));
   const equal = plan.equal.map((e) => ({ image: e.image, environment: show(e.env.kind === 'kustomize' ? e.env.root : e.env.rootFile), reference: e.reference }));

@@ -17,8 +17,8 @@ import { splitDocuments } from '../core/yamlSource';
 import { EnvironmentJudgement, ModelInput, ModelInputs, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import type { EditorConfigResolver, PolicyService } from './policy';
-import { DID_CHANGE_ENVIRONMENTS, type EnvironmentImageInfo, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
-import { movesFromPreviousStages } from './promote';
+import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
+import { driftKey, driftOf } from '../core/promote/drift';
 import { Folder, WorkspaceFolders, pathToUri } from './workspaceFolders';
 
 interface FolderIndex {
@@ -26,6 +26,8 @@ interface FolderIndex {
   resolver?: EditorConfigResolver;
   reports: Map<string, FileReport>;
   indexed: boolean;
+  /** Files changed on disk while the folder was being indexed (deleted: no report), applied over the index's reports. */
+  pending?: Map<string, FileReport | undefined>;
   judgement?: EnvironmentJudgement;
   builtAt: number;
   /** What the last build kept: a keystroke recomputes only the environments that read the edited file. */
@@ -106,6 +108,12 @@ export class EnvironmentService {
     if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() }));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
+    // A change seen while the scan ran may have come after the scan read the file: its own read wins.
+    for (const [file, report] of index.pending ?? []) {
+      if (report) index.reports.set(file, report);
+      else index.reports.delete(file);
+    }
+    index.pending = undefined;
     index.indexed = true;
     index.memo = new ModelMemo();
     index.inputs = undefined;
@@ -113,11 +121,15 @@ export class EnvironmentService {
     this.bump();
   }
 
-  /** A file changed on disk (or was deleted: no report). */
+  /** A file changed on disk (or was deleted: no report). Followed from the start, before any Scan Workspace. */
   fileChanged(file: string, report: FileReport | undefined): void {
     this.disk.delete(file);
     const index = this.indexOf(file);
-    if (!index?.indexed) return;
+    if (!index) return;
+    if (!index.indexed) {
+      (index.pending ??= new Map()).set(file, report);
+      return;
+    }
     // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
     index.memo = new ModelMemo();
     index.inputs = undefined;
@@ -206,8 +218,7 @@ export class EnvironmentService {
       const j = this.judgement(index.folder.path + path.sep);
       if (!j || !index.resolver) continue;
       // Drift: what promoting from the stage before would change, by environment and image.
-      const drift = new Map<string, EnvironmentImageInfo['drift']>();
-      for (const { from, move } of movesFromPreviousStages(j)) if (move.env) drift.set(`${move.env.id}\n${move.image}`, { stage: from, reference: move.to.reference });
+      const drift = driftOf(j.model, j.text);
       for (const env of j.model.environments) {
         const config = index.resolver.forFile(env.rootFile);
         environments.push({
@@ -227,7 +238,7 @@ export class EnvironmentService {
               status: imageStatus(img, (tag) => isFloatingTag(config, tag)),
               uri: pathToUri(where.file),
               range: new LineIndex(text).range(where.span.start, where.span.end),
-              ...(drift.has(`${env.id}\n${img.image}`) ? { drift: drift.get(`${env.id}\n${img.image}`) } : {}),
+              ...(drift.has(driftKey(env.id, img.image)) ? { drift: drift.get(driftKey(env.id, img.image)) } : {}),
             };
           }),
         });

@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import type { TextDocuments } from 'vscode-languageserver';
 import { AnnotatedTextEdit, ChangeAnnotation, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { planPromotion, stagesOf, type Move } from '../core/promote/plan';
+import { type Move, type Plan, movedOffset, planPromotion } from '../core/promote/plan';
+import { movesFromPreviousStages } from '../core/promote/drift';
+import { applyEdits } from '../core/fix';
 import { LineIndex } from '../core/text';
 import type { EnvironmentJudgement } from '../scan/environments';
 import type { EnvironmentService } from './environments';
@@ -51,7 +53,14 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
         ),
       );
     }
-    for (const m of plan.moves) moved.push(moveInfo(m, display, lineIndex(m.file)));
+    // Where each move is once the edit is applied.
+    const edited = new Map<string, LineIndex>();
+    const editedIndex = (file: string) => {
+      let li = edited.get(file);
+      if (!li) edited.set(file, (li = new LineIndex(applyEdits(judgement.text(file) ?? '', plan.edits.get(file) ?? []))));
+      return li;
+    };
+    for (const m of plan.moves) moved.push(moveInfo(m, plan, display, editedIndex(m.file)));
     equal += plan.equal.length;
     skipped.push(...plan.skipped.map((s) => s.reason));
   }
@@ -66,14 +75,15 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
   return result;
 }
 
-function moveInfo(m: Move, display: (p: string) => string, li: LineIndex): PromoteMove {
+function moveInfo(m: Move, plan: Plan, display: (p: string) => string, li: LineIndex): PromoteMove {
+  const at = movedOffset(plan, m);
   return {
     image: m.image,
     environment: m.env ? display(m.env.kind === 'kustomize' ? m.env.root : m.env.rootFile) : display(m.file),
     from: m.from.reference,
     to: m.to.reference,
     uri: pathToUri(m.file),
-    range: li.range(m.offset, m.offset),
+    range: li.range(at, at),
   };
 }
 
@@ -86,25 +96,11 @@ export function promotionLenses(uri: string, environments: EnvironmentService): 
     if (!file.startsWith(folder + path.sep)) continue;
     if (!judgement.model.environments.some((e) => e.files.includes(file) || e.rootFile === file || e.root === file)) continue;
     const li = new LineIndex(judgement.text(file) ?? '');
-    for (const { from, to, move: m } of movesFromPreviousStages(judgement)) {
+    for (const { from, to, move: m } of movesFromPreviousStages(judgement.model, judgement.text)) {
       if (m.file !== file) continue;
       const runs = m.to.reference.slice(m.image.length).replace(/^:/, '');
       out.push({ range: li.range(m.offset, m.offset), image: m.image, from, to, runs });
     }
-  }
-  return out;
-}
-
-/**
- * What promoting each stage from the one before it would move, pair by pair in stage order: where
- * a stage has drifted from its predecessor. The CodeLenses and the Environments view's drift marks.
- */
-export function movesFromPreviousStages(judgement: Pick<EnvironmentJudgement, 'model' | 'text'>): Array<{ from: string; to: string; move: Move }> {
-  const stages = stagesOf(judgement.model);
-  const out: Array<{ from: string; to: string; move: Move }> = [];
-  for (let i = 1; i < stages.length; i++) {
-    const plan = planPromotion(judgement.model, judgement.text, { from: stages[i - 1], to: stages[i] });
-    if (plan.ok) for (const move of plan.moves) out.push({ from: stages[i - 1], to: stages[i], move });
   }
   return out;
 }

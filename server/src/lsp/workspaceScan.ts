@@ -121,24 +121,27 @@ export class WorkspaceScan {
     return result;
   }
 
-  /** A watched file changed on disk: its diagnostics follow, once a scan has listed the workspace. */
+  /**
+   * A watched file changed on disk. The environment model follows from the moment its index exists
+   * (a new base must show in the Environments view and be promoted without a scan); the file's own
+   * diagnostics follow once a scan has listed the workspace. An open document is left to validation
+   * and to the model's view of its text; closing it comes back here.
+   */
   async fileChanged(file: string, deleted: boolean): Promise<void> {
-    if (!this.ran || this.deps.isOpen(file)) return;
-    if (deleted) {
+    if (this.deps.isOpen(file)) return;
+    const gone = (): void => {
+      this.deps.environments.fileChanged(file, undefined);
       this.clear(file);
-      return;
-    }
+    };
+    if (deleted) return gone();
     const folder = this.deps.folders.containing(file);
     if (!folder) return;
     const resolver = await this.deps.policy.resolverForFolder(folder);
-    if (!resolver.selects(resolver.forFile(file), file)) {
-      this.clear(file);
-      return;
-    }
+    if (!resolver.selects(resolver.forFile(file), file)) return gone();
     const scanned = await scan([file], { resolver, cacheDir: false, environments: false });
     const report = scanned.files[0];
     this.deps.environments.fileChanged(file, report);
-    if (!report) return;
+    if (!report || !this.ran) return;
     this.reports.set(file, { report, resolver });
     await this.publishJudged(report, resolver);
   }

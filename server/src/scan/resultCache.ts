@@ -12,7 +12,7 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning. */
-const FORMAT = 10;
+const FORMAT = 11;
 
 /** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
 interface Entry {

@@ -31,8 +31,9 @@ export function editPlace(text: string, place: Place, want: Want): EditResult {
   if (place.shape === 'kustomize-entry' && place.entry) {
     return place.entry.argoString ? editArgoString(text, place.entry.argoString, want) : editEntry(text, place.entry, want);
   }
-  if (place.shape === 'helm-value' && place.helm) return editMap(text, place.helm, want);
-  if (place.shape === 'site') {
+  // A values key that holds a whole reference (`image: repo:tag`) is edited as one.
+  if (place.shape === 'helm-value' && place.helm && place.role !== 'reference') return editMap(text, place.helm, want);
+  if (place.shape === 'site' || place.shape === 'helm-value') {
     if (text.slice(place.span.start, place.span.end) !== place.value) return { ok: false, error: `${place.value} is written with escapes or across lines; edit it by hand` };
     const written = splitWritten(place.value);
     if (!written) return { ok: false, error: `"${place.value}" is not a valid image reference` };
@@ -128,7 +129,8 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
   const edits: TextEdit[] = [];
   const added: Array<[string, string]> = [];
   const tagNow = h.keys.tag?.value;
-  if (h.keys.digest || h.defaultsHaveDigest) {
+  // Argo CD parameters get no new key: without a digest parameter, the digest rides on the tag parameter.
+  if (h.keys.digest || (h.defaultsHaveDigest && !h.parameters)) {
     if (tagNow?.includes('@')) edits.push(setString(text, h.keys.tag!, `${want.tag ?? tagNow.replace(/@.*$/, '')}@${want.digest}`));
     else if (want.tag !== undefined) {
       if (h.keys.tag) {
@@ -146,6 +148,7 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
     else added.push(['tag', value]);
   }
   if (added.length) {
+    if (h.parameters) return { ok: false, error: `its helm.parameters set ${h.path.join('.')} but not its ${added.map(([k]) => k).join(' and ')}; add the parameter by hand` };
     if (h.insertAt < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };
     edits.push(insertPairs(text, h.insertAt, h.indent, added));
   }

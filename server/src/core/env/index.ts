@@ -112,7 +112,10 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     const stage = opts.stageOf?.(base) ?? inferredStage(root.kind === 'argocd' || root.kind === 'flux' ? appStage(root.name, root.rootFile) : root.name);
     const env: Environment = { id, ...base, stage: stage.name, stageOrder: stage.order, images: got.images, incomplete: [...new Set(got.incomplete)], files: got.files };
     const app = root.app;
-    if (app && app.target.kind !== 'none') env.app = { at: app.source.at, target: app.target.kind, parameters: app.source.parameters.map((p) => p.value) };
+    if (app && app.target.kind !== 'none') {
+      env.app = { at: app.source.at, target: app.target.kind };
+      if (app.target.kind === 'kustomization') env.app.kustomization = app.target.node.file;
+    }
     environments.push(env);
   });
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));

@@ -11,7 +11,7 @@
 import * as posix from 'node:path/posix';
 import type { JudgedSite, ScalarPart, Span } from '../types';
 import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
-import { FieldSpec, ImageField, ValuesLeaf, ValuesMap, WorkloadImage, entry, splitLoose } from './read';
+import { FieldSpec, HelmParameter, ImageField, ValuesLeaf, ValuesMap, ValuesNode, WorkloadImage, entry, splitLoose } from './read';
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
 
 export interface EnvironmentImages {
@@ -197,8 +197,8 @@ function itemFromSite(file: string, site: JudgedSite, i: number, w: WorkloadImag
   };
 }
 
-/** A kustomization's strategic-merge patches, then its `images:` entries. */
-function applyOwn(node: KustomizationNode, items: Item[], index: SiteIndex, out: EnvironmentImages): void {
+/** A kustomization's strategic-merge patches, then its `images:` entries (`entries`: as Argo CD left them). */
+function applyOwn(node: KustomizationNode, items: Item[], index: SiteIndex, out: EnvironmentImages, entries: readonly KustomizeEntry[] = node.facts.images): void {
   for (const t of node.patches) {
     if (t.kind !== 'file') {
       out.incomplete.push(`patch ${rel(node.file, t.written.value)} ${t.kind === 'remote' ? 'is remote and not read' : 'is missing'}`);
@@ -206,7 +206,30 @@ function applyOwn(node: KustomizationNode, items: Item[], index: SiteIndex, out:
     }
     applyPatch(t.path, items, index, out);
   }
-  for (const entry of node.facts.images) applyEntry(entry, items, node.fieldSpecs, index, out);
+  for (const entry of entries) applyEntry(entry, items, node.fieldSpecs, index, out);
+}
+
+/**
+ * The `images:` of an Application's kustomization after Argo CD's `kustomize edit set image` with its
+ * `kustomize.images`: an item replaces the kustomization's entry of the same name whole (`app=mirror/app@…`
+ * keeps a rename; `app@…` drops it), others are added, one entry per name (the last wins), and the
+ * list is written back sorted by name, which is the order they apply in.
+ */
+function argoEntries(node: KustomizationNode, items: readonly KustomizeEntry[], index: SiteIndex, out: EnvironmentImages): KustomizeEntry[] {
+  const byName = new Map<string, KustomizeEntry>();
+  for (const e of node.facts.images) byName.set(e.name.value, e);
+  for (const item of items) {
+    // `*` keeps a part of the entry it replaces: not modelled, the entry stays as written.
+    if ([item.newName, item.newTag, item.digest].some((p) => p?.value === '*')) {
+      out.incomplete.push(`kustomize.images ${item.argoString?.value ?? item.name.value} keeps a part with *: not read`);
+      continue;
+    }
+    // The entry replaced is not deployed: judged through this environment, it gets no finding of its own.
+    const replaced = byName.get(item.name.value);
+    if (replaced && !replaced.argoString) consume(out, replaced.file, entrySite(index, replaced));
+    byName.set(item.name.value, item);
+  }
+  return [...byName.values()].sort((a, b) => (a.name.value < b.name.value ? -1 : a.name.value > b.name.value ? 1 : 0));
 }
 
 function applyPatch(file: string, items: Item[], index: SiteIndex, out: EnvironmentImages): void {
@@ -320,6 +343,8 @@ interface Layer {
   /** Sites of this layer's file (for finding the image maps it declares); empty for files read only for values. */
   sites: readonly JudgedSite[];
   defaults: boolean;
+  /** Argo CD `helm.parameters`: keys can be set, not added (see HelmMapRef.parameters). */
+  parameters?: boolean;
   /** The part of the file under WRAPPED_DEFAULTS (merged beneath every layer's root part). */
   wrapped?: boolean;
 }
@@ -367,8 +392,10 @@ function unwrapped(layers: Layer[]): Layer[] {
 function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
   out.files.push(app.facts.file);
   if (app.target.kind === 'kustomization') {
-    const items = kustomize(app.target.node, index, out, []);
-    for (const entry of app.source.images) applyEntry(entry, items, app.target.node.fieldSpecs, index, out);
+    const node = app.target.node;
+    if (app.source.images.length === 0) return kustomize(node, index, out, []).map(effective);
+    const items = collect(node, index, out, []);
+    applyOwn(node, items, index, out, argoEntries(node, app.source.images, index, out));
     return items.map(effective);
   }
   if (app.target.kind !== 'chart') return [];
@@ -387,7 +414,72 @@ function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): Effe
   for (const tree of [app.source.values, app.source.valuesObject]) {
     if (tree) extra.push({ file: app.facts.file, tree, sites: appSites, defaults: false });
   }
+  // Argo CD passes `helm.parameters` as `--set`, which Helm applies over every values file and string.
+  if (app.source.parameters.length) extra.push({ file: app.facts.file, tree: parameterValues(app.source.parameters), sites: [], defaults: false, parameters: true });
   return helm(chart, helmLayers(chart, index, files, extra), index, out);
+}
+
+/**
+ * Argo CD `helm.parameters` as a values layer, with Helm's `--set` semantics: a dotted name is a key
+ * path (`\.` is a dot inside a key), a key with an index (`args[0]`) sets a list, which replaces the
+ * list below whole; the value is typed unless `forceString` (only `null` matters here: it removes the
+ * key), `{a,b}` is a list, and a backslash escapes the next character. Argo CD passes the plain ones
+ * first, then the `forceString` ones (`--set-string`); a later one wins over an earlier one. Every leaf
+ * keeps the range of its `value:`, so a finding about it is shown, pinned and promoted there.
+ */
+export function parameterValues(params: readonly HelmParameter[]): ValuesMap {
+  const tree: ValuesMap = { kind: 'map', entries: [], insertAt: -1, indent: null };
+  const ordered = [...params.filter((p) => !p.forceString), ...params.filter((p) => p.forceString)];
+  for (const p of ordered) {
+    const { keys, list } = setPath(p.name.value);
+    if (keys.length === 0) continue;
+    let node = tree;
+    for (const k of keys.slice(0, -1)) {
+      let next = entry(node, k);
+      if (next?.kind !== 'map') {
+        next = { kind: 'map', entries: [], insertAt: -1, indent: null };
+        setEntry(node, k, next);
+      }
+      node = next;
+    }
+    const last = keys[keys.length - 1];
+    const written = p.value?.value ?? '';
+    const value = written.replace(/\\(.)/gs, '$1');
+    if (list || (value.startsWith('{') && value.endsWith('}'))) {
+      setEntry(node, last, { kind: 'other' });
+      continue;
+    }
+    const at = p.value?.span ?? { start: p.name.span.end, end: p.name.span.end };
+    // A value written with escapes is not its text: read, never edited.
+    const part = p.value ? { ...p.value, value, exact: p.value.exact && value === written } : { value: '', span: at, token: at, exact: false };
+    setEntry(node, last, { kind: 'leaf', part, isNull: !p.forceString && value.toLowerCase() === 'null' });
+  }
+  return tree;
+}
+
+/** Helm's `--set` key: the keys of its path, and whether it ends in a list index. */
+function setPath(name: string): { keys: string[]; list: boolean } {
+  const keys: string[] = [];
+  let key = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i];
+    if (c === '\\' && i + 1 < name.length) key += name[++i];
+    else if (c === '.') {
+      keys.push(key);
+      key = '';
+    } else if (c === '[') {
+      // `a.b[0].c`: everything from the list on replaces the list `b`; image maps in lists are not modelled.
+      keys.push(key);
+      return { keys: keys.filter((k) => k !== ''), list: true };
+    } else key += c;
+  }
+  keys.push(key);
+  return { keys: keys.filter((k) => k !== ''), list: false };
+}
+
+function setEntry(map: ValuesMap, key: string, node: ValuesNode): void {
+  map.entries = map.entries.filter(([k]) => k !== key);
+  map.entries.push([key, node]);
 }
 
 /** Where every leaf of a tree is: by the start of its value's range → the path of its map and its key. */
@@ -499,6 +591,8 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     const proxy = wholeMap && !slashed && isIstioProxy(path, repoKey) && !!global('hub')?.leaf.part.value;
     // istio's templates take an `image` that holds a `/` whole, whatever `hub` and `tag` say.
     const whole = (wholeMap && !proxy) || (registryKey === 'hub' && slashed);
+    // An override of a whole reference writes all of it (an edit there rewrites the reference).
+    if (whole) for (const o of overrides) if (o.role === 'repository') o.role = 'reference';
     let base = siteBase;
     // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
     if (!whole && !proxy && !baseSite.helm) base = { ...siteBase, shape: 'helm-value', role: 'repository', helm: mapRef(baseLayer, path, layers) };
@@ -595,5 +689,7 @@ function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMap
     const dm = l.defaults ? mapAtPath(l.tree, path) : undefined;
     return !!dm && entry(dm, 'digest') !== undefined;
   });
-  return { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
+  const ref: HelmMapRef = { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
+  if (layer.parameters) ref.parameters = true;
+  return ref;
 }

@@ -393,8 +393,16 @@ export interface AppSource {
   images: KustomizeEntry[];
   /** Where the source is written, for adding an override to it (see `SourceAt`). */
   at: SourceAt;
-  /** The keys Argo CD `helm.parameters` set (`image.tag`): they win over every values layer. */
-  parameters: Written[];
+  /** Argo CD `helm.parameters`, as written: applied over every values layer (see overrides.ts `parameterValues`). */
+  parameters: HelmParameter[];
+}
+
+/** An Argo CD `helm.parameters` item: Helm's `--set name=value` (`--set-string` with `forceString`). */
+export interface HelmParameter {
+  name: Written;
+  /** The `value:` scalar (absent: an empty string is set). */
+  value?: ScalarPart;
+  forceString: boolean;
 }
 
 /**
@@ -441,8 +449,11 @@ export function readApps(file: string, docs: readonly Doc[], relocate: (token: S
           src.valueFiles = strings(d, findPair(helm, 'valueFiles')?.value);
           const params = findPair(helm, 'parameters')?.value;
           if (isSeq(params)) for (const item of params.items) {
-            const n = isMap(item) ? part(d, item, 'name', false) : undefined;
-            if (n?.value) src.parameters.push({ value: n.value, span: n.span });
+            if (!isMap(item)) continue;
+            const n = part(d, item, 'name', false);
+            if (!n?.value) continue;
+            const force = part(d, item, 'forceString')?.value;
+            src.parameters.push({ name: { value: n.value, span: n.span }, value: part(d, item, 'value'), forceString: force === 'true' });
           }
           const values = part(d, helm, 'values', false);
           if (values?.value) {

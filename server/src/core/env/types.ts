@@ -91,6 +91,12 @@ export interface HelmMapRef {
   indent: string | null;
   /** Whether the chart's default map has a `digest` key (then a digest is written there, not appended to the tag). */
   defaultsHaveDigest?: boolean;
+  /**
+   * The map is what an Argo CD Application's `helm.parameters` set (`image.tag`): its keys are the
+   * parameters' values, set in place; none is added (a digest rides on the tag, `tag@digest`, unless a
+   * parameter sets the digest).
+   */
+  parameters?: boolean;
 }
 
 /** Where each part of an effective reference came from. */
@@ -150,11 +156,10 @@ export interface Environment {
   /** Files that make up the environment (resources, patches, kustomizations, values files). */
   files: string[];
   /**
-   * For an Argo CD Application or Flux HelmRelease: where its source is written in `rootFile`, what it
-   * deploys (a chart or a kustomization) and the keys its Argo CD `helm.parameters` set — what
-   * promotion needs to add an override there.
+   * For an Argo CD Application or Flux HelmRelease: where its source is written in `rootFile` and what
+   * it deploys (a chart or a kustomization, with its file) — what promotion needs to add an override there.
    */
-  app?: { at: SourceAt; target: 'chart' | 'kustomization'; parameters: string[] };
+  app?: { at: SourceAt; target: 'chart' | 'kustomization'; kustomization?: string };
 }
 
 /** A problem reading the graph: a missing path, a cycle, a remote resource. Not fatal. */

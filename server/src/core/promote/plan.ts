@@ -15,7 +15,7 @@ import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
 import { type TextEdit, applyEdits } from '../fix';
-import { composed } from '../env/edit';
+import { composed, yamlString } from '../env/edit';
 import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
 
 export interface Move {
@@ -24,9 +24,11 @@ export interface Move {
   image: string;
   from: { reference: string; digest?: string };
   to: { reference: string; digest: string; tag?: string };
-  /** The file edited and the offset of the first edit (for file:line). */
+  /** The file edited and the offset of the first edit (for file:line; see movedOffset). */
   file: string;
   offset: number;
+  /** For an image written by an insertion shared with others (new `images:` entries): where its own text starts in it. */
+  within?: number;
   /** Where the wanted reference comes from: a source environment, or the reference given to `set`. */
   source?: Environment;
 }
@@ -52,6 +54,21 @@ export interface Plan {
 }
 
 export type PlanResult = ({ ok: true } & Plan) | { ok: false; error: string };
+
+/**
+ * Where a move's text starts once the plan's edits are applied to its file, as an offset into
+ * `applyEdits(text, plan.edits.get(move.file))`: for an inserted override, its own first line (past the
+ * line break and indentation the insertion starts with), not the end of the line it follows.
+ */
+export function movedOffset(plan: Pick<Plan, 'edits'>, move: Pick<Move, 'file' | 'offset' | 'within'>): number {
+  let shift = 0;
+  for (const e of plan.edits.get(move.file) ?? []) {
+    if (e.start === move.offset && e.end === move.offset) return move.offset + shift + (move.within ?? /^\s*/.exec(e.newText)?.[0].length ?? 0);
+    if (e.start >= move.offset) break;
+    shift += e.newText.length - (e.end - e.start);
+  }
+  return move.offset + shift;
+}
 
 /** The stages of a model, in promotion order. */
 export function stagesOf(model: EnvironmentModel): string[] {
@@ -332,9 +349,6 @@ class Planner {
   private placeFor(env: Environment, image: EffectiveImage, want: Want): Placed {
     const p = image.provenance;
     const ref = helmRef(image);
-    // Argo CD applies `helm.parameters` over every values layer: an edit anywhere else would not take effect.
-    const param = env.app?.target === 'chart' && ref ? env.app.parameters.find((n) => n === ref.path.join('.') || n.startsWith(`${ref.path.join('.')}.`)) : undefined;
-    if (param) return { error: `its helm.parameters set ${param}, which Argo CD applies over valuesObject and values; change that parameter by hand` };
     // Outermost own override first (an overlay of an overlay edits its own entry, not the inner one's).
     const places: Place[] = [...p.overrides].reverse();
     for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
@@ -351,6 +365,9 @@ class Planner {
     if (own) {
       const got = this.edit(own.file, (t) => editPlace(t, own, exact));
       if (!('error' in got) || !(env.app?.target === 'chart' && own.file === env.rootFile)) return got;
+      // Parameters that set the tag or digest win over valuesObject: keys added there would not take effect.
+      const h = own.helm;
+      if (h?.parameters && (h.keys.tag || h.keys.digest)) return got;
       // An Application's `values` string that cannot be edited in place: `valuesObject`, which Argo CD
       // applies over it, gets the keys instead (refused there too when valuesObject already has them).
       const added = this.appAddition(env, image, want);
@@ -379,13 +396,11 @@ class Planner {
     if (!app) return { error: `no override of it in ${show(env)} to edit, and no source to add one to` };
     const file = env.rootFile;
     if (app.target === 'kustomization') {
-      // Argo CD merges its items into the kustomization's own `images:` by name (`kustomize edit set
-      // image`), so an item for a renamed image would not apply after the rename as the model applies it.
+      // Argo CD's `kustomize edit set image` replaces the kustomization's entry of the same name: an image
+      // that entry renames gets `name=newName…` (the rename kept); any other, an item of its own name.
       const rename = image.provenance.name.entry;
-      if (image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString) {
-        return { error: `${this.display(rename.file)} renames ${rename.name.value} to ${image.image}, and Argo CD merges kustomize.images into that entry by name; edit it or the Application by hand` };
-      }
-      const item = composed(image.image, want.tag, want.digest);
+      const renamedHere = image.provenance.name.shape === 'kustomize-entry' && rename?.newName && !rename.argoString && rename.file === app.kustomization;
+      const item = (renamedHere ? `${rename.name.value}=` : '') + composed(image.image, want.tag, want.digest);
       return { file, addition: (t, pos) => addListItem(t, { doc: pos(app.at.doc), path: [...app.at.path, 'kustomize', 'images'] }, item) };
     }
     const ref = helmRef(image);
@@ -444,7 +459,8 @@ class Planner {
         for (const x of list) this.skipped.push({ image: x.name, env: x.env, reason: `${x.reference} in ${this.display(show(x.env))}: ${why}` });
         continue;
       }
-      for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start });
+      const added = got.edits[0].newText;
+      for (const x of list) this.moves.push({ ...x.move, file, offset: got.edits[0].start, ...entryStart(added, x.name) });
     }
     for (const list of this.edits.values()) list.sort((a, b) => a.start - b.start);
     // One image in two containers of an environment is one reference moved (one edit).
@@ -456,6 +472,18 @@ class Planner {
       edits: this.edits,
     };
   }
+}
+
+/** Where the new `images:` entry for `name` starts in the text inserted for several (its `- name:` line, past the indentation). */
+function entryStart(inserted: string, name: string): { within?: number } {
+  const line = `- name: ${yamlString(name)}`;
+  let at = 0;
+  for (const l of inserted.split('\n')) {
+    const body = l.replace(/\r$/, '');
+    if (body.trim() === line) return { within: at + body.indexOf('-') };
+    at += l.length + 1;
+  }
+  return {};
 }
 
 /** The image's values map (any of its helm-value places knows the key path). */
