@@ -28,7 +28,25 @@ const common = {
   logLevel: 'warning',
   // VS Code provides this module at run time.
   external: ['vscode'],
+  plugins: [yamlAsModule()],
 };
+
+/**
+ * Bundles the `yaml` package's ES module build instead of its CommonJS one (the same source). Bundled
+ * CommonJS is reached through a getter per exported name (`isScalar`, `isMap`, … are called per node),
+ * and the CommonJS parser and composer read `process.env.LOG_TOKENS` / `LOG_STREAM` once per token, a
+ * native call each: together about a tenth of a cold scan's CPU (docs/performance.md). The ES build
+ * differs only there and in logging warnings with `console.warn` rather than `process.emitWarning`.
+ */
+function yamlAsModule() {
+  const entry = path.join(path.dirname(require.resolve('yaml/package.json')), 'browser', 'index.js');
+  return {
+    name: 'yaml-as-module',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, () => ({ path: entry }));
+    },
+  };
+}
 
 /** The Action's files: its entry and the scan worker it starts (`path.join(__dirname, 'worker.js')`). */
 async function buildAction(outdir) {

@@ -252,6 +252,41 @@ data:
     # image-pin: ignore
     key: value
 `],
+  // Files the environment model reads whole, with documents that cannot hold an image (the extraction
+  // skips them; a scan reads them with the fast scanner for the model's facts).
+  ['chart/Chart.yaml', `apiVersion: v2
+name: app
+description: A chart for the app
+version: 1.2.3
+appVersion: "4.5.6"
+dependencies:
+  - name: redis
+    version: 18.x
+    repository: oci://registry-1.docker.io/bitnamicharts
+`],
+  ['overlays/prod/kustomization.yaml', `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+  - 'service.yaml'
+patches:
+  - path: patch.yaml
+    target:
+      kind: Deployment
+patchesStrategicMerge:
+  - "extra.yaml"
+components:
+  - ../../components/tls
+`],
+  ['chart/values-prod.yaml', `# prod
+replicaCount: 3
+service:
+  port: 8080
+---
+image:
+  repository: acme/app
+  tag: 1.2.3
+`],
 ];
 
 

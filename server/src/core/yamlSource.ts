@@ -65,6 +65,33 @@ const NOT_A_BREAK = /[^\r\n]/g;
  */
 export function templateExcusesErrors(text: string, actions: readonly Span[]): boolean {
   if (actions.length === 0) return false;
+  // Most chart templates open with an action (`{{- if … }}`, a `{{/* … */}}` header) above any YAML:
+  // nothing there can hold it as text, so it shapes the structure, and the text need not be parsed.
+  if (leadsTheDocument(text, actions.reduce((a, b) => (b.start < a.start ? b : a)))) return true;
+  return excusedByTokens(text, actions);
+}
+
+/**
+ * Whether only blank lines, comment lines and a `---` line come before the action, and only spaces
+ * before it on its line: then no scalar, quoted string, block scalar or comment of the text as written
+ * can contain it (what `excusedByTokens` would find by parsing). Conservative: anything else, a tab or
+ * a CR included, says no and leaves the question to the parse.
+ */
+function leadsTheDocument(text: string, action: Span): boolean {
+  let lineStart = 0;
+  for (;;) {
+    const eol = text.indexOf('\n', lineStart);
+    if (eol === -1 || eol >= action.start) return LEADING_SPACES.test(text.slice(lineStart, action.start));
+    if (!LEADING_LINE.test(text.slice(lineStart, eol))) return false;
+    lineStart = eol + 1;
+  }
+}
+const LEADING_SPACES = /^ *$/;
+const LEADING_LINE = /^(?: *(?:#[^\r]*)?|---)$/;
+
+/** `templateExcusesErrors` decided from the tokens of the text as written, without its short cut (exported for its test). */
+export function excusedByTokens(text: string, actions: readonly Span[]): boolean {
+  if (actions.length === 0) return false;
   let tokens;
   try {
     tokens = Array.from(new Parser().parse(text));

@@ -11,6 +11,7 @@ import { LineIndex, type Range } from '../core/text';
 import type { JudgedSite } from '../core/types';
 import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
+import { fastDocuments } from '../core/extract';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { appVersionFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
@@ -31,6 +32,8 @@ export interface FactsOptions {
   values?: boolean;
   /** What `mayDeclareApp(text)` said, when the caller asked already. */
   app?: boolean;
+  /** Read the documents the extraction skipped with the fast scanner too (it may throw a `Bail`). */
+  fast?: boolean;
 }
 
 /**
@@ -44,7 +47,7 @@ export function environmentFacts(file: string, text: string, docs: readonly Doc[
   const whole = WHOLE_FILE.test(file) || (opts.values !== false && VALUES_NAME.test(file)) || app;
   if (!whole && docs.length === 0) return undefined;
   const complete = !whole || docs.length === splitDocuments(text).length;
-  return readFacts(file, text, complete ? docs : undefined, { values: opts.values === false ? false : undefined, app });
+  return readFacts(file, text, complete ? docs : opts.fast ? fastDocuments(text) : undefined, { values: opts.values === false ? false : undefined, app });
 }
 
 export interface EnvironmentJudgement {

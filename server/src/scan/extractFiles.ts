@@ -36,7 +36,7 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   const judged = judgedPart(extraction);
   const app = mayDeclareApp(read.text);
   if (app) judged.declaresApp = true;
-  const factsOptions = { values: job.values, app };
+  const factsOptions = { values: job.values, app, fast: true };
   try {
     judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
   } catch (err) {
@@ -44,7 +44,7 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
     // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
     docs = [];
     extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
-    judged.facts = environmentFacts(job.absolute, read.text, docs, factsOptions);
+    judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
   }
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }

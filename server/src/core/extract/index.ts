@@ -157,11 +157,43 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   return { sites, syntaxErrors, templated: blanked.actions.length > 0 };
 }
 
+/**
+ * A one-document text read by the fast scanner, as `yaml` would compose it (template actions blanked),
+ * for a caller that reads the whole file where the extraction skipped it as unable to hold an image
+ * (the environment model's kustomizations, charts and values files). Undefined, for the caller to
+ * parse with `yaml`, when the scanner is not certain of it, it is not a map, or the text holds more
+ * than one document (composed as part of a stream, a document that another follows can end elsewhere
+ * than alone: a map's insertion point after the `---`). Lazily known parts throw a `Bail` when read.
+ */
+export function fastDocuments(text: string): Array<{ doc: Document.Parsed; source: string; offset: number }> | undefined {
+  const blanked = blankTemplateActions(text);
+  const source = blanked.text;
+  if (splitDocuments(source).length !== 1) return undefined;
+  let scanned;
+  try {
+    scanned = scanDocument(source, false, blanked.actions);
+  } catch (err) {
+    if (err instanceof Bail) return undefined;
+    throw err;
+  }
+  // `yaml` would report an error here: what it composes is its own.
+  if (scanned.needsTemplateExcuse || !isMap(scanned.contents)) return undefined;
+  return [{ doc: { contents: scanned.contents } as unknown as Document.Parsed, source, offset: 0 }];
+}
+
 /** A document can hold an image only if one of these words appears in it. */
 function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
   const extra = [...imageKeys].filter((k) => !/image/i.test(k)).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(['[Ii]mage', 'docker://', 'container', ...extra].join('|'));
+  const source = ['[Ii]mage', 'docker://', 'container', ...extra].join('|');
+  // One expression per set of keys, not one compiled per file (a scan asks for the same one thousands of times).
+  let test = CANDIDATE_TESTS.get(source);
+  if (!test) {
+    if (CANDIDATE_TESTS.size >= 64) CANDIDATE_TESTS.clear();
+    CANDIDATE_TESTS.set(source, (test = new RegExp(source)));
+  }
+  return test;
 }
+const CANDIDATE_TESTS = new Map<string, RegExp>();
 
 function extractDocument(
   source: string,
