@@ -7,15 +7,35 @@ import * as path from 'node:path';
 
 export function displayLikeFiles(files: ReadonlyArray<{ display: string; absolute: string }>): (absolute: string) => string {
   const byAbsolute = new Map(files.map((f) => [f.absolute, f.display]));
+  // Each folder that holds a listed file (at any depth), with how it is shown: built once, so that
+  // naming thousands of environments does not look through every file for each one.
+  let folders: Map<string, string> | undefined;
+  const folderIndex = (): Map<string, string> => {
+    const index = new Map<string, string>();
+    for (const f of files) {
+      let dir = f.absolute;
+      let shown = f.display;
+      for (;;) {
+        const parent = path.dirname(dir);
+        if (parent === dir) break;
+        const name = dir.slice(parent.length + (parent.endsWith(path.sep) ? 0 : 1));
+        // The display must end in a separator and the same name as the absolute path for the name to be cut off.
+        const cut = shown.length - name.length - 1;
+        if (cut < 0 || !shown.endsWith(name) || !/[\\/]/.test(shown[cut])) break;
+        shown = shown.slice(0, cut);
+        dir = parent;
+        // The first file under a folder decides how it is shown.
+        if (!index.has(dir)) index.set(dir, shown || '.');
+      }
+    }
+    return index;
+  };
   return (p) => {
     const own = byAbsolute.get(p);
     if (own !== undefined) return own;
-    // A folder (a kustomization's): a file under it is shown with the folder's part first.
-    for (const f of files) {
-      if (!f.absolute.startsWith(p + path.sep) && !f.absolute.startsWith(`${p}/`)) continue;
-      const rest = f.absolute.slice(p.length);
-      if (f.display.endsWith(rest) || f.display.endsWith(rest.split(path.sep).join('/'))) return f.display.slice(0, f.display.length - rest.length) || '.';
-    }
+    // A folder (a kustomization's): shown with the part of a file's name under it cut off.
+    const shown = (folders ??= folderIndex()).get(p);
+    if (shown !== undefined) return shown;
     return path.relative(process.cwd(), p) || p;
   };
 }
