@@ -3,7 +3,9 @@
 // server, the CLI, and the worker threads they start. package.json `main` points at dist/extension.js
 // and `bin` at dist/cli.js and dist/server.js, so a development checkout (`npm run build`), the packaged
 // extension and the installed package run the same files. (bin/*.js run the tsc output, for tests.)
-//   node scripts/bundle.js [--minify | --watch]
+//   node scripts/bundle.js [--minify | --watch] [--outdir DIR]
+// (--outdir: `npm run package` bundles minified into its staging copy, so the checkout's dist/ stays the
+// development build with source maps that bin/, the benchmarks and F5 use.)
 // With --action it builds the GitHub Action instead (action/index.js and its worker, minified), which is
 // committed because GitHub runs an action from the repository as it is; test/cli/action.test.ts checks
 // that the committed files equal a fresh build.
@@ -14,7 +16,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const DIST = path.join(ROOT, 'dist');
+const outdirAt = process.argv.indexOf('--outdir');
+const OUTDIR = outdirAt >= 0 ? path.resolve(process.argv[outdirAt + 1]) : undefined;
+const DIST = OUTDIR ?? path.join(ROOT, 'dist');
 
 const minify = process.argv.includes('--minify');
 const common = {
@@ -60,10 +64,7 @@ async function buildAction(outdir) {
 }
 
 async function main() {
-  if (process.argv.includes('--action')) {
-    const at = process.argv.indexOf('--outdir');
-    return buildAction(at >= 0 ? path.resolve(process.argv[at + 1]) : path.join(ROOT, 'action'));
-  }
+  if (process.argv.includes('--action')) return buildAction(OUTDIR ?? path.join(ROOT, 'action'));
   const entries = {
     extension: 'client/src/extension.ts',
     // The two commands of the npm package; their entry files start with `#!/usr/bin/env node`.
@@ -100,7 +101,7 @@ async function main() {
   }
   for (const name of Object.keys(entries)) {
     const size = fs.statSync(path.join(DIST, `${name}.js`)).size;
-    console.log(`dist/${name}.js ${(size / 1024).toFixed(0)} KiB${minify ? ' (minified)' : ''}`);
+    console.log(`${path.relative(ROOT, path.join(DIST, `${name}.js`))} ${(size / 1024).toFixed(0)} KiB${minify ? ' (minified)' : ''}`);
   }
 }
 

@@ -24,10 +24,11 @@ function main() {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const out = path.resolve(outIndex >= 0 ? args[outIndex + 1] : path.join(ROOT, `${manifest.name}-${manifest.version}.vsix`));
 
-  execFileSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--minify'], { cwd: ROOT, stdio: 'inherit' });
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-vsix-'));
   try {
-    for (const name of STAGED) fs.cpSync(path.join(ROOT, name), path.join(stage, name), { recursive: true });
+    for (const name of STAGED) if (name !== 'dist') fs.cpSync(path.join(ROOT, name), path.join(stage, name), { recursive: true });
+    // The minified bundle goes straight into the staging copy: the checkout's dist/ is left as it was.
+    execFileSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--minify', '--outdir', path.join(stage, 'dist')], { cwd: ROOT, stdio: 'inherit' });
     const { files: _npmFiles, ...vsixManifest } = manifest;
     fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(vsixManifest, null, 2) + '\n');
     const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
