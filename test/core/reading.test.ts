@@ -135,6 +135,18 @@ describe('text encodings', () => {
     assert.equal(decodeText(Buffer.from([0xff, 0xfe, 0x00, 0xd8, 0x61, 0x00])), null, 'a lone surrogate');
   });
 
+  it('a UTF-8 file is binary when its first 8 KiB hold a NUL, text when the first NUL comes later', () => {
+    const withNulAt = (at: number) => {
+      const bytes = Buffer.alloc(9000, 0x61);
+      bytes[at] = 0;
+      return bytes;
+    };
+    assert.equal(decodeText(withNulAt(0)), null);
+    assert.equal(decodeText(withNulAt(8191)), null, 'the last byte of the first 8 KiB');
+    assert.equal(decodeText(withNulAt(8192))?.text.length, 9000, 'the first byte after them');
+    assert.equal(decodeText(Buffer.from('image: nginx:1.27\n'))?.text, 'image: nginx:1.27\n');
+  });
+
   it('lines break at LF, CRLF and a lone CR, the same way for every position', () => {
     const lines = new LineIndex('a\rb\r\nc\nd');
     assert.equal(lines.lineCount, 4);

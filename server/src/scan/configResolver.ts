@@ -25,7 +25,7 @@ export class ConfigResolver {
 
   /** Throws ConfigError for a bad config file. */
   forFile(file: string): ImagePinConfig {
-    return this.forDir(path.dirname(path.resolve(file)));
+    return this.forDir(path.dirname(resolved(file)));
   }
 
   /** Tells the resolver a folder's entries, listed by the caller anyway: no file system look-ups for config files there. */
@@ -67,8 +67,7 @@ export class ConfigResolver {
 
   /** The file's path relative to its config's folder, `/`-separated: what globs match against. */
   relativePath(config: ImagePinConfig, file: string): string {
-    // Listed files are absolute and clean already: resolving them again was most of this function's cost.
-    const absolute = path.isAbsolute(file) && !UNCLEAN.test(file) ? file : path.resolve(file);
+    const absolute = resolved(file);
     const base = config.baseDir.endsWith(path.sep) ? config.baseDir : config.baseDir + path.sep;
     // The common case, a file below the config's folder, without path.relative's normalising work.
     const rel = absolute.startsWith(base) ? absolute.slice(base.length) : path.relative(config.baseDir, absolute);
@@ -107,6 +106,14 @@ function outsideSubject(file: string, scanRoot: string | undefined): string {
 
 /** What `path.resolve` would change in an absolute path: `//`, `/./`, `/../`, a trailing separator (and on Windows any `/`). */
 const UNCLEAN = path.sep === '/' ? /\/\.{0,2}(?:\/|$)/ : /\/|\\\.{0,2}(?:\\|$)/;
+
+/**
+ * `path.resolve(file)`. Listed files are absolute and clean already: resolving them again was most of
+ * `relativePath`'s cost, and of a cold process's `forFile` per listed file (6,306 files: 13 -> 2 ms).
+ */
+function resolved(file: string): string {
+  return path.isAbsolute(file) && !UNCLEAN.test(file) ? file : path.resolve(file);
+}
 
 // A matcher for globs relative to a config's folder. When every glob is "any folder, then a name
 // pattern" (as the default include of YAML files is) only the file name matters: much cheaper to test.

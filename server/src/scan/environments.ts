@@ -32,7 +32,10 @@ export interface FactsOptions {
   values?: boolean;
   /** What `mayDeclareApp(text)` said, when the caller asked already. */
   app?: boolean;
-  /** Read the documents the extraction skipped with the fast scanner too (it may throw a `Bail`). */
+  /**
+   * Read the documents the extraction skipped, and Applications' `helm.values` texts, with the fast
+   * scanner too (it may throw a `Bail`).
+   */
   fast?: boolean;
 }
 
@@ -47,7 +50,7 @@ export function environmentFacts(file: string, text: string, docs: readonly Doc[
   const whole = WHOLE_FILE.test(file) || (opts.values !== false && VALUES_NAME.test(file)) || app;
   if (!whole && docs.length === 0) return undefined;
   const complete = !whole || docs.length === splitDocuments(text).length;
-  return readFacts(file, text, complete ? docs : opts.fast ? fastDocuments(text) : undefined, { values: opts.values === false ? false : undefined, app });
+  return readFacts(file, text, complete ? docs : opts.fast ? fastDocuments(text) : undefined, { values: opts.values === false ? false : undefined, app, fast: opts.fast });
 }
 
 export interface EnvironmentJudgement {

@@ -8,6 +8,7 @@ import { findPair, insertionPoint, keyOf, nodeSpan } from '../extract/context';
 import type { ScalarPart, Span } from '../types';
 import { blankTemplateActions, scalarPart } from '../yamlSource';
 import { blockScalarMap } from '../extract/relocate';
+import { fastDocuments } from '../extract';
 import type { KustomizeEntry } from './types';
 
 /** A path or name written in a list, with where it is written. */
@@ -423,7 +424,12 @@ export interface AppFacts {
 }
 
 /** The Argo CD Applications and Flux HelmReleases of a file whose sources are paths in a Git repository. */
-export function readApps(file: string, docs: readonly Doc[], relocate: (token: Span, value: string) => ((o: number) => number) | null): AppFacts[] {
+export function readApps(
+  file: string,
+  docs: readonly Doc[],
+  relocate: (token: Span, value: string) => ((o: number) => number) | null,
+  parse: (text: string) => readonly Doc[] = documents,
+): AppFacts[] {
   const out: AppFacts[] = [];
   for (const d of docs) {
     const root = d.doc.contents;
@@ -457,7 +463,7 @@ export function readApps(file: string, docs: readonly Doc[], relocate: (token: S
           }
           const values = part(d, helm, 'values', false);
           if (values?.value) {
-            const inner = readValues(documents(values.value));
+            const inner = readValues(parse(values.value));
             const map = values.exact ? (o: number) => values.span.start + o : relocate(values.token, values.value);
             src.values = shiftValues(inner, map ?? (() => values.token.start), !!map);
           }
@@ -563,8 +569,10 @@ const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+
  * `docs`: the file's documents when already parsed (see `Doc`); else the text is parsed here.
  * `values`: read the Helm values tree (true), or not (false); by default, when the name says values.
  * `app`: what `mayDeclareApp(text)` said, when the caller knows.
+ * `fast`: an Application's `helm.values` text is read by the structural scanner when it can (one
+ * document), as the extraction reads it; its tree may then throw a `Bail` (see `FactsOptions.fast`).
  */
-export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean; app?: boolean } = {}): FileFacts {
+export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean; app?: boolean; fast?: boolean } = {}): FileFacts {
   const path = file.split('\\').join('/');
   const parsed = docs ?? documents(text);
   const workloads = readWorkloadImages(parsed);
@@ -574,9 +582,13 @@ export function readFacts(file: string, text: string, docs?: readonly Doc[], opt
   if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed);
   if (opts.app ?? mayDeclareApp(text)) {
     const source = blankTemplateActions(text).text;
-    facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value));
+    facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value), opts.fast ? fastOrFull : documents);
   }
   return facts;
+}
+
+function fastOrFull(text: string): readonly Doc[] {
+  return fastDocuments(text) ?? documents(text);
 }
 
 /** Whether the extractor's parse of this file can be handed to `readFacts` (the documents it skips hold nothing the model reads). */
