@@ -249,7 +249,7 @@ describe('Promotion in a real VS Code (code-server + Chromium)', () => {
     await editorShows(page, 'promote-2-undone', FILES[PROD]);
   });
 
-  test('3. a promotion across two files: Undo asks whether to undo it in both; answered, both editors are back and clean', { timeout: STEP_TIMEOUT_MS }, async () => {
+  test('3. a promotion across two files: one Undo, with no question asked, puts both editors back, clean and unsaved', { timeout: STEP_TIMEOUT_MS }, async () => {
     // A second prod environment, written on disk; Scan Workspace reads it (code-server's file watcher
     // is not relied on here: its events did not arrive in this harness; the lsp tier covers them).
     const PROD_EU = 'regions/eu/prod/kustomization.yaml';
