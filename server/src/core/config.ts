@@ -16,9 +16,6 @@ export const RULE_IDS: readonly RuleId[] = [
   'tag-conflict', 'unknown-digest', 'moved-tag', 'registry-error',
 ];
 
-/** Rules that need the registry's answers: only `check --online` and the editor's verification report them. */
-export const ONLINE_RULE_IDS: readonly RuleId[] = ['unknown-digest', 'moved-tag', 'registry-error'];
-
 export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'missing-tag': 'error',
   'floating-tag': 'error',
