@@ -105,7 +105,7 @@ export type ConfigKey =
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
 /** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
-export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
+const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
 
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {

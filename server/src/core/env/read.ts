@@ -424,7 +424,7 @@ export interface AppFacts {
 }
 
 /** The Argo CD Applications and Flux HelmReleases of a file whose sources are paths in a Git repository. */
-export function readApps(
+function readApps(
   file: string,
   docs: readonly Doc[],
   relocate: (token: Span, value: string) => ((o: number) => number) | null,
