@@ -591,11 +591,6 @@ function fastOrFull(text: string): readonly Doc[] {
   return fastDocuments(text) ?? documents(text);
 }
 
-/** Whether the extractor's parse of this file can be handed to `readFacts` (the documents it skips hold nothing the model reads). */
-export function factsNeedEveryDocument(file: string): boolean {
-  return CHART_FILE.test(file.split('\\').join('/'));
-}
-
 /** Facts by file: the caller's when it has them (and they hold the part asked for), else read from text once. */
 export class FactsCache {
   private readonly read = new Map<string, FileFacts | undefined>();

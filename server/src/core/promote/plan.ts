@@ -77,13 +77,6 @@ export function stagesOf(model: EnvironmentModel): string[] {
   return [...seen].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([s]) => s);
 }
 
-/** The stage after `stage` in promotion order, if any. */
-export function nextStage(model: EnvironmentModel, stage: string): string | undefined {
-  const all = stagesOf(model);
-  const i = all.indexOf(stage);
-  return i >= 0 ? all[i + 1] : undefined;
-}
-
 /** The name images are matched by: the normalized repository (`nginx` = `docker.io/library/nginx`), else as written. */
 export function imageKey(name: string): string {
   const parsed = parseReference(name);
