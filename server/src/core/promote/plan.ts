@@ -16,7 +16,8 @@ import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
 import { type TextEdit, applyEdits } from '../fix';
 import { composed, yamlString } from '../env/edit';
-import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
+import { type EditResult, type Want, editPlace } from '../env/edit';
+import { addImageEntries, addListItem, addMapPath } from './edits';
 
 export interface Move {
   /** The environment moved; none for an image `set --add` adds. */
