@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { applyEdits } from '../../server/src/core/fix';
-import { addImageEntries, addListItem, addMapPath, yamlString } from '../../server/src/core/promote/edits';
+import { yamlString } from '../../server/src/core/env/edit';
+import { addImageEntries, addListItem, addMapPath } from '../../server/src/core/promote/edits';
 
 const D = `sha256:${'d'.repeat(64)}`;
 

@@ -16,9 +16,6 @@ export const RULE_IDS: readonly RuleId[] = [
   'tag-conflict', 'unknown-digest', 'moved-tag', 'registry-error',
 ];
 
-/** Rules that need the registry's answers: only `check --online` and the editor's verification report them. */
-export const ONLINE_RULE_IDS: readonly RuleId[] = ['unknown-digest', 'moved-tag', 'registry-error'];
-
 export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'missing-tag': 'error',
   'floating-tag': 'error',
@@ -108,7 +105,7 @@ export type ConfigKey =
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
 /** Test fixtures of Go code (`testdata`) and helm-unittest suites hold images nobody deploys. */
-export const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
+const DEFAULT_EXCLUDE = ['**/testdata/**', '**/tests/*_test.yaml', '**/tests/*_test.yml'];
 
 export function defaultConfig(baseDir: string): ImagePinConfig {
   return {

@@ -6,6 +6,7 @@
  */
 import type { PinStyle } from './config';
 import { parseReference, pinnedText, splitWritten, type ImageReference } from './reference';
+import { lineStartBefore } from './text';
 import type { ImageSite, RuleId, ScalarPart } from './types';
 
 /** Replace `[start, end)` of the text with `newText`. */
@@ -122,7 +123,7 @@ export function pullPolicyEdit(text: string, site: ImageSite): TextEdit | null {
 
 /** A `# image-pin: ignore <rule>` comment alone on the line above the site, at that line's indentation. */
 export function ignoreEdit(text: string, site: Pick<ImageSite, 'span'>, rule?: RuleId): TextEdit {
-  const lineStart = Math.max(text.lastIndexOf('\n', site.span.start - 1), text.lastIndexOf('\r', site.span.start - 1)) + 1;
+  const lineStart = lineStartBefore(text, site.span.start);
   const indent = /^[ \t]*/.exec(text.slice(lineStart, site.span.start))![0];
   return { start: lineStart, end: lineStart, newText: `${indent}# image-pin: ignore${rule ? ` ${rule}` : ''}${newline(text)}` };
 }

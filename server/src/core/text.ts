@@ -55,6 +55,11 @@ export class LineIndex {
   }
 }
 
+/** Where the line holding `offset` starts: after the last `\n` or lone `\r` before it (as LineIndex counts breaks). */
+export function lineStartBefore(text: string, offset: number): number {
+  return Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;
+}
+
 /**
  * `text` with every lone `\r` (a line break of old Mac files) made `\n`, for the YAML parser,
  * which knows only `\n` and `\r\n`. The length and every offset stay the same.

@@ -100,7 +100,7 @@ export function countsText(c: VerifyCounts): string {
   return `${c.pins} pin${c.pins === 1 ? '' : 's'} verified, ${c.moved} moved, ${c.unknown} unknown${c.registryErrors ? `, ${c.registryErrors} could not be checked` : ''}`;
 }
 
-export function verdictRule(v: PinVerdict): RuleId | undefined {
+function verdictRule(v: PinVerdict): RuleId | undefined {
   return v.status === 'verified' ? undefined : v.status;
 }
 

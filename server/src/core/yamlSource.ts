@@ -4,6 +4,7 @@
  * document with its comments, and reading a scalar's text range.
  */
 import { Composer, Document, Parser, Scalar, isScalar, visit } from 'yaml';
+import { lineStartBefore } from './text';
 import type { ScalarPart, Span } from './types';
 
 /** The text ranges of the documents of a YAML stream, split at `---` lines. */
@@ -141,7 +142,7 @@ function insideText(action: Span, text: string, tokens: readonly TextToken[]): b
   if (t.plain) return action.start > t.start && !/[\r\n]/.test(text.slice(action.start, action.end));
   // Blanking an action that begins the first content line of a block scalar changes its indentation.
   if (t.indentLineEnd !== undefined && action.start < t.indentLineEnd) {
-    const lineStart = Math.max(text.lastIndexOf('\n', action.start - 1), text.lastIndexOf('\r', action.start - 1)) + 1;
+    const lineStart = lineStartBefore(text, action.start);
     if (text.slice(lineStart, action.start).trim() === '') return false;
   }
   return true;

@@ -141,7 +141,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
 }
 
 /** tag-conflict across the whole scan: each place of a tag pinned to two digests, naming the others. */
-export function addTagConflicts(reports: FileReport[]): void {
+function addTagConflicts(reports: FileReport[]): void {
   const places: PinnedPlace[] = [];
   const owners: FileReport[] = [];
   for (const report of reports) {

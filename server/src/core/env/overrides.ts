@@ -29,10 +29,10 @@ export interface EnvironmentImages {
  * the graph a diamond many levels deep (each level including the next twice), which read naively
  * doubles per level: past this, the environment is reported as not fully read instead.
  */
-export const MAX_READS = 20_000;
+const MAX_READS = 20_000;
 
 /** How deep kustomizations may nest (kustomize itself has no limit; real layouts nest a handful). */
-export const MAX_DEPTH = 200;
+const MAX_DEPTH = 200;
 
 /** A workload image while overrides are applied to it. */
 interface Item {
@@ -357,7 +357,7 @@ interface Layer {
  * (users are told never to set it), so its presence as a map in the chart's `values.yaml` is what
  * marks a chart that merges it: the template itself is never read (templates are not YAML).
  */
-export const WRAPPED_DEFAULTS = '_internal_defaults_do_not_set';
+const WRAPPED_DEFAULTS = '_internal_defaults_do_not_set';
 
 function helmLayers(chart: ChartNode, index: SiteIndex, files: string[], extra: Layer[] = []): Layer[] {
   const layers: Layer[] = [];

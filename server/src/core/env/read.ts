@@ -424,7 +424,7 @@ export interface AppFacts {
 }
 
 /** The Argo CD Applications and Flux HelmReleases of a file whose sources are paths in a Git repository. */
-export function readApps(
+function readApps(
   file: string,
   docs: readonly Doc[],
   relocate: (token: Span, value: string) => ((o: number) => number) | null,
@@ -589,11 +589,6 @@ export function readFacts(file: string, text: string, docs?: readonly Doc[], opt
 
 function fastOrFull(text: string): readonly Doc[] {
   return fastDocuments(text) ?? documents(text);
-}
-
-/** Whether the extractor's parse of this file can be handed to `readFacts` (the documents it skips hold nothing the model reads). */
-export function factsNeedEveryDocument(file: string): boolean {
-  return CHART_FILE.test(file.split('\\').join('/'));
 }
 
 /** Facts by file: the caller's when it has them (and they hold the part asked for), else read from text once. */

@@ -94,7 +94,7 @@ function notImageContext(path: readonly PathKey[], map: MapView): boolean {
 const GIT_HOSTS = new Set(['github.com', 'gitlab.com', 'bitbucket.org', 'codeberg.org']);
 
 /** `registry`/`repository` that name an image repository: no URL, no tag or digest, no Git host. */
-export function readsAsImageName(registry: string | undefined, repository: string): boolean {
+function readsAsImageName(registry: string | undefined, repository: string): boolean {
   if (repository.includes('://') || repository.endsWith('.git')) return false;
   const name = registry ? `${registry.replace(/\/+$/, '')}/${repository}` : repository;
   const written = splitWritten(name);

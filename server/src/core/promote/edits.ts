@@ -9,8 +9,6 @@
 import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { type EditResult, type Want, yamlString } from '../env/edit';
 
-export { editPlace, yamlString, type EditResult, type Want } from '../env/edit';
-
 const nl = (text: string) => (text.includes('\r\n') ? '\r\n' : '\n');
 
 /**

@@ -16,7 +16,8 @@ import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
 import { type TextEdit, applyEdits } from '../fix';
 import { composed, yamlString } from '../env/edit';
-import { EditResult, Want, addImageEntries, addListItem, addMapPath, editPlace } from './edits';
+import { type EditResult, type Want, editPlace } from '../env/edit';
+import { addImageEntries, addListItem, addMapPath } from './edits';
 
 export interface Move {
   /** The environment moved; none for an image `set --add` adds. */
@@ -75,13 +76,6 @@ export function stagesOf(model: EnvironmentModel): string[] {
   const seen = new Map<string, number>();
   for (const e of model.environments) if (!seen.has(e.stage)) seen.set(e.stage, e.stageOrder);
   return [...seen].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([s]) => s);
-}
-
-/** The stage after `stage` in promotion order, if any. */
-export function nextStage(model: EnvironmentModel, stage: string): string | undefined {
-  const all = stagesOf(model);
-  const i = all.indexOf(stage);
-  return i >= 0 ? all[i + 1] : undefined;
 }
 
 /** The name images are matched by: the normalized repository (`nginx` = `docker.io/library/nginx`), else as written. */
