@@ -97,7 +97,7 @@ const MARK: Record<string, string> = { pinned: '', 'floating-tag': ' (floating)'
  * One table per group of environments that share images (a kustomize tree, a chart), columns in stage
  * order. A `≠` before a cell marks drift (`drifted`): promoting from the stage before would change it.
  */
-export function envText(envs: EnvJson[], drifted: (env: EnvJson, image: string) => boolean): string {
+function envText(envs: EnvJson[], drifted: (env: EnvJson, image: string) => boolean): string {
   if (envs.length === 0) return 'No environments found (no kustomization, chart values or Argo CD / Flux application in these paths).\n';
   const out: string[] = [];
   const groups = new Map<string, EnvJson[]>();
