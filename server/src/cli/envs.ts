@@ -39,8 +39,8 @@ export async function envs(args: string[], io: Io): Promise<number> {
   else {
     // Drift as the editor shows it: what promoting from the stage before would change.
     const drift = driftOf(judgement.model, judgement.text);
-    const drifted = new Map(environments.map((e, i) => [e, (image: string) => drift.has(driftKey(judgement.model.environments[i].id, image))]));
-    out = envText(environments, (e, image) => drifted.get(e)?.(image) ?? false);
+    const ids = new Map(environments.map((e, i) => [e, judgement.model.environments[i].id]));
+    out = envText(environments, (e, image) => drift.has(driftKey(ids.get(e)!, image)));
   }
   io.out(out);
   return result.configErrors.length || result.ioErrors.length ? EXIT_USAGE : EXIT_OK;
