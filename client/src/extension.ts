@@ -30,14 +30,16 @@ export interface ImagePinApi {
 export async function activate(context: vscode.ExtensionContext): Promise<ImagePinApi> {
   const output = vscode.window.createOutputChannel('Image Pin', { log: true });
   const reports = new Reports(output);
+  // A report from the server (a notification, or a code action's command) is checked before it is shown.
+  const showReport = (value: unknown): void => {
+    const report = asReport(value);
+    if (report) reports.show(report);
+  };
   const ruleHelp = new RuleHelp(context);
   context.subscriptions.push(
     output,
     vscode.commands.registerCommand(CLIENT_COMMANDS.showOutput, () => output.show()),
-    vscode.commands.registerCommand(INTERNAL_COMMANDS.showReport, (value: unknown) => {
-      const report = asReport(value);
-      if (report) reports.show(report);
-    }),
+    vscode.commands.registerCommand(INTERNAL_COMMANDS.showReport, showReport),
   );
   const api: ImagePinApi = {
     get reports() {
@@ -91,12 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageP
     }),
   );
   createStatusBar(context);
-  context.subscriptions.push(
-    client.onNotification(REPORT, (value: unknown) => {
-      const report = asReport(value);
-      if (report) reports.show(report);
-    }),
-  );
+  context.subscriptions.push(client.onNotification(REPORT, showReport));
   showVerificationStatus(context, client);
   try {
     // Awaited so that the server's commands are registered before a command that activated us runs.

@@ -16,7 +16,7 @@ export function ruleLinkBase(context: vscode.ExtensionContext): string {
 }
 
 /** The heading's anchor as Markdown renderers make it: `## \`floating-tag\`` → `floating-tag`. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()
@@ -25,7 +25,7 @@ export function slug(heading: string): string {
 }
 
 /** The `## ` section of `markdown` whose anchor is `anchor` (up to the next `## `), or undefined. */
-export function ruleSection(markdown: string, anchor: string): string | undefined {
+function ruleSection(markdown: string, anchor: string): string | undefined {
   const lines = markdown.split(/\r?\n/);
   const start = lines.findIndex((l) => l.startsWith('## ') && slug(l.slice(3)) === anchor);
   if (start < 0) return undefined;

@@ -14,8 +14,9 @@ export function createStatusBar(context: vscode.ExtensionContext): void {
       item.hide();
       return;
     }
-    const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE && d.code !== TRUNCATED_CODE);
-    const findings = count(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE));
+    const ours = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE);
+    const diagnostics = ours.filter((d) => d.code !== TRUNCATED_CODE);
+    const findings = count(ours);
     if (findings === 0 && !LANGUAGES.has(editor.document.languageId)) {
       item.hide();
       return;

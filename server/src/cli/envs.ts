@@ -39,8 +39,8 @@ export async function envs(args: string[], io: Io): Promise<number> {
   else {
     // Drift as the editor shows it: what promoting from the stage before would change.
     const drift = driftOf(judgement.model, judgement.text);
-    const drifted = new Map(environments.map((e, i) => [e, (image: string) => drift.has(driftKey(judgement.model.environments[i].id, image))]));
-    out = envText(environments, (e, image) => drifted.get(e)?.(image) ?? false);
+    const ids = new Map(environments.map((e, i) => [e, judgement.model.environments[i].id]));
+    out = envText(environments, (e, image) => drift.has(driftKey(ids.get(e)!, image)));
   }
   io.out(out);
   return result.configErrors.length || result.ioErrors.length ? EXIT_USAGE : EXIT_OK;
@@ -97,7 +97,7 @@ const MARK: Record<string, string> = { pinned: '', 'floating-tag': ' (floating)'
  * One table per group of environments that share images (a kustomize tree, a chart), columns in stage
  * order. A `≠` before a cell marks drift (`drifted`): promoting from the stage before would change it.
  */
-export function envText(envs: EnvJson[], drifted: (env: EnvJson, image: string) => boolean): string {
+function envText(envs: EnvJson[], drifted: (env: EnvJson, image: string) => boolean): string {
   if (envs.length === 0) return 'No environments found (no kustomization, chart values or Argo CD / Flux application in these paths).\n';
   const out: string[] = [];
   const groups = new Map<string, EnvJson[]>();

@@ -39,7 +39,7 @@ export interface PinActionData {
 }
 
 /** Why pin actions are disabled in an untrusted workspace (VS Code shows it beside the greyed-out action). */
-export const UNTRUSTED_ACTION_REASON = 'Pinning asks a registry, which Image Pin does not do in an untrusted workspace. Trust the workspace to pin.';
+const UNTRUSTED_ACTION_REASON = 'Pinning asks a registry, which Image Pin does not do in an untrusted workspace. Trust the workspace to pin.';
 
 /** `trusted`: false in an untrusted workspace, where pin actions are listed disabled, with the reason. */
 export async function codeActions(params: CodeActionParams, validator: Validator, verification?: PinVerification, trusted = true): Promise<CodeAction[]> {

@@ -321,9 +321,10 @@ export class EnvironmentService {
   private bump(): void {
     this.version++;
     for (const l of this.listeners) l();
-    // The view asks again; a burst of changes (typing) is one notification.
+    // The view asks again, for the whole judgement: once typing pauses as long as the other documents
+    // wait (ENVIRONMENT_PASS_MS), so that it does not force whole builds between a burst's keystrokes.
     clearTimeout(this.notifyTimer);
-    this.notifyTimer = setTimeout(() => void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS), 100);
+    this.notifyTimer = setTimeout(() => void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS), ENVIRONMENT_PASS_MS);
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@
 import type { Severity } from '../core/types';
 import type { LocatedFinding } from '../scan/checkText';
 
-export const MAX_PUBLISHED = 1000;
+const MAX_PUBLISHED = 1000;
 
 /** The rules a registry lookup fixes. */
 export const PINNABLE_RULES: ReadonlySet<string> = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);

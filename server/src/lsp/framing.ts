@@ -17,7 +17,7 @@ import { AbstractMessageReader, DataCallback, Disposable, Message } from 'vscode
 /** Longer than any real header block: bytes without a blank line by then are not a header. */
 const MAX_HEADER_BYTES = 8 * 1024;
 /** Above what a JavaScript string can hold; a larger length is a broken header, not a message to wait for. */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 const CONTENT_LENGTH = 'content-length:';
 /** A header line that starts a message (used to resynchronise and to spot an overlong length). */
 const HEADER_LINE = /content-length:[ \t]*\d+\r\n/i;
@@ -172,7 +172,7 @@ export class FramedMessageReader extends AbstractMessageReader {
 }
 
 /** The body length a header block announces, or what is wrong with it. */
-export function contentLength(block: string): number | string {
+function contentLength(block: string): number | string {
   let length: number | undefined;
   for (const line of block.split('\r\n')) {
     const colon = line.indexOf(':');

@@ -19,7 +19,7 @@ export const LARGE_DOCUMENT = 256 * 1024;
  * So are streams of more YAML documents than this, whatever their length: each document is parsed
  * on its own, and 10,000 short ones take over half a second (`---` lines are a few bytes each).
  */
-export const MANY_DOCUMENTS = 2000;
+const MANY_DOCUMENTS = 2000;
 
 /** Whether a text is checked on the worker. */
 export function isLarge(text: string): boolean {

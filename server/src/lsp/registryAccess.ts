@@ -95,7 +95,7 @@ export class RegistryAccess {
  * the config file's folder); a workspace `insecure` counts only when the machine also marks that
  * host insecure, since plain HTTP is the machine owner's decision.
  */
-export function mergeRegistries(
+function mergeRegistries(
   machine: Record<string, RegistrySettings> | undefined,
   workspace: Record<string, RegistrySettings> | undefined,
   baseDir: string | undefined,

@@ -62,7 +62,11 @@ export class PinVerification {
 
   /** The verdict of a reference, while it is within the cache lifetime. */
   async verdict(reference: string): Promise<Verified | undefined> {
-    const ttl = await this.ttlMs();
+    return this.fresh(reference, await this.ttlMs());
+  }
+
+  /** The same with the cache lifetime read once by the caller (a document's every site on each keystroke). */
+  private fresh(reference: string, ttl: number): Verified | undefined {
     const hit = this.verdicts.get(reference);
     return hit && this.now() - hit.at < ttl ? hit : undefined;
   }
@@ -80,9 +84,10 @@ export class PinVerification {
 
   private async siteFindings(sites: readonly JudgedSite[], ranges: readonly Range[], config: ImagePinConfig): Promise<LocatedFinding[]> {
     if (this.verdicts.size === 0) return [];
+    const ttl = await this.ttlMs();
     const out: LocatedFinding[] = [];
     for (const [index, site] of sites.entries()) {
-      const known = await this.verdict(site.reference);
+      const known = this.fresh(site.reference, ttl);
       // registry-error is not a diagnostic in the editor: an offline laptop must not turn red.
       if (!known || known.verdict.status === 'registry-error') continue;
       const finding = verdictFinding(site, index, known.verdict, config);
@@ -95,6 +100,7 @@ export class PinVerification {
   async documentChecked(uri: string, extraction: LocatedExtraction): Promise<void> {
     const client = this.deps.access.client(false);
     if (!client || (await this.deps.settings.get()).verifyPins === 'off') return;
+    const ttl = await this.ttlMs();
     const items: Array<PinItem<undefined>> = [];
     const mine = new Set<string>();
     for (const site of extraction.sites) {
@@ -105,7 +111,7 @@ export class PinVerification {
         waiting.add(uri);
         continue;
       }
-      if (await this.verdict(site.reference)) continue;
+      if (this.fresh(site.reference, ttl)) continue;
       this.waiting.set(site.reference, new Set([uri]));
       items.push({ reference: site.reference, place: undefined });
     }

@@ -219,7 +219,7 @@ export class WorkspaceScan {
 }
 
 /** `12 findings in 5 files (7 errors)`, then what could not be checked. */
-export function scanSummary(r: ScanWorkspaceResult): string {
+function scanSummary(r: ScanWorkspaceResult): string {
   const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
   let text = `Image Pin: ${n(r.findings, 'finding')} in ${n(r.filesWithFindings, 'file')} (${n(r.errorFindings, 'error')})`;
   const unchecked = [r.errors && `${n(r.errors, 'file')} could not be read`, r.configErrors && `${n(r.configErrors, 'config file')} invalid`].filter(Boolean);
