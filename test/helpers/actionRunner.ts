@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './paths';
-import { Run, run } from './npmPackage';
+import { Run, run } from './cliRun';
 
 export interface ActionManifest {
   runs: { using: string; main: string };
