@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CI_WORKFLOW } from '../helpers/yamlMutations';
 import { realisticFiles } from './realistic';
 
 export interface CorpusStats {
@@ -177,18 +178,7 @@ proxy:
         digest: ""
 `];
     default:
-      return [`.github/workflows/ci-${i}.yaml`, `name: ci
-on: push
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    container: node:20-bookworm
-    services:
-      db: {image: "postgres:16"}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: docker://ghcr.io/acme/linter:latest
-`];
+      return [`.github/workflows/ci-${i}.yaml`, CI_WORKFLOW];
   }
 }
 

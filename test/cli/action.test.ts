@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkArgs, readInputs } from '../../server/src/action/action';
 import { ACTION_MANIFEST, runAction } from '../helpers/actionRunner';
-import { run } from '../helpers/npmPackage';
+import { run } from '../helpers/cliRun';
 import { EXAMPLES, REPO_ROOT } from '../helpers/paths';
 import { closedPort } from '../helpers/ports';
 

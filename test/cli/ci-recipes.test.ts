@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { runAction } from '../helpers/actionRunner';
-import { offlineNpmEnv, packCheckout, run } from '../helpers/npmPackage';
+import { run } from '../helpers/cliRun';
+import { offlineNpmEnv, packCheckout } from '../helpers/npmPackage';
 import { EXAMPLES, REPO_ROOT } from '../helpers/paths';
 
 /** The first fenced block of `lang` under the `### <heading…>` of the README's "## In CI" section. */

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXAMPLES, REPO_ROOT, fixture } from '../helpers/paths';
-import { Packed, installTarball, packCheckout, run } from '../helpers/npmPackage';
+import { run } from '../helpers/cliRun';
+import { Packed, installTarball, packCheckout } from '../helpers/npmPackage';
 import { TestClient, fileUri } from '../lsp/lspClient';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };

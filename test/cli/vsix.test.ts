@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../helpers/npmPackage';
+import { run } from '../helpers/cliRun';
 import { REPO_ROOT } from '../helpers/paths';
 
 describe('the .vsix', () => {

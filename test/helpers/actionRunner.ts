@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './paths';
-import { Run, run } from './npmPackage';
+import { Run, run } from './cliRun';
 
 export interface ActionManifest {
   runs: { using: string; main: string };
@@ -25,7 +25,7 @@ export interface ActionRun extends Run {
 }
 
 /** Parses a GITHUB_OUTPUT file: `name=value` lines and `name<<DELIMITER` … `DELIMITER` blocks. */
-export function parseOutputFile(text: string): Record<string, string> {
+function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

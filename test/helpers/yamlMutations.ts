@@ -13,6 +13,20 @@ export interface LineMutation {
 /** How many kinds of edit `mutate` knows. */
 export const MUTATION_KINDS = 30;
 
+/** A GitHub Actions workflow with a job container, a service image and a docker:// step (the bench corpus uses it too). */
+export const CI_WORKFLOW = `name: ci
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: node:20-bookworm
+    services:
+      db: {image: "postgres:16"}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker://ghcr.io/acme/linter:latest
+`;
+
 // Seeds: every shape the walk knows, written the way real files are.
 export const SEEDS: Array<[string, string]> = [
   ['deploy.yaml', `apiVersion: apps/v1
@@ -210,18 +224,7 @@ services:
       team: a
     more: *labels
 `],
-  ['.github/workflows/ci.yaml', `name: ci
-on: push
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    container: node:20-bookworm
-    services:
-      db: {image: "postgres:16"}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: docker://ghcr.io/acme/linter:latest
-`],
+  ['.github/workflows/ci.yaml', CI_WORKFLOW],
   ['chart/templates/deployment.yaml', `apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -7,10 +7,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TextDocumentEdit } from 'vscode-languageserver-protocol/node';
+import { closedPort } from '../helpers/ports';
 import { PushedImage, RunningRegistry, seedStandard, startRegistry } from '../helpers/registry';
 import { NO_DOCKER_CONFIG, TestClient, rangeOf } from './lspClient';
 
@@ -18,15 +18,6 @@ const RULE_LINKS = 'code-oss://image-pin.image-pin/rule';
 
 const pod = (...images: string[]) =>
   `kind: Pod\nspec:\n  containers:\n${images.map((image, i) => `    - name: c${i}\n      image: ${image}\n`).join('')}`;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a VS Code-like client: reports, the reviewed workspace edit, rule links', () => {
   let reg: RunningRegistry;

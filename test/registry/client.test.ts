@@ -16,6 +16,7 @@ import {
   pushImage, seedStandard, sha256, skopeoDigest, startFaultProxy, startRecorder, startRegistry,
   type FaultProxy, type PushedImage, type RunningRegistry,
 } from '../helpers/registry';
+import { closedPort } from '../helpers/ports';
 
 import { RegistryClient, RegistryError, type RegistryClientOptions } from '../../server/src/registry/index';
 import { parseReference, type ImageReference } from '../../server/src/core/reference';
@@ -198,10 +199,7 @@ describe('resolving tags on a plain registry', () => {
   });
 
   it('a registry that refuses connections on loopback: why, and that it may not be running', async () => {
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as net.AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const err = await expectError(client().resolve(ref(`127.0.0.1:${port}/app:1.0`)), 'unreachable');
     assert.match(err.message, new RegExp(`^could not reach 127\\.0\\.0\\.1:${port} to look up 127\\.0\\.0\\.1:${port}/app:1\\.0: the connection was refused \\(ECONNREFUSED\\) — check that the registry is running`));
   });

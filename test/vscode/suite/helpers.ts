@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 export const EXTENSION_ID = 'image-pin.image-pin';
 
 /** How long a wait may take before it fails; generous, since a loaded CI machine is slow, and a wait ends as soon as its state holds. */
-export const WAIT_MS = 30_000;
+const WAIT_MS = 30_000;
 /** How often a state without an event is looked at again. */
 const POLL_MS = 50;
 
@@ -131,7 +131,7 @@ export function codeOf(d: vscode.Diagnostic): string {
  * (DiagnosticData in server/src/lsp/protocol.ts), which vscode-languageclient keeps on the
  * diagnostic object this extension host shares with the extension.
  */
-export function versionOf(d: vscode.Diagnostic): number | null | undefined {
+function versionOf(d: vscode.Diagnostic): number | null | undefined {
   const data = (d as { data?: { version?: number | null } }).data;
   return data?.version;
 }
