@@ -16,7 +16,8 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 // What .vscodeignore chooses from; it still decides, inside the staging copy, what the .vsix holds.
-const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'schemas', 'docs', 'images', 'walkthrough'];
+// (dist/ is not copied: the minified bundle is built straight into the staging copy.)
+const STAGED = ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'schemas', 'docs', 'images', 'walkthrough'];
 
 function main() {
   const args = process.argv.slice(2);
@@ -26,7 +27,7 @@ function main() {
 
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pin-vsix-'));
   try {
-    for (const name of STAGED) if (name !== 'dist') fs.cpSync(path.join(ROOT, name), path.join(stage, name), { recursive: true });
+    for (const name of STAGED) fs.cpSync(path.join(ROOT, name), path.join(stage, name), { recursive: true });
     // The minified bundle goes straight into the staging copy: the checkout's dist/ is left as it was.
     execFileSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--minify', '--outdir', path.join(stage, 'dist')], { cwd: ROOT, stdio: 'inherit' });
     const { files: _npmFiles, ...vsixManifest } = manifest;
