@@ -2,6 +2,9 @@
 import { stdio } from '../cli/common';
 import { runAction } from './action';
 import { annotation } from './workflowCommands';
+import { tuneForShortRun } from '../cli/shortRun';
+
+tuneForShortRun();
 
 runAction(process.env, stdio).then(
   (code) => {

@@ -5,6 +5,9 @@
  */
 import { EXIT_USAGE } from './common';
 import { main } from './main';
+import { tuneForShortRun } from './shortRun';
+
+tuneForShortRun();
 
 main(process.argv.slice(2)).then(
   (code) => {
