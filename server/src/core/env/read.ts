@@ -192,57 +192,6 @@ export interface WorkloadImage {
   pullPolicy?: string | null;
 }
 
-/** Every `image` string of the file's Kubernetes resources, classified. CustomResourceDefinitions are skipped. */
-export function readWorkloadImages(docs: readonly Doc[]): WorkloadImage[] {
-  const out: WorkloadImage[] = [];
-  for (const d of docs) {
-    const root = d.doc.contents;
-    if (!isMap(root)) continue;
-    const kind = part(d, root, 'kind', false)?.value ?? '';
-    if (kind === 'CustomResourceDefinition') continue;
-    const name = (() => {
-      const meta = mapAt(root, 'metadata');
-      return meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
-    })();
-    const resource = { kind, name };
-    // The keys from the root to the node being walked: one array, copied only where an image is found.
-    const keys: string[] = [];
-    const walk = (node: unknown, parentKey: string | undefined, inList: boolean): void => {
-      if (isSeq(node)) {
-        for (const item of node.items) walk(item, parentKey, true);
-        return;
-      }
-      if (!isMap(node)) return;
-      for (const pair of node.items) {
-        const key = keyOf(pair);
-        if (key === null) continue;
-        const value = pair.value;
-        if (key === 'image' && isScalar(value)) {
-          const p = scalarAt(d, value);
-          if (!p || !p.value) continue;
-          const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
-          const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
-          if (container) {
-            img.container = part(d, node, 'name', false)?.value;
-            const policy = part(d, node, 'imagePullPolicy', false);
-            img.pullPolicy = policy ? policy.value : null;
-          }
-          out.push(img);
-        } else if (key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
-          const ref = part(d, value, 'reference', false);
-          if (ref?.value) out.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
-        } else if (isMap(value) || isSeq(value)) {
-          keys.push(key);
-          walk(value, key, false);
-          keys.pop();
-        }
-      }
-    };
-    walk(root, undefined, false);
-  }
-  return out;
-}
-
 /** Containers of a strategic-merge patch: by resource and container name, what the patch sets. */
 export interface PatchContainer {
   resource: { kind: string; name: string };
@@ -252,37 +201,93 @@ export interface PatchContainer {
   pullPolicy?: string;
 }
 
-export function readPatchContainers(docs: readonly Doc[], images: readonly WorkloadImage[]): PatchContainer[] {
-  const out: PatchContainer[] = [];
+/** The string value under `key` (the last pair), as `part(…)?.value` reads it, without building its part. */
+function valueAt(d: Doc, map: YAMLMap, key: string): string | undefined {
+  const pair = findPair(map, key);
+  return pair ? scalarPart(pair.value, d.source)?.value : undefined;
+}
+
+/**
+ * Every `image` string of the file's Kubernetes resources, classified (CustomResourceDefinitions are
+ * skipped), and the containers a strategic-merge patch would match (when the file has any image):
+ * both read in one walk of each document's tree.
+ */
+export function readWorkloads(docs: readonly Doc[]): { workloads: WorkloadImage[]; patches: PatchContainer[] } {
+  const workloads: WorkloadImage[] = [];
+  const patches: PatchContainer[] = [];
+  // Where each patch container's `image` value starts, to find its workload once all are read.
+  const patchImages: number[] = [];
   for (const d of docs) {
     const root = d.doc.contents;
     if (!isMap(root)) continue;
-    const kind = part(d, root, 'kind', false)?.value ?? '';
+    const kind = valueAt(d, root, 'kind') ?? '';
     const meta = mapAt(root, 'metadata');
-    const name = meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
-    const visit = (node: unknown, key?: string): void => {
+    const name = meta ? (valueAt(d, meta, 'name') ?? '') : '';
+    const resource = { kind, name };
+    // The keys from the root to the node being walked: one array, copied only where an image is found.
+    const keys: string[] = [];
+    /**
+     * `images`: this node is read for workload images (not in a CRD, not under a key that is not a
+     * string, not inside an image volume); `parentKey`, `inList`: where it sits for them.
+     * `patchKey`: the key this node is the value of, for patches (undefined: a list item, the root,
+     * or a key that is not a string); `patch`: it is read for patches (not inside a container of one).
+     */
+    const walk = (node: unknown, parentKey: string | undefined, inList: boolean, images: boolean, patch: boolean, patchKey: string | undefined): void => {
       if (isSeq(node)) {
+        const containers = patch && (patchKey === 'containers' || patchKey === 'initContainers');
         for (const item of node.items) {
-          if ((key === 'containers' || key === 'initContainers') && isMap(item)) {
-            const cname = part(d, item, 'name', false)?.value;
+          if (containers && isMap(item)) {
+            // A patch's container: read by name; nothing inside it is another one.
+            if (images) walk(item, parentKey, true, true, false, undefined);
+            const cname = valueAt(d, item, 'name');
             if (!cname) continue;
-            const imgSpan = part(d, item, 'image', false)?.span;
-            const policy = part(d, item, 'imagePullPolicy', false)?.value;
-            out.push({
-              resource: { kind, name },
-              container: cname,
-              image: imgSpan ? images.find((i) => i.span.start === imgSpan.start) : undefined,
-              pullPolicy: policy || undefined,
-            });
-          } else visit(item);
+            const imagePair = findPair(item, 'image');
+            const img = imagePair ? scalarPart(imagePair.value, d.source) : null;
+            patchImages.push(img ? img.span.start + d.offset : -1);
+            patches.push({ resource: { kind, name }, container: cname, image: undefined, pullPolicy: valueAt(d, item, 'imagePullPolicy') || undefined });
+          } else walk(item, parentKey, true, images, patch, undefined);
         }
-      } else if (isMap(node)) {
-        for (const pair of node.items) visit(pair.value, keyOf(pair) ?? undefined);
+        return;
+      }
+      if (!isMap(node)) return;
+      for (const pair of node.items) {
+        const key = keyOf(pair);
+        const value = pair.value;
+        let deeper = images && key !== null;
+        if (deeper && key === 'image' && isScalar(value)) {
+          deeper = false;
+          const p = scalarAt(d, value);
+          if (!p || !p.value) continue;
+          const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
+          const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
+          if (container) {
+            img.container = valueAt(d, node, 'name');
+            img.pullPolicy = valueAt(d, node, 'imagePullPolicy') ?? null;
+          }
+          workloads.push(img);
+          continue;
+        }
+        if (deeper && key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
+          deeper = false;
+          const ref = part(d, value, 'reference', false);
+          if (ref?.value) workloads.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
+        }
+        if (!deeper && !patch) continue;
+        if (!isMap(value) && !isSeq(value)) continue;
+        keys.push(key ?? '');
+        walk(value, key ?? undefined, false, deeper, patch, key ?? undefined);
+        keys.pop();
       }
     };
-    visit(root);
+    walk(root, undefined, false, kind !== 'CustomResourceDefinition', true, undefined);
   }
-  return out;
+  if (workloads.length === 0) return { workloads, patches: [] };
+  if (patches.length > 0) {
+    const at = new Map<number, WorkloadImage>();
+    for (const w of workloads) if (!at.has(w.span.start)) at.set(w.span.start, w);
+    patches.forEach((p, i) => (p.image = at.get(patchImages[i])));
+  }
+  return { workloads, patches };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,8 +580,8 @@ const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+
 export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean; app?: boolean; fast?: boolean } = {}): FileFacts {
   const path = file.split('\\').join('/');
   const parsed = docs ?? documents(text);
-  const workloads = readWorkloadImages(parsed);
-  const facts: FileFacts = { workloads, patches: workloads.length ? readPatchContainers(parsed, workloads) : [], fieldSpecs: readFieldSpecs(parsed) };
+  const { workloads, patches } = readWorkloads(parsed);
+  const facts: FileFacts = { workloads, patches, fieldSpecs: readFieldSpecs(parsed) };
   if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
   if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
   if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed);
