@@ -145,7 +145,10 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
     // of a large file must not re-allocate every site of the others.
     let placed = result.placed;
-    if (placed?.start !== doc.start) {
+    if (!opts.cache && doc.start === 0) {
+      // The first document's own coordinates are the file's, and without a cache nothing else holds its sites.
+      placed = { start: 0, sites: result.sites, error: result.error };
+    } else if (placed?.start !== doc.start) {
       const shift = (o: number) => o + doc.start;
       const e = result.error;
       placed = { start: doc.start, sites: result.sites.map((site) => relocateSite(site, shift)), error: e && { message: e.message, span: { start: shift(e.span.start), end: shift(e.span.end) } } };
