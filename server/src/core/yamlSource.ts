@@ -47,10 +47,17 @@ export function blankTemplateActions(text: string): Blanked {
   // One native replace: linear, keeps every other character as it is, and a one-byte text stays one-byte.
   const blanked = text.replace(TEMPLATE_ACTION, (action: string, offset: number) => {
     actions.push({ start: offset, end: offset + action.length });
-    return action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : ' '.repeat(action.length);
+    return action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : blanks(action.length);
   });
   return { text: blanked, actions };
 }
+
+/** `length` spaces; the short ones (most actions) made once, not once per action. */
+function blanks(length: number): string {
+  if (length >= BLANKS.length) return ' '.repeat(length);
+  return (BLANKS[length] ??= ' '.repeat(length));
+}
+const BLANKS: Array<string | undefined> = new Array(256);
 
 /** `{{` to the first `}}` after it, or to the end of its line when none follows. */
 const TEMPLATE_ACTION = /\{\{(?:[\s\S]*?\}\}|[^\n]*)/g;
