@@ -282,5 +282,7 @@ export function scalarPart(node: unknown, source: string, opts: { allowNonString
       span = { start, end: valueEnd };
   }
   const exact = source.slice(span.start, span.end) === value;
-  return { value, span: exact ? span : { start, end: valueEnd }, exact, token: { start, end: valueEnd } };
+  // One span object where the value is its whole token (most are): spans are never changed in place.
+  const token = exact && span.start === start && span.end === valueEnd ? span : { start, end: valueEnd };
+  return { value, span: exact ? span : token, exact, token };
 }
