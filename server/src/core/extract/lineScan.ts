@@ -71,9 +71,10 @@ const UNREAD = Symbol('unread');
 
 /** A scalar whose value is computed from the text when first read (most never are) and whose range is made when asked. */
 class FastScalar {
+  [NODE_TYPE] = SCALAR;
   private known: unknown = UNREAD;
-  /** Set when only `yaml` knows the value: reading it throws a `Bail` with this cause (null on the prototype). */
-  declare unknown: BailCause | null;
+  /** Set when only `yaml` knows the value: reading it throws a `Bail` with this cause. */
+  unknown: BailCause | null = null;
   constructor(
     private readonly src: string,
     public type: Scalar.Type,
@@ -104,16 +105,12 @@ class FastScalar {
 }
 
 class FastPair {
+  [NODE_TYPE] = PAIR;
   constructor(
     public key: FastScalar,
     public value: unknown,
   ) {}
 }
-
-// The most numerous nodes carry their node-type mark (and a scalar its `unknown`) on the prototype, not in each object.
-Object.defineProperty(FastScalar.prototype, NODE_TYPE, { value: SCALAR });
-Object.defineProperty(FastScalar.prototype, 'unknown', { value: null, writable: true });
-Object.defineProperty(FastPair.prototype, NODE_TYPE, { value: PAIR });
 
 class FastCollection {
   [NODE_TYPE]: symbol;
