@@ -76,6 +76,22 @@ describe('template actions do not hide real YAML errors', () => {
     ]);
   });
 
+  it('blanking finds the actions a regular expression finds: `{{` to the first `}}` after it, else to the end of its line', () => {
+    const ACTION = /\{\{(?:[\s\S]*?\}\}|[^\n]*)/g;
+    const text = fc.array(fc.constantFrom('{{', '}}', '{', '}', 'a', ' ', '\n', '\r', '\r\n', 'é'), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = [...t.matchAll(ACTION)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+        const blanked = blankTemplateActions(t);
+        assert.deepEqual(blanked.actions, expected);
+        let want = t;
+        for (const a of expected) want = want.slice(0, a.start) + t.slice(a.start, a.end).replace(/[^\r\n]/g, ' ') + want.slice(a.end);
+        assert.equal(blanked.text, want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('blanking keeps every offset and line break, and is linear in the file size', () => {
     const text = 'a: {{ .x }}\r\nb: "{{ .y\n}}"\nc: {{ unclosed\nd: 1\n';
     const blanked = blankTemplateActions(text);

@@ -43,14 +43,30 @@ export interface Blanked {
  */
 export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
-  if (text.indexOf('{{') === -1) return { text, actions };
-  // One native replace: linear, keeps every other character as it is, and a one-byte text stays one-byte.
-  const blanked = text.replace(TEMPLATE_ACTION, (action: string, offset: number) => {
-    actions.push({ start: offset, end: offset + action.length });
-    return action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : blanks(action.length);
-  });
-  return { text: blanked, actions };
+  let at = text.indexOf('{{');
+  if (at === -1) return { text, actions };
+  // A loop of native searches rather than a replace with a callback per action (a chart holds thousands):
+  // each action is `{{` to the first `}}` after it, or to the end of its line when none follows.
+  // Concatenated pieces keep a one-byte text one-byte.
+  let blanked = '';
+  let from = 0;
+  while (at !== -1) {
+    let end = text.indexOf('}}', at + 2);
+    if (end !== -1) end += 2;
+    else {
+      end = text.indexOf('\n', at + 2);
+      if (end === -1) end = text.length;
+    }
+    actions.push({ start: at, end });
+    const action = text.slice(at, end);
+    blanked += text.slice(from, at) + (action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : blanks(end - at));
+    from = end;
+    at = text.indexOf('{{', end);
+  }
+  return { text: blanked + text.slice(from), actions };
 }
+
+const NOT_A_BREAK = /[^\r\n]/g;
 
 /** `length` spaces; the short ones (most actions) made once, not once per action. */
 function blanks(length: number): string {
@@ -59,9 +75,6 @@ function blanks(length: number): string {
 }
 const BLANKS: Array<string | undefined> = new Array(256);
 
-/** `{{` to the first `}}` after it, or to the end of its line when none follows. */
-const TEMPLATE_ACTION = /\{\{(?:[\s\S]*?\}\}|[^\n]*)/g;
-const NOT_A_BREAK = /[^\r\n]/g;
 
 /**
  * Whether the syntax errors of a document with template actions are the template's, given its
