@@ -128,15 +128,22 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const fast = opts.fast === true ? newFastPathStats() : opts.fast || undefined;
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
+  // The first action that may touch the document: actions are in text order and do not overlap.
+  let firstAction = 0;
   for (const doc of splitDocuments(source)) {
     const docSource = source.slice(doc.start, doc.end);
     if (!mayHold.test(docSource) || (docSource.includes('CustomResourceDefinition') && CRD.test(docSource))) continue;
     const original = text.slice(doc.start, doc.end);
     let result = opts.cache?.get(options, original);
     if (!result) {
-      const actions = blanked.actions
-        .filter((a) => a.start < doc.end && a.end > doc.start)
-        .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
+      const all = blanked.actions;
+      while (firstAction < all.length && all[firstAction].end <= doc.start) firstAction++;
+      let actions: Span[];
+      if (doc.start === 0 && firstAction === 0 && (all.length === 0 || all[all.length - 1].start < doc.end)) actions = all;
+      else {
+        actions = [];
+        for (let i = firstAction; i < all.length && all[i].start < doc.end; i++) actions.push({ start: all[i].start - doc.start, end: all[i].end - doc.start });
+      }
       result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
