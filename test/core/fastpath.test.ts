@@ -27,8 +27,8 @@ const config = defaultConfig('/repo');
 export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache' | 'onDocument'>, stats: FastPathStats): void {
   const fullDocs: Doc[] = [];
   const fastDocs: Doc[] = [];
-  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset) => fullDocs.push({ doc, source, offset }) });
-  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset) => fastDocs.push({ doc, source, offset }) });
+  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset, workloads) => fullDocs.push({ doc, source, offset, workloads }) });
+  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset, workloads) => fastDocs.push({ doc, source, offset, workloads }) });
   // The environment model reads the same documents (and, on the fast side, the documents the extraction
   // skipped read by the scanner too, as a scan does): it must learn the same facts from the fast trees,
   // or meet a `Bail` (then the scan parses the file for it, as extractFiles does).

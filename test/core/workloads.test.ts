@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { Doc, PatchContainer, WorkloadImage, documents, readWorkloads } from '../../server/src/core/env/read';
-import { fastDocuments } from '../../server/src/core/extract';
+import { extractImages, fastDocuments } from '../../server/src/core/extract';
 import { findPair, keyOf } from '../../server/src/core/extract/context';
 import { Bail } from '../../server/src/core/extract/lineScan';
 import { scalarPart } from '../../server/src/core/yamlSource';
@@ -93,8 +93,16 @@ function referencePatches(docs: readonly Doc[], images: readonly WorkloadImage[]
 
 let compared = 0;
 
+/** The documents an extraction hands over, with what its walk read of them, on the `yaml` path or the fast one. */
+function handedOver(text: string, path: string, fast: boolean): Doc[] {
+  const docs: Doc[] = [];
+  extractImages(text, { path, fast, onDocument: (doc, source, offset, workloads) => docs.push({ doc, source, offset, workloads }) });
+  assert.ok(docs.every((d) => d.workloads), 'every document walked without an error has its workloads');
+  return docs;
+}
+
 function assertSameWorkloads(text: string, where: string): void {
-  const trees: Array<readonly Doc[]> = [documents(text)];
+  const trees: Array<readonly Doc[]> = [documents(text), handedOver(text, where, false), handedOver(text, where, true)];
   const fast = fastDocuments(text);
   if (fast) trees.push(fast);
   for (const docs of trees) {
@@ -109,6 +117,7 @@ function assertSameWorkloads(text: string, where: string): void {
     }
     let actual: unknown;
     try {
+      // The workloads the extraction read on its walk, or a walk of these documents here.
       actual = readWorkloads(docs);
     } catch (err) {
       // Reading more of a fast tree than the reference did only sends the file to `yaml`.

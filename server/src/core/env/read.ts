@@ -10,6 +10,8 @@ import { blankTemplateActions, scalarPart } from '../yamlSource';
 import { blockScalarMap } from '../extract/relocate';
 import { fastDocuments } from '../extract';
 import type { KustomizeEntry } from './types';
+import { PatchContainer, WorkloadImage, WorkloadReader, fileWorkloads } from './workloads';
+import { walkDocument } from '../extract/walk';
 
 /** A path or name written in a list, with where it is written. */
 export interface Written {
@@ -25,6 +27,8 @@ export interface Doc {
   doc: Document.Parsed;
   source: string;
   offset: number;
+  /** Its workload images and patch containers, when the extraction read them on its walk. */
+  workloads?: WorkloadReader;
 }
 
 /** Every document of a stream, with absolute ranges; template actions blanked. */
@@ -173,121 +177,25 @@ export function readFieldSpecs(docs: readonly Doc[]): FieldSpec[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Workloads: where each `image` of a resource sits, for the image transformer and patches
+// Workloads: where each `image` of a resource sits, for the image transformer and patches (workloads.ts)
 
-/** Where kustomize's image transformer looks by default. */
-export type ImageField = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volume' | 'other';
-
-export interface WorkloadImage {
-  /** The value's range: matches the extractor's site span for the same scalar. */
-  span: Span;
-  value: string;
-  field: ImageField;
-  /** Map keys from the document root to the image (list indexes left out), for field specs. */
-  keys: string[];
-  resource: { kind: string; name: string };
-  /** The container's `name`, for matching a patch. */
-  container?: string;
-  /** `imagePullPolicy` as written, null when absent (containers only). */
-  pullPolicy?: string | null;
-}
-
-/** Containers of a strategic-merge patch: by resource and container name, what the patch sets. */
-export interface PatchContainer {
-  resource: { kind: string; name: string };
-  container: string;
-  image?: WorkloadImage;
-  /** `imagePullPolicy` the patch sets, if any. */
-  pullPolicy?: string;
-}
-
-/** The string value under `key` (the last pair), as `part(…)?.value` reads it, without building its part. */
-function valueAt(d: Doc, map: YAMLMap, key: string): string | undefined {
-  const pair = findPair(map, key);
-  return pair ? scalarPart(pair.value, d.source)?.value : undefined;
-}
+export type { ImageField, PatchContainer, WorkloadImage } from './workloads';
 
 /**
  * Every `image` string of the file's Kubernetes resources, classified (CustomResourceDefinitions are
  * skipped), and the containers a strategic-merge patch would match (when the file has any image):
- * both read in one walk of each document's tree.
+ * as the extraction's walk read them, or read here in one walk of each document the extraction did
+ * not hand over so.
  */
 export function readWorkloads(docs: readonly Doc[]): { workloads: WorkloadImage[]; patches: PatchContainer[] } {
-  const workloads: WorkloadImage[] = [];
-  const patches: PatchContainer[] = [];
-  // Where each patch container's `image` value starts, to find its workload once all are read.
-  const patchImages: number[] = [];
-  for (const d of docs) {
-    const root = d.doc.contents;
-    if (!isMap(root)) continue;
-    const kind = valueAt(d, root, 'kind') ?? '';
-    const meta = mapAt(root, 'metadata');
-    const name = meta ? (valueAt(d, meta, 'name') ?? '') : '';
-    const resource = { kind, name };
-    // The keys from the root to the node being walked: one array, copied only where an image is found.
-    const keys: string[] = [];
-    /**
-     * `images`: this node is read for workload images (not in a CRD, not under a key that is not a
-     * string, not inside an image volume); `parentKey`, `inList`: where it sits for them.
-     * `patchKey`: the key this node is the value of, for patches (undefined: a list item, the root,
-     * or a key that is not a string); `patch`: it is read for patches (not inside a container of one).
-     */
-    const walk = (node: unknown, parentKey: string | undefined, inList: boolean, images: boolean, patch: boolean, patchKey: string | undefined): void => {
-      if (isSeq(node)) {
-        const containers = patch && (patchKey === 'containers' || patchKey === 'initContainers');
-        for (const item of node.items) {
-          if (containers && isMap(item)) {
-            // A patch's container: read by name; nothing inside it is another one.
-            if (images) walk(item, parentKey, true, true, false, undefined);
-            const cname = valueAt(d, item, 'name');
-            if (!cname) continue;
-            const imagePair = findPair(item, 'image');
-            const img = imagePair ? scalarPart(imagePair.value, d.source) : null;
-            patchImages.push(img ? img.span.start + d.offset : -1);
-            patches.push({ resource: { kind, name }, container: cname, image: undefined, pullPolicy: valueAt(d, item, 'imagePullPolicy') || undefined });
-          } else walk(item, parentKey, true, images, patch, undefined);
-        }
-        return;
-      }
-      if (!isMap(node)) return;
-      for (const pair of node.items) {
-        const key = keyOf(pair);
-        const value = pair.value;
-        let deeper = images && key !== null;
-        if (deeper && key === 'image' && isScalar(value)) {
-          deeper = false;
-          const p = scalarAt(d, value);
-          if (!p || !p.value) continue;
-          const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
-          const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
-          if (container) {
-            img.container = valueAt(d, node, 'name');
-            img.pullPolicy = valueAt(d, node, 'imagePullPolicy') ?? null;
-          }
-          workloads.push(img);
-          continue;
-        }
-        if (deeper && key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
-          deeper = false;
-          const ref = part(d, value, 'reference', false);
-          if (ref?.value) workloads.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
-        }
-        if (!deeper && !patch) continue;
-        if (!isMap(value) && !isSeq(value)) continue;
-        keys.push(key ?? '');
-        walk(value, key ?? undefined, false, deeper, patch, key ?? undefined);
-        keys.pop();
-      }
-    };
-    walk(root, undefined, false, kind !== 'CustomResourceDefinition', true, undefined);
-  }
-  if (workloads.length === 0) return { workloads, patches: [] };
-  if (patches.length > 0) {
-    const at = new Map<number, WorkloadImage>();
-    for (const w of workloads) if (!at.has(w.span.start)) at.set(w.span.start, w);
-    patches.forEach((p, i) => (p.image = at.get(patchImages[i])));
-  }
-  return { workloads, patches };
+  return fileWorkloads(
+    docs.map((d) => {
+      if (d.workloads) return d.workloads;
+      const reader = new WorkloadReader(d.source, d.offset, d.doc.contents);
+      walkDocument(null, d.doc.contents, reader);
+      return reader;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { WalkContext, findPair } from './context';
 import { Bail, BailCause, scanDocument } from './lineScan';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
+import { WorkloadReader } from '../env/workloads';
 
 export interface SyntaxProblem {
   message: string;
@@ -45,9 +46,10 @@ export interface ExtractOptions {
    * `offset`), so a caller that reads other keys of the same documents need not parse them again.
    * Not called for documents skipped (they cannot hold an image) or reused from `cache`. On the
    * fast path the document is the fast scanner's tree, whose lazily known parts throw a `Bail`
-   * when read: a caller catches it and parses the file itself.
+   * when read: a caller catches it and parses the file itself. `workloads`: the environment model's
+   * workload images and patch containers, read on the extraction's walk (absent if the walk failed).
    */
-  onDocument?: (doc: Document.Parsed, source: string, offset: number) => void;
+  onDocument?: (doc: Document.Parsed, source: string, offset: number, workloads?: WorkloadReader) => void;
   /**
    * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
    * `yaml` parse per document; counts go into the object given, if one is.
@@ -144,7 +146,9 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
         actions = [];
         for (let i = firstAction; i < all.length && all[i].start < doc.end; i++) actions.push({ start: all[i].start - doc.start, end: all[i].end - doc.start });
       }
-      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
+      const onDocument = opts.onDocument;
+      const onParsed = onDocument && { offset: doc.start, parsed: (d: Document.Parsed, w?: WorkloadReader) => onDocument(d, docSource, doc.start, w) };
+      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, onParsed);
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -205,6 +209,12 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 }
 const CANDIDATE_TESTS = new Map<string, RegExp>();
 
+/** Who receives a parsed document (see `ExtractOptions.onDocument`), and where the document starts in the file. */
+interface OnParsed {
+  offset: number;
+  parsed(doc: Document.Parsed, workloads?: WorkloadReader): void;
+}
+
 function extractDocument(
   source: string,
   original: string,
@@ -213,7 +223,7 @@ function extractDocument(
   kustomizationFile: boolean,
   depth: number,
   fast?: FastPathStats,
-  onParsed?: (doc: Document.Parsed) => void,
+  onParsed?: OnParsed,
 ): DocumentResult {
   if (fast) {
     fast.documents++;
@@ -231,14 +241,16 @@ function extractDocument(
     return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
   const { doc, comments, errors } = parsed;
-  onParsed?.(doc);
   const embedded: Embedded[] = [];
   const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded));
+  const workloads = onParsed && new WorkloadReader(source, onParsed.offset, doc.contents);
   try {
-    walkDocument(ctx);
+    walkDocument(ctx, doc.contents, workloads);
   } catch (err) {
+    onParsed?.parsed(doc);
     return { sites: ctx.sites, error: { message: `could not read this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
+  onParsed?.parsed(doc, workloads);
   return withEmbedded(source, ctx.sites, embedded, errors[0], comments);
 }
 
@@ -275,7 +287,7 @@ function fastDocument(
   kustomizationFile: boolean,
   depth: number,
   fast: FastPathStats,
-  onParsed?: (doc: Document.Parsed) => void,
+  onParsed?: OnParsed,
 ): DocumentResult | { bail: BailCause } {
   try {
     const scanned = scanDocument(source, source.includes('image-pin'), templateActions);
@@ -284,9 +296,12 @@ function fastDocument(
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
     const embedded: Embedded[] = [];
     const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded, fast));
-    walkDocument(ctx);
+    // The model's workload images are read on the same walk; a part of the tree only `yaml` knows,
+    // read for them, hands the document to `yaml` as it would for the extraction.
+    const workloads = onParsed && new WorkloadReader(source, onParsed.offset, doc.contents);
+    walkDocument(ctx, doc.contents, workloads);
     const result = withEmbedded(source, ctx.sites, embedded, undefined, scanned.comments);
-    onParsed?.(doc);
+    onParsed?.parsed(doc, workloads);
     return result;
   } catch (err) {
     return { bail: err instanceof Bail ? err.reason : 'walk-error' };
