@@ -34,14 +34,19 @@ parentPort.on('message', ({ id, paths }) => {
 `;
 
 export class ReadAhead {
-  private readonly worker: Worker;
+  private readonly worker?: Worker;
   private next = 0;
   private readonly waiting = new Map<number, (bytes: Array<ArrayBuffer | null> | null) => void>();
   private failed = false;
 
   constructor() {
-    this.worker = new Worker(READER, { eval: true });
-    // It must not take the process down: on an error, the main thread reads.
+    // It must not take the process down: where no thread can start, or on an error, the main thread reads.
+    try {
+      this.worker = new Worker(READER, { eval: true });
+    } catch {
+      this.failed = true;
+      return;
+    }
     this.worker.on('message', ({ id, out }: { id: number; out: Array<ArrayBuffer | null> }) => {
       this.waiting.get(id)?.(out);
       this.waiting.delete(id);
@@ -56,14 +61,14 @@ export class ReadAhead {
     const id = this.next++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.worker.postMessage({ id, paths });
+      this.worker!.postMessage({ id, paths });
     });
   }
 
   /** Ends the helper (the caller's `finally`: it would keep the process alive). */
   close(): void {
     this.failed = true;
-    void this.worker.terminate();
+    void this.worker?.terminate();
   }
 
   private fail(): void {
