@@ -34,19 +34,14 @@ parentPort.on('message', ({ id, paths }) => {
 `;
 
 export class ReadAhead {
-  private readonly worker?: Worker;
+  private readonly worker: Worker;
   private next = 0;
   private readonly waiting = new Map<number, (bytes: Array<ArrayBuffer | null> | null) => void>();
   private failed = false;
 
   constructor() {
-    // It must not take the process down: where no thread can start, or on an error, the main thread reads.
-    try {
-      this.worker = new Worker(READER, { eval: true });
-    } catch {
-      this.failed = true;
-      return;
-    }
+    this.worker = new Worker(READER, { eval: true });
+    // It must not take the process down: on an error, the main thread reads.
     this.worker.on('message', ({ id, out }: { id: number; out: Array<ArrayBuffer | null> }) => {
       this.waiting.get(id)?.(out);
       this.waiting.delete(id);
@@ -61,14 +56,14 @@ export class ReadAhead {
     const id = this.next++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.worker!.postMessage({ id, paths });
+      this.worker.postMessage({ id, paths });
     });
   }
 
   /** Ends the helper (the caller's `finally`: it would keep the process alive). */
   close(): void {
     this.failed = true;
-    void this.worker?.terminate();
+    void this.worker.terminate();
   }
 
   private fail(): void {
