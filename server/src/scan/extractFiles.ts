@@ -10,7 +10,6 @@ import { readForCheck } from './readFile';
 import { Doc, mayDeclareApp } from '../core/env/read';
 import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
-import { ReadAhead } from './readAhead';
 
 export interface ExtractJob {
   absolute: string;
@@ -27,9 +26,8 @@ export type ExtractOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
-/** `bytes`: the file's content when read already (by the read-ahead helper). */
-export function extractFile(job: ExtractJob, bytes?: Buffer): ExtractOutcome {
-  const read = readForCheck(job.absolute, job.maxFileSize, job.stat, bytes);
+export function extractFile(job: ExtractJob): ExtractOutcome {
+  const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
   // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
   // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
@@ -101,8 +99,7 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
     }
   };
   if (totalBytes < workerMinBytes() || threads < 2) {
-    if (jobs.length >= READ_AHEAD_MIN_FILES) await runHereReadingAhead(jobs, results, takeBatch, finished, opts.signal);
-    else await runHere();
+    await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
   }
@@ -135,55 +132,6 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
   const workers = Array.from({ length: threads - 1 }, runWorker);
   await Promise.all([...workers, runHere()]);
   return results;
-}
-
-/** From this many files a helper thread reads ahead (see readAhead.ts); it starts in about 20 ms. */
-const READ_AHEAD_MIN_FILES = 500;
-/** Batches read ahead of the one being extracted. */
-const READ_AHEAD_BATCHES = 2;
-
-/** The main thread extracts every batch while a helper reads the files of the next ones. */
-async function runHereReadingAhead(
-  jobs: ExtractJob[],
-  results: ExtractOutcome[],
-  takeBatch: () => [number, number] | null,
-  finished: (count: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const reader = new ReadAhead();
-  try {
-    // Only files the listing sized within the limit are read ahead: a file over it is skipped unread.
-    const request = (batch: [number, number]) => {
-      const indexes: number[] = [];
-      for (let i = batch[0]; i < batch[1]; i++) if (jobs[i].stat && jobs[i].stat!.size <= jobs[i].maxFileSize) indexes.push(i);
-      return { batch, indexes, bytes: reader.read(indexes.map((i) => jobs[i].absolute)) };
-    };
-    // The batch being extracted and the ones read ahead of it. The first one is read here while the
-    // helper starts.
-    const first = takeBatch();
-    const queue: Array<ReturnType<typeof request>> = [];
-    const fill = () => {
-      for (let b; queue.length <= READ_AHEAD_BATCHES && (b = takeBatch()); ) queue.push(request(b));
-    };
-    fill();
-    if (first) queue.unshift({ batch: first, indexes: [], bytes: Promise.resolve(null) });
-    while (queue.length > 0) {
-      if (signal?.aborted) throw abortError();
-      const { batch, indexes, bytes } = queue.shift()!;
-      fill();
-      const read = await bytes;
-      const byIndex = new Map<number, ArrayBuffer>();
-      if (read) indexes.forEach((i, k) => read[k] && byIndex.set(i, read[k]!));
-      for (let i = batch[0]; i < batch[1]; i++) {
-        const got = byIndex.get(i);
-        // A file the helper could not read is read here, which says why.
-        results[i] = extractFile(jobs[i], got && Buffer.from(got));
-      }
-      finished(batch[1] - batch[0]);
-    }
-  } finally {
-    reader.close();
-  }
 }
 
 function abortError(): Error {

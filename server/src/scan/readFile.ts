@@ -20,15 +20,12 @@ export type ReadOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
-/**
- * `stat`: what the caller's listing already knows of the file, so it is not asked twice; `read`: the
- * file's bytes when read already (see readAhead.ts), as `fs.readFileSync` reads them.
- */
-export function readForCheck(file: string, maxFileSize: number, stat?: Pick<fs.Stats, 'size' | 'mtimeMs'>, read?: Buffer): ReadOutcome {
+/** `stat`: what the caller's listing already knows of the file, so it is not asked twice. */
+export function readForCheck(file: string, maxFileSize: number, stat?: Pick<fs.Stats, 'size' | 'mtimeMs'>): ReadOutcome {
   try {
     const st = stat ?? fs.statSync(file);
     if (st.size > maxFileSize) return { kind: 'skipped', reason: tooLargeReason(st.size, maxFileSize) };
-    const bytes = read ?? fs.readFileSync(file);
+    const bytes = fs.readFileSync(file);
     const decoded = decodeText(bytes);
     if (!decoded) return { kind: 'skipped', reason: BINARY_REASON };
     return { kind: 'text', text: decoded.text, encoding: decoded.encoding, size: st.size, mtimeMs: st.mtimeMs, bytes };

@@ -3,5 +3,5 @@ import { parentPort } from 'node:worker_threads';
 import { ExtractJob, extractFile } from './extractFiles';
 
 parentPort?.on('message', (jobs: ExtractJob[]) => {
-  parentPort!.postMessage(jobs.map((job) => extractFile(job)));
+  parentPort!.postMessage(jobs.map(extractFile));
 });
