@@ -89,6 +89,52 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'image-pin');
 }
 
+/**
+ * An extraction from the cache. Its facts are parsed from the cache's bytes when first read (a getter
+ * on the class: one per object would give every object a shape of its own); facts that do not parse
+ * are none, and the model then reads the file itself.
+ */
+class CachedExtraction implements JudgedExtraction {
+  declaresApp?: boolean;
+  // Private fields: not seen by a spread or JSON.stringify of the extraction.
+  readonly #bytes: Buffer;
+  readonly #at: number;
+  readonly #length: number;
+  #facts: FileFacts | undefined | null = null;
+
+  constructor(
+    public sites: JudgedSite[],
+    public syntaxErrors: SyntaxProblem[],
+    public templated: boolean,
+    declaresApp: boolean,
+    public siteRanges: Range[],
+    public errorRanges: Range[],
+    bytes: Buffer,
+    at: number,
+    length: number,
+  ) {
+    if (declaresApp) this.declaresApp = true;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#length = length;
+  }
+
+  get facts(): FileFacts | undefined {
+    if (this.#facts === null) {
+      try {
+        this.#facts = this.#at < 0 ? undefined : factsFromJson(this.#bytes.toString('utf8', this.#at, this.#at + this.#length));
+      } catch {
+        this.#facts = undefined;
+      }
+    }
+    return this.#facts;
+  }
+
+  set facts(facts: FileFacts | undefined) {
+    this.#facts = facts;
+  }
+}
+
 /** An entry computed in this run. */
 interface Fresh {
   size: number;
@@ -190,29 +236,7 @@ export class ResultCache {
       errorRanges.push({ start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } });
     }
     const flags = r[at + R_FLAGS];
-    const templated = (flags & TEMPLATED) !== 0;
-    // The fields in the order an extraction is made in.
-    const found: JudgedExtraction = flags & DECLARES_APP ? { sites, syntaxErrors, templated, declaresApp: true, siteRanges, errorRanges } : { sites, syntaxErrors, templated, siteRanges, errorRanges };
-    const factsAt = r[at + R_FACTS_AT];
-    if (factsAt >= 0) Object.defineProperty(found, 'facts', { enumerable: true, configurable: true, get: this.lazyFacts(factsAt, r[at + R_FACTS_LEN]) });
-    return found;
-  }
-
-  /** Reads a file's facts when first asked; facts that do not parse are none (the model then reads the file itself). */
-  private lazyFacts(at: number, length: number): () => FileFacts | undefined {
-    let facts: FileFacts | undefined;
-    let read = false;
-    return () => {
-      if (!read) {
-        read = true;
-        try {
-          facts = factsFromJson(this.facts.toString('utf8', at, at + length));
-        } catch {
-          facts = undefined;
-        }
-      }
-      return facts;
-    };
+    return new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
