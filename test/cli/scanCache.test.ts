@@ -82,18 +82,26 @@ describe('scan cache', () => {
     const dir = tempDir('ip-cache-roundtrip-');
     const first = ResultCache.open(dir, ['/x'], '1');
     for (const [file, v] of all) first.set(file, v, 'customImage', v.extraction);
-    first.save(new Set(all.keys()));
+    first.save([...all.keys()]);
     // A second run that changes one file and drops another rewrites the others from the loaded file.
     const [changed, dropped] = [...all.keys()];
     const second = ResultCache.open(dir, ['/x'], '1');
     const v = all.get(changed)!;
     second.set(changed, { size: v.size + 1, mtimeMs: v.mtimeMs }, 'customImage', all.get(dropped)!.extraction);
-    second.save(new Set([...all.keys()].filter((f) => f !== dropped)));
+    second.save([...all.keys()].filter((f) => f !== dropped));
 
+    // A run that changes nothing and drops a file rewrites the cache without it.
+    const [, , gone] = [...all.keys()];
+    const dropOnly = ResultCache.open(dir, ['/x'], '1');
+    assert.ok(dropOnly.get(gone, all.get(gone)!, 'customImage'));
+    dropOnly.save([...all.keys()].filter((f) => f !== dropped && f !== gone));
+    assert.equal(ResultCache.open(dir, ['/x'], '1').get(gone, all.get(gone)!, 'customImage'), undefined, 'a file dropped in a run that changed nothing');
+    const keepAll = ResultCache.open(dir, ['/x'], '1');
+    keepAll.save([...all.keys()].filter((f) => f !== dropped));
     const third = ResultCache.open(dir, ['/x'], '1');
     for (const [file, v] of all) {
       const got = third.get(file, v, 'customImage');
-      if (file === dropped) assert.equal(got, undefined, 'a file of no later run is dropped');
+      if (file === dropped || file === gone) assert.equal(got, undefined, 'a file of no later run is dropped');
       else if (file === changed) {
         assert.equal(got, undefined, 'the old size is not served');
         assert.deepEqual(plain(third.get(file, { size: v.size + 1, mtimeMs: v.mtimeMs }, 'customImage')), plain(all.get(dropped)!.extraction));
@@ -111,7 +119,7 @@ describe('scan cache', () => {
     const [file, v] = [...all].find(([, x]) => x.extraction.sites.length)!;
     const cache = ResultCache.open(dir, ['/x'], '1');
     cache.set(file, v, 'a,b', v.extraction);
-    cache.save(new Set([file]));
+    cache.save([file]);
     const again = ResultCache.open(dir, ['/x'], '1');
     assert.ok(again.get(file, v, 'a,b'));
     assert.equal(again.get(file, { size: v.size + 1, mtimeMs: v.mtimeMs }, 'a,b'), undefined, 'another size');
@@ -126,7 +134,7 @@ describe('scan cache', () => {
     const dir = tempDir('ip-cache-corrupt-');
     const cache = ResultCache.open(dir, ['/x'], '1');
     for (const [file, v] of all) cache.set(file, v, '', v.extraction);
-    cache.save(new Set(all.keys()));
+    cache.save([...all.keys()]);
     const file = cacheFile(dir);
     const good = fs.readFileSync(file);
     const factsAt = headerEnd(good);

@@ -209,8 +209,9 @@ export class ResultCache {
     const { records: r, refs, parts, strings } = this.header;
     const siteCount = r[at + R_SITES];
     const errorCount = r[at + R_ERRORS];
-    const sites: JudgedSite[] = [];
-    const siteRanges: Range[] = [];
+    // Arrays of their final length: grown by push, each would hold room for 17.
+    const sites: JudgedSite[] = new Array(siteCount);
+    const siteRanges: Range[] = new Array(siteCount);
     let p = at + R_HEAD;
     for (let k = 0; k < siteCount; k++, p += SITE) {
       const ref = refs[r[p]];
@@ -224,16 +225,16 @@ export class ResultCache {
         if (more.pullPolicy) site.pullPolicy = more.pullPolicy;
         if (more.helm) site.helm = more.helm;
       }
-      sites.push(site);
-      siteRanges.push({ start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } });
+      sites[k] = site;
+      siteRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
-    const syntaxErrors: SyntaxProblem[] = [];
-    const errorRanges: Range[] = [];
+    const syntaxErrors: SyntaxProblem[] = new Array(errorCount);
+    const errorRanges: Range[] = new Array(errorCount);
     for (let k = 0; k < errorCount; k++, p += ERROR) {
       const message = strings[r[p]];
       if (message === undefined) return undefined;
-      syntaxErrors.push({ message, span: { start: r[p + 1], end: r[p + 2] } });
-      errorRanges.push({ start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } });
+      syntaxErrors[k] = { message, span: { start: r[p + 1], end: r[p + 2] } };
+      errorRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
     const flags = r[at + R_FLAGS];
     return new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
@@ -244,10 +245,18 @@ export class ResultCache {
     this.dirty = true;
   }
 
-  /** Keeps only the files of this run, and writes atomically; a cache that cannot be written is not an error. */
-  save(keep: Set<string>): void {
-    for (const file of this.loaded.keys()) if (!keep.has(file)) this.dirty = true;
-    if (!this.dirty) return;
+  /**
+   * Keeps only the files of this run (listed once each), and writes atomically when anything changed;
+   * a cache that cannot be written is not an error.
+   */
+  save(files: readonly string[]): void {
+    if (!this.dirty) {
+      // Nothing new: written only when a loaded entry is of no file of this run.
+      let kept = 0;
+      for (const file of files) if (this.loaded.has(file)) kept++;
+      if (kept === this.loaded.size) return;
+    }
+    const keep = new Set(files);
     try {
       const writer = new Writer();
       for (const [file, at] of this.loaded) if (keep.has(file) && !this.fresh.has(file)) writer.copy(file, this.header, this.facts, at);
