@@ -51,7 +51,7 @@ function headerEnd(bytes: Buffer): number {
 }
 
 function cacheFile(dir: string): string {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cache'));
   assert.equal(files.length, 1, `one cache file in ${dir}: ${files.join(', ')}`);
   return path.join(dir, files[0]);
 }

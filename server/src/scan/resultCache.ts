@@ -159,7 +159,7 @@ export class ResultCache {
   /** The cache for a set of scan roots, loaded from `dir` (an unreadable or unrecognised cache is an empty one). */
   static open(dir: string, roots: string[], version: string): ResultCache {
     const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, version, roots.map((r) => path.resolve(r)).sort()])).digest('hex').slice(0, 16);
-    const cache = new ResultCache(path.join(dir, `scan-${key}.json`));
+    const cache = new ResultCache(path.join(dir, `scan-${key}.cache`));
     let bytes: Buffer | undefined;
     try {
       bytes = fs.readFileSync(cache.file);
