@@ -225,6 +225,20 @@ describe('workspace walk', () => {
     assert.deepEqual(JSON.parse(r.stdout).findings.map((f: { image: string }) => f.image), ['txt:dev']);
   });
 
+  it('a file named twice, or named beside a folder that holds it, is checked once; one folder lists each file once', async () => {
+    const root = tempDir('ip-twice-');
+    writeUnder(root, 'deploy.yaml', 'image: app:dev\n');
+    writeUnder(root, 'sub/other.yaml', 'image: other:dev\n');
+    const images = async (args: string[]) => {
+      const r = await run(['check', ...args, '--format', 'json', '--no-cache'], { cwd: root });
+      return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
+    };
+    assert.deepEqual(await images(['.']), ['app:dev', 'other:dev']);
+    assert.deepEqual(await images(['deploy.yaml', 'deploy.yaml']), ['app:dev']);
+    assert.deepEqual(await images(['.', 'deploy.yaml', 'sub', 'sub/other.yaml']), ['app:dev', 'other:dev']);
+    assert.deepEqual(await images(['sub/other.yaml', '.']), ['app:dev', 'other:dev']);
+  });
+
   it('the result cache serves unchanged files and notices changed ones', async () => {
     const cacheHome = tempDir('ip-cache-');
     const env = { XDG_CACHE_HOME: cacheHome };
