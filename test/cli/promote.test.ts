@@ -186,6 +186,14 @@ images:
     const s = await run(['set', `quay.io/prometheus/alertmanager:v0.27.0@${C}`, '--stage', 'prod', '--write', '.'], repo.dir);
     assert.equal(s.code, 0, s.stdout + s.stderr);
     assert.equal(repo.read('charts/monitoring/values-prod.yaml'), `alertmanager:\n  image:\n    sha: ""\n    tag: v0.27.0@${C}\n`);
+    // The default's `sha` holds the digest (hex alone) and the environment has no map: it gets one with `sha`, hex alone.
+    const values = repo.read('charts/monitoring/values.yaml').replace(/sha: "" +# the hex digits alone.*\n/, `sha: ${'12ab'.repeat(16)}\n`);
+    fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values.yaml'), values);
+    fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values-prod.yaml'), 'stateMetrics:\n  image:\n    tag: v2.13.0\n');
+    const added = await run(['set', `quay.io/prometheus/alertmanager:v0.27.1@${D}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    assert.equal(repo.read('charts/monitoring/values-prod.yaml'), `stateMetrics:\n  image:\n    tag: v2.13.0\nalertmanager:\n  image:\n    tag: v0.27.1\n    sha: ${'d'.repeat(64)}\n`);
+    assert.equal(repo.read('charts/monitoring/values.yaml'), values);
   });
 
   it('argocd: the Application’s valuesObject is edited, the chart is not', async () => {
