@@ -12,6 +12,7 @@ import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
+import { type ChartText, chartAppVersion } from '../scan/chart';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { sortFindings } from '../scan/scanner';
 import { type PinnedPlace, tagConflicts } from '../core/verify';
@@ -72,6 +73,8 @@ export class Validator {
   private envTimer?: NodeJS.Timeout;
   /** The diagnostics last published per document (version and content). */
   private readonly sent = new Map<string, string>();
+  /** Open documents' URIs by path (for Chart.yaml texts open in the editor). */
+  private readonly paths = new Map<string, string>();
 
   constructor(
     private readonly connection: Connection,
@@ -81,8 +84,16 @@ export class Validator {
   ) {}
 
   opened(uri: string): void {
+    const file = uriToPath(uri);
+    if (file) this.paths.set(file, uri);
     void this.validate(uri);
   }
+
+  /** A Chart.yaml's text as open in the editor (unsaved edits too), for the appVersion an empty Helm tag falls back to. */
+  readonly chartText: ChartText = (chart) => {
+    const uri = this.paths.get(chart);
+    return uri === undefined ? undefined : this.documents.get(uri)?.getText();
+  };
 
   changed(uri: string): void {
     clearTimeout(this.timers.get(uri));
@@ -104,6 +115,8 @@ export class Validator {
     this.timers.delete(uri);
     this.states.delete(uri);
     this.sent.delete(uri);
+    const file = uriToPath(uri);
+    if (file && this.paths.get(file) === uri) this.paths.delete(file);
     this.caches.delete(uri);
     this.large.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -213,7 +226,8 @@ export class Validator {
 
     const today = todayUtc();
     if (isLarge(text)) {
-      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
+      const appVersion = file ? chartAppVersion(file, this.chartText) : undefined;
+      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today, appVersion });
       state.sites = 'worker';
     } else {
       let cache = this.caches.get(uri);
@@ -224,7 +238,7 @@ export class Validator {
       state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset) => parsed.push({ doc, source, offset }) });
       state.sites = 'here';
       cache.sweep();
-      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));
       if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state, parsed);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {
