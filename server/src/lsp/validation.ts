@@ -23,6 +23,7 @@ import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
 import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
 import { ENVIRONMENT_PASS_MS, type EnvironmentService } from './environments';
+import { throughEnvironments } from '../scan/environments';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -265,11 +266,7 @@ export class Validator {
     envs.documentChecked(file, text, state.extraction!.sites, parsed);
     const j = envs.documentJudgement(file);
     state.envGeneration = envs.generation;
-    if (!j) return state.findings;
-    const covered = j.model.covered.get(file);
-    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
-    const placed = j.placed.get(file);
-    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
+    return j ? throughEnvironments(file, state.findings, j) : state.findings;
   }
 
   /**
