@@ -59,6 +59,7 @@ export interface ValidatorOptions {
   verification?: {
     findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]>;
     documentChecked(uri: string, extraction: LocatedExtraction): Promise<void>;
+    documentOpenedOrClosed(uri: string): void;
   };
   /** The environment model: documents it covers are judged through their environments. */
   environments?: EnvironmentService;
@@ -87,6 +88,7 @@ export class Validator {
   opened(uri: string): void {
     const file = uriToPath(uri);
     if (file) this.paths.set(file, uri);
+    this.opts.verification?.documentOpenedOrClosed(uri);
     void this.validate(uri);
   }
 
@@ -120,6 +122,7 @@ export class Validator {
     if (file && this.paths.get(file) === uri) this.paths.delete(file);
     this.caches.delete(uri);
     this.large.forget(uri);
+    this.opts.verification?.documentOpenedOrClosed(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
