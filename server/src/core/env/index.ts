@@ -42,8 +42,9 @@ export interface ModelOptions {
  * What one build of a workspace's model keeps for the next (the language server builds it again on
  * every keystroke in a file an environment reads). Give every build the same memo and add to
  * `changed` each file whose text changed since the previous build: an environment whose reads
- * include none of them is taken as it was. Anything else that changed (files added or removed, a
- * file changed on disk, settings): use a new memo. The files listed must be the same too, and a
+ * include none of them is taken as it was (a file changed on disk that was listed is changed the same
+ * way). Anything else that changed (files added or removed, settings): use a new memo. The files
+ * listed must be the same too, and a
  * changed Chart.yaml or kustomize `configurations` file (read while the graph is built, not by an
  * environment) computes everything again.
  *
@@ -60,6 +61,24 @@ export class ModelMemo {
   index?: SiteIndex;
   /** placeFindings' verdicts on the environments taken as they were. */
   readonly verdicts: VerdictMemo = new WeakMap();
+  /** The graph `results` were computed for (every root of it has one), and which roots read each file. */
+  resultsGraph?: Graph;
+  readers?: { results: ModelMemo['results']; byFile: Map<string, number[]> };
+}
+
+/** The roots (by position in the graph `results` were computed for) whose last computation read each file. */
+function readersOf(memo: ModelMemo, keys: readonly string[]): Map<string, number[]> {
+  if (memo.readers?.results === memo.results) return memo.readers.byFile;
+  const byFile = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    for (const f of memo.results.get(key)?.reads ?? []) {
+      const list = byFile.get(f);
+      if (list) list.push(i);
+      else byFile.set(f, [i]);
+    }
+  });
+  memo.readers = { results: memo.results, byFile };
+  return byFile;
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
@@ -86,7 +105,18 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
   const changed = memo ? [...memo.changed] : [];
   const names = namesOf(graph);
-  graph.roots.forEach((root, i) => {
+  // One file's environments, every root of the graph computed before: only the roots whose last
+  // computation read that file or a changed one can be among them (the others are taken as they were
+  // and read neither); a keystroke does not go over every root of the workspace.
+  let roots: Iterable<number> = graph.roots.keys();
+  if (opts.only !== undefined && reusable && memo.resultsGraph === graph) {
+    const readers = readersOf(memo, names.keys);
+    const visit = new Set<number>(readers.get(opts.only));
+    for (const f of changed) for (const i of readers.get(f) ?? []) visit.add(i);
+    roots = [...visit].sort((a, b) => a - b);
+  }
+  for (const i of roots) {
+    const root = graph.roots[i];
     const key = names.keys[i];
     let result = reusable ? memo.results.get(key) : undefined;
     if (!result || changed.some((f) => result!.reads.has(f))) {
@@ -101,7 +131,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     results.set(key, result);
     const got = result.got;
     const id = names.ids[i];
-    if (opts.only !== undefined && !result.reads.has(opts.only)) return;
+    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
@@ -117,7 +147,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       if (app.target.kind === 'kustomization') env.app.kustomization = app.target.node.file;
     }
     environments.push(env);
-  });
+  }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   if (memo && opts.only === undefined) {
     memo.results = results;
@@ -127,6 +157,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     }
     memo.graph = graph;
     memo.index = index;
+    memo.resultsGraph = graph;
     memo.changed.clear();
   }
   return { environments, problems: graph.problems, covered };
