@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
+import { RACY_MS } from './fileTime';
 
 /** A Chart.yaml's text held by the caller (open in an editor, perhaps unsaved), or undefined to read the disk. */
 export type ChartText = (chartFile: string) => string | undefined;
@@ -21,8 +22,6 @@ const disk = new Map<string, Read>();
 const held = new Map<string, Read>();
 /** Chart files are few; the caches are cleared past this many rather than grow with every path seen. */
 const MAX_ENTRIES = 4096;
-/** Above any file system's timestamp granularity (FAT's is 2 s). */
-const RACY_MS = 3000;
 
 /** Looks for Chart.yaml beside the file and up to two folders above it (`ci/`, `values/`). */
 export function chartAppVersion(file: string, open?: ChartText): string | undefined {
@@ -35,7 +34,7 @@ export function chartAppVersion(file: string, open?: ChartText): string | undefi
     if (!stat?.isFile()) continue;
     // A file modified moments before it is read may be modified again within the file system's
     // timestamp granularity with the same size: such a reading is not kept (git's "racy" files).
-    const stable = Date.now() - stat.mtimeMs > RACY_MS;
+    const stable = stat.mtimeMs + RACY_MS < Date.now();
     return remembered(disk, chart, `${stat.size}:${stat.mtimeMs}:${stat.ino}`, () => {
       try {
         return fs.readFileSync(chart, 'utf8');
