@@ -229,17 +229,39 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The environments that deploy a site (by file and site index), with the image each makes of it. */
-export function deployersOf(model: EnvironmentModel, file: string, site: number): Array<{ env: Environment; image: Environment['images'][number] }> {
-  const out: Array<{ env: Environment; image: Environment['images'][number] }> = [];
-  for (const env of model.environments) {
-    for (const image of env.images) {
-      const p = image.provenance;
-      const places = [p.base, p.name, p.registry, p.tag, p.digest, ...p.overrides];
-      if (places.some((pl) => pl && pl.file === file && pl.site === site)) out.push({ env, image });
+type Deployer = { env: Environment; image: Environment['images'][number] };
+
+/** Per model: by file, each environment image placed in it, with the sites it is placed at (in environment and image order). */
+const deployerIndex = new WeakMap<EnvironmentModel, Map<string, Array<Deployer & { sites: Array<number | undefined> }>>>();
+
+/**
+ * The environments that deploy a site (by file and site index), with the image each makes of it.
+ * Asked by every hover: the model's images are indexed by file once.
+ */
+export function deployersOf(model: EnvironmentModel, file: string, site: number): Deployer[] {
+  let byFile = deployerIndex.get(model);
+  if (!byFile) {
+    byFile = new Map();
+    for (const env of model.environments) {
+      for (const image of env.images) {
+        const p = image.provenance;
+        const sitesByFile = new Map<string, Array<number | undefined>>();
+        for (const pl of [p.base, p.name, p.registry, p.tag, p.digest, ...p.overrides]) {
+          if (!pl) continue;
+          const sites = sitesByFile.get(pl.file);
+          if (sites) sites.push(pl.site);
+          else sitesByFile.set(pl.file, [pl.site]);
+        }
+        for (const [f, sites] of sitesByFile) {
+          const list = byFile.get(f);
+          if (list) list.push({ env, image, sites });
+          else byFile.set(f, [{ env, image, sites }]);
+        }
+      }
     }
+    deployerIndex.set(model, byFile);
   }
-  return out;
+  return (byFile.get(file) ?? []).filter((d) => d.sites.includes(site)).map(({ env, image }) => ({ env, image }));
 }
 
 /** `/`-separated absolute path (the model's path form) of a native path. */
