@@ -209,11 +209,22 @@ function sameFileList(memo: ModelMemo, ws: Workspace): boolean {
 
 /** Whether the previous build's environments may be taken, the files listed being the same (see ModelMemo). */
 function canReuse(memo: ModelMemo, graph: Graph): boolean {
-  for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml') return false;
-  for (const node of graph.kustomizations.values()) {
-    for (const w of node.facts.configurations) if (memo.changed.has(posix.resolve(node.dir, w.value))) return false;
-  }
+  const configurations = configurationFiles(graph);
+  for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml' || configurations.has(f)) return false;
   return true;
+}
+
+/** Per graph: the kustomize `configurations` files its kustomizations name (a kept graph names the same: see updateGraph). */
+const configurationsOf = new WeakMap<Graph, Set<string>>();
+
+function configurationFiles(graph: Graph): Set<string> {
+  let files = configurationsOf.get(graph);
+  if (!files) {
+    files = new Set();
+    for (const node of graph.kustomizations.values()) for (const w of node.facts.configurations) files.add(posix.resolve(node.dir, w.value));
+    configurationsOf.set(graph, files);
+  }
+  return files;
 }
 
 /** The stage word of an Application's name, else of its file's folders (`clusters/prod/api.yaml`), else its name. */
