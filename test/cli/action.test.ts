@@ -143,12 +143,15 @@ describe('the action, run as the runner runs it', () => {
     assert.deepEqual(r.stdout.match(/^::\w+ file=[^,]+/gm), ['::error file=a b/pod.yaml', '::warning file=deploy/pod.yaml']);
   });
 
-  it('format text shows a file it could not check as a notice, which does not fail the step', async () => {
+  it('shows a file it could not check as a notice in every format, which does not fail the step', async () => {
     const dir = repo({ 'pod.yaml': PINNED });
-    fs.writeFileSync(path.join(dir, 'blob.yaml'), Buffer.from([0, 1, 2, 0xff, 0]));
-    const r = await runAction(dir, job(), { format: 'text', 'fail-on': 'warning' });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^::notice file=blob\.yaml,title=image-pin%3A not checked::blob\.yaml: skipped: binary file$/m);
+    fs.mkdirSync(path.join(dir, 'odd dir'));
+    fs.writeFileSync(path.join(dir, 'odd dir', 'blob.yaml'), Buffer.from([0, 1, 2, 0xff, 0]));
+    for (const format of ['text', 'json', 'sarif']) {
+      const r = await runAction(dir, job(), { format, 'fail-on': 'warning' });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^::notice file=odd dir\/blob\.yaml,title=image-pin%3A not checked::odd dir\/blob\.yaml: skipped: binary file$/m, format);
+    }
   });
 
   it('escapes commas and colons in annotated file names', async () => {

@@ -141,6 +141,50 @@ describe('image-pin check on examples/', () => {
   });
 });
 
+describe('check --format sarif: what was not checked', () => {
+  type Notification = { level: string; descriptor: { id: string }; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }> };
+  const sarifOf = async (dir: string, ...paths: string[]) => {
+    const r = await run(['check', '--format', 'sarif', '--no-cache', ...paths], { cwd: dir });
+    const inv = (JSON.parse(r.stdout) as { runs: Array<{ invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Notification[] }> }> }).runs[0].invocations[0];
+    const notes = inv.toolExecutionNotifications.map((n) => [n.descriptor.id, n.level, n.locations[0].physicalLocation.artifactLocation.uri, n.locations[0].physicalLocation.region?.startLine]);
+    return { code: r.code, ok: inv.executionSuccessful, notes, texts: inv.toolExecutionNotifications.map((n) => n.message.text) };
+  };
+
+  it('a binary file is a warning notification at the file, so a report without alerts is not clean by omission', async () => {
+    const dir = tempDir('ip-sarif-skip-');
+    fs.mkdirSync(path.join(dir, 'deploy dir'));
+    fs.writeFileSync(path.join(dir, 'deploy dir', 'blob.yaml'), Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00]));
+    fs.writeFileSync(path.join(dir, 'ok.yaml'), `image: nginx@sha256:${'c'.repeat(64)}\n`);
+    const r = await sarifOf(dir, '.');
+    assert.equal(r.code, 0);
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.notes, [['skipped-file', 'warning', 'deploy%20dir/blob.yaml', undefined]]);
+    assert.deepEqual(r.texts, ['deploy dir/blob.yaml: skipped: binary file']);
+  });
+
+  it('an unreadable path, an invalid config and an environment problem: unsuccessful, each located', async () => {
+    const dir = tempDir('ip-sarif-fail-');
+    fs.mkdirSync(path.join(dir, 'bad'));
+    fs.writeFileSync(path.join(dir, 'bad', '.image-pin.yaml'), 'severity:\n  floating-tag: loud\n');
+    fs.writeFileSync(path.join(dir, 'bad', 'pod.yaml'), 'image: nginx:latest\n');
+    fs.mkdirSync(path.join(dir, 'dev'));
+    fs.writeFileSync(path.join(dir, 'dev', 'kustomization.yaml'), 'resources:\n  - ../gone\n');
+    const r = await sarifOf(dir, '.', 'missing.yaml');
+    assert.equal(r.code, 2);
+    assert.equal(r.ok, false);
+    assert.deepEqual(
+      r.notes.map((n) => n.slice(0, 3)),
+      [
+        ['invalid-config', 'error', 'bad/.image-pin.yaml'],
+        ['unreadable-path', 'error', 'missing.yaml'],
+        ['environment-problem', 'note', 'dev/kustomization.yaml'],
+      ],
+    );
+    assert.equal(r.notes[0][3], 2, 'the config error is at its line');
+    assert.equal(r.notes[2][3], 2, 'the missing resource is at its line');
+  });
+});
+
 describe('workspace walk', () => {
   let dir: string;
   before(() => {
@@ -179,6 +223,20 @@ describe('workspace walk', () => {
   it('a file named on the command line is checked whatever its name', async () => {
     const r = await run(['check', 'notes.txt', '--format', 'json', '--no-cache'], { cwd: dir });
     assert.deepEqual(JSON.parse(r.stdout).findings.map((f: { image: string }) => f.image), ['txt:dev']);
+  });
+
+  it('a file named twice, or named beside a folder that holds it, is checked once; one folder lists each file once', async () => {
+    const root = tempDir('ip-twice-');
+    writeUnder(root, 'deploy.yaml', 'image: app:dev\n');
+    writeUnder(root, 'sub/other.yaml', 'image: other:dev\n');
+    const images = async (args: string[]) => {
+      const r = await run(['check', ...args, '--format', 'json', '--no-cache'], { cwd: root });
+      return (JSON.parse(r.stdout).findings as Array<{ image: string }>).map((f) => f.image).sort();
+    };
+    assert.deepEqual(await images(['.']), ['app:dev', 'other:dev']);
+    assert.deepEqual(await images(['deploy.yaml', 'deploy.yaml']), ['app:dev']);
+    assert.deepEqual(await images(['.', 'deploy.yaml', 'sub', 'sub/other.yaml']), ['app:dev', 'other:dev']);
+    assert.deepEqual(await images(['sub/other.yaml', '.']), ['app:dev', 'other:dev']);
   });
 
   it('the result cache serves unchanged files and notices changed ones', async () => {

@@ -86,6 +86,10 @@ describe('docs/output.md', () => {
   it('lists exactly the SARIF fields check --format sarif fills', async () => {
     const r = await check(['--format', 'sarif', path.relative(REPO_ROOT, EXAMPLES)], REPO_ROOT);
     assert.equal(r.code, 1);
-    assertSameFields(documentedFields('SARIF'), producedFields(JSON.parse(r.stdout), new Set()), 'check --format sarif');
+    // The examples have findings and no notifications; the sample tree has every kind of notification.
+    const sample = await check(['--format', 'sarif', '.', 'missing-folder'], tree);
+    assert.equal(sample.code, 2);
+    const fields = new Set([...producedFields(JSON.parse(r.stdout), new Set()), ...producedFields(JSON.parse(sample.stdout), new Set())]);
+    assertSameFields(documentedFields('SARIF'), fields, 'check --format sarif');
   });
 });

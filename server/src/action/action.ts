@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Io } from '../cli/common';
 import { main } from '../cli/main';
-import { JSON_OUTPUT_VERSION } from '../cli/report';
+import { JSON_OUTPUT_VERSION, SARIF_NOTIFICATION } from '../cli/report';
 import { AnnotationLevel, annotation, input, outputLines } from './workflowCommands';
 
 const FORMATS = ['sarif', 'json', 'text'] as const;
@@ -79,12 +79,48 @@ interface Counts {
 
 const LEVEL: Record<string, AnnotationLevel> = { error: 'error', warning: 'warning' };
 
+interface JsonReport {
+  version?: unknown;
+  findings: JsonFinding[];
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+interface SarifReport {
+  runs: Array<{
+    results: Array<{ ruleId: string; level: string }>;
+    invocations?: Array<{ toolExecutionNotifications?: Array<{ descriptor?: { id?: string }; message: { text: string }; locations?: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+  }>;
+}
+
+/** A skipped file as an annotation's file and message (`file: reason`, as the text output says it). */
+type Skipped = { file: string; message: string };
+
+function skippedInJson(report: JsonReport): Skipped[] {
+  return report.skipped.map((s) => ({ file: s.file, message: `${s.file}: ${s.reason}` }));
+}
+
+function skippedInSarif(report: SarifReport): Skipped[] {
+  return report.runs.flatMap((run) =>
+    (run.invocations ?? []).flatMap((inv) =>
+      (inv.toolExecutionNotifications ?? [])
+        .filter((n) => n.descriptor?.id === SARIF_NOTIFICATION.skipped && n.locations?.length)
+        // The location is relative to %SRCROOT% (the workspace) and percent-encoded per segment.
+        .map((n) => ({ file: n.locations![0].physicalLocation.artifactLocation.uri.split('/').map(decodeURIComponent).join('/'), message: n.message.text })),
+    ),
+  );
+}
+
+/** Not checked, so never silently clean: shown on the file whatever the report's format, without failing the step. */
+function annotateSkipped(skipped: Skipped[], io: Io): void {
+  for (const s of skipped) io.out(annotation({ level: 'notice', file: s.file, title: 'image-pin: not checked', message: s.message }));
+}
+
 function countJson(report: { version?: unknown; findings: JsonFinding[] }): Counts {
   if (report.version !== JSON_OUTPUT_VERSION) throw new Error(`image-pin printed JSON of version ${String(report.version)}, expected ${JSON_OUTPUT_VERSION}`);
   return count(report.findings.map((f) => [f.rule, f.severity === 'info' || f.severity === 'hint' ? 'note' : f.severity]));
 }
 
-function countSarif(report: { runs: Array<{ results: Array<{ ruleId: string; level: string }> }> }): Counts {
+function countSarif(report: SarifReport): Counts {
   return count(report.runs.flatMap((r) => r.results.map((x): [string, string] => [x.ruleId, x.level])));
 }
 
@@ -143,10 +179,9 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
   let counts: Counts;
   let reportFile: string | undefined;
   if (inputs.format === 'text') {
-    const report = JSON.parse(printed) as { version?: unknown; findings: JsonFinding[]; skipped: Array<{ file: string; reason: string }> };
+    const report = JSON.parse(printed) as JsonReport;
     counts = countJson(report);
-    // Not checked, so never silently clean: shown on the file, without failing the step.
-    for (const s of report.skipped) io.out(annotation({ level: 'notice', file: s.file, title: 'image-pin: not checked', message: `${s.file}: ${s.reason}` }));
+    annotateSkipped(skippedInJson(report), io);
     for (const f of report.findings) {
       io.out(
         annotation({
@@ -166,7 +201,9 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
     reportFile = path.join(dir, `image-pin.${inputs.format}`);
     fs.writeFileSync(reportFile, printed);
     outputs[`${inputs.format}-file`] = reportFile;
-    counts = inputs.format === 'json' ? countJson(JSON.parse(printed)) : countSarif(JSON.parse(printed));
+    const report = JSON.parse(printed) as JsonReport & SarifReport;
+    counts = inputs.format === 'json' ? countJson(report) : countSarif(report);
+    annotateSkipped(inputs.format === 'json' ? skippedInJson(report) : skippedInSarif(report), io);
   }
   io.out(`image-pin: ${counts.errors} errors, ${counts.warnings} warnings${reportFile ? `; report written to ${reportFile}` : ''}\n`);
   outputs.errors = String(counts.errors);

@@ -131,6 +131,7 @@ export function formatSarif(result: ScanResult, version: string, root = process.
     runs: [
       {
         tool: { driver: { name: TOOL_NAME, version, semanticVersion: version, rules } },
+        invocations: [sarifInvocation(result, root)],
         columnKind: 'utf16CodeUnits',
         originalUriBaseIds: { '%SRCROOT%': { uri: toUri(root) + '/' } },
         results,
@@ -138,6 +139,39 @@ export function formatSarif(result: ScanResult, version: string, root = process.
     ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** What the tool ids of `toolExecutionNotifications` say; a script (the Action) reads them by id. */
+export const SARIF_NOTIFICATION = { skipped: 'skipped-file', unreadable: 'unreadable-path', config: 'invalid-config', environment: 'environment-problem' } as const;
+
+/**
+ * What was not checked, as SARIF tool notifications: code scanning shows them on the tool's status
+ * rather than as alerts, and a file that was skipped must not pass for a clean one.
+ */
+function sarifInvocation(result: ScanResult, root: string) {
+  const at = (file: string, region?: { startLine: number; startColumn: number }) => [
+    { physicalLocation: { artifactLocation: { uri: toUri(path.relative(root, path.resolve(file))), uriBaseId: '%SRCROOT%' }, ...(region ? { region } : {}) } },
+  ];
+  const notifications = [
+    ...result.configErrors.map((e) => ({
+      level: 'error',
+      descriptor: { id: SARIF_NOTIFICATION.config },
+      message: { text: `invalid config: ${e.message}` },
+      locations: at(e.file, { startLine: e.line, startColumn: e.column }),
+    })),
+    ...result.ioErrors.map((e) => ({ level: 'error', descriptor: { id: SARIF_NOTIFICATION.unreadable }, message: { text: `${e.path}: ${e.message}` }, locations: at(e.path) })),
+    ...result.files
+      .filter((f) => f.skipped)
+      .map((f) => ({ level: 'warning', descriptor: { id: SARIF_NOTIFICATION.skipped }, message: { text: `${f.display}: ${f.skipped}` }, locations: at(f.absolute) })),
+    ...environmentProblems(result).map((p) => ({
+      level: 'note',
+      descriptor: { id: SARIF_NOTIFICATION.environment },
+      message: { text: `environment ${p.message}` },
+      locations: at(p.file, { startLine: p.line, startColumn: p.column }),
+    })),
+  ];
+  // Unsuccessful exactly when the check exits 2: a path or a config could not be read.
+  return { executionSuccessful: result.ioErrors.length === 0 && result.configErrors.length === 0, toolExecutionNotifications: notifications };
 }
 
 function toUri(p: string): string {

@@ -239,7 +239,7 @@ export class Validator {
       // The documents parsed now (the others come from the cache) serve the environment model's facts
       // when they are all of the file's: a keystroke in a values file parses it once, not twice.
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset) => parsed.push({ doc, source, offset }) });
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));

@@ -2,42 +2,66 @@
  * Extraction results kept between runs, keyed by path and checked by size and mtime,
  * so a rescan of an unchanged tree reads no file. Findings are not cached: they
  * depend on the config and the date, and are cheap to recompute from the sites.
+ *
+ * The file is laid out for what a warm rescan reads, in one read and without copying the bulk:
+ *
+ *     image-pin scan cache\n
+ *     <byte length of the header>\n
+ *     <header: JSON>
+ *     <facts: the environment model's facts of each file, JSON texts back to back>
+ *
+ * The header holds every string once (paths, image references with what the grammar said of them,
+ * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts) and
+ * each file's record as plain numbers in one array (see `R_*`, `SITE`, `ERROR`), which parses fast and
+ * allocates little. The facts, most of the bytes, are parsed for a file only when the model asks
+ * (a rescan asks for a few): they stay bytes until then. A file that is not this format exactly
+ * (another tool's, an older version's, truncated, out of bounds) is an empty cache.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Range } from '../core/text';
+import type { Grammar, JudgedSite } from '../core/types';
+import type { SyntaxProblem } from '../core/extract';
 import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
-/** Bump when extraction output changes shape or meaning. */
-const FORMAT = 11;
+/** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
+const FORMAT = 12;
+const MAGIC = 'image-pin scan cache\n';
 
-/** Stored form: ranges as flat numbers, the bulk of a cache file otherwise. */
-interface Entry {
-  size: number;
-  mtimeMs: number;
-  /** The extraction options (image keys) the result was computed with. */
-  options: string;
-  extraction: Omit<JudgedExtraction, 'siteRanges' | 'errorRanges' | 'facts'>;
-  /** line, character, line, character of each site, then of each syntax error. */
-  ranges: number[];
-  /**
-   * The environment model's facts as JSON text, parsed only when the model asks for that file's:
-   * most of a cache file, and a rescan's model reads few of them.
-   */
-  facts?: string;
-}
+// A file's record in `Header.records`: these numbers, then SITE numbers per site, then ERROR numbers per syntax error.
+const R_SIZE = 0;
+const R_MTIME = 1;
+const R_OPTIONS = 2; // index into strings
+const R_FLAGS = 3; // TEMPLATED | DECLARES_APP
+const R_FACTS_AT = 4; // byte offset in the facts, -1 for none
+const R_FACTS_LEN = 5;
+const R_SITES = 6;
+const R_ERRORS = 7;
+const R_HEAD = 8;
+// A site: reference (index into refs), span start, end, range start line, character, end line, character, parts (index into parts, -1 for none).
+const SITE = 8;
+// A syntax error: message (index into strings), span start, end, range start line, character, end line, character.
+const ERROR = 7;
+const TEMPLATED = 1;
+const DECLARES_APP = 2;
 
-function packRanges(ranges: Range[]): number[] {
-  return ranges.flatMap((r) => [r.start.line, r.start.character, r.end.line, r.end.character]);
-}
+/** What a site holds besides its reference, span and grammar; a tree has a handful of distinct ones. */
+type SiteParts = Pick<JudgedSite, 'ignored' | 'pullPolicy' | 'helm'>;
 
-function unpackRanges(flat: number[], from: number, count: number): Range[] {
-  const out: Range[] = [];
-  for (let i = from; i < from + count * 4; i += 4) out.push({ start: { line: flat[i], character: flat[i + 1] }, end: { line: flat[i + 2], character: flat[i + 3] } });
-  return out;
+interface Header {
+  format: number;
+  paths: string[];
+  /** Options keys and syntax error messages. */
+  strings: string[];
+  /** Each reference once, with what the grammar said of it (absent when the site had no grammar). */
+  refs: Array<[string, Grammar?]>;
+  parts: SiteParts[];
+  records: number[];
+  /** Byte length of the facts after the header. */
+  factsBytes: number;
 }
 
 /**
@@ -65,63 +89,182 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'image-pin');
 }
 
+/**
+ * An extraction from the cache. Its facts are parsed from the cache's bytes when first read (a getter
+ * on the class: one per object would give every object a shape of its own); facts that do not parse
+ * are none, and the model then reads the file itself.
+ */
+class CachedExtraction implements JudgedExtraction {
+  declaresApp?: boolean;
+  // Private fields: not seen by a spread or JSON.stringify of the extraction.
+  readonly #bytes: Buffer;
+  readonly #at: number;
+  readonly #length: number;
+  #facts: FileFacts | undefined | null = null;
+
+  constructor(
+    public sites: JudgedSite[],
+    public syntaxErrors: SyntaxProblem[],
+    public templated: boolean,
+    declaresApp: boolean,
+    public siteRanges: Range[],
+    public errorRanges: Range[],
+    bytes: Buffer,
+    at: number,
+    length: number,
+  ) {
+    if (declaresApp) this.declaresApp = true;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#length = length;
+  }
+
+  get facts(): FileFacts | undefined {
+    if (this.#facts === null) {
+      try {
+        this.#facts = this.#at < 0 ? undefined : factsFromJson(this.#bytes.toString('utf8', this.#at, this.#at + this.#length));
+      } catch {
+        this.#facts = undefined;
+      }
+    }
+    return this.#facts;
+  }
+
+  set facts(facts: FileFacts | undefined) {
+    this.#facts = facts;
+  }
+}
+
+/** An entry computed in this run. */
+interface Fresh {
+  size: number;
+  mtimeMs: number;
+  options: string;
+  extraction: JudgedExtraction;
+}
+
+const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], records: [], factsBytes: 0 };
+
 export class ResultCache {
-  private entries: Record<string, Entry> = {};
+  private header: Header = EMPTY;
+  /** The facts bytes of the loaded file. */
+  private facts: Buffer = Buffer.alloc(0);
+  /** Where each loaded file's record starts in `header.records`. */
+  private loaded = new Map<string, number>();
+  private fresh = new Map<string, Fresh>();
   private dirty = false;
 
   private constructor(private readonly file: string) {}
 
-  /** The cache for a set of scan roots, loaded from `dir` (an unreadable cache is an empty one). */
+  /** The cache for a set of scan roots, loaded from `dir` (an unreadable or unrecognised cache is an empty one). */
   static open(dir: string, roots: string[], version: string): ResultCache {
     const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, version, roots.map((r) => path.resolve(r)).sort()])).digest('hex').slice(0, 16);
-    const cache = new ResultCache(path.join(dir, `scan-${key}.json`));
+    const cache = new ResultCache(path.join(dir, `scan-${key}.cache`));
+    let bytes: Buffer | undefined;
     try {
-      cache.entries = JSON.parse(fs.readFileSync(cache.file, 'utf8')) as Record<string, Entry>;
+      bytes = fs.readFileSync(cache.file);
     } catch {
-      cache.entries = {};
+      bytes = undefined;
     }
+    if (bytes) cache.load(bytes);
     return cache;
   }
 
-  get(file: string, stat: { size: number; mtimeMs: number }, options: string): JudgedExtraction | undefined {
-    const e = this.entries[file];
-    if (!e || e.size !== stat.size || e.mtimeMs !== stat.mtimeMs || e.options !== options) return undefined;
-    const sites = e.extraction.sites.length;
-    const found: JudgedExtraction = {
-      ...e.extraction,
-      siteRanges: unpackRanges(e.ranges, 0, sites),
-      errorRanges: unpackRanges(e.ranges, sites * 4, e.extraction.syntaxErrors.length),
-    };
-    const text = e.facts;
-    if (text !== undefined) {
-      let facts: FileFacts | undefined;
-      Object.defineProperty(found, 'facts', { enumerable: true, configurable: true, get: () => (facts ??= factsFromJson(text)) });
+  /** Takes a cache file's bytes, or nothing when they are not exactly this format. */
+  private load(bytes: Buffer): void {
+    try {
+      if (bytes.length < MAGIC.length || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
+      const eol = bytes.indexOf(10, MAGIC.length);
+      const lengthText = eol < 0 ? '' : bytes.toString('latin1', MAGIC.length, eol);
+      if (!/^[0-9]{1,10}$/.test(lengthText)) return;
+      const start = eol + 1;
+      const end = start + Number(lengthText);
+      if (end > bytes.length) return;
+      const header = JSON.parse(bytes.toString('utf8', start, end)) as Header;
+      if (!isHeader(header) || end + header.factsBytes !== bytes.length) return;
+      const offsets = recordOffsets(header);
+      if (!offsets) return;
+      const loaded = new Map<string, number>();
+      for (let i = 0; i < offsets.length; i++) loaded.set(header.paths[i], offsets[i]);
+      this.header = header;
+      this.facts = bytes.subarray(end);
+      this.loaded = loaded;
+    } catch {
+      // Not JSON where the header should be: an empty cache.
     }
-    return found;
+  }
+
+  get(file: string, stat: { size: number; mtimeMs: number }, options: string): JudgedExtraction | undefined {
+    const fresh = this.fresh.get(file);
+    if (fresh) return fresh.size === stat.size && fresh.mtimeMs === stat.mtimeMs && fresh.options === options ? fresh.extraction : undefined;
+    const at = this.loaded.get(file);
+    if (at === undefined) return undefined;
+    const r = this.header.records;
+    if (r[at + R_SIZE] !== stat.size || r[at + R_MTIME] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
+    return this.decode(at);
+  }
+
+  /** A loaded record as an extraction; undefined when it points outside the header's tables. */
+  private decode(at: number): JudgedExtraction | undefined {
+    const { records: r, refs, parts, strings } = this.header;
+    const siteCount = r[at + R_SITES];
+    const errorCount = r[at + R_ERRORS];
+    // Arrays of their final length: grown by push, each would hold room for 17.
+    const sites: JudgedSite[] = new Array(siteCount);
+    const siteRanges: Range[] = new Array(siteCount);
+    let p = at + R_HEAD;
+    for (let k = 0; k < siteCount; k++, p += SITE) {
+      const ref = refs[r[p]];
+      if (ref === undefined) return undefined;
+      const grammar = ref[1];
+      const site: JudgedSite = grammar ? { reference: ref[0], span: { start: r[p + 1], end: r[p + 2] }, grammar } : { reference: ref[0], span: { start: r[p + 1], end: r[p + 2] } };
+      if (r[p + 7] >= 0) {
+        const more = parts[r[p + 7]];
+        if (more === undefined) return undefined;
+        if (more.ignored) site.ignored = more.ignored;
+        if (more.pullPolicy) site.pullPolicy = more.pullPolicy;
+        if (more.helm) site.helm = more.helm;
+      }
+      sites[k] = site;
+      siteRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
+    }
+    const syntaxErrors: SyntaxProblem[] = new Array(errorCount);
+    const errorRanges: Range[] = new Array(errorCount);
+    for (let k = 0; k < errorCount; k++, p += ERROR) {
+      const message = strings[r[p]];
+      if (message === undefined) return undefined;
+      syntaxErrors[k] = { message, span: { start: r[p + 1], end: r[p + 2] } };
+      errorRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
+    }
+    const flags = r[at + R_FLAGS];
+    return new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
-    const { siteRanges, errorRanges, facts, ...rest } = extraction;
-    const entry: Entry = { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction: rest, ranges: packRanges([...siteRanges, ...errorRanges]) };
-    if (facts) entry.facts = factsToJson(facts);
-    this.entries[file] = entry;
+    this.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction });
     this.dirty = true;
   }
 
-  /** Keeps only the files of this run, and writes atomically; a cache that cannot be written is not an error. */
-  save(keep: Set<string>): void {
-    for (const file of Object.keys(this.entries)) {
-      if (!keep.has(file)) {
-        delete this.entries[file];
-        this.dirty = true;
-      }
+  /**
+   * Keeps only the files of this run (listed once each), and writes atomically when anything changed;
+   * a cache that cannot be written is not an error.
+   */
+  save(files: readonly string[]): void {
+    if (!this.dirty) {
+      // Nothing new: written only when a loaded entry is of no file of this run.
+      let kept = 0;
+      for (const file of files) if (this.loaded.has(file)) kept++;
+      if (kept === this.loaded.size) return;
     }
-    if (!this.dirty) return;
+    const keep = new Set(files);
     try {
+      const writer = new Writer();
+      for (const [file, at] of this.loaded) if (keep.has(file) && !this.fresh.has(file)) writer.copy(file, this.header, this.facts, at);
+      for (const [file, entry] of this.fresh) if (keep.has(file)) writer.add(file, entry);
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       // Created exclusively under a name nobody can plant a link at in advance.
       const tmp = `${this.file}.${crypto.randomBytes(8).toString('hex')}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(this.entries), { flag: 'wx' });
+      fs.writeFileSync(tmp, writer.bytes(), { flag: 'wx' });
       try {
         fs.renameSync(tmp, this.file);
       } catch (err) {
@@ -129,7 +272,145 @@ export class ResultCache {
         throw err;
       }
     } catch {
-      // Read-only home or full disk: the next run is simply cold.
+      // Read-only home or full disk (or a loaded record that points nowhere): the next run is simply cold.
     }
+  }
+}
+
+function isHeader(h: unknown): h is Header {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as Partial<Header>;
+  return (
+    x.format === FORMAT &&
+    Array.isArray(x.paths) &&
+    Array.isArray(x.strings) &&
+    Array.isArray(x.refs) &&
+    Array.isArray(x.parts) &&
+    Array.isArray(x.records) &&
+    typeof x.factsBytes === 'number' &&
+    Number.isSafeInteger(x.factsBytes) &&
+    x.factsBytes >= 0
+  );
+}
+
+/** Where each path's record starts, or undefined when the records do not add up to exactly one per path. */
+function recordOffsets(h: Header): number[] | undefined {
+  const r = h.records;
+  const offsets: number[] = [];
+  let at = 0;
+  for (let i = 0; i < h.paths.length; i++) {
+    if (at + R_HEAD > r.length) return undefined;
+    const sites = r[at + R_SITES];
+    const errors = r[at + R_ERRORS];
+    const factsAt = r[at + R_FACTS_AT];
+    const factsLen = r[at + R_FACTS_LEN];
+    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || sites < 0 || errors < 0) return undefined;
+    if (factsAt >= 0 && !(Number.isSafeInteger(factsAt) && Number.isSafeInteger(factsLen) && factsLen >= 0 && factsAt + factsLen <= h.factsBytes)) return undefined;
+    offsets.push(at);
+    at += R_HEAD + sites * SITE + errors * ERROR;
+  }
+  return at === r.length ? offsets : undefined;
+}
+
+/** Builds a cache file: entries of this run, and loaded ones copied over with their tables' indices renumbered. */
+class Writer {
+  private readonly paths: string[] = [];
+  private readonly strings: string[] = [];
+  private readonly stringAt = new Map<string, number>();
+  private readonly refs: Array<[string, Grammar?]> = [];
+  private readonly refAt = new Map<string, { at: number; grammar: Grammar | undefined }[]>();
+  private readonly parts: SiteParts[] = [];
+  private readonly partsAt = new Map<string, number>();
+  private readonly records: number[] = [];
+  private readonly facts: Buffer[] = [];
+  private factsBytes = 0;
+
+  add(file: string, entry: Fresh): void {
+    const e = entry.extraction;
+    // Every field of an extraction is stored below: a new one must be added here too.
+    const { sites, syntaxErrors, templated, declaresApp, siteRanges, errorRanges, facts, ...unknown } = e;
+    const none: Record<string, never> = unknown;
+    void none;
+    const factsBytes = facts ? Buffer.from(factsToJson(facts), 'utf8') : undefined;
+    this.head(file, entry.size, entry.mtimeMs, this.string(entry.options), (templated ? TEMPLATED : 0) | (declaresApp ? DECLARES_APP : 0), factsBytes, sites.length, syntaxErrors.length);
+    const r = this.records;
+    sites.forEach((site, i) => {
+      const range = siteRanges[i];
+      const { reference, span, grammar, ignored, pullPolicy, helm } = site;
+      let parts = -1;
+      if (ignored || pullPolicy || helm) {
+        const more: SiteParts = {};
+        if (ignored) more.ignored = ignored;
+        if (pullPolicy) more.pullPolicy = pullPolicy;
+        if (helm) more.helm = helm;
+        parts = this.part(more);
+      }
+      r.push(this.ref(reference, grammar), span.start, span.end, range.start.line, range.start.character, range.end.line, range.end.character, parts);
+    });
+    syntaxErrors.forEach((error, i) => {
+      const range = errorRanges[i];
+      r.push(this.string(error.message), error.span.start, error.span.end, range.start.line, range.start.character, range.end.line, range.end.character);
+    });
+  }
+
+  /** A loaded record, unchanged but for its indices into this file's tables. */
+  copy(file: string, from: Header, facts: Buffer, at: number): void {
+    const r = from.records;
+    const factsAt = r[at + R_FACTS_AT];
+    const sites = r[at + R_SITES];
+    const errors = r[at + R_ERRORS];
+    this.head(file, r[at + R_SIZE], r[at + R_MTIME], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors);
+    let p = at + R_HEAD;
+    for (let k = 0; k < sites; k++, p += SITE) {
+      const [reference, grammar] = from.refs[r[p]];
+      this.records.push(this.ref(reference, grammar), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6], r[p + 7] >= 0 ? this.part(from.parts[r[p + 7]]) : -1);
+    }
+    for (let k = 0; k < errors; k++, p += ERROR) this.records.push(this.string(from.strings[r[p]]), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6]);
+  }
+
+  bytes(): Buffer {
+    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, records: this.records, factsBytes: this.factsBytes };
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    return Buffer.concat([Buffer.from(`${MAGIC}${json.length}\n`, 'latin1'), json, ...this.facts]);
+  }
+
+  private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number): void {
+    this.paths.push(file);
+    this.records.push(size, mtimeMs, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors);
+    if (facts) {
+      this.facts.push(facts);
+      this.factsBytes += facts.length;
+    }
+  }
+
+  private string(s: string): number {
+    let at = this.stringAt.get(s);
+    if (at === undefined) {
+      this.stringAt.set(s, (at = this.strings.length));
+      this.strings.push(s);
+    }
+    return at;
+  }
+
+  /** The reference's index; a site whose grammar says otherwise than an earlier one's (not expected) gets its own. */
+  private ref(reference: string, grammar: Grammar | undefined): number {
+    let known = this.refAt.get(reference);
+    if (!known) this.refAt.set(reference, (known = []));
+    const same = known.find((k) => k.grammar === grammar || (k.grammar !== undefined && grammar !== undefined && JSON.stringify(k.grammar) === JSON.stringify(grammar)));
+    if (same) return same.at;
+    const at = this.refs.length;
+    this.refs.push(grammar ? [reference, grammar] : [reference]);
+    known.push({ at, grammar });
+    return at;
+  }
+
+  private part(parts: SiteParts): number {
+    const key = JSON.stringify(parts);
+    let at = this.partsAt.get(key);
+    if (at === undefined) {
+      this.partsAt.set(key, (at = this.parts.length));
+      this.parts.push(parts);
+    }
+    return at;
   }
 }

@@ -17,6 +17,9 @@ import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
 import { ResultCache, defaultCacheDir } from './resultCache';
 
+/** The end of a listed (absolute, clean) path whose name is Chart.yaml. */
+const CHART_FILE = `${path.sep}Chart.yaml`;
+
 export interface ScanOptions {
   /** `--config FILE`. */
   configFile?: string;
@@ -84,7 +87,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const jobs: ExtractJob[] = [];
   // A values file is read as a values tree only where a listed chart can own it (the model reads any
   // other one itself, should an Application name it): most values files of a tree without charts are not.
-  const chartDirs = new Set(files.filter((f) => path.basename(f.absolute) === 'Chart.yaml').map((f) => path.posix.dirname(modelPath(f.absolute))));
+  const chartDirs = new Set(files.filter((f) => f.absolute.endsWith(CHART_FILE)).map((f) => path.posix.dirname(modelPath(f.absolute))));
   const mayBeChartValues = (file: string) => chartDirsOf(modelPath(file)).some((d) => chartDirs.has(d));
   files.forEach((file, i) => {
     const config = configs[i];
@@ -123,7 +126,7 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
       reports[i].error = outcome.reason;
     }
   });
-  cache?.save(new Set(files.map((f) => f.absolute)));
+  cache?.save(files.map((f) => f.absolute));
 
   // What each environment deploys, judged where the fix belongs (kustomize overlays, Helm values per environment …).
   const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today, display: displayLikeFiles(reports) });
