@@ -17,6 +17,7 @@ import { writeEdits } from '../pin/writeFile';
 import { scan } from '../scan/scanner';
 import { EXIT_FINDINGS, EXIT_OK, Io, USAGE, UsageError, parseOptions, registryClientOptions } from './common';
 import { VERSION } from './version';
+import { chartShaForm } from '../scan/chartTemplates';
 
 const COMMON = {
   write: { type: 'boolean', default: false },
@@ -37,7 +38,7 @@ export async function promote(args: string[], io: Io): Promise<number> {
     if (problem) throw new UsageError(`--image ${g}: ${problem}`);
   }
   const ws = await workspace(positionals, values.config, io);
-  const plan = planPromotion(ws.model, ws.text, { from: values.from, to: values.to, images: values.image, display: show });
+  const plan = planPromotion(ws.model, ws.text, { from: values.from, to: values.to, images: values.image, display: show , shaForm: chartShaForm });
   return finish(plan, ws, values, io, `${values.from} → ${values.to}`);
 }
 
@@ -64,7 +65,7 @@ export async function set(args: string[], io: Io): Promise<number> {
   }
   const ws = await workspace(paths, values.config, io);
   const add = values.add ? path.resolve(values.add).split(path.sep).join('/') : undefined;
-  const plan = planSet(ws.model, ws.text, { stage: values.stage, reference: pinned, ...(add ? { add } : {}), display: show });
+  const plan = planSet(ws.model, ws.text, { stage: values.stage, reference: pinned, ...(add ? { add } : {}), display: show , shaForm: chartShaForm });
   return finish(plan, ws, values, io, `set ${pinned}`);
 }
 

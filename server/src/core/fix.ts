@@ -4,7 +4,9 @@
  * the one new line) it must, so quotes, comments, indentation, key order and line
  * endings stay as they were.
  */
+import { isMap, isScalar, parseDocument } from 'yaml';
 import type { PinStyle } from './config';
+import type { ShaForm } from './extract/classify';
 import { parseReference, pinnedText, splitWritten, type ImageReference } from './reference';
 import { lineStartBefore } from './text';
 import type { ImageSite, RuleId, ScalarPart } from './types';
@@ -66,8 +68,11 @@ export function setScalar(text: string, part: ScalarPart, value: string): TextEd
 /**
  * The edits that pin `site` to `digest`. `tagForEmpty` is the tag resolved for a Helm map
  * whose tag is empty (its appVersion), written next to the digest when there is no digest key.
+ * `emptyShaForm` is how the chart's templates render the map's empty `sha` (see core/shaTemplates.ts):
+ * the digest then goes there and the tag stays a plain tag (kube-prometheus-stack copies it into a
+ * field the operator reads as a version).
  */
-export function pinEdits(text: string, site: ImageSite, digest: string, style: PinStyle, tagForEmpty?: string): FixResult {
+export function pinEdits(text: string, site: ImageSite, digest: string, style: PinStyle, tagForEmpty?: string, emptyShaForm?: ShaForm): FixResult {
   switch (site.shape) {
     case 'scalar':
     case 'argocd-kustomize': {
@@ -87,6 +92,7 @@ export function pinEdits(text: string, site: ImageSite, digest: string, style: P
         return { ok: true, edits: [setScalar(text, h.digest, shaValue(digest, h.shaForm))], newReference: `${base}@${digest}` };
       }
       const tag = (h.tag?.value ?? '').replace(/@.*$/, '') || tagForEmpty;
+      if (h.emptySha && emptyShaForm) return shaPin(text, site, h.emptySha, emptyShaForm, digest, tag);
       if (!tag) return { ok: false, error: `${site.reference} has no tag to pin and no digest key to set` };
       const value = `${tag}@${digest}`;
       const newReference = `${base.replace(/:[^:/]*$/, '')}:${value}`;
@@ -110,6 +116,42 @@ export function pinEdits(text: string, site: ImageSite, digest: string, style: P
       return { ok: true, edits: [insertPair(text, k.insertAt, k.indent, 'digest', digest)], newReference };
     }
   }
+}
+
+/**
+ * A map with an empty `sha` its chart renders: the digest is set there in the chart's form, and the tag
+ * (a `tag@digest` from before, or empty where the chart's appVersion stood in) becomes the plain tag,
+ * since charts render the `sha` only beside a tag (`{{ if and .tag .sha }}`).
+ */
+function shaPin(text: string, site: ImageSite, sha: ScalarPart, form: ShaForm, digest: string, tag: string | undefined): FixResult {
+  const h = site.helm!;
+  const problem = editable(sha, 'the digest');
+  if (problem) return { ok: false, error: problem };
+  if (!tag) return { ok: false, error: `${site.reference} has no tag to write beside its sha` };
+  const edits: TextEdit[] = [];
+  if (h.tag) {
+    if (h.tag.value !== tag) edits.push(setString(text, h.tag, tag));
+  } else if (h.insertAt < 0) return { ok: false, error: `${site.reference} cannot be edited in place here` };
+  else edits.push(insertPair(text, h.insertAt, h.indent, 'tag', yamlString(tag)));
+  edits.push(setString(text, sha, shaValue(digest, form)));
+  edits.sort((a, b) => a.start - b.start);
+  const name = site.reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  return { ok: true, edits, newReference: `${name}:${tag}@${digest}` };
+}
+
+/** Sets a scalar to a string value: a plain scalar whose new value would read as another type (`1.10`) is quoted. */
+export function setString(text: string, part: ScalarPart, value: string): TextEdit {
+  const quoted = part.token.start !== part.span.start;
+  if (!quoted && yamlString(value) !== value) return { start: part.token.start, end: part.token.end, newText: yamlString(value) };
+  return setScalar(text, part, value);
+}
+
+/** `value` as a YAML scalar that reads back as the same string: plain when it can be, else double-quoted. */
+export function yamlString(value: string): string {
+  const doc = parseDocument(`k: ${value}\n`);
+  const v = isMap(doc.contents) ? doc.contents.get('k', true) : undefined;
+  const plainOk = doc.errors.length === 0 && isScalar(v) && typeof v.value === 'string' && v.value === value;
+  return plainOk ? value : JSON.stringify(value);
 }
 
 /**

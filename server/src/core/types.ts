@@ -43,6 +43,11 @@ export interface HelmSplitParts {
    * the hex digits alone (`sha256:` is added by the chart) or the whole `sha256:<hex>`.
    */
   shaForm?: 'hex' | 'whole';
+  /**
+   * The map's `sha` key, present and empty, with no `digest` key: where a digest goes when the chart's
+   * templates render `sha` (see core/shaTemplates.ts); otherwise the digest rides on the tag.
+   */
+  emptySha?: ScalarPart;
   /** The tag comes from the chart's appVersion because it is empty or missing. */
   tagFromAppVersion: boolean;
   /** Where a new key can be inserted into the map (after its last pair). */

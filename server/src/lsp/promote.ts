@@ -17,6 +17,7 @@ import type { EnvironmentJudgement } from '../scan/environments';
 import type { EnvironmentService } from './environments';
 import { PROMOTE_ANNOTATION, type PromoteMove, type PromoteParams, type PromoteResult, type PromotionLens } from '../../../shared/src/protocol';
 import { pathToUri, uriToPath } from './workspaceFolders';
+import { chartShaForm } from '../scan/chartTemplates';
 
 export function promote(params: PromoteParams, environments: EnvironmentService, documents: TextDocuments<TextDocument>): PromoteResult {
   const folders = environments.folderJudgements();
@@ -27,7 +28,7 @@ export function promote(params: PromoteParams, environments: EnvironmentService,
   const errors: string[] = [];
   for (const { folder, judgement } of folders) {
     const display = (p: string) => path.relative(folder, p).split(path.sep).join('/') || '.';
-    const plan = planPromotion(judgement.model, judgement.text, { from: params.from, to: params.to, images: params.images, display });
+    const plan = planPromotion(judgement.model, judgement.text, { from: params.from, to: params.to, images: params.images, display , shaForm: chartShaForm });
     if (!plan.ok) {
       errors.push(plan.error);
       continue;

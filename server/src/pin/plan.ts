@@ -1,8 +1,8 @@
 /**
  * Pinning one file, shared by `image-pin pin` and the language server: which sites to
  * resolve, what to ask the registry, and the edits once digests are known. The only I/O is
- * reading the chart's Chart.yaml when a Helm tag falls back to its appVersion; the registry calls
- * are the caller's.
+ * reading the chart's Chart.yaml when a Helm tag falls back to its appVersion, and its templates when a
+ * map has an empty `sha`; the registry calls are the caller's.
  */
 import { siteCovers } from '../core/siteParts';
 import type { ImagePinConfig, PinStyle } from '../core/config';
@@ -14,6 +14,9 @@ import { parseReference } from '../core/reference';
 import { type EffectiveImage, type Place, placeEdits } from '../core/env';
 import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
 import type { ChartText } from '../scan/chart';
+import { chartShaForm } from '../scan/chartTemplates';
+import type { ShaForm } from '../core/extract/classify';
+import { hasShaKey } from '../core/promote/plan';
 
 /** Rules whose sites a pin fixes. */
 const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
@@ -30,6 +33,8 @@ export interface PinCandidate {
   /** Where the candidate is in the file. */
   span: Span;
   target: ResolutionTarget | { error: string };
+  /** How the chart renders the map's empty `sha`, when it has one the chart's templates render (scan/chartTemplates.ts). */
+  emptyShaForm?: ShaForm;
 }
 
 export interface PlanOptions {
@@ -65,7 +70,10 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     .sort((a, b) => a - b)
     .map((index) => {
       const site = extraction.sites[index];
-      return { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
+      const candidate: PinCandidate = { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
+      const form = site.helm?.emptySha && opts.file ? chartShaForm(opts.file) : undefined;
+      if (form) candidate.emptyShaForm = form;
+      return candidate;
     });
   const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {
@@ -73,7 +81,12 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     const key = `${f.span.start}\0${f.effective?.image}`;
     if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(key)) continue;
     seen.add(key);
-    candidates.push(placedCandidate(extraction, f.place, f.effective));
+    const candidate = placedCandidate(extraction, f.place, f.effective);
+    // The chart is the one whose values hold the image's map (an environment's file may be outside it).
+    const h = f.place.helm;
+    const form = h && !h.shaForm && hasShaKey(f.effective) ? chartShaForm(f.effective.provenance.base.file, h.path) : undefined;
+    if (form) candidate.emptyShaForm = form;
+    candidates.push(candidate);
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
   // A Helm map's tag, digest or registry counts as its site (an empty `tag: ""` has no reference text).
@@ -129,10 +142,10 @@ export function outcomeFor(
   }
   const tagForEmpty = candidate.target.tagSource === 'app-version' ? candidate.target.ref.tag : undefined;
   let fix: FixResult;
-  if (candidate.site) fix = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty);
+  if (candidate.site) fix = pinEdits(text, candidate.site, resolved.digest, style, tagForEmpty, candidate.emptyShaForm);
   else if (candidate.place) {
     const tag = candidate.target.tagSource === 'implicit-latest' ? undefined : candidate.target.ref.tag;
-    fix = placeEdits(text, candidate.place, { digest: resolved.digest, tag: style === 'digest' ? undefined : tag, reference: candidate.reference });
+    fix = placeEdits(text, candidate.place, { digest: resolved.digest, tag: style === 'digest' ? undefined : tag, reference: candidate.reference, ...(candidate.emptyShaForm ? { emptyShaForm: candidate.emptyShaForm } : {}) });
   } else fix = { ok: false, error: `${candidate.reference}: nothing to edit` };
   if (!fix.ok) return { candidate, error: fix.error, edits: [] };
   const outcome: PinOutcome = { candidate, digest: resolved.digest, mediaType: resolved.mediaType, newReference: fix.newReference, edits: fix.edits };

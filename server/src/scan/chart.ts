@@ -25,9 +25,7 @@ const MAX_ENTRIES = 4096;
 
 /** Looks for Chart.yaml beside the file and up to two folders above it (`ci/`, `values/`). */
 export function chartAppVersion(file: string, open?: ChartText): string | undefined {
-  let dir = path.dirname(path.resolve(file));
-  for (let i = 0; i < 3; i++, dir = path.dirname(dir)) {
-    const chart = path.join(dir, 'Chart.yaml');
+  for (const chart of chartFilesNear(file)) {
     const text = open?.(chart);
     if (text !== undefined) return remembered(held, chart, text, () => text);
     const stat = fs.statSync(chart, { throwIfNoEntry: false });
@@ -44,6 +42,12 @@ export function chartAppVersion(file: string, open?: ChartText): string | undefi
     }, stable);
   }
   return undefined;
+}
+
+/** Where the Chart.yaml of a values file may be, nearest first: beside it and up to two folders above. */
+export function* chartFilesNear(file: string): Generator<string> {
+  let dir = path.dirname(path.resolve(file));
+  for (let i = 0; i < 3; i++, dir = path.dirname(dir)) yield path.join(dir, 'Chart.yaml');
 }
 
 function remembered(cache: Map<string, Read>, chart: string, key: string, read: () => string | undefined, keep = true): string | undefined {

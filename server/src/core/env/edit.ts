@@ -5,10 +5,12 @@
  * environment's values map or a whole reference. Edits go through the same helpers as `pinEdits`
  * (core/fix.ts): only the value's characters change, quotes and the rest of the line stay.
  */
-import { isMap, isScalar, parseDocument } from 'yaml';
-import { FixResult, TextEdit, editable, insertPair, setScalar, shaValue } from '../fix';
+import { FixResult, TextEdit, editable, insertPair, setScalar, setString, shaValue, yamlString } from '../fix';
+
+export { yamlString };
 import { splitWritten } from '../reference';
 import type { ScalarPart } from '../types';
+import type { ShaForm } from '../extract/classify';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
 
 /** What a place must make the environment deploy. */
@@ -21,6 +23,13 @@ export interface Want {
    * (an empty Helm `tag:` whose effective tag is the chart's appVersion). It is never added on its own.
    */
   fallbackTag?: string;
+  /**
+   * How the chart's templates render the image map's `sha` (core/shaTemplates.ts), given by the caller
+   * only when the chart's map has a `sha` key: a map whose `sha` is empty or absent then gets the
+   * digest there, beside a plain tag, instead of `tag@digest` (kube-prometheus-stack copies the tag
+   * into a field the operator reads as a version).
+   */
+  emptyShaForm?: ShaForm;
 }
 
 export type EditResult = { ok: true; edits: TextEdit[] } | { ok: false; error: string };
@@ -62,6 +71,8 @@ export interface PlaceValue {
   tag?: string;
   /** The effective reference before the edit, for the new reference's name. */
   reference: string;
+  /** See `Want.emptyShaForm`. */
+  emptyShaForm?: ShaForm;
 }
 
 /**
@@ -73,7 +84,7 @@ export function placeEdits(text: string, place: Place, v: PlaceValue): FixResult
   if (place.shape !== 'kustomize-entry' && place.shape !== 'helm-value' && place.whole === undefined) {
     return { ok: false, error: `${v.reference} is written at ${place.shape === 'chart-app-version' ? "the chart's appVersion" : 'a whole reference'}: pin it there` };
   }
-  const got = editPlace(text, place, { digest: v.digest, ...(v.tag ? { fallbackTag: v.tag } : {}) });
+  const got = editPlace(text, place, { digest: v.digest, ...(v.tag ? { fallbackTag: v.tag } : {}), ...(v.emptyShaForm ? { emptyShaForm: v.emptyShaForm } : {}) });
   if (!got.ok) return { ok: false, error: `${v.reference}: ${got.error}` };
   const name = v.reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
   return { ok: true, edits: got.edits, newReference: composed(name, v.tag, v.digest) };
@@ -130,6 +141,8 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
   const added: Array<[string, string]> = [];
   const tagNow = h.keys.tag?.value;
   if (h.shaForm) return editSha(text, h, h.shaForm, want);
+  // An Argo CD parameters map without a `sha` parameter gets none added: the digest rides on the tag there.
+  if (want.emptyShaForm && !h.keys.digest?.value && (!h.parameters || h.keys.sha)) return editSha(text, h, want.emptyShaForm, want, true);
   // Argo CD parameters get no new key: without a digest parameter, the digest rides on the tag parameter.
   if (h.keys.digest || (h.defaultsHaveDigest && !h.parameters)) {
     if (tagNow?.includes('@')) edits.push(setString(text, h.keys.tag!, `${want.tag ?? tagNow.replace(/@.*$/, '')}@${want.digest}`));
@@ -156,13 +169,15 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
  * chart renders (the hex alone, or the whole digest), never into a `digest` key the chart does not read
  * nor onto the tag (which would render `tag@…@sha256:…`).
  */
-function editSha(text: string, h: HelmMapRef, form: 'hex' | 'whole', want: Want): EditResult {
+function editSha(text: string, h: HelmMapRef, form: ShaForm, want: Want, fromTemplates = false): EditResult {
   const problem = editable(h.keys.sha, 'the digest');
   if (problem) return { ok: false, error: problem };
   const edits: TextEdit[] = [];
   const added: Array<[string, string]> = [];
   const tagNow = h.keys.tag?.value;
-  const tag = want.tag ?? (tagNow?.includes('@') ? tagNow.replace(/@.*$/, '') : undefined);
+  let tag = want.tag ?? (tagNow?.includes('@') ? tagNow.replace(/@.*$/, '') : undefined);
+  // The chart renders its `sha` only beside a tag: an empty one (the appVersion stood in) is written out.
+  if (fromTemplates && tag === undefined && !tagNow) tag = want.fallbackTag;
   if (tag !== undefined) {
     if (h.keys.tag) {
       if (tagNow !== tag) edits.push(setString(text, h.keys.tag, tag));
@@ -194,16 +209,3 @@ function insertPairs(text: string, at: number, indent: string | null, pairs: Rea
  * Sets a scalar to a string value. A plain scalar whose new value YAML would read as something else
  * (`1.10` is a number) gets quotes; a quoted one keeps its quotes.
  */
-function setString(text: string, part: ScalarPart, value: string): TextEdit {
-  const quoted = part.token.start !== part.span.start;
-  if (!quoted && yamlString(value) !== value) return { start: part.token.start, end: part.token.end, newText: yamlString(value) };
-  return setScalar(text, part, value);
-}
-
-/** `value` as a YAML scalar that reads back as the same string: plain when it can be, else double-quoted. */
-export function yamlString(value: string): string {
-  const doc = parseDocument(`k: ${value}\n`);
-  const v = isMap(doc.contents) ? doc.contents.get('k', true) : undefined;
-  const plainOk = doc.errors.length === 0 && isScalar(v) && typeof v.value === 'string' && v.value === value;
-  return plainOk ? value : JSON.stringify(value);
-}

@@ -18,10 +18,13 @@ export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapD
   let digest = at('digest', true);
   let digestValue = digest?.value ?? '';
   let shaForm: ShaForm | undefined;
+  let emptySha: ScalarPart | undefined;
   if (!digestValue && dialect === 'repository') {
     // prometheus-community charts keep the digest in `sha`; an empty `digest` key does not hide it.
     // Only a string: Helm would render a plain all-digit hex as a number (`1.2e+63`), not a digest.
     const sha = at('sha');
+    const written = at('sha', true);
+    if (written && written.value === '' && !digest) emptySha = written;
     const read = sha?.value ? shaDigest(sha.value) : undefined;
     if (read) {
       digest = sha;
@@ -45,6 +48,7 @@ export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapD
     tag,
     digest,
     ...(shaForm ? { shaForm } : {}),
+    ...(emptySha ? { emptySha } : {}),
     tagFromAppVersion: !tagValue,
     insertAt: point.at,
     indent: point.indent,

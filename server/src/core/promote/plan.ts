@@ -14,6 +14,7 @@ import * as posix from 'node:path/posix';
 import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
+import type { ShaForm } from '../extract/classify';
 import { type TextEdit, applyEdits, shaValue } from '../fix';
 import { composed, yamlString } from '../env/edit';
 import { type EditResult, type Want, editPlace } from '../env/edit';
@@ -98,6 +99,8 @@ export interface PromoteOptions {
   images?: readonly string[];
   /** How paths are shown in messages (default: as they are). */
   display?: (file: string) => string;
+  /** How the chart around a values file renders the map at `path`'s `sha` (I/O: scan/chartTemplates.ts). */
+  shaForm?: ShaFormOf;
 }
 
 /** `image-pin promote`: the target stage deploys exactly the digests the source stage deploys. */
@@ -109,7 +112,7 @@ export function planPromotion(model: EnvironmentModel, text: (file: string) => s
   const targets = model.environments.filter((e) => e.stage === opts.to);
   const match = opts.images?.length ? globMatcher(opts.images) : undefined;
   const wanted = (name: string) => !match || match(name) || match(imageKey(name));
-  const planner = new Planner(model, text, opts.display);
+  const planner = new Planner(model, text, opts.display, opts.shaForm);
   const reported = new Set<string>();
   const skipOnce = (image: string, reason: string) => {
     if (reported.has(reason)) return;
@@ -150,6 +153,8 @@ export interface SetOptions {
   /** A kustomization or values file to add the image to when the stage does not deploy it. */
   add?: string;
   display?: (file: string) => string;
+  /** How the chart around a values file renders the map at `path`'s `sha` (I/O: scan/chartTemplates.ts). */
+  shaForm?: ShaFormOf;
 }
 
 /** `image-pin set`: every environment of the stage deploys `reference`. */
@@ -160,7 +165,7 @@ export function planSet(model: EnvironmentModel, text: (file: string) => string 
   if (!written || !written.digest) return { ok: false, error: `"${opts.reference}" is not a reference with a digest` };
   const want: Want = { digest: written.digest, ...(written.tag ? { tag: written.tag } : {}) };
   const key = imageKey(written.name);
-  const planner = new Planner(model, text, opts.display);
+  const planner = new Planner(model, text, opts.display, opts.shaForm);
   let deployed = false;
   for (const env of model.environments.filter((e) => e.stage === opts.stage)) {
     for (const image of env.images) {
@@ -264,6 +269,7 @@ class Planner {
     model: EnvironmentModel,
     private readonly text: (file: string) => string | undefined,
     readonly display: (file: string) => string = (f) => f,
+    private readonly shaForm?: ShaFormOf,
   ) {
     for (const env of model.environments) {
       for (const f of new Set([...env.files, env.root, env.rootFile])) this.users.set(f, (this.users.get(f) ?? 0) + 1);
@@ -340,9 +346,11 @@ class Planner {
   }
 
   /** The edits at the environment's own place for this image, or a new place in its own file. */
-  private placeFor(env: Environment, image: EffectiveImage, want: Want): Placed {
+  private placeFor(env: Environment, image: EffectiveImage, wanted: Want): Placed {
     const p = image.provenance;
     const ref = helmRef(image);
+    const emptyShaForm = ref && !ref.shaForm && hasShaKey(image) ? this.shaForm?.(p.base.file, ref.path) : undefined;
+    const want: Want = emptyShaForm ? { ...wanted, emptyShaForm } : wanted;
     // Outermost own override first (an overlay of an overlay edits its own entry, not the inner one's).
     const places: Place[] = [...p.overrides].reverse();
     for (const extra of [p.digest, p.tag, p.name]) if (extra && !places.includes(extra)) places.push(extra);
@@ -487,6 +495,15 @@ function helmRef(image: EffectiveImage): HelmMapRef | undefined {
   return undefined;
 }
 
+/** Whether a layer's map of the image (the chart's own, or an environment's) has a `sha` key, set or empty. */
+export function hasShaKey(image: EffectiveImage): boolean {
+  const p = image.provenance;
+  return [p.base, p.name, p.tag, p.digest, p.registry, ...p.overrides].some((pl) => pl?.helm?.keys.sha !== undefined);
+}
+
+/** How the chart whose values are `chartValues` renders the `sha` of the map at `path` (undefined: not known). */
+export type ShaFormOf = (chartValues: string, path: readonly string[]) => ShaForm | undefined;
+
 /**
  * The keys a new values map gets: the image's whole reference under its key, for a map that holds one
  * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
@@ -503,6 +520,8 @@ function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[st
   }
   // prometheus-community charts read the digest from `sha`, in the form it is written there.
   if (ref.shaForm) return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['sha', shaValue(want.digest, ref.shaForm)]];
+  // The chart's map has an empty `sha` its templates render: the digest goes there, beside a plain tag.
+  if (want.emptyShaForm && tag) return [['tag', tag], ['sha', shaValue(want.digest, want.emptyShaForm)]];
   if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) {
     return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]];
   }

@@ -1,0 +1,90 @@
+/**
+ * How the chart a values file belongs to renders its image maps' `sha` (core/shaTemplates.ts decides
+ * from the text): read from the chart's `templates/` folder only, never following a symbolic link
+ * (a link may point out of the repository), skipping files too large to be templates, within a bound
+ * on files and folders. The readings are kept per chart and read again only when a template's
+ * size, modification time or inode changed, or one was added or removed (as Chart.yaml in ./chart).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ShaForm } from '../core/extract/classify';
+import { type ShaRendering, shaRenderings, templateShaForm } from '../core/shaTemplates';
+import { chartFilesNear } from './chart';
+import { RACY_MS } from './fileTime';
+
+/** A template past this size is not read (a chart's templates are a few KiB; a huge file is not one). */
+export const MAX_TEMPLATE_BYTES = 512 * 1024;
+/** At most this many files and this folder depth are looked at under `templates/`. */
+const MAX_FILES = 2000;
+const MAX_DEPTH = 8;
+const MAX_CHARTS = 1024;
+
+interface Read {
+  key: string;
+  renderings: ShaRendering[];
+}
+
+const cache = new Map<string, Read>();
+
+/**
+ * The form an empty `sha` of the map at `mapPath` takes in the chart around `valuesFile` (Chart.yaml
+ * beside it or up to two folders above), or undefined: no chart, no rendering of `sha`, or two forms.
+ */
+export function chartShaForm(valuesFile: string, mapPath?: readonly string[]): ShaForm | undefined {
+  for (const chart of chartFilesNear(valuesFile)) {
+    if (!fs.statSync(chart, { throwIfNoEntry: false })?.isFile()) continue;
+    return templateShaForm(templateRenderings(path.dirname(chart)), mapPath);
+  }
+  return undefined;
+}
+
+/** Every `sha` rendering in the chart folder's templates (cached while the files are the same). */
+export function templateRenderings(chartDir: string): ShaRendering[] {
+  const files = templateFiles(path.join(chartDir, 'templates'));
+  const now = Date.now();
+  const key = files.map((f) => `${f.file}:${f.stat.size}:${f.stat.mtimeMs}:${f.stat.ino}`).join('\n');
+  const known = cache.get(chartDir);
+  if (known?.key === key) return known.renderings;
+  const renderings: ShaRendering[] = [];
+  for (const { file } of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (text.length > MAX_TEMPLATE_BYTES) continue;
+    renderings.push(...shaRenderings(text));
+  }
+  // A template modified moments ago may change again with the same size and time: not kept (see ./chart).
+  const stable = files.every((f) => f.stat.mtimeMs + RACY_MS < now);
+  if (cache.size >= MAX_CHARTS) cache.clear();
+  if (stable) cache.set(chartDir, { key, renderings });
+  else cache.delete(chartDir);
+  return renderings;
+}
+
+/** Regular files under `dir`, sorted, without following links; oversized files left out. */
+function templateFiles(dir: string): Array<{ file: string; stat: fs.Stats }> {
+  const out: Array<{ file: string; stat: fs.Stats }> = [];
+  const walk = (folder: string, depth: number) => {
+    const self = fs.lstatSync(folder, { throwIfNoEntry: false });
+    if (!self?.isDirectory() || depth > MAX_DEPTH) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(folder).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (out.length >= MAX_FILES) return;
+      const file = path.join(folder, name);
+      const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (!stat || stat.isSymbolicLink()) continue;
+      if (stat.isDirectory()) walk(file, depth + 1);
+      else if (stat.isFile() && stat.size <= MAX_TEMPLATE_BYTES) out.push({ file, stat });
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
