@@ -196,6 +196,36 @@ images:
     assert.equal(repo.read('charts/monitoring/values.yaml'), values);
   });
 
+  it("helm empty `sha`: `set` writes the digest in the form the chart's templates render (hex alone, whole digest) beside a plain tag; tag@digest where they never render it; idempotent, prod clean", async () => {
+    const repo = copy('prom-sha-tpl');
+    const refs = ['quay.io/prometheus/alertmanager:v0.27.0', 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0', 'quay.io/prometheus/node-exporter:v1.8.0'];
+    for (const ref of refs) {
+      const r = await run(['set', `${ref}@${E}`, '--stage', 'prod', '--write', '.'], repo.dir);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /1 moved, 0 already equal, 0 skipped/);
+    }
+    // The hex chart copies the tag into the Alertmanager's `version`: it must stay a plain tag.
+    assert.equal(repo.read('charts/hex/values-prod.yaml'), `alertmanager:\n  image:\n    sha: "${'e'.repeat(64)}"\n    tag: v0.27.0\n`);
+    assert.equal(repo.read('charts/whole/values-prod.yaml'), `stateMetrics:\n  replicas: 2\n  image:\n    tag: v2.13.0\n    sha: ${E}\n`);
+    assert.equal(repo.read('charts/none/values-prod.yaml'), `exporter:\n  image:\n    sha: ""\n    tag: v1.8.0@${E}\n`);
+    const prod = ['charts/hex/values-prod.yaml', 'charts/whole/values-prod.yaml', 'charts/none/values-prod.yaml'];
+    othersUnchanged(repo, prod);
+    for (const ref of refs) {
+      const again = await run(['set', `${ref}@${E}`, '--stage', 'prod', '--write', '.'], repo.dir);
+      assert.match(again.stdout, /0 moved, 1 already equal/);
+    }
+    const check = await run(['check', '--format', 'json', '.'], repo.dir);
+    const findings = (JSON.parse(check.stdout) as { findings: Array<{ message: string }> }).findings;
+    assert.equal(findings.length, 3, check.stdout);
+    for (const f of findings) assert.doesNotMatch(f.message, /\bprod\b/);
+    // promote staging -> prod copies the staging digest in the same form.
+    const staging = 'charts/hex/values-staging.yaml';
+    fs.writeFileSync(path.join(repo.dir, staging), `alertmanager:\n  image:\n    tag: v0.28.0\n    sha: "${'a'.repeat(64)}"\n`);
+    const p = await run(['promote', '--from', 'staging', '--to', 'prod', '--image', 'quay.io/prometheus/alertmanager', '--write', '.'], repo.dir);
+    assert.equal(p.code, 0, p.stdout + p.stderr);
+    assert.equal(repo.read('charts/hex/values-prod.yaml'), `alertmanager:\n  image:\n    sha: "${'a'.repeat(64)}"\n    tag: v0.28.0\n`);
+  });
+
   it('argocd: the Application’s valuesObject is edited, the chart is not', async () => {
     const repo = copy('argocd');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);

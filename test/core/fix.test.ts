@@ -8,11 +8,11 @@ import { applyEdits, ignoreEdit, pinEdits, pullPolicyEdit, resolutionTarget } fr
 const D = `sha256:${'d'.repeat(64)}`;
 const E = `sha256:${'e'.repeat(64)}`;
 
-function pin(text: string, opts: { style?: 'tag-digest' | 'digest'; path?: string; digest?: string; tagForEmpty?: string } = {}): string {
+function pin(text: string, opts: { style?: 'tag-digest' | 'digest'; path?: string; digest?: string; tagForEmpty?: string; sha?: 'hex' | 'whole' } = {}): string {
   const { sites } = extractImages(text, { path: opts.path });
   assert.ok(sites.length > 0, 'no site found');
   const edits = sites.flatMap((site) => {
-    const r = pinEdits(text, site, opts.digest ?? D, opts.style ?? 'tag-digest', opts.tagForEmpty);
+    const r = pinEdits(text, site, opts.digest ?? D, opts.style ?? 'tag-digest', opts.tagForEmpty, opts.sha);
     assert.ok(r.ok, r.ok ? '' : r.error);
     return r.edits;
   });
@@ -37,6 +37,10 @@ describe('pin edits', () => {
     ['helm sha, hex alone: replaced hex alone', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ${'e'.repeat(64)}\n`, `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ${D.slice(7)}\n`],
     ['helm sha, whole digest: replaced whole', `image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  digest: ""\n  sha: "sha256:${'e'.repeat(64)}"\n`, `image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  digest: ""\n  sha: "${D}"\n`],
     ['helm empty sha: tag@digest as without it', 'image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ""\n', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0@${D}\n  sha: ""\n`],
+    ['helm empty sha, templates render the hex: hex alone, tag stays plain', 'image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ""\n', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: "${D.slice(7)}"\n`, { sha: 'hex' }],
+    ['helm empty sha, templates render it whole: whole digest', 'image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  sha:\n', `image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  sha: ${D}\n`, { sha: 'whole' }],
+    ['helm empty sha, tag@digest before (--update): tag made plain again', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0@${E}\n  sha: ""\n`, `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: "${D.slice(7)}"\n`, { sha: 'hex' }],
+    ['helm empty sha and empty tag: the appVersion is written as the tag (charts render sha only beside one)', 'image:\n  repository: prometheus/alertmanager\n  tag: ""\n  sha: ""\n', `image:\n  repository: prometheus/alertmanager\n  tag: "0.27.0"\n  sha: "${D.slice(7)}"\n`, { sha: 'hex', tagForEmpty: '0.27.0' }],
     ['helm empty tag uses appVersion', 'image:\n  repository: acme/web\n  tag: ""\n', `image:\n  repository: acme/web\n  tag: "2.8.1@${D}"\n`, { tagForEmpty: '2.8.1' }],
     ['helm no tag key: inserted', 'image:\n  repository: acme/web\nother: 1\n', `image:\n  repository: acme/web\n  tag: "2.8.1@${D}"\nother: 1\n`, { tagForEmpty: '2.8.1' }],
     ['kustomize digest key added', 'images:\n  - name: nginx\n    newTag: "1.27"   # prod\nresources: []\n', `images:\n  - name: nginx\n    newTag: "1.27"   # prod\n    digest: ${D}\nresources: []\n`, { path: 'kustomization.yaml' }],

@@ -13,34 +13,61 @@ export interface ShaRendering {
   form: ShaForm;
 }
 
-/** `{{ … }}` actions, with what comes right before them (the text a direct rendering follows). */
-const ACTION = /\{\{-?([\s\S]*?)-?\}\}/g;
-/** A field chain ending in `.sha` (not `.sha256` nor `.shaX`): `$img.sha`, `.Values.a.image.sha`, `.sha`. */
-const SHA_FIELD = /((?:\$[\w]*|\.Values|\.)?(?:\.?[A-Za-z_][\w]*)*?)\.sha(?![\w])/g;
-
-/** Every rendering of a `sha` field in one template's text. */
+/**
+ * Every rendering of a `sha` field in one template's text. Read by scanning, in time linear in the
+ * text (a hostile chart's template cannot make it backtrack): each `{{ … }}` action, then the field
+ * chains in it that end in `.sha` (not `.sha256` nor `.shaX`).
+ */
 export function shaRenderings(text: string): ShaRendering[] {
   const out: ShaRendering[] = [];
-  for (const m of text.matchAll(ACTION)) {
-    const body = m[1];
-    const fields = [...body.matchAll(SHA_FIELD)];
-    if (fields.length !== 1) continue;
-    const subject = fields[0][1];
-    const printf = /\bprintf\s+"((?:[^"\\]|\\.)*)"/.exec(body);
-    let form: ShaForm | undefined;
-    if (printf) {
-      // `printf "%s:%s@sha256:%s" .repository .tag .sha`: the verb the `sha` fills is the last one.
-      const format = printf[1];
-      if (/@sha256:%[sv]$/.test(format) || /@sha256:%[sv][^%]*$/.test(format)) form = 'hex';
-      else if (/@%[sv][^%]*$/.test(format)) form = 'whole';
-      if (form && !body.trimEnd().endsWith(fields[0][0])) form = undefined;
-    } else if (/^\s*(?:\$[\w]*|\.)[\w.$]*\s*$/.test(body)) {
-      // `@sha256:{{ .Values.x.image.sha }}` / `@{{ $img.sha }}`: the action is the field alone.
-      const before = text.slice(Math.max(0, m.index - 8), m.index);
-      if (before.endsWith('@sha256:')) form = 'hex';
-      else if (before.endsWith('@')) form = 'whole';
-    }
-    if (form) out.push({ subject, form });
+  for (let open = text.indexOf('{{'); open >= 0; ) {
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) break;
+    const rendering = renderingIn(text, open, close);
+    if (rendering) out.push(rendering);
+    open = text.indexOf('{{', close + 2);
+  }
+  return out;
+}
+
+/** The action `{{ … }}` at [open, close) as a rendering of a `sha`, or undefined. */
+function renderingIn(text: string, open: number, close: number): ShaRendering | undefined {
+  let body = text.slice(open + 2, close);
+  if (body.startsWith('-')) body = body.slice(1);
+  if (body.endsWith('-')) body = body.slice(0, -1);
+  const fields = shaFields(body);
+  if (fields.length !== 1) return undefined;
+  const { subject, end } = fields[0];
+  const printf = /\bprintf\s+"([^"\\]*)"/.exec(body);
+  if (printf) {
+    // `printf "%s:%s@sha256:%s" .repository .tag .sha`: the `sha` is the last argument, so the last verb.
+    if (body.slice(end).trim() !== '') return undefined;
+    const format = printf[1];
+    const verb = Math.max(format.lastIndexOf('%s'), format.lastIndexOf('%v'));
+    if (verb < 0) return undefined;
+    if (format.slice(0, verb).endsWith('@sha256:')) return { subject, form: 'hex' };
+    if (format.slice(0, verb).endsWith('@')) return { subject, form: 'whole' };
+    return undefined;
+  }
+  // `@sha256:{{ .Values.x.image.sha }}` / `@{{ $img.sha }}`: the action is the field alone.
+  if (body.trim() !== `${subject}.sha`) return undefined;
+  const before = text.slice(Math.max(0, open - 8), open);
+  if (before.endsWith('@sha256:')) return { subject, form: 'hex' };
+  if (before.endsWith('@')) return { subject, form: 'whole' };
+  return undefined;
+}
+
+/** The first two `X.sha` field chains in an action's body: `X` (`.Values.a.image`, `$img`, or empty for `.sha`) and where each ends. */
+function shaFields(body: string): Array<{ subject: string; end: number }> {
+  const out: Array<{ subject: string; end: number }> = [];
+  const word = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
+  for (let at = body.indexOf('.sha'); at >= 0; at = body.indexOf('.sha', at + 4)) {
+    if (word(body[at + 4])) continue;
+    let from = at;
+    while (from > 0 && (word(body[from - 1]) || body[from - 1] === '.')) from--;
+    out.push({ subject: body.slice(from, at), end: at + 4 });
+    // Two are enough to refuse the action: stopping keeps the scan linear (`.sha.sha.sha…`).
+    if (out.length > 1) break;
   }
   return out;
 }
