@@ -70,10 +70,7 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     .sort((a, b) => a - b)
     .map((index) => {
       const site = extraction.sites[index];
-      const candidate: PinCandidate = { index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) };
-      const form = site.helm?.emptySha && opts.file ? chartShaForm(opts.file) : undefined;
-      if (form) candidate.emptyShaForm = form;
-      return candidate;
+      return withShaForm({ index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) }, opts.file);
     });
   const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {
@@ -81,16 +78,25 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     const key = `${f.span.start}\0${f.effective?.image}`;
     if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(key)) continue;
     seen.add(key);
-    const candidate = placedCandidate(extraction, f.place, f.effective);
-    // The chart is the one whose values hold the image's map (an environment's file may be outside it).
-    const h = f.place.helm;
-    const form = h && !h.shaForm && hasShaKey(f.effective) ? chartShaForm(f.effective.provenance.base.file, h.path) : undefined;
-    if (form) candidate.emptyShaForm = form;
-    candidates.push(candidate);
+    candidates.push(withShaForm(placedCandidate(extraction, f.place, f.effective), opts.file, f.effective));
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
   // A Helm map's tag, digest or registry counts as its site (an empty `tag: ""` has no reference text).
   return candidates.filter((c) => opts.at === undefined || (c.site ? siteCovers(c.site, opts.at) : c.span.start <= opts.at && opts.at <= c.span.end));
+}
+
+/**
+ * The candidate with how its chart renders an empty `sha` of its map, when it has one: a site's map in
+ * this file, or an environment's map, whose chart is the one whose values hold the image's map (an
+ * environment's values file may be outside the chart).
+ */
+function withShaForm(candidate: PinCandidate, file: string | undefined, effective?: EffectiveImage): PinCandidate {
+  let form: ShaForm | undefined;
+  const h = candidate.place?.helm;
+  if (candidate.site?.helm?.emptySha && file) form = chartShaForm(file);
+  else if (h && !h.shaForm && effective && hasShaKey(effective)) form = chartShaForm(effective.provenance.base.file, h.path);
+  if (form) candidate.emptyShaForm = form;
+  return candidate;
 }
 
 /** A candidate for an environment finding: what to resolve is the effective reference; where to write is the place. */
