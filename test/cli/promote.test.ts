@@ -176,12 +176,12 @@ images:
     assert.deepEqual(JSON.parse(check.stdout).findings, []);
   });
 
-  it('helm `sha`: `set` writes the hex alone where the hex is written; an empty `sha` gets `tag@digest`, as without one', async () => {
+  it('helm `sha`: `set` writes the hex alone where the hex is written; an empty `sha` in a chart rendering it both ways gets `tag@digest`', async () => {
     const repo = copy('prom-sha');
     const r = await run(['set', `quay.io/prometheus/alertmanager:v0.27.0@${E}`, '--stage', 'prod', '--write', '.'], repo.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(repo.read('charts/monitoring/values-prod.yaml'), new RegExp(`^alertmanager:\\n  image:\\n    tag: v0\\.27\\.0\\n    sha: ${'e'.repeat(64)} # prod\\n`));
-    // The default values, with `sha: ""`, edited as a chart without `sha`: the digest rides on the tag.
+    // An empty `sha`: this chart's templates render `sha` both ways, in `with` blocks that name no map, so no form is chosen and the digest rides on the tag.
     fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values-prod.yaml'), 'alertmanager:\n  image:\n    sha: ""\n');
     const s = await run(['set', `quay.io/prometheus/alertmanager:v0.27.0@${C}`, '--stage', 'prod', '--write', '.'], repo.dir);
     assert.equal(s.code, 0, s.stdout + s.stderr);
