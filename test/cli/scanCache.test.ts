@@ -71,6 +71,7 @@ describe('scan cache', () => {
       'appVersion fallback': sites.some((s) => s.helm?.tagFromAppVersion),
       'invalid reference': sites.some((s) => s.grammar && !s.grammar.ok),
       digest: sites.some((s) => s.grammar?.ok && s.grammar.digest),
+      'repository of a pinned tag': sites.some((s) => s.grammar?.ok && s.grammar.repository),
       syntaxErrors: values.some((e) => e.syntaxErrors.length),
       templated: values.some((e) => e.templated),
       declaresApp: values.some((e) => e.declaresApp),

@@ -71,7 +71,11 @@ export function grammarOf(reference: string): Grammar {
   if (!g) {
     if (grammarMemo.size >= 20000) grammarMemo.clear();
     const parsed = parseReference(reference);
-    g = parsed.ok ? { ok: true, tag: parsed.ref.tag, digest: parsed.ref.digest } : { ok: false, error: parsed.error };
+    if (!parsed.ok) g = { ok: false, error: parsed.error };
+    else {
+      const { tag, digest } = parsed.ref;
+      g = tag !== undefined && digest !== undefined ? { ok: true, tag, digest, repository: fullName(parsed.ref) } : { ok: true, tag, digest };
+    }
     grammarMemo.set(reference, g);
   }
   return g;

@@ -28,7 +28,7 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
-const FORMAT = 12;
+const FORMAT = 13;
 const MAGIC = 'image-pin scan cache\n';
 
 // A file's record in `Header.records`: these numbers, then SITE numbers per site, then ERROR numbers per syntax error.
