@@ -31,20 +31,22 @@ type Verdict = { rule: RuleId; message: string } | null;
 
 export function evaluate(extraction: Pick<Extraction, 'syntaxErrors'> & { sites: readonly JudgedSite[] }, ctx: RuleContext): Finding[] {
   const findings: Finding[] = [];
-  const push = (f: Omit<Finding, 'severity'>) => {
-    const severity = severityOf(ctx.config, f.rule);
-    if (severity !== 'off') findings.push({ ...f, severity });
-  };
   // A template's leftovers (branches, indentation from includes) are already left out by the extraction.
   const first = extraction.syntaxErrors[0];
-  if (first) push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}` });
-
-  extraction.sites.forEach((site, index) => {
+  if (first) {
+    const severity = severityOf(ctx.config, 'yaml-syntax');
+    if (severity !== 'off') findings.push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}`, severity });
+  }
+  const sites = extraction.sites;
+  for (let index = 0; index < sites.length; index++) {
+    const site = sites[index];
     const verdict = judge(site, ctx);
-    if (!verdict) return;
-    if (site.ignored && (site.ignored.length === 0 || site.ignored.includes(verdict.rule))) return;
-    push({ rule: verdict.rule, span: site.span, message: verdict.message, image: site.reference, site: index });
-  });
+    if (!verdict) continue;
+    if (site.ignored && (site.ignored.length === 0 || site.ignored.includes(verdict.rule))) continue;
+    const severity = severityOf(ctx.config, verdict.rule);
+    // One object per finding (a scan makes one for nearly every site), its fields in one order.
+    if (severity !== 'off') findings.push({ rule: verdict.rule, span: site.span, message: verdict.message, image: site.reference, site: index, severity });
+  }
   return findings;
 }
 
