@@ -14,7 +14,8 @@ import fc from 'fast-check';
 import { defaultConfig } from '../../server/src/core/config';
 import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
 import type { Doc } from '../../server/src/core/env/read';
-import { Bail } from '../../server/src/core/extract/lineScan';
+import { Bail, scanDocument } from '../../server/src/core/extract/lineScan';
+import { parseDocument } from 'yaml';
 import { evaluate } from '../../server/src/core/rules';
 import { environmentFacts } from '../../server/src/scan/environments';
 import { corpusFiles } from '../bench/corpus';
@@ -27,8 +28,8 @@ const config = defaultConfig('/repo');
 export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'fast' | 'cache' | 'onDocument'>, stats: FastPathStats): void {
   const fullDocs: Doc[] = [];
   const fastDocs: Doc[] = [];
-  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset) => fullDocs.push({ doc, source, offset }) });
-  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset) => fastDocs.push({ doc, source, offset }) });
+  const full = extractImages(text, { ...opts, onDocument: (doc, source, offset, workloads) => fullDocs.push({ doc, source, offset, workloads }) });
+  const fast = extractImages(text, { ...opts, fast: stats, onDocument: (doc, source, offset, workloads) => fastDocs.push({ doc, source, offset, workloads }) });
   // The environment model reads the same documents (and, on the fast side, the documents the extraction
   // skipped read by the scanner too, as a scan does): it must learn the same facts from the fast trees,
   // or meet a `Bail` (then the scan parses the file for it, as extractFiles does).
@@ -112,6 +113,32 @@ describe('fast path parity with the yaml walk', () => {
     assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));
     const bailed = Object.values(stats.bailed).reduce((a, b) => a + (b ?? 0), 0);
     assert.ok(stats.documents - bailed > stats.documents / 4, report(stats));
+  });
+});
+
+describe('fast path scalars', () => {
+  it('read plain scalars as the core schema does: null, booleans, numbers, and everything else a string', () => {
+    const word = fc.array(fc.constantFrom(...'nNuUlLtTrRfFaAsSeE~.0123456789+-xoiIb'), { minLength: 1, maxLength: 7 }).map((cs) => cs.join(''));
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.oneof(word, fc.constantFrom('null', 'Null', 'NULL', 'nuLL', 'true', 'True', 'TRUE', 'tRue', 'false', 'False', 'FALSE', 'fAlse', '~', '~~', '.inf', '-.Inf', '.nan', 'nulls', 'truE', 'n', 't', 'f', 'F')), (w) => {
+        const text = `k: ${w}\n${w}: v\n`;
+        let fast: { items: Array<{ key: { value: unknown }; value: { value: unknown } }> };
+        try {
+          fast = scanDocument(text, false).contents as typeof fast;
+        } catch (err) {
+          if (err instanceof Bail) return;
+          throw err;
+        }
+        const full = parseDocument(text, { uniqueKeys: false });
+        if (full.errors.length) return;
+        const items = (full.contents as unknown as typeof fast).items;
+        assert.deepEqual([fast.items[0].value.value, fast.items[1].key.value], [items[0].value.value, items[1].key.value], w);
+        compared++;
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(compared > 1000);
   });
 });
 

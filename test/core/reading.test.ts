@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineIndex, decodeText, encodeText } from '../../server/src/core/text';
+import fc from 'fast-check';
+import { LineCursor, LineIndex, decodeText, encodeText } from '../../server/src/core/text';
 import { extractImages } from '../../server/src/core/extract';
 import { applyEdits, ignoreEdit, pullPolicyEdit } from '../../server/src/core/fix';
 import { blankTemplateActions } from '../../server/src/core/yamlSource';
@@ -73,6 +74,22 @@ describe('template actions do not hide real YAML errors', () => {
       ['unpinned-tag', 16],
       ['yaml-syntax', 17],
     ]);
+  });
+
+  it('blanking finds the actions a regular expression finds: `{{` to the first `}}` after it, else to the end of its line', () => {
+    const ACTION = /\{\{(?:[\s\S]*?\}\}|[^\n]*)/g;
+    const text = fc.array(fc.constantFrom('{{', '}}', '{', '}', 'a', ' ', '\n', '\r', '\r\n', 'é'), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = [...t.matchAll(ACTION)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+        const blanked = blankTemplateActions(t);
+        assert.deepEqual(blanked.actions, expected);
+        let want = t;
+        for (const a of expected) want = want.slice(0, a.start) + t.slice(a.start, a.end).replace(/[^\r\n]/g, ' ') + want.slice(a.end);
+        assert.equal(blanked.text, want);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('blanking keeps every offset and line break, and is linear in the file size', () => {
@@ -152,6 +169,19 @@ describe('text encodings', () => {
     assert.equal(lines.lineCount, 4);
     assert.deepEqual([0, 2, 5, 7].map((o) => lines.position(o)), [0, 1, 2, 3].map((line) => ({ line, character: 0 })));
     assert.deepEqual(lines.position(3), { line: 1, character: 1 }, 'the CR of a CRLF ends its line');
+  });
+
+  it('a line cursor (for a scan of site ranges) answers as the line index, in order, out of order, with CR', () => {
+    const text = fc.array(fc.constantFrom('a', ' ', '\n', '\n', '\r\n', '\r', 'é'), { maxLength: 60 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat({ max: 70 }), { maxLength: 12 }), fc.boolean(), (t, offsets, sorted) => {
+        const asked = sorted ? [...offsets].sort((a, b) => a - b) : offsets;
+        const index = new LineIndex(t);
+        const cursor = new LineCursor(t);
+        for (const o of asked) assert.deepEqual(cursor.position(o), index.position(o), `${JSON.stringify(t)} at ${o} of ${asked}`);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('edits of a file with lone CR line endings keep them: a suppression comment, a pull policy', () => {

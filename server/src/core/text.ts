@@ -55,6 +55,36 @@ export class LineIndex {
   }
 }
 
+/**
+ * Positions of offsets asked mostly in ascending order (a file's sites), counted from the last one
+ * asked: a long file with a few sites needs no array of all its line starts. The first offset asked
+ * out of order, or a text with a CR, turns it into a LineIndex. The same answers as LineIndex.
+ */
+export class LineCursor {
+  private line = 0;
+  private start = 0;
+  private index?: LineIndex;
+
+  constructor(private readonly text: string) {
+    if (text.indexOf('\r') !== -1) this.index = new LineIndex(text);
+  }
+
+  position(offset: number): Position {
+    if (!this.index && offset < this.start) this.index = new LineIndex(this.text);
+    if (this.index) return this.index.position(offset);
+    const text = this.text;
+    for (let nl = text.indexOf('\n', this.start); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
+      this.line++;
+      this.start = nl + 1;
+    }
+    return { line: this.line, character: offset - this.start };
+  }
+
+  range(start: number, end: number): Range {
+    return { start: this.position(start), end: this.position(end) };
+  }
+}
+
 /** Where the line holding `offset` starts: after the last `\n` or lone `\r` before it (as LineIndex counts breaks). */
 export function lineStartBefore(text: string, offset: number): number {
   return Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;

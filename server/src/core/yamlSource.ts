@@ -43,18 +43,38 @@ export interface Blanked {
  */
 export function blankTemplateActions(text: string): Blanked {
   const actions: Span[] = [];
-  if (text.indexOf('{{') === -1) return { text, actions };
-  // One native replace: linear, keeps every other character as it is, and a one-byte text stays one-byte.
-  const blanked = text.replace(TEMPLATE_ACTION, (action: string, offset: number) => {
-    actions.push({ start: offset, end: offset + action.length });
-    return action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : ' '.repeat(action.length);
-  });
-  return { text: blanked, actions };
+  let at = text.indexOf('{{');
+  if (at === -1) return { text, actions };
+  // A loop of native searches rather than a replace with a callback per action (a chart holds thousands):
+  // each action is `{{` to the first `}}` after it, or to the end of its line when none follows.
+  // Concatenated pieces keep a one-byte text one-byte.
+  let blanked = '';
+  let from = 0;
+  while (at !== -1) {
+    let end = text.indexOf('}}', at + 2);
+    if (end !== -1) end += 2;
+    else {
+      end = text.indexOf('\n', at + 2);
+      if (end === -1) end = text.length;
+    }
+    actions.push({ start: at, end });
+    const action = text.slice(at, end);
+    blanked += text.slice(from, at) + (action.includes('\n') || action.includes('\r') ? action.replace(NOT_A_BREAK, ' ') : blanks(end - at));
+    from = end;
+    at = text.indexOf('{{', end);
+  }
+  return { text: blanked + text.slice(from), actions };
 }
 
-/** `{{` to the first `}}` after it, or to the end of its line when none follows. */
-const TEMPLATE_ACTION = /\{\{(?:[\s\S]*?\}\}|[^\n]*)/g;
 const NOT_A_BREAK = /[^\r\n]/g;
+
+/** `length` spaces; the short ones (most actions) made once, not once per action. */
+function blanks(length: number): string {
+  if (length >= BLANKS.length) return ' '.repeat(length);
+  return (BLANKS[length] ??= ' '.repeat(length));
+}
+const BLANKS: Array<string | undefined> = new Array(256);
+
 
 /**
  * Whether the syntax errors of a document with template actions are the template's, given its
@@ -275,5 +295,7 @@ export function scalarPart(node: unknown, source: string, opts: { allowNonString
       span = { start, end: valueEnd };
   }
   const exact = source.slice(span.start, span.end) === value;
-  return { value, span: exact ? span : { start, end: valueEnd }, exact, token: { start, end: valueEnd } };
+  // One span object where the value is its whole token (most are): spans are never changed in place.
+  const token = exact && span.start === start && span.end === valueEnd ? span : { start, end: valueEnd };
+  return { value, span: exact ? span : token, exact, token };
 }

@@ -5,7 +5,7 @@
 import type { ImagePinConfig } from '../core/config';
 import { Extraction, ExtractOptions, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
-import { LineIndex, Range } from '../core/text';
+import { LineCursor, Range } from '../core/text';
 import { chartAppVersion } from '../pin/chart';
 import type { Finding, JudgedSite } from '../core/types';
 import type { EffectiveImage, EnvironmentRef, Place } from '../core/env';
@@ -50,8 +50,8 @@ export interface LocatedFinding extends Finding {
 
 export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' | 'imageKeys' | 'cache' | 'onDocument' | 'fast'>): LocatedExtraction {
   const extraction = extractImages(text, opts);
-  let lines: LineIndex | undefined;
-  const range = (start: number, end: number) => (lines ??= new LineIndex(text)).range(start, end);
+  let lines: LineCursor | undefined;
+  const range = (start: number, end: number) => (lines ??= new LineCursor(text)).range(start, end);
   return {
     ...extraction,
     siteRanges: extraction.sites.map((s) => range(s.span.start, s.span.end)),

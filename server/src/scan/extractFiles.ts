@@ -32,7 +32,7 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
   // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
   // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
   let docs: Doc[] = [];
-  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+  const extraction = extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, fast: true, onDocument: (doc, source, offset, workloads) => docs.push({ doc, source, offset, workloads }) });
   const judged = judgedPart(extraction);
   const app = mayDeclareApp(read.text);
   if (app) judged.declaresApp = true;
@@ -43,7 +43,7 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
     if (!(err instanceof Bail)) throw err;
     // The model read a part of a fast-path tree that only `yaml` knows: its documents, parsed.
     docs = [];
-    extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset) => docs.push({ doc, source, offset }) });
+    extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset, workloads) => docs.push({ doc, source, offset, workloads }) });
     judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
   }
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };

@@ -10,6 +10,8 @@ import { blankTemplateActions, scalarPart } from '../yamlSource';
 import { blockScalarMap } from '../extract/relocate';
 import { fastDocuments } from '../extract';
 import type { KustomizeEntry } from './types';
+import { PatchContainer, WorkloadImage, WorkloadReader, fileWorkloads } from './workloads';
+import { walkDocument } from '../extract/walk';
 
 /** A path or name written in a list, with where it is written. */
 export interface Written {
@@ -25,6 +27,8 @@ export interface Doc {
   doc: Document.Parsed;
   source: string;
   offset: number;
+  /** Its workload images and patch containers, when the extraction read them on its walk. */
+  workloads?: WorkloadReader;
 }
 
 /** Every document of a stream, with absolute ranges; template actions blanked. */
@@ -173,116 +177,25 @@ export function readFieldSpecs(docs: readonly Doc[]): FieldSpec[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Workloads: where each `image` of a resource sits, for the image transformer and patches
+// Workloads: where each `image` of a resource sits, for the image transformer and patches (workloads.ts)
 
-/** Where kustomize's image transformer looks by default. */
-export type ImageField = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volume' | 'other';
+export type { ImageField, PatchContainer, WorkloadImage } from './workloads';
 
-export interface WorkloadImage {
-  /** The value's range: matches the extractor's site span for the same scalar. */
-  span: Span;
-  value: string;
-  field: ImageField;
-  /** Map keys from the document root to the image (list indexes left out), for field specs. */
-  keys: string[];
-  resource: { kind: string; name: string };
-  /** The container's `name`, for matching a patch. */
-  container?: string;
-  /** `imagePullPolicy` as written, null when absent (containers only). */
-  pullPolicy?: string | null;
-}
-
-/** Every `image` string of the file's Kubernetes resources, classified. CustomResourceDefinitions are skipped. */
-export function readWorkloadImages(docs: readonly Doc[]): WorkloadImage[] {
-  const out: WorkloadImage[] = [];
-  for (const d of docs) {
-    const root = d.doc.contents;
-    if (!isMap(root)) continue;
-    const kind = part(d, root, 'kind', false)?.value ?? '';
-    if (kind === 'CustomResourceDefinition') continue;
-    const name = (() => {
-      const meta = mapAt(root, 'metadata');
-      return meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
-    })();
-    const resource = { kind, name };
-    // The keys from the root to the node being walked: one array, copied only where an image is found.
-    const keys: string[] = [];
-    const walk = (node: unknown, parentKey: string | undefined, inList: boolean): void => {
-      if (isSeq(node)) {
-        for (const item of node.items) walk(item, parentKey, true);
-        return;
-      }
-      if (!isMap(node)) return;
-      for (const pair of node.items) {
-        const key = keyOf(pair);
-        if (key === null) continue;
-        const value = pair.value;
-        if (key === 'image' && isScalar(value)) {
-          const p = scalarAt(d, value);
-          if (!p || !p.value) continue;
-          const container = inList && (parentKey === 'containers' || parentKey === 'initContainers' || parentKey === 'ephemeralContainers') ? parentKey : undefined;
-          const img: WorkloadImage = { span: p.span, value: p.value, field: container ?? 'other', keys: [...keys, key], resource };
-          if (container) {
-            img.container = part(d, node, 'name', false)?.value;
-            const policy = part(d, node, 'imagePullPolicy', false);
-            img.pullPolicy = policy ? policy.value : null;
-          }
-          out.push(img);
-        } else if (key === 'image' && isMap(value) && parentKey === 'volumes' && inList) {
-          const ref = part(d, value, 'reference', false);
-          if (ref?.value) out.push({ span: ref.span, value: ref.value, field: 'volume', keys: [...keys, key, 'reference'], resource });
-        } else if (isMap(value) || isSeq(value)) {
-          keys.push(key);
-          walk(value, key, false);
-          keys.pop();
-        }
-      }
-    };
-    walk(root, undefined, false);
-  }
-  return out;
-}
-
-/** Containers of a strategic-merge patch: by resource and container name, what the patch sets. */
-export interface PatchContainer {
-  resource: { kind: string; name: string };
-  container: string;
-  image?: WorkloadImage;
-  /** `imagePullPolicy` the patch sets, if any. */
-  pullPolicy?: string;
-}
-
-export function readPatchContainers(docs: readonly Doc[], images: readonly WorkloadImage[]): PatchContainer[] {
-  const out: PatchContainer[] = [];
-  for (const d of docs) {
-    const root = d.doc.contents;
-    if (!isMap(root)) continue;
-    const kind = part(d, root, 'kind', false)?.value ?? '';
-    const meta = mapAt(root, 'metadata');
-    const name = meta ? (part(d, meta, 'name', false)?.value ?? '') : '';
-    const visit = (node: unknown, key?: string): void => {
-      if (isSeq(node)) {
-        for (const item of node.items) {
-          if ((key === 'containers' || key === 'initContainers') && isMap(item)) {
-            const cname = part(d, item, 'name', false)?.value;
-            if (!cname) continue;
-            const imgSpan = part(d, item, 'image', false)?.span;
-            const policy = part(d, item, 'imagePullPolicy', false)?.value;
-            out.push({
-              resource: { kind, name },
-              container: cname,
-              image: imgSpan ? images.find((i) => i.span.start === imgSpan.start) : undefined,
-              pullPolicy: policy || undefined,
-            });
-          } else visit(item);
-        }
-      } else if (isMap(node)) {
-        for (const pair of node.items) visit(pair.value, keyOf(pair) ?? undefined);
-      }
-    };
-    visit(root);
-  }
-  return out;
+/**
+ * Every `image` string of the file's Kubernetes resources, classified (CustomResourceDefinitions are
+ * skipped), and the containers a strategic-merge patch would match (when the file has any image):
+ * as the extraction's walk read them, or read here in one walk of each document the extraction did
+ * not hand over so.
+ */
+export function readWorkloads(docs: readonly Doc[]): { workloads: WorkloadImage[]; patches: PatchContainer[] } {
+  return fileWorkloads(
+    docs.map((d) => {
+      if (d.workloads) return d.workloads;
+      const reader = new WorkloadReader(d.source, d.offset, d.doc.contents);
+      walkDocument(null, d.doc.contents, reader);
+      return reader;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,8 +488,8 @@ const VALUES_FILE = /(^|\/)(values[^/]*\.ya?ml|[^/]*-values\.ya?ml|values\/[^/]+
 export function readFacts(file: string, text: string, docs?: readonly Doc[], opts: { values?: boolean; app?: boolean; fast?: boolean } = {}): FileFacts {
   const path = file.split('\\').join('/');
   const parsed = docs ?? documents(text);
-  const workloads = readWorkloadImages(parsed);
-  const facts: FileFacts = { workloads, patches: workloads.length ? readPatchContainers(parsed, workloads) : [], fieldSpecs: readFieldSpecs(parsed) };
+  const { workloads, patches } = readWorkloads(parsed);
+  const facts: FileFacts = { workloads, patches, fieldSpecs: readFieldSpecs(parsed) };
   if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
   if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
   if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed);

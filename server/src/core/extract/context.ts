@@ -60,9 +60,11 @@ function actionTouches(source: string, action: Span, token: Span): boolean {
 }
 
 export function keyOf(pair: Pair): string | null {
-  return isScalar(pair.key) && (typeof pair.key.value === 'string' || typeof pair.key.value === 'number')
-    ? String(pair.key.value)
-    : null;
+  const key = pair.key;
+  if (!isScalar(key)) return null;
+  // Read once: the fast scanner's scalars compute it in a getter.
+  const value = key.value;
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 }
 
 export function findPair(map: YAMLMap, key: string): Pair | undefined {

@@ -16,6 +16,7 @@ import { WalkContext, findPair } from './context';
 import { Bail, BailCause, scanDocument } from './lineScan';
 import { OffsetMap, blockScalarMap, pinSiteTo, relocateSite } from './relocate';
 import { walkDocument } from './walk';
+import { WorkloadReader } from '../env/workloads';
 
 export interface SyntaxProblem {
   message: string;
@@ -45,9 +46,10 @@ export interface ExtractOptions {
    * `offset`), so a caller that reads other keys of the same documents need not parse them again.
    * Not called for documents skipped (they cannot hold an image) or reused from `cache`. On the
    * fast path the document is the fast scanner's tree, whose lazily known parts throw a `Bail`
-   * when read: a caller catches it and parses the file itself.
+   * when read: a caller catches it and parses the file itself. `workloads`: the environment model's
+   * workload images and patch containers, read on the extraction's walk (absent if the walk failed).
    */
-  onDocument?: (doc: Document.Parsed, source: string, offset: number) => void;
+  onDocument?: (doc: Document.Parsed, source: string, offset: number, workloads?: WorkloadReader) => void;
   /**
    * Read documents with the structural fast path first (`lineScan.ts`), falling back to the
    * `yaml` parse per document; counts go into the object given, if one is.
@@ -128,16 +130,25 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
   const fast = opts.fast === true ? newFastPathStats() : opts.fast || undefined;
   const sites: ImageSite[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
+  // The first action that may touch the document: actions are in text order and do not overlap.
+  let firstAction = 0;
   for (const doc of splitDocuments(source)) {
     const docSource = source.slice(doc.start, doc.end);
     if (!mayHold.test(docSource) || (docSource.includes('CustomResourceDefinition') && CRD.test(docSource))) continue;
     const original = text.slice(doc.start, doc.end);
     let result = opts.cache?.get(options, original);
     if (!result) {
-      const actions = blanked.actions
-        .filter((a) => a.start < doc.end && a.end > doc.start)
-        .map((a) => ({ start: a.start - doc.start, end: a.end - doc.start }));
-      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, opts.onDocument && ((d) => opts.onDocument!(d, docSource, doc.start)));
+      const all = blanked.actions;
+      while (firstAction < all.length && all[firstAction].end <= doc.start) firstAction++;
+      let actions: Span[];
+      if (doc.start === 0 && firstAction === 0 && (all.length === 0 || all[all.length - 1].start < doc.end)) actions = all;
+      else {
+        actions = [];
+        for (let i = firstAction; i < all.length && all[i].start < doc.end; i++) actions.push({ start: all[i].start - doc.start, end: all[i].end - doc.start });
+      }
+      const onDocument = opts.onDocument;
+      const onParsed = onDocument && { offset: doc.start, parsed: (d: Document.Parsed, w?: WorkloadReader) => onDocument(d, docSource, doc.start, w) };
+      result = extractDocument(docSource, original, actions, shapeOptions, kustomizationFile, depth, fast, onParsed);
       // Template structure excuses a syntax error only where an action can have caused it.
       if (result.error && actions.length > 0 && templateExcusesErrors(original, actions)) result = { sites: result.sites };
       opts.cache?.set(options, original, result);
@@ -145,7 +156,10 @@ function extract(text: string, opts: ExtractOptions, depth: number): Extraction 
     // An unchanged document at an unchanged offset reuses its placed sites: typing in one document
     // of a large file must not re-allocate every site of the others.
     let placed = result.placed;
-    if (placed?.start !== doc.start) {
+    if (!opts.cache && doc.start === 0) {
+      // The first document's own coordinates are the file's, and without a cache nothing else holds its sites.
+      placed = { start: 0, sites: result.sites, error: result.error };
+    } else if (placed?.start !== doc.start) {
       const shift = (o: number) => o + doc.start;
       const e = result.error;
       placed = { start: doc.start, sites: result.sites.map((site) => relocateSite(site, shift)), error: e && { message: e.message, span: { start: shift(e.span.start), end: shift(e.span.end) } } };
@@ -195,6 +209,12 @@ function candidateTest(imageKeys: ReadonlySet<string>): RegExp {
 }
 const CANDIDATE_TESTS = new Map<string, RegExp>();
 
+/** Who receives a parsed document (see `ExtractOptions.onDocument`), and where the document starts in the file. */
+interface OnParsed {
+  offset: number;
+  parsed(doc: Document.Parsed, workloads?: WorkloadReader): void;
+}
+
 function extractDocument(
   source: string,
   original: string,
@@ -203,7 +223,7 @@ function extractDocument(
   kustomizationFile: boolean,
   depth: number,
   fast?: FastPathStats,
-  onParsed?: (doc: Document.Parsed) => void,
+  onParsed?: OnParsed,
 ): DocumentResult {
   if (fast) {
     fast.documents++;
@@ -221,14 +241,16 @@ function extractDocument(
     return { sites: [], error: { message: `could not parse this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
   const { doc, comments, errors } = parsed;
-  onParsed?.(doc);
   const embedded: Embedded[] = [];
   const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded));
+  const workloads = onParsed && new WorkloadReader(source, onParsed.offset, doc.contents);
   try {
-    walkDocument(ctx);
+    walkDocument(ctx, doc.contents, workloads);
   } catch (err) {
+    onParsed?.parsed(doc);
     return { sites: ctx.sites, error: { message: `could not read this document: ${(err as Error).message}`, span: { start: 0, end: Math.min(source.length, 1) } } };
   }
+  onParsed?.parsed(doc, workloads);
   return withEmbedded(source, ctx.sites, embedded, errors[0], comments);
 }
 
@@ -265,7 +287,7 @@ function fastDocument(
   kustomizationFile: boolean,
   depth: number,
   fast: FastPathStats,
-  onParsed?: (doc: Document.Parsed) => void,
+  onParsed?: OnParsed,
 ): DocumentResult | { bail: BailCause } {
   try {
     const scanned = scanDocument(source, source.includes('image-pin'), templateActions);
@@ -274,9 +296,12 @@ function fastDocument(
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
     const embedded: Embedded[] = [];
     const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded, fast));
-    walkDocument(ctx);
+    // The model's workload images are read on the same walk; a part of the tree only `yaml` knows,
+    // read for them, hands the document to `yaml` as it would for the extraction.
+    const workloads = onParsed && new WorkloadReader(source, onParsed.offset, doc.contents);
+    walkDocument(ctx, doc.contents, workloads);
     const result = withEmbedded(source, ctx.sites, embedded, undefined, scanned.comments);
-    onParsed?.(doc);
+    onParsed?.parsed(doc, workloads);
     return result;
   } catch (err) {
     return { bail: err instanceof Bail ? err.reason : 'walk-error' };

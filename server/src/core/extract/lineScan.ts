@@ -80,8 +80,6 @@ class FastScalar {
     public type: Scalar.Type,
     public start: number,
     public end: number,
-    /** A single-quoted scalar with `''` in it. */
-    private readonly escaped = false,
     /** The value, when the scanner computed it already (a literal block scalar). */
     value?: string,
   ) {
@@ -94,7 +92,8 @@ class FastScalar {
       if (this.type === Scalar.PLAIN) this.known = plainValue(this.src.slice(this.start, this.end));
       else {
         const inner = this.src.slice(this.start + 1, this.end - 1);
-        this.known = this.escaped ? inner.replace(/''/g, "'") : inner;
+        // `''` is a quote in a single-quoted scalar (a double-quoted one with escapes is poisoned).
+        this.known = this.type === Scalar.QUOTE_SINGLE && inner.includes("''") ? inner.replace(/''/g, "'") : inner;
       }
     }
     return this.known;
@@ -203,7 +202,15 @@ interface Pending {
   nullAt: number;
   /** `key: &name` with the value below. */
   anchor?: string;
-  set(node: unknown): void;
+  /** Where the value goes: the pair's value, or item `index` of `seq`. */
+  pair: FastPair | null;
+  seq: FastCollection | null;
+  index: number;
+}
+
+function settle(p: Pending, node: unknown): void {
+  if (p.pair) p.pair.value = node;
+  else p.seq!.items[p.index] = node;
 }
 
 /** Scans one document's text (template actions already blanked, at `actions`); throws `Bail`. */
@@ -224,7 +231,18 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   const comments: Comment[] = [];
   const stack: Frame[] = [];
   let root: FastCollection | null = null;
+  // At most one slot waits at a time: one object serves them all.
   let pending: Pending | null = null;
+  const slot: Pending = { frame: undefined as unknown as Frame, nullAt: 0, anchor: undefined, pair: null, seq: null, index: 0 };
+  const hold = (frame: Frame, nullAt: number, anchor: string | undefined, pair: FastPair | null, seq: FastCollection | null, index: number): Pending => {
+    slot.frame = frame;
+    slot.nullAt = nullAt;
+    slot.anchor = anchor;
+    slot.pair = pair;
+    slot.seq = seq;
+    slot.index = index;
+    return slot;
+  };
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
@@ -270,7 +288,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   const resolveNull = (p: Pending): void => {
     // Where `yaml` puts an anchored null is not worth reproducing.
     if (p.anchor !== undefined) throw new Bail('anchor-alias-tag');
-    p.set(nullScalar(p.nullAt));
+    settle(p, nullScalar(p.nullAt));
     lastEnd = p.nullAt;
     // `key: # comment` with no value: `yaml` ends the null at the next token.
     if (src.charCodeAt(p.nullAt) === HASH) commentSince = true;
@@ -310,6 +328,8 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     if (ind === 0 && c === 37 /* % */) throw new Bail('directive');
     first = false;
     const dash = c === DASH && (i + 1 === eol || src.charCodeAt(i + 1) === SPACE);
+    // The key that starts this line, once read (undefined: not read yet), so it is not made twice.
+    let lineKey: FastScalar | null | undefined;
     const plain = lastPlain as FastScalar | null;
     lastPlain = null;
 
@@ -325,9 +345,9 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     if (pending) {
       const p = pending;
       pending = null;
-      if (ind > p.frame.indent && !dash && !readKey(src, i, eol)) {
+      if (ind > p.frame.indent && !dash && !(lineKey = readKey(src, i, eol))) {
         // `key:` with its scalar on the next line.
-        p.set(anchored(p.anchor === undefined ? null : { name: p.anchor }, value(p.frame, i, eol)));
+        settle(p, anchored(p.anchor === undefined ? null : { name: p.anchor }, value(p.frame, i, eol)));
         pos = eol + 1;
         lastEnd = Math.min(pos, n);
         commentSince = false;
@@ -335,7 +355,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       }
       if (ind > p.frame.indent || (!p.frame.seq && ind === p.frame.indent && dash)) {
         const node = newFrame(dash, ind, i).node;
-        p.set(node);
+        settle(p, node);
         if (p.anchor !== undefined) anchors.set(p.anchor, node);
       } else {
         resolveNull(p);
@@ -364,7 +384,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       if (anchor) k = anchor.next;
       if (k === eol || src.charCodeAt(k) === HASH) {
         if (k < eol) comment(k, eol);
-        pending = { frame: top, nullAt: k, anchor: anchor?.name, set: (node) => (seq.items[index] = node) };
+        pending = hold(top, k, anchor?.name, null, seq, index);
       } else if (src.charCodeAt(k) === DASH && (k + 1 === eol || src.charCodeAt(k + 1) === SPACE)) {
         throw new Bail('nested-sequence');
       } else {
@@ -374,16 +394,16 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
           if (anchor) throw new Bail('anchor-alias-tag');
           const frame = newFrame(false, k - pos, k);
           seq.items[index] = frame.node;
-          pending = pairValue(frame, key, eol);
+          pending = pairValue(frame, key, keyAfter, eol);
         } else {
           seq.items[index] = anchored(anchor, value(top, k, eol));
         }
       }
     } else {
       if (dash) throw new Bail('indentation');
-      const key = readKey(src, i, eol);
+      const key = lineKey === undefined ? readKey(src, i, eol) : lineKey;
       if (!key) throw new Bail(c === 63 /* ? */ ? 'complex-key' : 'syntax');
-      pending = pairValue(top, key, eol);
+      pending = pairValue(top, key, keyAfter, eol);
     }
     if (blockEnd !== -1) {
       pos = lastEnd = blockEnd;
@@ -399,16 +419,16 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   return needsTemplateExcuse ? { contents: root, comments, needsTemplateExcuse } : { contents: root, comments };
 
   /** Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line. */
-  function pairValue(frame: Frame, key: KeyRead, eol: number): Pending | null {
-    const pair = new FastPair(key.node, null);
+  function pairValue(frame: Frame, key: FastScalar, after: number, eol: number): Pending | null {
+    const pair = new FastPair(key, null);
     frame.node.items.push(pair);
-    let v = key.after;
+    let v = after;
     while (v < eol && src.charCodeAt(v) === SPACE) v++;
     const anchor = anchorAt(v, eol);
     if (anchor) v = anchor.next;
     if (v === eol || src.charCodeAt(v) === HASH) {
       if (v < eol) comment(v, eol);
-      return { frame, nullAt: v, anchor: anchor?.name, set: (node) => (pair.value = node) };
+      return hold(frame, v, anchor?.name, pair, null, 0);
     }
     pair.value = anchored(anchor, value(frame, v, eol));
     return null;
@@ -523,7 +543,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     if (valueUnknown) return poison(new FastScalar(src, src.charCodeAt(v) === 124 ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
     if (src.charCodeAt(v) === 124) {
       // A literal block's value is its lines without the indentation (Argo CD `helm.values` is one).
-      return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, false, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
+      return new FastScalar(src, Scalar.BLOCK_LITERAL, v, end, literalValue(src, eol + 1, end, contentIndent, src.charCodeAt(v + 1) === DASH));
     }
     // Folding is left to `yaml`, should the walk read a folded value.
     return poison(new FastScalar(src, Scalar.BLOCK_FOLDED, v, end), 'block-scalar');
@@ -618,14 +638,11 @@ function continuationEnd(src: string, i: number, eol: number): number {
   return end;
 }
 
-interface KeyRead {
-  node: FastScalar;
-  /** Just after the `:`. */
-  after: number;
-}
+/** Just after the `:` of the key `readKey` read last (one number, not an object per key). */
+let keyAfter = 0;
 
-/** `key:` at `k` (plain or quoted, on one line), or null when the line does not start with a key. */
-function readKey(src: string, k: number, eol: number): KeyRead | null {
+/** `key:` at `k` (plain or quoted, on one line), or null when the line does not start with a key; sets `keyAfter`. */
+function readKey(src: string, k: number, eol: number): FastScalar | null {
   const c = src.charCodeAt(k);
   if (c === 34 || c === 39) {
     let q: FastScalar;
@@ -637,8 +654,9 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
       throw err;
     }
     const end = q.end;
-    if (src.charCodeAt(end) === COLON && (end + 1 === eol || src.charCodeAt(end + 1) === SPACE)) return { node: q, after: end + 1 };
-    return null;
+    if (src.charCodeAt(end) !== COLON || (end + 1 !== eol && src.charCodeAt(end + 1) !== SPACE)) return null;
+    keyAfter = end + 1;
+    return q;
   }
   if (NOT_PLAIN_START.has(c)) return null;
   if ((c === 63 || c === COLON || c === DASH) && (k + 1 === eol || src.charCodeAt(k + 1) === SPACE)) return null;
@@ -649,7 +667,8 @@ function readKey(src: string, k: number, eol: number): KeyRead | null {
       let end = j;
       while (src.charCodeAt(end - 1) === SPACE) end--;
       if (end - k > MAX_KEY) throw new Bail('complex-key');
-      return { node: plainScalar(src, k, end), after: j + 1 };
+      keyAfter = j + 1;
+      return plainScalar(src, k, end);
     }
   }
   return null;
@@ -690,7 +709,7 @@ function quoted(src: string, v: number, eol: number, multiLine?: { minIndent: nu
     if (ch === (double ? 34 : 39)) break;
     j++;
   }
-  const s = new FastScalar(src, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, v, j + 1, !double && escaped);
+  const s = new FastScalar(src, double ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE, v, j + 1);
   if (folded) return poison(s, 'multi-line-scalar');
   return double && escaped ? poison(s, 'quoted-escape') : s;
 }

@@ -10,31 +10,54 @@ import { PathKey, WalkContext, deref, findPair, isTemplated, keyOf, pullPolicySl
 import { classifyMap, isPlaceholder, notPulledImage } from './classify';
 import { helmSplitSite, imageVolumeSite, mapView } from './helmValues';
 import { argoKustomizeImageSite, kustomizeEntrySite } from './kustomize';
+import type { WorkloadReader } from '../env/workloads';
 
 const DOCKER_URI = 'docker://';
 
-export function walkDocument(ctx: WalkContext): void {
-  const root = ctx.doc.contents;
+/**
+ * Walks a document's tree: for image sites (`ctx`), and for the environment model's workload images
+ * and patch containers (`workloads`, see env/workloads.ts) on the same way, so the model's facts
+ * cost no second walk. Without `ctx` only the workloads are read.
+ */
+export function walkDocument(ctx: WalkContext | null, root: unknown, workloads?: WorkloadReader): void {
   if (!isMap(root) && !isSeq(root)) return;
   const path: PathKey[] = [];
-  const visit = (node: unknown): void => {
+  /**
+   * `images`: workload images are read here (see WorkloadReader), `parentKey` and `inList` saying
+   * where the node sits for them (a list passes its key on to its items); `patch`: patch containers
+   * are read here, `patchKey` being the key this node is the value of.
+   */
+  const visit = (node: unknown, parentKey: string | undefined, inList: boolean, images: boolean, patch: boolean, patchKey: string | undefined): void => {
+    if (!ctx && !images && !patch) return;
     if (isMap(node)) {
-      visitMap(ctx, node, path);
+      if (ctx) visitMap(ctx, node, path);
       for (const pair of node.items) {
-        if (!isMap(pair.value) && !isSeq(pair.value)) continue;
-        path.push(keyOf(pair) ?? '');
-        visit(pair.value);
+        const value = pair.value;
+        const collection = isMap(value) || isSeq(value);
+        if (!collection && !images) continue;
+        const key = keyOf(pair);
+        let deeper = images && key !== null;
+        if (deeper && key === 'image') deeper = workloads!.image(node, value, path, parentKey, inList);
+        if (!collection) continue;
+        path.push(key ?? '');
+        visit(value, key ?? undefined, false, deeper, patch, key ?? undefined);
         path.pop();
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
+      const containers = patch && (patchKey === 'containers' || patchKey === 'initContainers');
+      for (let i = 0; i < node.items.length; i++) {
+        const item = node.items[i];
         path.push(i);
-        visit(item);
+        if (containers && isMap(item)) {
+          // A patch's container: nothing inside it is another one.
+          visit(item, parentKey, true, images, false, undefined);
+          workloads!.patchContainer(item);
+        } else visit(item, parentKey, true, images, patch, undefined);
         path.pop();
-      });
+      }
     }
   };
-  visit(root);
+  visit(root, undefined, false, !!workloads?.images, !!workloads?.patch, undefined);
 }
 
 function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): void {
