@@ -83,6 +83,22 @@ export function grammarOf(reference: string): Grammar {
   return g;
 }
 
+/**
+ * A message that depends on the tag alone, made once per tag: a workspace repeats a few tags in
+ * thousands of findings, and one string each (joined from three parts, flattened again when printed)
+ * was garbage for every one.
+ */
+const floatingMessages = new Map<string, string>();
+const unpinnedMessages = new Map<string, string>();
+function tagMessage(memo: Map<string, string>, tag: string, make: (tag: string) => string): string {
+  let message = memo.get(tag);
+  if (message === undefined) {
+    if (memo.size >= 10000) memo.clear();
+    memo.set(tag, (message = make(tag)));
+  }
+  return message;
+}
+
 export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   const ref = site.grammar ?? grammarOf(site.reference);
   // Messages lead with the problem and do not repeat the reference (the range shows it; the
@@ -102,10 +118,10 @@ export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
     message = 'no tag or digest, so it pulls whatever "latest" is: pin it to a digest';
   } else if (isFloatingTag(ctx.config, ref.tag)) {
     rule = 'floating-tag';
-    message = `floating tag "${ref.tag}": pin it to a digest`;
+    message = tagMessage(floatingMessages, ref.tag, (tag) => `floating tag "${tag}": pin it to a digest`);
   } else {
     rule = 'unpinned-tag';
-    message = `tag "${ref.tag}" without a digest can be pushed again: pin it to a digest`;
+    message = tagMessage(unpinnedMessages, ref.tag, (tag) => `tag "${tag}" without a digest can be pushed again: pin it to a digest`);
   }
 
   const allowance = findAllowance(site, ctx);
