@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ModelMemo, type Workspace, type WorkspaceFile, buildModel, mayDeclareApp, placeFindings } from '../../server/src/core/env';
+import { ModelMemo, type Workspace, type WorkspaceFile, buildModel, deployersOf, mayDeclareApp, placeFindings } from '../../server/src/core/env';
 import { readFacts } from '../../server/src/core/env/read';
 import { defaultConfig } from '../../server/src/core/config';
 import { memoryWorkspace } from '../helpers/envWorkspace';
@@ -143,5 +143,32 @@ describe('environment model memo', () => {
     assert.ok(reading.length > 0 && reading.length < after.environments.length, `${overlay} is read by some environments: ${reading}`);
     assert.deepEqual(redone, reading);
     assert.ok(after.environments.some((e) => reading.includes(e.id) && e.images.some((i) => i.tag === 'edited')));
+  });
+
+  it("deployersOf (a hover's question, indexed by file once per model) answers as a walk over every image does, before and after edits", () => {
+    const files = { ...start };
+    const walk = (model: ReturnType<typeof buildModel>, file: string, site: number) =>
+      model.environments.flatMap((env) =>
+        env.images
+          .filter((image) => {
+            const p = image.provenance;
+            return [p.base, p.name, p.registry, p.tag, p.digest, ...p.overrides].some((pl) => pl && pl.file === file && pl.site === site);
+          })
+          .map((image) => ({ env, image })),
+      );
+    let asked = 0;
+    for (const round of [0, 1]) {
+      if (round === 1) for (const name of names) files[name] = apply(files[name], { file: 0, line: 4, op: 'value', pause: true });
+      const ws = memoryWorkspace(files);
+      const model = buildModel(ws);
+      for (const f of ws.files) {
+        for (let site = 0; site < f.sites.length; site++) {
+          const expected = walk(model, f.path, site);
+          asked += expected.length;
+          assert.deepEqual(deployersOf(model, f.path, site), expected, `${f.path} site ${site}`);
+        }
+      }
+    }
+    assert.ok(asked > 20, `sites deployed by environments were asked about: ${asked}`);
   });
 });

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture } from '../helpers/paths';
+import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TestClient, fileUri, rangeOf } from './lspClient';
 
 interface EnvironmentsResult {
@@ -167,5 +168,96 @@ describe('environments in the language server', () => {
     await client.filesChanged([{ file: overlay, type: 1 }]);
     const r = await environments((r) => images(r, 'regions/eu/prod') !== undefined);
     assert.deepEqual(images(r, 'regions/eu/prod'), ['ghcr.io/acme/api:1.2']);
+  });
+});
+
+/**
+ * A document opened with the text the index read leaves the model's input as it was (no file of the
+ * model is judged again for it), and closing it does too; the model must still be the one of the
+ * files' current texts: a file changed on disk after the index read it (its event not yet seen) is not
+ * taken as indexed, an edit that was not saved goes when the document closes, and a change on disk of
+ * a closed file reaches the model like an edit.
+ */
+describe('documents opened as the index read them', () => {
+  let ws: string;
+  let cache: string;
+  let client: TestClient;
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-asindexed-'));
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-cache-'));
+    fs.cpSync(fixture('envs', 'editor'), ws, { recursive: true });
+    // Files saved an hour ago: what the index reads of them stands until they change.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const rel of fs.readdirSync(ws, { recursive: true, encoding: 'utf8' })) fs.utimesSync(path.join(ws, rel), hourAgo, hourAgo);
+    client = await TestClient.start({ folders: [ws], env: { XDG_CACHE_HOME: cache } });
+  });
+  after(async () => {
+    await client?.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  const overlay = () => path.join(ws, 'overlays/dev/kustomization.yaml');
+  const devImages = async (check: (refs: string[]) => boolean) => {
+    for (;;) {
+      const seen = client.environmentChanges;
+      const r = await client.connection.sendRequest<EnvironmentsResult>('imagePin/environments');
+      const refs = r.environments.find((e) => e.root === 'overlays/dev')?.images.map((i) => i.reference) ?? [];
+      if (r.complete && check(refs)) return refs;
+      await client.waitFor('an environment change', () => client.environmentChanges > seen);
+    }
+  };
+  /** The tags the open overlay's floating-tag findings cover, once one covers and names `tag`. */
+  const flagged = async (uri: string, tag: string) => {
+    const names = (x: Diagnostic) => x.code === 'floating-tag' && client.covered(uri, x.range) === tag && String(x.message).startsWith(`floating tag "${tag}"`);
+    const diags = await client.diagnosticsFor(uri, { check: (d) => d.some(names) });
+    return diags.filter((x) => x.code === 'floating-tag').map((x) => client.covered(uri, x.range));
+  };
+
+  it('opened and closed as indexed, unsaved edits dropped on close, disk changes followed', async () => {
+    await devImages((refs) => refs.length === 1);
+    const base = await client.open(path.join(ws, 'base/deploy.yaml'));
+    await client.diagnosticsFor(base.uri, { check: (d) => d.length === 0 });
+    const dev = await client.open(overlay());
+    assert.deepEqual(await flagged(dev.uri, 'dev'), ['dev']);
+    await client.close(dev.uri);
+    assert.deepEqual(await devImages(() => true), ['ghcr.io/acme/api:dev']);
+
+    // An edit not saved: the model follows it while open, and forgets it on close.
+    const again = await client.open(overlay());
+    await client.change(again.uri, client.text(again.uri).replace('newTag: dev', 'newTag: unsaved'));
+    await devImages((refs) => refs[0] === 'ghcr.io/acme/api:unsaved');
+    await client.close(again.uri);
+    await devImages((refs) => refs[0] === 'ghcr.io/acme/api:dev');
+
+    // Saved by another program while closed: the model follows, and so does the document opened next.
+    fs.writeFileSync(overlay(), fs.readFileSync(overlay(), 'utf8').replace('newTag: dev', 'newTag: edge'));
+    await client.filesChanged([{ file: overlay(), type: 2 }]);
+    await devImages((refs) => refs[0] === 'ghcr.io/acme/api:edge');
+    const third = await client.open(overlay());
+    assert.deepEqual(await flagged(third.uri, 'edge'), ['edge']);
+    await client.close(third.uri);
+  });
+
+  it('a file changed on disk after the index read it, its event not seen yet, is not taken as indexed when opened', async () => {
+    // A server of its own, so that nothing it did before has read the file.
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-envs-race-'));
+    fs.cpSync(ws, fresh, { recursive: true, preserveTimestamps: true });
+    const other = await TestClient.start({ folders: [fresh], env: { XDG_CACHE_HOME: cache } });
+    try {
+      // Indexed once the base is judged through its environments (clean: every overlay overrides its image).
+      const base = await other.open(path.join(fresh, 'base/deploy.yaml'));
+      await other.diagnosticsFor(base.uri, { check: (d) => d.length === 0 });
+      const prod = path.join(fresh, 'overlays/prod/kustomization.yaml');
+      fs.writeFileSync(prod, fs.readFileSync(prod, 'utf8').replace(/digest: sha256:1+/, 'newTag: nightly'));
+      const opened = await other.open(prod);
+      const diags = await other.diagnosticsFor(opened.uri, { check: (d) => d.some((x) => x.code === 'floating-tag') });
+      assert.equal(other.covered(opened.uri, diags[0].range), 'nightly');
+      assert.equal(diags[0].message, 'floating tag "nightly": pin it to a digest; in prod (overlays/prod)');
+    } finally {
+      await other.stop();
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,14 @@ import type { Diagnostic, MarkupContent } from 'vscode-languageserver-protocol/n
 import { FaultProxy, PushedImage, RunningRegistry, pushImage, seedStandard, skopeoDigest, startFaultProxy, startRegistry } from '../helpers/registry';
 import { NO_DOCKER_CONFIG, TestClient, rangeOf } from './lspClient';
 import { closedPort } from '../helpers/ports';
+import type { Connection } from 'vscode-languageserver';
+import { RegistryClient } from '../../server/src/registry/client';
+import { extractLocated } from '../../server/src/scan/checkText';
+import { PinVerification } from '../../server/src/lsp/verification';
+import type { PolicyService } from '../../server/src/lsp/policy';
+import type { RegistryAccess } from '../../server/src/lsp/registryAccess';
+import type { SettingsStore } from '../../server/src/lsp/settings';
+import type { WorkspaceFolders } from '../../server/src/lsp/workspaceFolders';
 
 const MISTYPED = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -136,6 +144,53 @@ describe('pin verification over LSP against a real registry', () => {
     } finally {
       await client.stop();
       fs.rmSync(path.join(ws, 'more.yaml'), { force: true });
+    }
+  });
+
+  it('onOpen verifies when a document is opened and pins new since, not on every keystroke once verdicts age', async () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-verify-home-'));
+    const registry = new RegistryClient({ env: { PATH: process.env.PATH, HOME: scratch, DOCKER_CONFIG: path.join(scratch, 'none') } });
+    let clock = 1_000_000;
+    const ttl = 600_000;
+    const rechecked: string[] = [];
+    const verification = new PinVerification({
+      connection: { sendNotification: () => Promise.resolve() } as unknown as Connection,
+      access: { client: () => registry } as unknown as RegistryAccess,
+      settings: { get: () => Promise.resolve({ verifyPins: 'onOpen', cacheTtlSeconds: ttl / 1000 }) } as unknown as SettingsStore,
+      policy: undefined as unknown as PolicyService,
+      folders: undefined as unknown as WorkspaceFolders,
+      recheck: (uri) => rechecked.push(uri),
+      publish: () => Promise.resolve(),
+      now: () => clock,
+    });
+    const uri = 'file:///verify-on-open.yaml';
+    const check = (images: string[]) => verification.documentChecked(uri, extractLocated(pods(images), { path: '/verify-on-open.yaml' }));
+    const verifiedAt = async (reference: string) => (await verification.verdict(reference))?.at;
+    try {
+      verification.documentOpenedOrClosed(uri);
+      await check([current]);
+      assert.equal(await verifiedAt(current), 1_000_000, 'verified when opened');
+      assert.deepEqual(rechecked, [uri]);
+
+      // The verdict ages past the cache lifetime while the document is edited: a keystroke does not ask again.
+      clock += ttl + 1;
+      await check([current]);
+      assert.equal(await verifiedAt(current), undefined, 'not verified again by a keystroke');
+      // A pin typed in is new since the last verification: it is verified, the old one still not.
+      await check([current, moved]);
+      assert.equal(await verifiedAt(moved), clock);
+      assert.equal(await verifiedAt(current), undefined);
+
+      // Opened again (closed, then opened): every pin without a fresh verdict is verified.
+      verification.documentOpenedOrClosed(uri);
+      verification.documentOpenedOrClosed(uri);
+      clock += 1;
+      await check([current, moved]);
+      assert.equal(await verifiedAt(current), clock, 'verified when opened again');
+      assert.equal(await verifiedAt(moved), clock - 1, 'still fresh: not asked again');
+    } finally {
+      await registry.close();
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
   });
 

@@ -16,6 +16,7 @@ import { type Doc, type FileFacts, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
 import { EnvironmentJudgement, ModelInput, ModelInputs, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
+import { unchangedSince } from '../scan/fileTime';
 import type { EditorConfigResolver, PolicyService } from './policy';
 import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
 import { driftKey, driftOf } from '../core/promote/drift';
@@ -36,6 +37,9 @@ interface FolderIndex {
   partial?: { version: number; file: string; judgement: EnvironmentJudgement };
   /** The model's inputs (reports, open documents' sites instead), kept while only open documents' texts change. */
   inputs?: ModelInputs;
+  /** When the scan that made `reports` started (0: unknown); files changed on disk since are in `refreshed`. */
+  scannedAt: number;
+  refreshed: Set<string>;
 }
 
 interface OpenDocument {
@@ -46,6 +50,11 @@ interface OpenDocument {
   facts?: FileFacts;
   /** The extraction's parse of every document of this text, if it parsed them all: the facts are read from it. */
   parsed?: readonly Doc[];
+  /**
+   * Opened with the text the folder's index read, and not changed since: the model's input for the file
+   * did not change when it was opened, and does not when it is closed.
+   */
+  asIndexed?: boolean;
 }
 
 /**
@@ -53,6 +62,10 @@ interface OpenDocument {
  * while typing goes on, only the edited document is judged (from the environments that read it).
  */
 export const ENVIRONMENT_PASS_MS = 200;
+
+function newIndex(folder: Folder): FolderIndex {
+  return { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
+}
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
 
@@ -88,7 +101,7 @@ export class EnvironmentService {
     this.indexes.clear();
     this.disk.clear();
     for (const folder of this.deps.folders.all()) {
-      const index: FolderIndex = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() };
+      const index = newIndex(folder);
       this.indexes.set(folder.path, index);
       this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
     }
@@ -97,19 +110,23 @@ export class EnvironmentService {
 
   private async indexFolder(index: FolderIndex): Promise<void> {
     const resolver = await this.deps.policy.resolverForFolder(index.folder);
+    const startedAt = Date.now();
     const scanned = await scan([index.folder.path], { resolver, version: VERSION, environments: false });
     if (this.indexes.get(index.folder.path) !== index) return; // restarted meanwhile
-    this.scanned(index.folder, resolver, scanned.files);
+    this.scanned(index.folder, resolver, scanned.files, startedAt);
   }
 
-  /** A scan of a folder (the index, or Scan Workspace) read these files. */
-  scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[]): void {
+  /** A scan of a folder (the index, or Scan Workspace) that started at `startedAt` read these files. */
+  scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[], startedAt: number): void {
     let index = this.indexes.get(folder.path);
-    if (!index) this.indexes.set(folder.path, (index = { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo() }));
+    if (!index) this.indexes.set(folder.path, (index = newIndex(folder)));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
+    index.scannedAt = startedAt;
+    index.refreshed = new Set();
     // A change seen while the scan ran may have come after the scan read the file: its own read wins.
     for (const [file, report] of index.pending ?? []) {
+      index.refreshed.add(file);
       if (report) index.reports.set(file, report);
       else index.reports.delete(file);
     }
@@ -130,11 +147,20 @@ export class EnvironmentService {
       (index.pending ??= new Map()).set(file, report);
       return;
     }
-    // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
-    index.memo = new ModelMemo();
-    index.inputs = undefined;
+    const listed = index.reports.has(file);
+    index.refreshed.add(file);
     if (report) index.reports.set(file, report);
     else index.reports.delete(file);
+    if (report && listed) {
+      // A file the index listed changed on disk (or a document was closed: its text on disk counts
+      // again): as for a keystroke, the environments that read it are computed again, not all.
+      index.memo.changed.add(file);
+      this.inputChanged(index, file, report.extraction);
+    } else {
+      // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
+      index.memo = new ModelMemo();
+      index.inputs = undefined;
+    }
     this.bump();
   }
 
@@ -146,24 +172,53 @@ export class EnvironmentService {
     const open: OpenDocument = { text, sites, declaresApp: mayDeclareApp(text), parsed: all ? parsed : undefined };
     this.open.set(file, open);
     const index = this.indexOf(file);
-    index?.memo.changed.add(file);
-    // Its input changes in place; a document new to the inputs is placed where a new build puts it.
-    if (index?.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction: { sites, declaresApp: open.declaresApp } });
-    else if (index) index.inputs = undefined;
+    // Opened as the index read it (the usual open): the model's input is the same, nothing to judge again.
+    if (!prev && index && text === this.readDisk(file) && this.asIndexed(index, file)) {
+      open.asIndexed = true;
+      return false;
+    }
+    if (index) {
+      index.memo.changed.add(file);
+      this.inputChanged(index, file, { sites, declaresApp: open.declaresApp });
+    }
     if (!this.matters(file, prev?.text ?? this.readDisk(file), text)) return false;
     this.bump();
     return true;
   }
 
-  documentClosed(file: string): void {
+  /** An open document was closed. False when the model's input for the file stays what it was (nothing to tell it of the file on disk). */
+  documentClosed(file: string): boolean {
     const prev = this.open.get(file);
-    if (!prev) return;
+    if (!prev) return true;
     this.open.delete(file);
     const index = this.indexOf(file);
-    index?.memo.changed.add(file);
-    // Its input is the index's report again (or none): made anew at the next build.
-    if (index) index.inputs = undefined;
+    // Never changed while it was open, nor on disk since the index read it.
+    if (prev.asIndexed && index && this.asIndexed(index, file)) {
+      const report = index.reports.get(file)?.extraction;
+      if (report && index.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction: report });
+      return false;
+    }
+    if (index) {
+      index.memo.changed.add(file);
+      // Its input is the index's report again (or none).
+      this.inputChanged(index, file, index.reports.get(file)?.extraction);
+    }
     if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
+    return true;
+  }
+
+  /** Whether the index's report of the file is of its text on disk now (not modified since the index read it). */
+  private asIndexed(index: FolderIndex, file: string): boolean {
+    return index.indexed && index.reports.has(file) && !index.refreshed.has(file) && unchangedSince(file, index.scannedAt);
+  }
+
+  /**
+   * A file's input to the model changed: changed in place in the kept inputs, which a file new to
+   * them, or one that has none now, makes anew at the next build (placed where a new build puts it).
+   */
+  private inputChanged(index: FolderIndex, file: string, extraction: ModelInput['extraction']): void {
+    if (extraction && index.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction });
+    else index.inputs = undefined;
   }
 
   /** The judgement of the environments of the file's folder, current with open documents; undefined until indexed. */
@@ -178,17 +233,17 @@ export class EnvironmentService {
   }
 
   /**
-   * What a document's own findings need, current with its text: while it is the only file edited since
-   * the last whole build, the environments that read it (the others are built when something asks
-   * for the whole judgement: other documents, hover, the Environments view); else the whole judgement,
-   * which starts the next run of keystrokes afresh (a keystroke's build of one file's environments
-   * computes again every environment that reads any changed file).
+   * What a document's own findings need, current with its text: while it is one of the files changed
+   * since the last whole build (edited, opened, closed), the environments that read it, with those
+   * that read another changed file computed again; the others are built when something asks for the
+   * whole judgement (other documents, hover, the Environments view) or once changes pause
+   * (ENVIRONMENT_PASS_MS), which starts the next run of keystrokes afresh. Else the whole judgement.
    */
   documentJudgement(file: string): EnvironmentJudgement | undefined {
     const index = this.indexOf(file);
     if (!index?.indexed || !index.resolver) return undefined;
     const changed = index.memo.changed;
-    if (index.builtAt === this.version || !index.memo.files || changed.size !== 1 || !changed.has(file)) return this.judgement(file);
+    if (index.builtAt === this.version || !index.memo.files || !changed.has(file)) return this.judgement(file);
     if (index.partial?.version !== this.version || index.partial.file !== file) index.partial = { version: this.version, file, judgement: this.build(index, file) };
     return index.partial.judgement;
   }
@@ -324,7 +379,26 @@ export class EnvironmentService {
     // The view asks again, for the whole judgement: once typing pauses as long as the other documents
     // wait (ENVIRONMENT_PASS_MS), so that it does not force whole builds between a burst's keystrokes.
     clearTimeout(this.notifyTimer);
-    this.notifyTimer = setTimeout(() => void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS), ENVIRONMENT_PASS_MS);
+    this.notifyTimer = setTimeout(() => {
+      this.settle();
+      void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS);
+    }, ENVIRONMENT_PASS_MS);
+  }
+
+  /**
+   * Changes paused: the whole judgement of each folder a document was judged in part since is built
+   * now, off the keystroke path, so that the next keystroke's build computes again only the
+   * environments of the file it edits (not those of every file changed since the last whole build).
+   */
+  private settle(): void {
+    for (const index of this.indexes.values()) {
+      if (!index.indexed || index.builtAt === this.version || index.memo.changed.size === 0) continue;
+      try {
+        this.judgement(index.folder.path + path.sep);
+      } catch (err) {
+        this.deps.fail(`judging the environments of ${index.folder.path}`)(err as Error);
+      }
+    }
   }
 
   dispose(): void {

@@ -6,7 +6,7 @@ import type { Hover, HoverParams, MarkupContent } from 'vscode-languageserver';
 import { resolutionTarget } from '../core/fix';
 import { formatReference, parseReference } from '../core/reference';
 import type { Resolved } from '../registry';
-import { chartAppVersion } from '../pin/chart';
+import { chartAppVersion } from '../scan/chart';
 import { RULE_INFO } from '../core/ruleInfo';
 import type { RegistryAccess } from './registryAccess';
 import type { EnvironmentService } from './environments';
@@ -30,7 +30,7 @@ export async function hover(params: HoverParams, validator: Validator, access: R
     return markdown(lines, range);
   }
   const ref = parsed.ref;
-  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path) : undefined;
+  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path, validator.chartText) : undefined;
   const fallback = appVersion
     ? `none: the chart deploys \`${appVersion}\` from Chart.yaml appVersion`
     : 'none (the chart fills in its appVersion; no Chart.yaml beside this file says which)';

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DocumentCache } from '../core/extract';
-import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor } from '../scan/checkText';
 import { summarize } from './findingSummary';
 import type { WorkerReply, WorkerRequest } from './largeDocuments';
 import { findingsAt, locateSite } from './sites';
@@ -31,7 +31,7 @@ function handle(message: WorkerRequest): WorkerReply | undefined {
       doc.cache.sweep();
       doc.version = message.version;
       doc.extraction = extraction;
-      doc.findings = findingsFor(extraction, message.config, message.relativePath, message.today, appVersionFor(extraction, message.path));
+      doc.findings = findingsFor(extraction, message.config, message.relativePath, message.today, message.appVersion);
       return { id: message.id, summary: summarize(doc.findings) };
     }
     case 'extraction':

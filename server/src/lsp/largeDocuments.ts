@@ -27,7 +27,8 @@ export function isLarge(text: string): boolean {
 }
 
 export type WorkerRequest =
-  | { kind: 'check'; id: number; uri: string; version: number; text: string; path?: string; config: ImagePinConfig; relativePath: string; today: string }
+  /** `appVersion`: the chart's, for an empty Helm tag (looked up on the main thread, which knows the open documents). */
+  | { kind: 'check'; id: number; uri: string; version: number; text: string; path?: string; config: ImagePinConfig; relativePath: string; today: string; appVersion?: string }
   | { kind: 'extraction'; id: number; uri: string; version: number }
   | { kind: 'findingsAt'; id: number; uri: string; version: number; range: Range }
   | { kind: 'siteAt'; id: number; uri: string; version: number; position: Position }

@@ -230,7 +230,7 @@ export class PinService {
     const { config, relativePath } = documentPolicy;
     const j = file ? this.deps.environments?.judgement(file) : undefined;
     const environments = j && file ? { covered: j.model.covered.get(file), placed: j.placed.get(file) } : undefined;
-    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at, environments });
+    let candidates = planPins(extraction, config, relativePath, { file, at: selection.at, environments, chartText: this.deps.validator.chartText });
     if (selection.sites || selection.offsets) {
       candidates = candidates.filter((c) => (c.index >= 0 && selection.sites?.includes(c.index)) || selection.offsets?.includes(c.span.start));
     }

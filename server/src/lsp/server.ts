@@ -169,9 +169,9 @@ export function startServer(connection: Connection): void {
     validator.closed(e.document.uri);
     const file = uriToPath(e.document.uri);
     if (!file) return;
-    environments.documentClosed(file);
+    const modelChanged = environments.documentClosed(file);
     if (isConfigFile(file)) configFiles.recheck(file);
-    else scan.documentClosed(file).catch(fail(`checking ${file}`));
+    else scan.documentClosed(file, modelChanged).catch(fail(`checking ${file}`));
   });
 
   connection.onCodeAction((params) => codeActions(params, validator, verification, access.trusted));

@@ -12,6 +12,7 @@ import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
 import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
+import { type ChartText, chartAppVersion } from '../scan/chart';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { sortFindings } from '../scan/scanner';
 import { type PinnedPlace, tagConflicts } from '../core/verify';
@@ -22,6 +23,7 @@ import { LargeDocumentChecker, isLarge } from './largeDocuments';
 import { DocumentPolicy, PolicyService } from './policy';
 import { LocatedSite, SiteFinding, findingsAt, locateHelmPart, locateSite } from './sites';
 import { ENVIRONMENT_PASS_MS, type EnvironmentService } from './environments';
+import { throughEnvironments } from '../scan/environments';
 import { uriToPath } from './workspaceFolders';
 
 /** The result of checking one version of a document: what code actions and hovers work from. */
@@ -57,6 +59,7 @@ export interface ValidatorOptions {
   verification?: {
     findings(extraction: LocatedExtraction, policy: DocumentPolicy): Promise<LocatedFinding[]>;
     documentChecked(uri: string, extraction: LocatedExtraction): Promise<void>;
+    documentOpenedOrClosed(uri: string): void;
   };
   /** The environment model: documents it covers are judged through their environments. */
   environments?: EnvironmentService;
@@ -72,6 +75,8 @@ export class Validator {
   private envTimer?: NodeJS.Timeout;
   /** The diagnostics last published per document (version and content). */
   private readonly sent = new Map<string, string>();
+  /** Open documents' URIs by path (for Chart.yaml texts open in the editor). */
+  private readonly paths = new Map<string, string>();
 
   constructor(
     private readonly connection: Connection,
@@ -81,8 +86,17 @@ export class Validator {
   ) {}
 
   opened(uri: string): void {
+    const file = uriToPath(uri);
+    if (file) this.paths.set(file, uri);
+    this.opts.verification?.documentOpenedOrClosed(uri);
     void this.validate(uri);
   }
+
+  /** A Chart.yaml's text as open in the editor (unsaved edits too), for the appVersion an empty Helm tag falls back to. */
+  readonly chartText: ChartText = (chart) => {
+    const uri = this.paths.get(chart);
+    return uri === undefined ? undefined : this.documents.get(uri)?.getText();
+  };
 
   changed(uri: string): void {
     clearTimeout(this.timers.get(uri));
@@ -104,8 +118,11 @@ export class Validator {
     this.timers.delete(uri);
     this.states.delete(uri);
     this.sent.delete(uri);
+    const file = uriToPath(uri);
+    if (file && this.paths.get(file) === uri) this.paths.delete(file);
     this.caches.delete(uri);
     this.large.forget(uri);
+    this.opts.verification?.documentOpenedOrClosed(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
@@ -213,7 +230,8 @@ export class Validator {
 
     const today = todayUtc();
     if (isLarge(text)) {
-      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today });
+      const appVersion = file ? chartAppVersion(file, this.chartText) : undefined;
+      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today, appVersion });
       state.sites = 'worker';
     } else {
       let cache = this.caches.get(uri);
@@ -221,10 +239,10 @@ export class Validator {
       // The documents parsed now (the others come from the cache) serve the environment model's facts
       // when they are all of the file's: a keystroke in a values file parses it once, not twice.
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset) => parsed.push({ doc, source, offset }) });
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
-      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file));
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));
       if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state, parsed);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {
@@ -251,11 +269,7 @@ export class Validator {
     envs.documentChecked(file, text, state.extraction!.sites, parsed);
     const j = envs.documentJudgement(file);
     state.envGeneration = envs.generation;
-    if (!j) return state.findings;
-    const covered = j.model.covered.get(file);
-    const kept = covered ? state.findings.filter((f) => f.site === undefined || !covered.has(f.site)) : state.findings;
-    const placed = j.placed.get(file);
-    return placed ? [...kept, ...placed].sort((a, b) => a.span.start - b.span.start) : kept;
+    return j ? throughEnvironments(file, state.findings, j) : state.findings;
   }
 
   /**

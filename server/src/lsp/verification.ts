@@ -1,5 +1,6 @@
 /**
- * Verifying the pins of open documents in the background (`imagePin.verifyPins: onOpen`) and of
+ * Verifying the pins of opened documents (and pins typed in since) in the background
+ * (`imagePin.verifyPins: onOpen`) and of
  * the whole workspace on command, with the verifier the CLI uses (verify/verifyPins.ts). Each
  * reference is verified at most once per cache lifetime; its verdict then becomes a diagnostic
  * (unknown-digest, moved-tag) when its document is next checked. registry-error is no diagnostic
@@ -54,6 +55,11 @@ export class PinVerification {
   private readonly verdicts = new Map<string, Verified>();
   /** References being verified, and the documents waiting for them. */
   private readonly waiting = new Map<string, Set<string>>();
+  /**
+   * An open document's pinned references when it was last verified: a later check (a keystroke)
+   * verifies only references new since then; the document's others wait until it is opened again.
+   */
+  private readonly asked = new Map<string, Set<string>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: PinVerificationDeps) {
@@ -96,13 +102,18 @@ export class PinVerification {
     return out;
   }
 
-  /** A document was checked: verify its pins that have no fresh verdict, in the background. */
+  /**
+   * A document was checked: in the background, verify its pins that have no fresh verdict when it
+   * was just opened, else those that are new since its last verification (typed or pasted in).
+   */
   async documentChecked(uri: string, extraction: LocatedExtraction): Promise<void> {
     const client = this.deps.access.client(false);
     if (!client || (await this.deps.settings.get()).verifyPins === 'off') return;
     const ttl = await this.ttlMs();
     const items: Array<PinItem<undefined>> = [];
     const mine = new Set<string>();
+    const before = this.asked.get(uri);
+    this.asked.set(uri, mine);
     for (const site of extraction.sites) {
       if (site.ignored?.length === 0 || !pinQuestion(site.reference) || mine.has(site.reference)) continue;
       mine.add(site.reference);
@@ -111,7 +122,7 @@ export class PinVerification {
         waiting.add(uri);
         continue;
       }
-      if (this.fresh(site.reference, ttl)) continue;
+      if (before?.has(site.reference) || this.fresh(site.reference, ttl)) continue;
       this.waiting.set(site.reference, new Set([uri]));
       items.push({ reference: site.reference, place: undefined });
     }
@@ -131,9 +142,19 @@ export class PinVerification {
     for (const u of recheck) this.deps.recheck(u);
   }
 
-  /** Settings changed: with verification turned off, what it found is forgotten and its diagnostics go. */
+  /** The document was opened or closed: its next check verifies every pin of it without a fresh verdict. */
+  documentOpenedOrClosed(uri: string): void {
+    this.asked.delete(uri);
+  }
+
+  /**
+   * Settings changed: with verification turned off, what it found is forgotten and its diagnostics go;
+   * turned on again, the open documents' pins are verified as if they had just been opened.
+   */
   async settingsChanged(): Promise<void> {
-    if ((await this.deps.settings.get()).verifyPins !== 'off' || this.verdicts.size === 0) return;
+    if ((await this.deps.settings.get()).verifyPins !== 'off') return;
+    this.asked.clear();
+    if (this.verdicts.size === 0) return;
     this.verdicts.clear();
     this.deps.recheck('*');
   }

@@ -80,6 +80,7 @@ export class WorkspaceScan {
         signal.addEventListener('abort', () => mine.abort());
         for (const folder of folders.all()) {
           const resolver = await policy.resolverForFolder(folder);
+          const startedAt = Date.now();
           const scanned = await scan([folder.path], {
             resolver,
             signal: mine.signal,
@@ -87,7 +88,7 @@ export class WorkspaceScan {
             environments: false,
             onProgress: (done, total) => report(`${folder.name}: ${done}/${total} files`, total ? (100 * done) / total : 100),
           });
-          this.deps.environments.scanned(folder, resolver, scanned.files);
+          this.deps.environments.scanned(folder, resolver, scanned.files, startedAt);
           for (const file of scanned.files) {
             seen.add(file.absolute);
             this.reports.set(file.absolute, { report: file, resolver });
@@ -127,7 +128,7 @@ export class WorkspaceScan {
    * diagnostics follow once a scan has listed the workspace. An open document is left to validation
    * and to the model's view of its text; closing it comes back here.
    */
-  async fileChanged(file: string, deleted: boolean): Promise<void> {
+  async fileChanged(file: string, deleted: boolean, tellModel = true): Promise<void> {
     if (this.deps.isOpen(file)) return;
     const gone = (): void => {
       this.deps.environments.fileChanged(file, undefined);
@@ -140,7 +141,7 @@ export class WorkspaceScan {
     if (!resolver.selects(resolver.forFile(file), file)) return gone();
     const scanned = await scan([file], { resolver, cacheDir: false, environments: false });
     const report = scanned.files[0];
-    this.deps.environments.fileChanged(file, report);
+    if (tellModel) this.deps.environments.fileChanged(file, report);
     if (!report || !this.ran) return;
     this.reports.set(file, { report, resolver });
     await this.publishJudged(report, resolver);
@@ -185,9 +186,13 @@ export class WorkspaceScan {
     this.ran = true;
   }
 
-  /** A document was closed: what is on disk counts again. */
-  documentClosed(file: string): Promise<void> {
-    return this.fileChanged(file, !fs.existsSync(file));
+  /**
+   * A document was closed: what is on disk counts again. `modelChanged` false: the environment model
+   * read the file as it is on disk all along (it was not changed while open, nor on disk).
+   */
+  documentClosed(file: string, modelChanged = true): Promise<void> {
+    if (!modelChanged && !this.ran) return Promise.resolve();
+    return this.fileChanged(file, !fs.existsSync(file), modelChanged);
   }
 
   private async publish(report: FileReport, onlyIfChanged = false): Promise<void> {

@@ -13,7 +13,7 @@ import type { ImageSite, Span } from '../core/types';
 import { parseReference } from '../core/reference';
 import { type EffectiveImage, type Place, placeEdits } from '../core/env';
 import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
-import { chartAppVersion } from './chart';
+import type { ChartText } from '../scan/chart';
 
 /** Rules whose sites a pin fixes. */
 const PINNABLE = new Set(['missing-tag', 'floating-tag', 'unpinned-tag']);
@@ -37,6 +37,8 @@ export interface PlanOptions {
   update?: boolean;
   /** The file's path: Helm values with an empty tag resolve the appVersion of the chart around it. */
   file?: string;
+  /** Chart.yaml texts open in an editor (see chartAppVersion). */
+  chartText?: ChartText;
   /** Only sites whose range contains this offset (pin at cursor). */
   at?: number;
   /** The environment model's answer for this file: sites it covers, and the findings it placed here. */
@@ -47,7 +49,9 @@ export interface PlanOptions {
 export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, relativePath: string, opts: PlanOptions = {}): PinCandidate[] {
   const chosen = new Set<number>();
   const covered = opts.environments?.covered;
-  for (const f of findingsFor(extraction, config, relativePath, undefined, appVersionFor(extraction, opts.file))) {
+  // Looked up once for the findings and the targets (only when a site falls back to it).
+  const appVersion = appVersionFor(extraction, opts.file, opts.chartText);
+  for (const f of findingsFor(extraction, config, relativePath, undefined, appVersion)) {
     if (f.site !== undefined && PINNABLE.has(f.rule) && !covered?.has(f.site)) chosen.add(f.site);
   }
   if (opts.update) {
@@ -57,8 +61,6 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
       if (grammar.ok && grammar.tag && grammar.digest && !site.ignored) chosen.add(i);
     });
   }
-  const needsAppVersion = [...chosen].some((i) => extraction.sites[i].helm?.tagFromAppVersion);
-  const appVersion = needsAppVersion && opts.file ? chartAppVersion(opts.file) : undefined;
   const candidates: PinCandidate[] = [...chosen]
     .sort((a, b) => a - b)
     .map((index) => {

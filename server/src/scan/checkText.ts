@@ -6,7 +6,7 @@ import type { ImagePinConfig } from '../core/config';
 import { Extraction, ExtractOptions, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineCursor, Range } from '../core/text';
-import { chartAppVersion } from '../pin/chart';
+import { type ChartText, chartAppVersion } from './chart';
 import type { Finding, JudgedSite } from '../core/types';
 import type { EffectiveImage, EnvironmentRef, Place } from '../core/env';
 import type { FileFacts } from '../core/env/read';
@@ -70,9 +70,9 @@ export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig
 
 /**
  * The chart appVersion an empty Helm `tag:` of this file falls back to, so that its finding can
- * name it; read from disk only when the file has such a site.
+ * name it; looked up only when the file has such a site (`open`: Chart.yaml texts open in an editor).
  */
-export function appVersionFor(extraction: Pick<JudgedExtraction, 'sites'>, file: string | undefined): string | undefined {
+export function appVersionFor(extraction: Pick<JudgedExtraction, 'sites'>, file: string | undefined, open?: ChartText): string | undefined {
   if (!file || !extraction.sites.some((s) => s.helm?.tagFromAppVersion)) return undefined;
-  return chartAppVersion(file);
+  return chartAppVersion(file, open);
 }

@@ -233,10 +233,18 @@ export function fileFindings(
   judgement: EnvironmentJudgement | undefined,
 ): LocatedFinding[] {
   const own = findingsFor(extraction, config, relativePath, today, appVersionFor(extraction, absolute));
-  if (!judgement) return own;
+  return judgement ? throughEnvironments(absolute, own, judgement) : own;
+}
+
+/**
+ * A file's own findings seen through the environments (the CLI's scan and the editor's open
+ * documents): those of sites an environment covers give way to the environments' findings placed
+ * in the file, in the order of their places (by rule where two start together).
+ */
+export function throughEnvironments(absolute: string, own: LocatedFinding[], judgement: EnvironmentJudgement): LocatedFinding[] {
   const covered = judgement.model.covered.get(absolute);
   const kept = covered ? own.filter((f) => f.site === undefined || !covered.has(f.site)) : own;
   const placed = judgement.placed.get(absolute);
   if (!placed) return kept;
-  return [...kept, ...placed].sort((a, b) => a.span.start - b.span.start || (a.rule < b.rule ? -1 : 1));
+  return [...kept, ...placed].sort((a, b) => a.span.start - b.span.start || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
 }

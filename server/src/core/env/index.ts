@@ -42,8 +42,9 @@ export interface ModelOptions {
  * What one build of a workspace's model keeps for the next (the language server builds it again on
  * every keystroke in a file an environment reads). Give every build the same memo and add to
  * `changed` each file whose text changed since the previous build: an environment whose reads
- * include none of them is taken as it was. Anything else that changed (files added or removed, a
- * file changed on disk, settings): use a new memo. The files listed must be the same too, and a
+ * include none of them is taken as it was (a file changed on disk that was listed is changed the same
+ * way). Anything else that changed (files added or removed, settings): use a new memo. The files
+ * listed must be the same too, and a
  * changed Chart.yaml or kustomize `configurations` file (read while the graph is built, not by an
  * environment) computes everything again.
  *
@@ -60,6 +61,24 @@ export class ModelMemo {
   index?: SiteIndex;
   /** placeFindings' verdicts on the environments taken as they were. */
   readonly verdicts: VerdictMemo = new WeakMap();
+  /** The graph `results` were computed for (every root of it has one), and which roots read each file. */
+  resultsGraph?: Graph;
+  readers?: { results: ModelMemo['results']; byFile: Map<string, number[]> };
+}
+
+/** The roots (by position in the graph `results` were computed for) whose last computation read each file. */
+function readersOf(memo: ModelMemo, keys: readonly string[]): Map<string, number[]> {
+  if (memo.readers?.results === memo.results) return memo.readers.byFile;
+  const byFile = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    for (const f of memo.results.get(key)?.reads ?? []) {
+      const list = byFile.get(f);
+      if (list) list.push(i);
+      else byFile.set(f, [i]);
+    }
+  });
+  memo.readers = { results: memo.results, byFile };
+  return byFile;
 }
 
 export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentModel {
@@ -86,7 +105,18 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
   const changed = memo ? [...memo.changed] : [];
   const names = namesOf(graph);
-  graph.roots.forEach((root, i) => {
+  // One file's environments, every root of the graph computed before: only the roots whose last
+  // computation read that file or a changed one can be among them (the others are taken as they were
+  // and read neither); a keystroke does not go over every root of the workspace.
+  let roots: Iterable<number> = graph.roots.keys();
+  if (opts.only !== undefined && reusable && memo.resultsGraph === graph) {
+    const readers = readersOf(memo, names.keys);
+    const visit = new Set<number>(readers.get(opts.only));
+    for (const f of changed) for (const i of readers.get(f) ?? []) visit.add(i);
+    roots = [...visit].sort((a, b) => a - b);
+  }
+  for (const i of roots) {
+    const root = graph.roots[i];
     const key = names.keys[i];
     let result = reusable ? memo.results.get(key) : undefined;
     if (!result || changed.some((f) => result!.reads.has(f))) {
@@ -101,7 +131,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     results.set(key, result);
     const got = result.got;
     const id = names.ids[i];
-    if (opts.only !== undefined && !result.reads.has(opts.only)) return;
+    if (opts.only !== undefined && !result.reads.has(opts.only)) continue;
     for (const [file, sites] of got.consumed) {
       let set = covered.get(file);
       if (!set) covered.set(file, (set = new Set()));
@@ -117,7 +147,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       if (app.target.kind === 'kustomization') env.app.kustomization = app.target.node.file;
     }
     environments.push(env);
-  });
+  }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));
   if (memo && opts.only === undefined) {
     memo.results = results;
@@ -127,6 +157,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
     }
     memo.graph = graph;
     memo.index = index;
+    memo.resultsGraph = graph;
     memo.changed.clear();
   }
   return { environments, problems: graph.problems, covered };
@@ -178,11 +209,22 @@ function sameFileList(memo: ModelMemo, ws: Workspace): boolean {
 
 /** Whether the previous build's environments may be taken, the files listed being the same (see ModelMemo). */
 function canReuse(memo: ModelMemo, graph: Graph): boolean {
-  for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml') return false;
-  for (const node of graph.kustomizations.values()) {
-    for (const w of node.facts.configurations) if (memo.changed.has(posix.resolve(node.dir, w.value))) return false;
-  }
+  const configurations = configurationFiles(graph);
+  for (const f of memo.changed) if (posix.basename(f) === 'Chart.yaml' || configurations.has(f)) return false;
   return true;
+}
+
+/** Per graph: the kustomize `configurations` files its kustomizations name (a kept graph names the same: see updateGraph). */
+const configurationsOf = new WeakMap<Graph, Set<string>>();
+
+function configurationFiles(graph: Graph): Set<string> {
+  let files = configurationsOf.get(graph);
+  if (!files) {
+    files = new Set();
+    for (const node of graph.kustomizations.values()) for (const w of node.facts.configurations) files.add(posix.resolve(node.dir, w.value));
+    configurationsOf.set(graph, files);
+  }
+  return files;
 }
 
 /** The stage word of an Application's name, else of its file's folders (`clusters/prod/api.yaml`), else its name. */
@@ -198,17 +240,39 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The environments that deploy a site (by file and site index), with the image each makes of it. */
-export function deployersOf(model: EnvironmentModel, file: string, site: number): Array<{ env: Environment; image: Environment['images'][number] }> {
-  const out: Array<{ env: Environment; image: Environment['images'][number] }> = [];
-  for (const env of model.environments) {
-    for (const image of env.images) {
-      const p = image.provenance;
-      const places = [p.base, p.name, p.registry, p.tag, p.digest, ...p.overrides];
-      if (places.some((pl) => pl && pl.file === file && pl.site === site)) out.push({ env, image });
+type Deployer = { env: Environment; image: Environment['images'][number] };
+
+/** Per model: by file, each environment image placed in it, with the sites it is placed at (in environment and image order). */
+const deployerIndex = new WeakMap<EnvironmentModel, Map<string, Array<Deployer & { sites: Array<number | undefined> }>>>();
+
+/**
+ * The environments that deploy a site (by file and site index), with the image each makes of it.
+ * Asked by every hover: the model's images are indexed by file once.
+ */
+export function deployersOf(model: EnvironmentModel, file: string, site: number): Deployer[] {
+  let byFile = deployerIndex.get(model);
+  if (!byFile) {
+    byFile = new Map();
+    for (const env of model.environments) {
+      for (const image of env.images) {
+        const p = image.provenance;
+        const sitesByFile = new Map<string, Array<number | undefined>>();
+        for (const pl of [p.base, p.name, p.registry, p.tag, p.digest, ...p.overrides]) {
+          if (!pl) continue;
+          const sites = sitesByFile.get(pl.file);
+          if (sites) sites.push(pl.site);
+          else sitesByFile.set(pl.file, [pl.site]);
+        }
+        for (const [f, sites] of sitesByFile) {
+          const list = byFile.get(f);
+          if (list) list.push({ env, image, sites });
+          else byFile.set(f, [{ env, image, sites }]);
+        }
+      }
     }
+    deployerIndex.set(model, byFile);
   }
-  return out;
+  return (byFile.get(file) ?? []).filter((d) => d.sites.includes(site)).map(({ env, image }) => ({ env, image }));
 }
 
 /** `/`-separated absolute path (the model's path form) of a native path. */
