@@ -255,14 +255,33 @@ describe('workspace walk', () => {
 });
 
 describe('parallel scan', () => {
-  it('many files are scanned on worker threads with the same findings as one thread', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-many-'));
-    for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(dir, `f${i}.yaml`), `kind: Pod\nspec:\n  containers:\n    - {name: c, image: "app${i}:${i % 2 ? 'dev' : '1.0'}"}\n`);
-    const r = await run(['check', dir, '--format', 'json', '--no-cache']);
-    const findings = JSON.parse(r.stdout).findings as Array<{ image: string; rule: string }>;
-    assert.equal(findings.length, 400);
-    assert.equal(findings.filter((f) => f.rule === 'floating-tag').length, 200);
-    fs.rmSync(dir, { recursive: true, force: true });
+  // Every kind of file a read can meet: text in each encoding, binary, over the size limit, many small ones.
+  let dir: string;
+  before(() => {
+    dir = tempDir('ip-many-');
+    for (let i = 0; i < 400; i++) writeUnder(dir, `f${i}.yaml`, `kind: Pod\nspec:\n  containers:\n    - {name: c, image: "app${i}:${i % 2 ? 'dev' : '1.0'}"}\n`);
+    writeUnder(dir, 'binary.yaml', Buffer.from([0x69, 0x6d, 0x00, 0x01, 0x02]));
+    writeUnder(dir, 'u16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('image: wide:dev\n', 'utf16le')]));
+    writeUnder(dir, 'empty.yaml', '');
+    writeUnder(dir, 'huge/.image-pin.yaml', 'maxFileSize: 64\n');
+    writeUnder(dir, 'huge/big.yaml', `image: big:dev\n# ${'x'.repeat(100)}\n`);
+  });
+  const check = (env: NodeJS.ProcessEnv) => run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir, env });
+  const oneThread = { IMAGE_PIN_WORKER_MIN_BYTES: String(2 ** 40) };
+
+  it('one thread: every file reported', async () => {
+    const r = await check(oneThread);
+    const out = JSON.parse(r.stdout) as { findings: Array<{ image: string; rule: string }>; skipped: Array<{ file: string }> };
+    assert.equal(out.findings.length, 401);
+    assert.equal(out.findings.filter((f) => f.rule === 'floating-tag').length, 201);
+    assert.deepEqual(out.skipped.map((s) => s.file).sort(), ['binary.yaml', 'huge/big.yaml']);
+  });
+
+  it('worker threads give the same report as one thread', async () => {
+    // A few KiB: workers start only because the threshold is lowered to nothing.
+    const [one, workers] = await Promise.all([check(oneThread), check({ IMAGE_PIN_WORKER_MIN_BYTES: '0' })]);
+    assert.equal(workers.code, one.code);
+    assert.equal(workers.stdout, one.stdout);
   });
 });
 

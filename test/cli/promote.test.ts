@@ -159,6 +159,43 @@ images:
     assert.match(again.stdout, /0 moved, 2 already equal/);
   });
 
+  it('helm `sha` (prometheus-community charts): the digest is copied into `sha` in the form written there, hex alone or whole; idempotent', async () => {
+    const repo = copy('prom-sha');
+    const prod = 'charts/monitoring/values-prod.yaml';
+    const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(
+      repo.read(prod),
+      `alertmanager:\n  image:\n    tag: v0.28.0\n    sha: ${'a'.repeat(64)} # prod\nstateMetrics:\n  image:\n    sha: '${B}'\n    tag: v2.13.0\n`,
+    );
+    othersUnchanged(repo, [prod]);
+    const again = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /0 moved, 2 already equal/);
+    const check = await run(['check', '--format', 'json', '.'], repo.dir);
+    assert.deepEqual(JSON.parse(check.stdout).findings, []);
+  });
+
+  it('helm `sha`: `set` writes the hex alone where the hex is written; an empty `sha` gets `tag@digest`, as without one', async () => {
+    const repo = copy('prom-sha');
+    const r = await run(['set', `quay.io/prometheus/alertmanager:v0.27.0@${E}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(repo.read('charts/monitoring/values-prod.yaml'), new RegExp(`^alertmanager:\\n  image:\\n    tag: v0\\.27\\.0\\n    sha: ${'e'.repeat(64)} # prod\\n`));
+    // The default values, with `sha: ""`, edited as a chart without `sha`: the digest rides on the tag.
+    fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values-prod.yaml'), 'alertmanager:\n  image:\n    sha: ""\n');
+    const s = await run(['set', `quay.io/prometheus/alertmanager:v0.27.0@${C}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    assert.equal(repo.read('charts/monitoring/values-prod.yaml'), `alertmanager:\n  image:\n    sha: ""\n    tag: v0.27.0@${C}\n`);
+    // The default's `sha` holds the digest (hex alone) and the environment has no map: it gets one with `sha`, hex alone.
+    const values = repo.read('charts/monitoring/values.yaml').replace(/sha: "" +# the hex digits alone.*\n/, `sha: ${'12ab'.repeat(16)}\n`);
+    fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values.yaml'), values);
+    fs.writeFileSync(path.join(repo.dir, 'charts/monitoring/values-prod.yaml'), 'stateMetrics:\n  image:\n    tag: v2.13.0\n');
+    const added = await run(['set', `quay.io/prometheus/alertmanager:v0.27.1@${D}`, '--stage', 'prod', '--write', '.'], repo.dir);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    assert.equal(repo.read('charts/monitoring/values-prod.yaml'), `stateMetrics:\n  image:\n    tag: v2.13.0\nalertmanager:\n  image:\n    tag: v0.27.1\n    sha: ${'d'.repeat(64)}\n`);
+    assert.equal(repo.read('charts/monitoring/values.yaml'), values);
+  });
+
   it('argocd: the Application’s valuesObject is edited, the chart is not', async () => {
     const repo = copy('argocd');
     const r = await run(['promote', '--from', 'staging', '--to', 'prod', '--write', '.'], repo.dir);

@@ -145,6 +145,23 @@ describe('Helm values per environment', () => {
     assert.equal(pilot.provenance.tag!.value, '1.24.0');
   });
 
+  it('a `sha` key is the digest in every layer (prometheus-community charts): hex alone or whole, set or cleared per environment', () => {
+    const hex = '3c'.repeat(32);
+    const chart = (values: string, prod: string) =>
+      refs(buildModel(memoryWorkspace({ 'c/Chart.yaml': 'name: c\nappVersion: "0.27.0"\n', 'c/values.yaml': values, 'c/values-prod.yaml': prod })), '/repo/c')['values-prod.yaml'];
+    const defaults = (sha: string) => `alertmanager:\n  image:\n    registry: quay.io\n    repository: prometheus/alertmanager\n    tag: v0.27.0\n    sha: ${sha}\n`;
+    // The environment sets the digest over an empty default, in either form.
+    assert.deepEqual(chart(defaults('""'), `alertmanager:\n  image:\n    sha: ${hex}\n`), [`quay.io/prometheus/alertmanager:v0.27.0@sha256:${hex}`]);
+    assert.deepEqual(chart(defaults('""'), `alertmanager:\n  image:\n    sha: "sha256:${hex}"\n`), [`quay.io/prometheus/alertmanager:v0.27.0@sha256:${hex}`]);
+    // The reverse: the default's digest is cleared by the environment, which then deploys the tag.
+    assert.deepEqual(chart(defaults(hex), 'alertmanager:\n  image:\n    sha: ""\n'), ['quay.io/prometheus/alertmanager:v0.27.0']);
+    // A tag override keeps the default's digest (Helm merges key by key), a `digest` with a value wins, junk is no digest.
+    assert.deepEqual(chart(defaults(hex), 'alertmanager:\n  image:\n    tag: v0.28.0\n'), [`quay.io/prometheus/alertmanager:v0.28.0@sha256:${hex}`]);
+    assert.deepEqual(chart(defaults(hex), `alertmanager:\n  image:\n    digest: sha256:${'d'.repeat(64)}\n`), [`quay.io/prometheus/alertmanager:v0.27.0@sha256:${'d'.repeat(64)}`]);
+    assert.deepEqual(chart(defaults('""'), 'alertmanager:\n  image:\n    sha: v0.27.0\n'), ['quay.io/prometheus/alertmanager:v0.27.0']);
+    assert.deepEqual(chart(defaults('""'), `alertmanager:\n  image:\n    sha: ${'1'.repeat(64)}\n`), ['quay.io/prometheus/alertmanager:v0.27.0']);
+  });
+
   it('a null in an environment file removes the default; a list replaces it whole', () => {
     const model = buildModel(
       memoryWorkspace({

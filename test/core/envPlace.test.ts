@@ -61,6 +61,19 @@ describe('placing findings', () => {
     assert.deepEqual(placed(ws), [['c/values-prod.yaml', 'unpinned-tag', '2.8.1', ['prod']]]);
   });
 
+  it('a digest in `sha` (prometheus-community charts) pins an environment: no finding there; cleared, the finding is on its `sha`', () => {
+    const hex = 'f'.repeat(64);
+    const values = `prometheus:\n  image:\n    registry: quay.io\n    repository: prometheus/prometheus\n    tag: v2.54.1\n    sha: ""\n`;
+    const ws = memoryWorkspace({
+      'c/Chart.yaml': 'name: c\n',
+      'c/values.yaml': values,
+      'c/values-prod.yaml': `prometheus:\n  image:\n    sha: ${hex}\n`,
+      'c/values-staging.yaml': 'prometheus:\n  image:\n    sha: ""\n',
+    });
+    // Before, prod's `sha` was not read: prod was reported as deploying the bare tag.
+    assert.deepEqual(placed(ws), [['c/values-staging.yaml', 'unpinned-tag', '', ['staging']]]);
+  });
+
   it('allowances may name stages; pull-policy goes to the workload line', () => {
     const ws = memoryWorkspace({
       'base/kustomization.yaml': K('resources: [d.yaml]\n'),

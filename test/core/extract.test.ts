@@ -48,6 +48,40 @@ describe('extraction by shape', () => {
     assert.match(seen[0].message, /appVersion/);
   });
 
+  it('a `sha` key (prometheus-community charts) is the digest: hex alone or whole, never a made-up one', () => {
+    const hex = '0f1e'.repeat(16);
+    const map = (sha: string, extra = '') => `image:\n  registry: quay.io\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n${extra}  sha: ${sha}\n`;
+    const site = (text: string) => extractImages(text, { path: 'values.yaml' }).sites[0];
+    // kube-prometheus-stack: the hex alone, rendered `…:tag@sha256:<sha>`; the digest part is the `sha` scalar.
+    const text = map(hex);
+    const s = site(text);
+    assert.equal(s.reference, `quay.io/prometheus/alertmanager:v0.27.0@sha256:${hex}`);
+    assert.equal(s.helm!.shaForm, 'hex');
+    assert.equal(text.slice(s.helm!.digest!.span.start, s.helm!.digest!.span.end), hex);
+    assert.deepEqual(checkText(text, { path: 'values.yaml' }), []);
+    // kube-state-metrics: the whole digest, rendered `…:tag@<sha>`; quoted or not; an empty `digest` does not hide it.
+    for (const sha of [`sha256:${hex}`, `"sha256:${hex}"`]) {
+      const t = map(sha, '  digest: ""\n');
+      assert.equal(site(t).reference, `quay.io/prometheus/alertmanager:v0.27.0@sha256:${hex}`);
+      assert.equal(site(t).helm!.shaForm, 'whole');
+      assert.deepEqual(checkText(t, { path: 'values.yaml' }), []);
+    }
+    // Empty, not a digest, a plain number (Helm renders it as `1.2e+63`), a short hex: read as today, a finding.
+    for (const sha of ['""', 'latest', '1234'.repeat(16), 'abc123', `sha512:${hex}${hex}`]) {
+      const t = map(sha);
+      assert.equal(site(t).reference, 'quay.io/prometheus/alertmanager:v0.27.0', sha);
+      assert.equal(site(t).helm!.shaForm, undefined);
+      assert.deepEqual(triples(checkText(t, { path: 'values.yaml' })), [['unpinned-tag', 4, 'v0.27.0']], sha);
+    }
+    // A `digest` with a value wins over `sha`.
+    const both = map(hex, `  digest: sha256:${'a'.repeat(64)}\n`);
+    assert.equal(site(both).reference, `quay.io/prometheus/alertmanager:v0.27.0@sha256:${'a'.repeat(64)}`);
+    assert.equal(site(both).helm!.shaForm, undefined);
+    // Only the `repository` dialect: no chart of another dialect reads `sha`.
+    const nginx = `controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.11.2\n    sha: ${hex}\n`;
+    assert.equal(site(nginx).reference, 'registry.k8s.io/ingress-nginx/controller:v1.11.2');
+  });
+
   it('Kustomize images: newTag, newName, digest, tag@digest in newTag; rename-only entries skipped', () => {
     assert.deepEqual(triples(checkFile(shape('kustomization.yaml'))), SHAPE_FINDINGS['kustomization.yaml']);
     const sites = extractImages(require('node:fs').readFileSync(shape('kustomization.yaml'), 'utf8'), { path: shape('kustomization.yaml') }).sites;

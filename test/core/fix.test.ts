@@ -34,6 +34,9 @@ describe('pin edits', () => {
     ['helm digest key set (empty string)', 'image:\n  repository: acme/web\n  tag: dev\n  digest: ""\n', `image:\n  repository: acme/web\n  tag: dev\n  digest: "${D}"\n`],
     ['helm null digest key gets a value', 'image:\n  repository: acme/web\n  tag: dev\n  digest:\n  pullPolicy: Always\n', `image:\n  repository: acme/web\n  tag: dev\n  digest: ${D}\n  pullPolicy: Always\n`],
     ['helm without digest key: tag@digest', 'image:\n  repository: acme/web\n  tag: 1.10 # pinned soon\n', `image:\n  repository: acme/web\n  tag: 1.10@${D} # pinned soon\n`],
+    ['helm sha, hex alone: replaced hex alone', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ${'e'.repeat(64)}\n`, `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ${D.slice(7)}\n`],
+    ['helm sha, whole digest: replaced whole', `image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  digest: ""\n  sha: "sha256:${'e'.repeat(64)}"\n`, `image:\n  repository: kube-state-metrics/kube-state-metrics\n  tag: v2.13.0\n  digest: ""\n  sha: "${D}"\n`],
+    ['helm empty sha: tag@digest as without it', 'image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0\n  sha: ""\n', `image:\n  repository: prometheus/alertmanager\n  tag: v0.27.0@${D}\n  sha: ""\n`],
     ['helm empty tag uses appVersion', 'image:\n  repository: acme/web\n  tag: ""\n', `image:\n  repository: acme/web\n  tag: "2.8.1@${D}"\n`, { tagForEmpty: '2.8.1' }],
     ['helm no tag key: inserted', 'image:\n  repository: acme/web\nother: 1\n', `image:\n  repository: acme/web\n  tag: "2.8.1@${D}"\nother: 1\n`, { tagForEmpty: '2.8.1' }],
     ['kustomize digest key added', 'images:\n  - name: nginx\n    newTag: "1.27"   # prod\nresources: []\n', `images:\n  - name: nginx\n    newTag: "1.27"   # prod\n    digest: ${D}\nresources: []\n`, { path: 'kustomization.yaml' }],
@@ -53,6 +56,15 @@ describe('pin edits', () => {
   for (const [name, before, after, opts] of cases) {
     it(name, () => assert.equal(pin(before, opts), after));
   }
+
+  it('pinning a `sha` map twice gives the same text, in the form it was written', () => {
+    for (const sha of ['e'.repeat(64), `"${E}"`]) {
+      const once = pin(`image:\n  repository: prometheus/prometheus\n  tag: v2.54.1\n  sha: ${sha}\n`);
+      assert.equal(pin(once), once);
+      const site = extractImages(once).sites[0];
+      assert.equal(site.reference, `prometheus/prometheus:v2.54.1@${D}`);
+    }
+  });
 
   it('pinning parses to the same structure with only the references changed', () => {
     const text = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: nginx:dev\n          args: ["--x"]\n';

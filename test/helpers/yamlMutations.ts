@@ -89,6 +89,35 @@ metrics:
     tag:
   resources: {}
 `],
+  // prometheus-community charts: the digest in `sha`, the hex alone (kube-prometheus-stack) or whole
+  // (kube-state-metrics); empty, beside an empty `digest`, and a value that is no digest.
+  ['monitoring/values.yaml', `alertmanager:
+  alertmanagerSpec:
+    image:
+      registry: quay.io
+      repository: prometheus/alertmanager
+      tag: v0.27.0
+      sha: ${'0f1e'.repeat(16)}
+prometheusOperator:
+  image:
+    registry: quay.io
+    repository: prometheus-operator/prometheus-operator
+    tag: ""
+    sha: ""
+  thanosImage: {registry: quay.io, repository: thanos/thanos, tag: v0.36.1, sha: "sha256:${'9a8b'.repeat(16)}"}
+kubeStateMetrics:
+  image:
+    registry: registry.k8s.io
+    repository: kube-state-metrics/kube-state-metrics
+    tag: v2.13.0
+    digest: ""
+    sha: sha256:${'7c6d'.repeat(16)}
+  kubeRBACProxy:
+    image:
+      repository: brancz/kube-rbac-proxy
+      tag: v0.18.1
+      sha: not-a-digest
+`],
   ['kustomization.yaml', `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
@@ -294,7 +323,7 @@ image:
 
 
 
-const VALUES = ['nginx', 'ghcr.io/acme/app:1.0', '"quoted:1"', "'single''s:2'", '""', '~', 'null', '1.10', 'true', '{{ .Values.x }}', '${TAG}', 'auto', '<IMAGE>', 'a: b', 'x #y', 'docker://alpine:3'];
+const VALUES = ['nginx', 'ghcr.io/acme/app:1.0', '"quoted:1"', "'single''s:2'", '""', '~', 'null', '1.10', 'true', '{{ .Values.x }}', '${TAG}', 'auto', '<IMAGE>', 'a: b', 'x #y', 'docker://alpine:3', '1234'.repeat(16), `sha256:${'5e'.repeat(32)}`];
 const PREFIXES = ['&a ', '*a', '!!str ', '? ', '- ', '-', ': ', '@', '`', '%', '[', '{', ']'];
 
 /** Applies line edits of the kinds real files and typing produce, at lines near image keys. */

@@ -58,4 +58,36 @@ describe('image-pin pin on environments', () => {
     const after = await run(['check', '.', '--no-cache'], ws);
     assert.equal(after.code, 0, after.stdout);
   });
+
+  it('a `sha` key (prometheus-community charts) is refreshed in its own form, hex alone or whole; an empty one leaves the digest to the tag', async () => {
+    const host = reg.host;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-pin-sha-'));
+    const stale = 'fe'.repeat(32); // not all digits: a plain all-digit hex is a YAML number, never read as a digest
+    const values =
+      `alertmanager:\n  image:\n    registry: ${host}\n    repository: app\n    tag: "1.0"\n    sha: ${stale} # hex alone\n` +
+      `stateMetrics:\n  image:\n    registry: ${host}\n    repository: org/team/app\n    tag: main\n    digest: ""\n    sha: "sha256:${stale}"\n` +
+      `sidecar:\n  image:\n    registry: ${host}\n    repository: library/busybox\n    tag: "1.36"\n    sha: ""\n`;
+    try {
+      writeTree(dir, { 'mon/Chart.yaml': 'apiVersion: v2\nname: mon\nversion: 0.1.0\n', 'mon/values.yaml': values });
+      const r = await run(['pin', '.', '--update', '--write', '--no-cache'], dir);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const hex = (ref: string) => seeded[ref].digest.slice('sha256:'.length);
+      const pinned = fs.readFileSync(path.join(dir, 'mon/values.yaml'), 'utf8');
+      assert.equal(
+        pinned,
+        values
+          .replace(`sha: ${stale} # hex alone`, `sha: ${hex('app:1.0')} # hex alone`)
+          .replace(`sha: "sha256:${stale}"`, `sha: "${seeded['org/team/app:main'].digest}"`)
+          .replace('tag: "1.36"\n    sha: ""', `tag: "1.36@${seeded['library/busybox:1.36'].digest}"\n    sha: ""`),
+      );
+      const again = await run(['pin', '.', '--update', '--write', '--no-cache'], dir);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /^0 pinned, 0 could not be resolved, 3 already current$/m);
+      assert.equal(fs.readFileSync(path.join(dir, 'mon/values.yaml'), 'utf8'), pinned);
+      const check = await run(['check', '.', '--no-cache'], dir);
+      assert.equal(check.code, 0, check.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -84,7 +84,7 @@ export function pinEdits(text: string, site: ImageSite, digest: string, style: P
       if (problem) return { ok: false, error: problem };
       const base = site.reference.replace(/@.*$/, '');
       if (h.digest) {
-        return { ok: true, edits: [setScalar(text, h.digest, digest)], newReference: `${base}@${digest}` };
+        return { ok: true, edits: [setScalar(text, h.digest, shaValue(digest, h.shaForm))], newReference: `${base}@${digest}` };
       }
       const tag = (h.tag?.value ?? '').replace(/@.*$/, '') || tagForEmpty;
       if (!tag) return { ok: false, error: `${site.reference} has no tag to pin and no digest key to set` };
@@ -110,6 +110,14 @@ export function pinEdits(text: string, site: ImageSite, digest: string, style: P
       return { ok: true, edits: [insertPair(text, k.insertAt, k.indent, 'digest', digest)], newReference };
     }
   }
+}
+
+/**
+ * What a digest is written as in a map's digest scalar: the digest itself, or for a `sha` key its own
+ * form (the hex alone where the chart adds `sha256:`, the whole digest where it does not).
+ */
+export function shaValue(digest: string, form: 'hex' | 'whole' | undefined): string {
+  return form === 'hex' ? digest.replace(/^sha256:/, '') : digest;
 }
 
 /** Sets the site's pull policy to Always (the allowance's condition), or null when the shape has none. */

@@ -38,6 +38,11 @@ export interface HelmSplitParts {
   repository: ScalarPart;
   tag?: ScalarPart;
   digest?: ScalarPart;
+  /**
+   * Set when `digest` is the map's `sha` key (no `digest` key has a value): how it writes the digest,
+   * the hex digits alone (`sha256:` is added by the chart) or the whole `sha256:<hex>`.
+   */
+  shaForm?: 'hex' | 'whole';
   /** The tag comes from the chart's appVersion because it is empty or missing. */
   tagFromAppVersion: boolean;
   /** Where a new key can be inserted into the map (after its last pair). */

@@ -6,7 +6,7 @@
  * (core/fix.ts): only the value's characters change, quotes and the rest of the line stay.
  */
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { FixResult, TextEdit, editable, insertPair, setScalar } from '../fix';
+import { FixResult, TextEdit, editable, insertPair, setScalar, shaValue } from '../fix';
 import { splitWritten } from '../reference';
 import type { ScalarPart } from '../types';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
@@ -129,6 +129,7 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
   const edits: TextEdit[] = [];
   const added: Array<[string, string]> = [];
   const tagNow = h.keys.tag?.value;
+  if (h.shaForm) return editSha(text, h, h.shaForm, want);
   // Argo CD parameters get no new key: without a digest parameter, the digest rides on the tag parameter.
   if (h.keys.digest || (h.defaultsHaveDigest && !h.parameters)) {
     if (tagNow?.includes('@')) edits.push(setString(text, h.keys.tag!, `${want.tag ?? tagNow.replace(/@.*$/, '')}@${want.digest}`));
@@ -147,6 +148,35 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
     if (h.keys.tag) edits.push(setString(text, h.keys.tag, value));
     else added.push(['tag', value]);
   }
+  return withAdded(text, h, edits, added);
+}
+
+/**
+ * A map whose digest is its `sha` (prometheus-community charts): the digest goes there in the form the
+ * chart renders (the hex alone, or the whole digest), never into a `digest` key the chart does not read
+ * nor onto the tag (which would render `tag@…@sha256:…`).
+ */
+function editSha(text: string, h: HelmMapRef, form: 'hex' | 'whole', want: Want): EditResult {
+  const problem = editable(h.keys.sha, 'the digest');
+  if (problem) return { ok: false, error: problem };
+  const edits: TextEdit[] = [];
+  const added: Array<[string, string]> = [];
+  const tagNow = h.keys.tag?.value;
+  const tag = want.tag ?? (tagNow?.includes('@') ? tagNow.replace(/@.*$/, '') : undefined);
+  if (tag !== undefined) {
+    if (h.keys.tag) {
+      if (tagNow !== tag) edits.push(setString(text, h.keys.tag, tag));
+    } else added.push(['tag', tag]);
+  }
+  const value = shaValue(want.digest, form);
+  if (h.keys.sha) {
+    if (h.keys.sha.value !== value) edits.push(setString(text, h.keys.sha, value));
+  } else added.push(['sha', value]);
+  return withAdded(text, h, edits, added);
+}
+
+/** `edits` plus the new pairs of a values map, or why they cannot be added there. */
+function withAdded(text: string, h: HelmMapRef, edits: TextEdit[], added: ReadonlyArray<[string, string]>): EditResult {
   if (added.length) {
     if (h.parameters) return { ok: false, error: `its helm.parameters set ${h.path.join('.')} but not its ${added.map(([k]) => k).join(' and ')}; add the parameter by hand` };
     if (h.insertAt < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };

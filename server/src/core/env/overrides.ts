@@ -13,6 +13,8 @@ import type { JudgedSite, ScalarPart, Span } from '../types';
 import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
 import { FieldSpec, HelmParameter, ImageField, ValuesLeaf, ValuesMap, ValuesNode, WorkloadImage, entry, splitLoose } from './read';
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
+import { shaDigest, type ShaForm } from '../extract/classify';
+import { yamlString } from './edit';
 
 export interface EnvironmentImages {
   images: EffectiveImage[];
@@ -563,8 +565,10 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
   const global = (...keys: string[]) => merged(layers, ['global', ...keys.slice(0, -1)], keys[keys.length - 1]);
   for (const { path, repoKey, base: siteBase, baseSite, baseLayer, whole: wholeMap } of maps.values()) {
     const get = (key: string) => merged(layers, path, key);
+    // A prometheus-community map's `sha` is its digest when no `digest` has a value (see shaDigest).
+    const sha = repoKey === 'repository' ? effectiveSha(get('digest'), get('sha')) : undefined;
     const leafPlace = (hit: { leaf: ValuesLeaf; layer: Layer }, key: string, role: PlaceRole): Place => {
-      const place: Place = { file: hit.layer.file, span: hit.leaf.part.span, shape: 'helm-value', role, value: hit.leaf.part.value, helm: mapRef(hit.layer, path, layers) };
+      const place: Place = { file: hit.layer.file, span: hit.leaf.part.span, shape: 'helm-value', role, value: hit.leaf.part.value, helm: mapRef(hit.layer, path, layers, sha?.form) };
       const site = index.siteAt(hit.layer.file, hit.leaf.part.span);
       if (site >= 0 && key !== 'registry' && key !== 'hub') place.site = site;
       return place;
@@ -576,10 +580,10 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
       if (layer.defaults || layer === baseLayer) continue;
       const m = mapAtPath(layer.tree, path);
       if (!m) continue;
-      for (const key of ['tag', 'digest', repoKey, ...REGISTRY_KEYS]) {
+      for (const key of ['tag', 'digest', ...(repoKey === 'repository' ? ['sha'] : []), repoKey, ...REGISTRY_KEYS]) {
         const v = entry(m, key);
         if (v?.kind === 'leaf') {
-          overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' ? 'digest' : key === repoKey ? 'repository' : 'registry'));
+          overrides.push(leafPlace({ leaf: v, layer }, key, key === 'tag' ? 'tag' : key === 'digest' || key === 'sha' ? 'digest' : key === repoKey ? 'repository' : 'registry'));
           break;
         }
       }
@@ -595,7 +599,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     if (whole) for (const o of overrides) if (o.role === 'repository') o.role = 'reference';
     let base = siteBase;
     // `image: pilot` beside `hub`/`tag` is a part of the map, not a reference: a pin goes in the map.
-    if (!whole && !proxy && !baseSite.helm) base = { ...siteBase, shape: 'helm-value', role: 'repository', helm: mapRef(baseLayer, path, layers) };
+    if (!whole && !proxy && !baseSite.helm) base = { ...siteBase, shape: 'helm-value', role: 'repository', helm: mapRef(baseLayer, path, layers, sha?.form) };
     if (whole) {
       const split = splitLoose(repo.leaf.part.value);
       const place = leafPlace(repo, repoKey, 'reference');
@@ -642,6 +646,7 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     }
     const ownDigest = proxy ? undefined : get('digest');
     let digest: { value: string; place: Place } | undefined = ownDigest?.leaf.part.value ? { value: ownDigest.leaf.part.value, place: leafPlace(ownDigest, 'digest', 'digest') } : undefined;
+    if (!digest && sha && !proxy) digest = { value: sha.digest, place: leafPlace(sha.hit, 'sha', 'digest') };
     let tagValue = tag?.value;
     if (tagValue?.includes('@')) {
       const at = tagValue.indexOf('@');
@@ -679,8 +684,18 @@ function isIstioProxy(path: readonly string[], repoKey: string): boolean {
   return repoKey === 'image' && path.length === 2 && path[0] === 'global' && (path[1] === 'proxy' || path[1] === 'proxy_init');
 }
 
+/** The `sha` that holds a map's digest: set, in a known form, and no `digest` with a value beside it. */
+function effectiveSha(digest: Hit | undefined, sha: Hit | undefined): { hit: Hit; digest: string; form: ShaForm } | undefined {
+  if (digest?.leaf.part.value || !sha?.leaf.part.value) return undefined;
+  const part = sha.leaf.part;
+  // A plain all-digit hex is a number to YAML (and to Helm, which renders it `1.2e+63`): not a digest.
+  if (part.token.start === part.span.start && yamlString(part.value) !== part.value) return undefined;
+  const read = shaDigest(part.value);
+  return read && { hit: sha, ...read };
+}
+
 /** The map at `path` in one layer, for writing a digest (or tag) into it. */
-function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMapRef {
+function mapRef(layer: Layer, path: string[], layers: readonly Layer[], shaForm?: ShaForm): HelmMapRef {
   const m = mapAtPath(layer.tree, path) || undefined;
   // No prototype: a values key may be any string.
   const keys: Record<string, ScalarPart> = Object.create(null) as Record<string, ScalarPart>;
@@ -690,6 +705,7 @@ function mapRef(layer: Layer, path: string[], layers: readonly Layer[]): HelmMap
     return !!dm && entry(dm, 'digest') !== undefined;
   });
   const ref: HelmMapRef = { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
+  if (shaForm) ref.shaForm = shaForm;
   if (layer.parameters) ref.parameters = true;
   return ref;
 }

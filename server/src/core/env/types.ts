@@ -92,6 +92,11 @@ export interface HelmMapRef {
   /** Whether the chart's default map has a `digest` key (then a digest is written there, not appended to the tag). */
   defaultsHaveDigest?: boolean;
   /**
+   * The map's digest is its `sha` (set in some layer, no `digest` with a value), written as the hex alone
+   * or the whole `sha256:<hex>`: a new digest goes there, in that form (prometheus-community charts).
+   */
+  shaForm?: 'hex' | 'whole';
+  /**
    * The map is what an Argo CD Application's `helm.parameters` set (`image.tag`): its keys are the
    * parameters' values, set in place; none is added (a digest rides on the tag, `tag@digest`, unless a
    * parameter sets the digest).

@@ -115,6 +115,21 @@ export function notPulledImage(path: readonly PathKey[], siblingKeys: readonly s
   return null;
 }
 
+/** How a `sha` key of a split image map writes its digest: the 64 hex digits alone, or the whole `sha256:<hex>`. */
+export type ShaForm = 'hex' | 'whole';
+
+/**
+ * The digest a non-empty `sha` key of a `{registry, repository, tag, sha}` map stands for
+ * (prometheus-community charts): kube-prometheus-stack renders `repo:tag@sha256:<sha>` (the hex
+ * alone), kube-state-metrics renders `repo:tag@<sha>` (the whole digest). Any other value is not
+ * read as a digest (undefined), so nothing is made up.
+ */
+export function shaDigest(value: string): { digest: string; form: ShaForm } | undefined {
+  if (/^[0-9a-f]{64}$/.test(value)) return { digest: `sha256:${value}`, form: 'hex' };
+  if (/^sha256:[0-9a-f]{64}$/.test(value)) return { digest: value, form: 'whole' };
+  return undefined;
+}
+
 /** Values that sit where an image goes but are placeholders, not references: empty, istio's `auto`, `<IMAGE>`. */
 export function isPlaceholder(value: string): boolean {
   return value === '' || value === 'auto' || /^<.*>$/.test(value);

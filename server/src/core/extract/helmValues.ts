@@ -1,12 +1,12 @@
 /**
  * Helm values' split image maps, in the dialects real charts use:
- * `{registry?, repository, tag?, digest?}`, `{registry?, image, tag?, digest?}` (ingress-nginx),
+ * `{registry?, repository, tag?, digest?}` (or `sha`, see `shaDigest`), `{registry?, image, tag?, digest?}` (ingress-nginx),
  * `{hub, image, tag?}` (istio) and `{name, tag}`; and Kubernetes image volumes `{reference}`.
  * Which maps hold an image, and in which dialect, is decided in ./classify.
  */
 import { YAMLMap } from 'yaml';
 import type { HelmSplitParts, ImageSite, ScalarPart } from '../types';
-import type { ImageMapDialect, MapView } from './classify';
+import { shaDigest, type ImageMapDialect, type MapView, type ShaForm } from './classify';
 import { WalkContext, insertionPoint, isTemplated, keyOf, pullPolicySlot, stringAt } from './context';
 
 export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapDialect, tagKey: 'tag' | 'version' | undefined): ImageSite | null {
@@ -15,12 +15,24 @@ export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapD
   const registry = dialect === 'hub' ? at('hub') : dialect === 'name' ? undefined : at('registry');
   if (!repository?.value) return null;
   const tag = tagKey ? at(tagKey, true) : undefined;
-  const digest = at('digest', true);
+  let digest = at('digest', true);
+  let digestValue = digest?.value ?? '';
+  let shaForm: ShaForm | undefined;
+  if (!digestValue && dialect === 'repository') {
+    // prometheus-community charts keep the digest in `sha`; an empty `digest` key does not hide it.
+    // Only a string: Helm would render a plain all-digit hex as a number (`1.2e+63`), not a digest.
+    const sha = at('sha');
+    const read = sha?.value ? shaDigest(sha.value) : undefined;
+    if (read) {
+      digest = sha;
+      digestValue = read.digest;
+      shaForm = read.form;
+    }
+  }
   const parts = [registry, repository, tag, digest].filter((p): p is ScalarPart => !!p);
   if (parts.some((p) => isTemplated(ctx, p))) return null;
 
   const tagValue = tag?.value ?? '';
-  const digestValue = digest?.value ?? '';
   let reference = registry?.value ? `${registry.value.replace(/\/+$/, '')}/${repository.value}` : repository.value;
   if (tagValue) reference += `:${tagValue}`;
   if (digestValue) reference += `@${digestValue}`;
@@ -32,6 +44,7 @@ export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapD
     repository,
     tag,
     digest,
+    ...(shaForm ? { shaForm } : {}),
     tagFromAppVersion: !tagValue,
     insertAt: point.at,
     indent: point.indent,

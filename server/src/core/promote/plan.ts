@@ -14,7 +14,7 @@ import * as posix from 'node:path/posix';
 import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
-import { type TextEdit, applyEdits } from '../fix';
+import { type TextEdit, applyEdits, shaValue } from '../fix';
 import { composed, yamlString } from '../env/edit';
 import { type EditResult, type Want, editPlace } from '../env/edit';
 import { addImageEntries, addListItem, addMapPath } from './edits';
@@ -489,7 +489,7 @@ function helmRef(image: EffectiveImage): HelmMapRef | undefined {
 
 /**
  * The keys a new values map gets: the image's whole reference under its key, for a map that holds one
- * (`image: repo:tag`); else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
+ * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
  * else `tag: tag@digest`.
  */
 function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[string, string]> | { error: string } {
@@ -501,6 +501,8 @@ function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[st
     if (!key) return { error: 'cannot tell which key of its values map holds the image' };
     return [[key, composed(image.image, tag, want.digest)]];
   }
+  // prometheus-community charts read the digest from `sha`, in the form it is written there.
+  if (ref.shaForm) return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['sha', shaValue(want.digest, ref.shaForm)]];
   if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) {
     return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]];
   }
