@@ -77,7 +77,7 @@ interface Header {
  */
 type StoredPatch = Omit<PatchContainer, 'image'> & { image?: PatchContainer['image'] | number };
 
-function factsToJson(facts: FileFacts): string {
+export function factsToJson(facts: FileFacts): string {
   if (!facts.patches.some((p) => p.image)) return JSON.stringify(facts);
   const patches: StoredPatch[] = facts.patches.map((p) => {
     const at = p.image ? facts.workloads.indexOf(p.image) : -1;
@@ -86,7 +86,7 @@ function factsToJson(facts: FileFacts): string {
   return JSON.stringify({ ...facts, patches });
 }
 
-function factsFromJson(text: string): FileFacts {
+export function factsFromJson(text: string): FileFacts {
   const facts = JSON.parse(text) as Omit<FileFacts, 'patches'> & { patches: StoredPatch[] };
   for (const p of facts.patches) if (typeof p.image === 'number') p.image = facts.workloads[p.image];
   return facts as FileFacts;
