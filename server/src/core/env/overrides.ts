@@ -9,11 +9,11 @@
  *   `values`, then `valuesObject`), and the split map resolved with the fallbacks charts use.
  */
 import * as posix from 'node:path/posix';
-import type { JudgedSite, ScalarPart, Span } from '../types';
+import type { JudgedSite, ScalarPart, ShaForm, Span } from '../types';
 import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
 import { FieldSpec, HelmParameter, ImageField, ValuesLeaf, ValuesMap, ValuesNode, WorkloadImage, entry, splitLoose } from './read';
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
-import { shaDigest, type ShaForm } from '../extract/classify';
+import { shaDigest } from '../extract/classify';
 import { yamlString } from './edit';
 
 export interface EnvironmentImages {
