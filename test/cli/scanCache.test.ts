@@ -71,6 +71,7 @@ describe('scan cache', () => {
       'appVersion fallback': sites.some((s) => s.helm?.tagFromAppVersion),
       'invalid reference': sites.some((s) => s.grammar && !s.grammar.ok),
       digest: sites.some((s) => s.grammar?.ok && s.grammar.digest),
+      'repository of a pinned tag': sites.some((s) => s.grammar?.ok && s.grammar.repository),
       syntaxErrors: values.some((e) => e.syntaxErrors.length),
       templated: values.some((e) => e.templated),
       declaresApp: values.some((e) => e.declaresApp),
@@ -139,7 +140,7 @@ describe('scan cache', () => {
     const good = fs.readFileSync(file);
     const factsAt = headerEnd(good);
     const eol = good.indexOf(10, good.indexOf(10) + 1);
-    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; format: number };
+    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; mtimes: number[]; format: number };
     const withHeader = (change: (h: typeof header) => void) => {
       const h = JSON.parse(JSON.stringify(header)) as typeof header;
       change(h);
@@ -155,6 +156,8 @@ describe('scan cache', () => {
       'another format': withHeader((h) => (h.format += 1)),
       'records that do not add up': withHeader((h) => h.records.pop()),
       'a count out of its record': withHeader((h) => (h.records[6] = 1e6)),
+      'mtimes that are not one per path': withHeader((h) => h.mtimes.pop()),
+      "a record that names another file's mtime": withHeader((h) => (h.records[1] = 1)),
       'the old format (one JSON object)': Buffer.from(JSON.stringify(Object.fromEntries([...all].map(([f, v]) => [f, { size: v.size, mtimeMs: v.mtimeMs, options: '', extraction: v.extraction, ranges: [] }])))),
       'another magic line': Buffer.concat([Buffer.from('image-pin scan cachf\n'), good.subarray(21)]),
       'a header length that is not a number': Buffer.concat([Buffer.from('image-pin scan cache\n-1'), good.subarray(good.indexOf(10, 21))]),

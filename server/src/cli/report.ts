@@ -59,20 +59,24 @@ export function environmentProblems(result: ScanResult): Array<{ file: string; l
 }
 
 export function formatJson(result: ScanResult): string {
-  const findings = result.files.flatMap((file) =>
-    file.findings.map((f) => ({
-      file: file.display,
-      line: f.range.start.line + 1,
-      column: f.range.start.character + 1,
-      endLine: f.range.end.line + 1,
-      endColumn: f.range.end.character + 1,
-      rule: f.rule,
-      severity: f.severity,
-      image: f.image ?? null,
-      message: f.message,
-      environments: (f.environments ?? []).map((e) => ({ stage: e.stage, root: e.root })),
-    })),
-  );
+  // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without environments).
+  const findings: object[] = [];
+  for (const file of result.files) {
+    for (const f of file.findings) {
+      findings.push({
+        file: file.display,
+        line: f.range.start.line + 1,
+        column: f.range.start.character + 1,
+        endLine: f.range.end.line + 1,
+        endColumn: f.range.end.character + 1,
+        rule: f.rule,
+        severity: f.severity,
+        image: f.image ?? null,
+        message: f.message,
+        environments: f.environments ? f.environments.map((e) => ({ stage: e.stage, root: e.root })) : [],
+      });
+    }
+  }
   const s = result.summary;
   return (
     JSON.stringify(

@@ -135,4 +135,15 @@ export type JudgedSite = Pick<ImageSite, 'reference' | 'span' | 'ignored'> & {
 };
 
 /** The parts of a parsed reference the rules look at, or why it does not parse. */
-export type Grammar = { ok: true; tag?: string; digest?: string } | { ok: false; error: string };
+export type Grammar =
+  | {
+      ok: true;
+      tag?: string;
+      digest?: string;
+      /**
+       * The repository as normalised (`docker.io/library/nginx`), when the reference pins a tag to a
+       * digest: what `tag-conflict` groups places by, kept so a rescan need not parse the reference.
+       */
+      repository?: string;
+    }
+  | { ok: false; error: string };
