@@ -213,6 +213,16 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
+/** The process's resident memory in MB, from /proc; NaN where there is none. */
+function rssOf(pid: number | undefined): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 class Recorder {
   readonly results = new Map<string, Measure>();
   constructor(private readonly client: TestClient) {}
@@ -340,6 +350,9 @@ async function workspaceScenarios(serverMain: string | undefined, ws: BenchWorks
     await rec.record('hover, base image', `${base.text.length} B`, () => timeRequests(100, () => client.hover(base.uri, image.start)));
     const finding = client.diagnostics.get(base.uri)!.diagnostics[0]?.range ?? image;
     await rec.record('code actions, base image', `${base.text.length} B`, () => timeRequests(100, () => client.codeActions(base.uri, finding)));
+    // What the server holds once the workspace's scenarios ran (in MB, as p50 and p99): the heap its collector goes over.
+    const rss = rssOf(client.process.pid);
+    rec.results.set('server resident memory (MB)', { p50: rss, p99: rss, cpu: NaN, ops: 1, size: `${ws.files} files` });
   } finally {
     await client.stop();
   }

@@ -21,6 +21,12 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
+/** Sets the files' modification time an hour back. */
+function backdate(files: string[]): void {
+  const hourAgo = new Date(Date.now() - 3600_000);
+  for (const f of files) fs.utimesSync(f, hourAgo, hourAgo);
+}
+
 /** Every fixture and example extracted as a scan does, by path. */
 function extractAll(): Map<string, { size: number; mtimeMs: number; extraction: JudgedExtraction }> {
   const out = new Map<string, { size: number; mtimeMs: number; extraction: JudgedExtraction }>();
@@ -31,6 +37,8 @@ function extractAll(): Map<string, { size: number; mtimeMs: number; extraction: 
     'b/values.yaml': 'image:\n  repository: acme/app\n  tag: "2.0"\nname: "☃"\n',
     'c/deploy.yaml': 'kind: Deployment\nmetadata:\n  name: café\nspec:\n  template:\n    spec:\n      containers:\n        - name: ü\n          image: acme/ü:1.0\n',
   });
+  // Written long ago, as far as the cache can tell: it keeps no entry of a file modified moments before its run.
+  backdate(yamlFiles(own));
   for (const file of [...yamlFiles(own), ...yamlFiles(FIXTURES), ...yamlFiles(EXAMPLES)]) {
     const outcome = extractFile({ absolute: file, imageKeys: ['customImage'], maxFileSize: 4 * 1024 * 1024 });
     if (outcome.kind === 'extracted') out.set(file, { size: outcome.size, mtimeMs: outcome.mtimeMs, extraction: outcome.extraction });
@@ -71,6 +79,7 @@ describe('scan cache', () => {
       'appVersion fallback': sites.some((s) => s.helm?.tagFromAppVersion),
       'invalid reference': sites.some((s) => s.grammar && !s.grammar.ok),
       digest: sites.some((s) => s.grammar?.ok && s.grammar.digest),
+      'repository of a pinned tag': sites.some((s) => s.grammar?.ok && s.grammar.repository),
       syntaxErrors: values.some((e) => e.syntaxErrors.length),
       templated: values.some((e) => e.templated),
       declaresApp: values.some((e) => e.declaresApp),
@@ -139,7 +148,7 @@ describe('scan cache', () => {
     const good = fs.readFileSync(file);
     const factsAt = headerEnd(good);
     const eol = good.indexOf(10, good.indexOf(10) + 1);
-    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; format: number };
+    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; mtimes: number[]; format: number };
     const withHeader = (change: (h: typeof header) => void) => {
       const h = JSON.parse(JSON.stringify(header)) as typeof header;
       change(h);
@@ -155,6 +164,8 @@ describe('scan cache', () => {
       'another format': withHeader((h) => (h.format += 1)),
       'records that do not add up': withHeader((h) => h.records.pop()),
       'a count out of its record': withHeader((h) => (h.records[6] = 1e6)),
+      'mtimes that are not one per path': withHeader((h) => h.mtimes.pop()),
+      "a record that names another file's mtime": withHeader((h) => (h.records[1] = 1)),
       'the old format (one JSON object)': Buffer.from(JSON.stringify(Object.fromEntries([...all].map(([f, v]) => [f, { size: v.size, mtimeMs: v.mtimeMs, options: '', extraction: v.extraction, ranges: [] }])))),
       'another magic line': Buffer.concat([Buffer.from('image-pin scan cachf\n'), good.subarray(21)]),
       'a header length that is not a number': Buffer.concat([Buffer.from('image-pin scan cache\n-1'), good.subarray(good.indexOf(10, 21))]),
@@ -208,6 +219,7 @@ describe('scan cache', () => {
     const env = { XDG_CACHE_HOME: tempDir('ip-cache-edit-home-') };
     const file = path.join(dir, 'deploy.yaml');
     writeTree(dir, { 'deploy.yaml': 'image: acme/app:1.0.0\n', 'other.yaml': 'image: acme/other:1.0.0\n' });
+    backdate([file, path.join(dir, 'other.yaml')]);
     const images = async () => {
       const r = await runCli(['check', '.', '--format', 'json'], dir, env);
       return (JSON.parse(r.stdout) as { findings: Array<{ image: string }> }).findings.map((f) => f.image).sort();
@@ -224,5 +236,23 @@ describe('scan cache', () => {
     fs.writeFileSync(file, 'image: acme/app:10.0.0\n');
     fs.utimesSync(file, later, later);
     assert.deepEqual(await images(), ['acme/app:10.0.0', 'acme/other:1.0.0']);
+  });
+
+  it('keeps no entry of a file modified moments before the run: a same-size edit within its timestamp is read again', async () => {
+    const dir = tempDir('ip-cache-racy-');
+    const env = { XDG_CACHE_HOME: tempDir('ip-cache-racy-home-') };
+    const file = path.join(dir, 'deploy.yaml');
+    writeTree(dir, { 'deploy.yaml': 'image: acme/app:1.0.0\n' });
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+    const images = async () => {
+      const r = await runCli(['check', '.', '--format', 'json'], dir, env);
+      return (JSON.parse(r.stdout) as { findings: Array<{ image: string }> }).findings.map((f) => f.image);
+    };
+    assert.deepEqual(await images(), ['acme/app:1.0.0']);
+    // Saved again within the same timestamp (a coarse file system, or two saves in one tick): size and mtime as before.
+    fs.writeFileSync(file, 'image: acme/app:2.0.0\n');
+    fs.utimesSync(file, now, now);
+    assert.deepEqual(await images(), ['acme/app:2.0.0']);
   });
 });

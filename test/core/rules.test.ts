@@ -28,6 +28,20 @@ describe('rules', () => {
     assert.equal(message('nginx@sha256:abc123'), 'invalid image reference: digest "sha256:abc123" must be 64 lowercase hex characters after "sha256:" (found 6)');
   });
 
+  it('a tag floating under one config and not under another gets each rule its own message (messages are made once per tag)', () => {
+    const loose = configFrom('floatingTags: []\n');
+    const seen = (config?: ReturnType<typeof configFrom>) => checkText(pod('nginx:rolling-9'), config ? { config } : {})[0];
+    const strict = configFrom('floatingTags: ["rolling-*"]\n');
+    for (const order of [[strict, loose], [loose, strict]]) {
+      for (const config of order) {
+        const f = seen(config);
+        if (config === strict) assert.deepEqual([f.rule, f.message], ['floating-tag', 'floating tag "rolling-9": pin it to a digest']);
+        else assert.deepEqual([f.rule, f.message], ['unpinned-tag', 'tag "rolling-9" without a digest can be pushed again: pin it to a digest']);
+      }
+    }
+    assert.equal(checkText(pod('nginx:rolling-10'), { config: strict })[0].message, 'floating tag "rolling-10": pin it to a digest');
+  });
+
   it('an empty Helm tag names the chart appVersion it falls back to, when the chart says it', () => {
     const values = 'image:\n  repository: acme/web\n  tag: ""\n';
     const extraction = extractLocated(values, { path: 'values.yaml' });

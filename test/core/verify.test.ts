@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../../server/src/core/config';
 import { judgePin, pinQuestion, tagConflicts, verdictFinding, verdictMessage, type PinnedPlace } from '../../server/src/core/verify';
+import { grammarOf } from '../../server/src/core/rules';
 import { configFrom } from '../helpers/check';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -93,5 +94,19 @@ describe('tagConflicts', () => {
     assert.deepEqual([...tagConflicts([ignored, place(`nginx:1.27@${B}`, 'b')]).keys()], [1]);
     const off = configFrom('severity: {tag-conflict: off}\n');
     assert.equal(tagConflicts([{ ...place(`nginx:1.27@${A}`, 'a'), config: off }, { ...place(`nginx:1.27@${B}`, 'b'), config: off }]).size, 0);
+  });
+
+  it('groups sites that carry their grammar (as a scan and its cache give them) by the repository it names, without parsing', () => {
+    // Tags no other test uses: the places are not in the by-reference memo yet.
+    const judged = (reference: string, where: string): PinnedPlace => ({ ...place(reference, where), site: { reference, span: { start: 0, end: 1 }, grammar: grammarOf(reference) } });
+    const g = grammarOf(`index.docker.io/nginx:1.28@${A}`);
+    assert.equal(g.ok && g.repository, 'docker.io/library/nginx');
+    const spellings = [judged(`nginx:1.28@${A}`, 'a'), judged(`docker.io/library/nginx:1.28@${B}`, 'b'), judged(`index.docker.io/nginx:1.28@${A}`, 'c'), judged(`ghcr.io/x/nginx:1.28@${B}`, 'd')];
+    assert.deepEqual([...tagConflicts(spellings).keys()].sort(), [0, 1, 2]);
+    // A digest-only or tag-only reference pins no tag.
+    assert.equal(tagConflicts([judged(`nginx@${A}`, 'a'), judged(`nginx@${B}`, 'b'), judged('nginx:1.28', 'c')]).size, 0);
+    // The grammar's repository is what counts (a cached site's reference is not parsed again).
+    const said = { ...place(`acme/said:1.29@${A}`, 'a'), site: { reference: `acme/said:1.29@${A}`, span: { start: 0, end: 1 }, grammar: { ok: true as const, tag: '1.29', digest: A, repository: 'docker.io/library/nginx' } } };
+    assert.deepEqual([...tagConflicts([said, judged(`nginx:1.29@${B}`, 'b')]).keys()].sort(), [0, 1]);
   });
 });

@@ -31,20 +31,22 @@ type Verdict = { rule: RuleId; message: string } | null;
 
 export function evaluate(extraction: Pick<Extraction, 'syntaxErrors'> & { sites: readonly JudgedSite[] }, ctx: RuleContext): Finding[] {
   const findings: Finding[] = [];
-  const push = (f: Omit<Finding, 'severity'>) => {
-    const severity = severityOf(ctx.config, f.rule);
-    if (severity !== 'off') findings.push({ ...f, severity });
-  };
   // A template's leftovers (branches, indentation from includes) are already left out by the extraction.
   const first = extraction.syntaxErrors[0];
-  if (first) push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}` });
-
-  extraction.sites.forEach((site, index) => {
+  if (first) {
+    const severity = severityOf(ctx.config, 'yaml-syntax');
+    if (severity !== 'off') findings.push({ rule: 'yaml-syntax', span: first.span, message: `YAML syntax error: ${first.message}`, severity });
+  }
+  const sites = extraction.sites;
+  for (let index = 0; index < sites.length; index++) {
+    const site = sites[index];
     const verdict = judge(site, ctx);
-    if (!verdict) return;
-    if (site.ignored && (site.ignored.length === 0 || site.ignored.includes(verdict.rule))) return;
-    push({ rule: verdict.rule, span: site.span, message: verdict.message, image: site.reference, site: index });
-  });
+    if (!verdict) continue;
+    if (site.ignored && (site.ignored.length === 0 || site.ignored.includes(verdict.rule))) continue;
+    const severity = severityOf(ctx.config, verdict.rule);
+    // One object per finding (a scan makes one for nearly every site), its fields in one order.
+    if (severity !== 'off') findings.push({ rule: verdict.rule, span: site.span, message: verdict.message, image: site.reference, site: index, severity });
+  }
   return findings;
 }
 
@@ -71,10 +73,30 @@ export function grammarOf(reference: string): Grammar {
   if (!g) {
     if (grammarMemo.size >= 20000) grammarMemo.clear();
     const parsed = parseReference(reference);
-    g = parsed.ok ? { ok: true, tag: parsed.ref.tag, digest: parsed.ref.digest } : { ok: false, error: parsed.error };
+    if (!parsed.ok) g = { ok: false, error: parsed.error };
+    else {
+      const { tag, digest } = parsed.ref;
+      g = tag !== undefined && digest !== undefined ? { ok: true, tag, digest, repository: fullName(parsed.ref) } : { ok: true, tag, digest };
+    }
     grammarMemo.set(reference, g);
   }
   return g;
+}
+
+/**
+ * A message that depends on the tag alone, made once per tag: a workspace repeats a few tags in
+ * thousands of findings, and one string each (joined from three parts, flattened again when printed)
+ * was garbage for every one.
+ */
+const floatingMessages = new Map<string, string>();
+const unpinnedMessages = new Map<string, string>();
+function tagMessage(memo: Map<string, string>, tag: string, make: (tag: string) => string): string {
+  let message = memo.get(tag);
+  if (message === undefined) {
+    if (memo.size >= 10000) memo.clear();
+    memo.set(tag, (message = make(tag)));
+  }
+  return message;
 }
 
 export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
@@ -96,10 +118,10 @@ export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
     message = 'no tag or digest, so it pulls whatever "latest" is: pin it to a digest';
   } else if (isFloatingTag(ctx.config, ref.tag)) {
     rule = 'floating-tag';
-    message = `floating tag "${ref.tag}": pin it to a digest`;
+    message = tagMessage(floatingMessages, ref.tag, (tag) => `floating tag "${tag}": pin it to a digest`);
   } else {
     rule = 'unpinned-tag';
-    message = `tag "${ref.tag}" without a digest can be pushed again: pin it to a digest`;
+    message = tagMessage(unpinnedMessages, ref.tag, (tag) => `tag "${tag}" without a digest can be pushed again: pin it to a digest`);
   }
 
   const allowance = findAllowance(site, ctx);

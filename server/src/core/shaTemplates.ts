@@ -5,7 +5,7 @@
  * field, which must stay a plain version; kube-state-metrics renders `repo:tag@{{ .sha }}` (the whole
  * `sha256:<hex>`). Templates are Go templates, not YAML: they are read as text here. No I/O.
  */
-import type { ShaForm } from './extract/classify';
+import type { ShaForm } from './types';
 
 /** One place a template renders a `sha`: the expression it is read from (`.Values.x.image`, or `` for `.sha`), and its form. */
 export interface ShaRendering {

@@ -31,6 +31,9 @@ export interface ScalarPart {
   keySpan?: Span;
 }
 
+/** How a `sha` key of a split image map writes its digest: the 64 hex digits alone, or the whole `sha256:<hex>`. */
+export type ShaForm = 'hex' | 'whole';
+
 /** The pieces of a Helm values image map (`{registry, repository, tag, digest}` and its dialects). */
 export interface HelmSplitParts {
   dialect: 'repository' | 'image' | 'hub' | 'name';
@@ -42,7 +45,7 @@ export interface HelmSplitParts {
    * Set when `digest` is the map's `sha` key (no `digest` key has a value): how it writes the digest,
    * the hex digits alone (`sha256:` is added by the chart) or the whole `sha256:<hex>`.
    */
-  shaForm?: 'hex' | 'whole';
+  shaForm?: ShaForm;
   /**
    * The map's `sha` key, present and empty, with no `digest` key: where a digest goes when the chart's
    * templates render `sha` (see core/shaTemplates.ts); otherwise the digest rides on the tag.
@@ -137,4 +140,15 @@ export type JudgedSite = Pick<ImageSite, 'reference' | 'span' | 'ignored'> & {
 };
 
 /** The parts of a parsed reference the rules look at, or why it does not parse. */
-export type Grammar = { ok: true; tag?: string; digest?: string } | { ok: false; error: string };
+export type Grammar =
+  | {
+      ok: true;
+      tag?: string;
+      digest?: string;
+      /**
+       * The repository as normalised (`docker.io/library/nginx`), when the reference pins a tag to a
+       * digest: what `tag-conflict` groups places by, kept so a rescan need not parse the reference.
+       */
+      repository?: string;
+    }
+  | { ok: false; error: string };

@@ -149,11 +149,22 @@ export interface PinnedPlace {
  */
 const pinnedTags = new Map<string, { key: string; tag: string; digest: string } | null>();
 
-function pinnedTag(reference: string): { key: string; tag: string; digest: string } | null {
+/**
+ * The tag a site's reference pins, keyed by repository and tag, with its digest; null when it pins
+ * none. Taken from the grammar the site carries when there is one (a cached site's: the reference is
+ * not parsed again), else parsed.
+ */
+function pinnedTag(site: JudgedSite): { key: string; tag: string; digest: string } | null {
+  const reference = site.reference;
   let pinned = pinnedTags.get(reference);
   if (pinned !== undefined) return pinned;
-  const q = pinQuestion(reference);
-  pinned = q?.tag ? { key: tagKey({ ...q, tag: q.tag }), tag: q.tag, digest: q.digest } : null;
+  const g = site.grammar;
+  if (g && (!g.ok || g.repository !== undefined || g.tag === undefined || g.digest === undefined)) {
+    pinned = g.ok && g.repository !== undefined && g.tag !== undefined && g.digest !== undefined ? { key: `${g.repository}:${g.tag}`, tag: g.tag, digest: g.digest } : null;
+  } else {
+    const q = pinQuestion(reference);
+    pinned = q?.tag ? { key: tagKey({ ...q, tag: q.tag }), tag: q.tag, digest: q.digest } : null;
+  }
   if (pinnedTags.size >= 10_000) pinnedTags.clear();
   pinnedTags.set(reference, pinned);
   return pinned;
@@ -168,7 +179,7 @@ function pinnedTag(reference: string): { key: string; tag: string; digest: strin
 export function tagConflicts(places: readonly PinnedPlace[]): Map<number, Finding> {
   const byTag = new Map<string, number[]>();
   places.forEach((p, i) => {
-    const pinned = pinnedTag(p.site.reference);
+    const pinned = pinnedTag(p.site);
     if (!pinned || isFloatingTag(p.config, pinned.tag)) return;
     const key = pinned.key;
     const list = byTag.get(key);
@@ -178,7 +189,7 @@ export function tagConflicts(places: readonly PinnedPlace[]): Map<number, Findin
   const out = new Map<number, Finding>();
   for (const [, indexes] of byTag) {
     if (indexes.length < 2) continue;
-    const digestOf = (i: number) => pinnedTag(places[i].site.reference)!.digest;
+    const digestOf = (i: number) => pinnedTag(places[i].site)!.digest;
     if (new Set(indexes.map(digestOf)).size < 2) continue;
     for (const i of indexes) {
       const p = places[i];

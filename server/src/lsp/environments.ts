@@ -14,7 +14,7 @@ import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
 import { type Doc, type FileFacts, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
-import { EnvironmentJudgement, ModelInput, ModelInputs, judgeEnvironments } from '../scan/environments';
+import { EnvironmentJudgement, ModelInput, ModelInputs, PackedFacts, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import { unchangedSince } from '../scan/fileTime';
 import type { EditorConfigResolver, PolicyService } from './policy';
@@ -26,6 +26,8 @@ interface FolderIndex {
   folder: Folder;
   resolver?: EditorConfigResolver;
   reports: Map<string, FileReport>;
+  /** The reports' environment facts, taken out of them: kept as text, parsed when a build asks. */
+  facts: PackedFacts;
   indexed: boolean;
   /** Files changed on disk while the folder was being indexed (deleted: no report), applied over the index's reports. */
   pending?: Map<string, FileReport | undefined>;
@@ -64,7 +66,7 @@ interface OpenDocument {
 export const ENVIRONMENT_PASS_MS = 200;
 
 function newIndex(folder: Folder): FolderIndex {
-  return { folder, reports: new Map(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
+  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
 }
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
@@ -122,13 +124,14 @@ export class EnvironmentService {
     if (!index) this.indexes.set(folder.path, (index = newIndex(folder)));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
+    index.facts = new PackedFacts();
+    for (const r of reports) index.facts.take(r.absolute, r.extraction);
     index.scannedAt = startedAt;
     index.refreshed = new Set();
     // A change seen while the scan ran may have come after the scan read the file: its own read wins.
     for (const [file, report] of index.pending ?? []) {
       index.refreshed.add(file);
-      if (report) index.reports.set(file, report);
-      else index.reports.delete(file);
+      this.setReport(index, file, report);
     }
     index.pending = undefined;
     index.indexed = true;
@@ -149,8 +152,7 @@ export class EnvironmentService {
     }
     const listed = index.reports.has(file);
     index.refreshed.add(file);
-    if (report) index.reports.set(file, report);
-    else index.reports.delete(file);
+    this.setReport(index, file, report);
     if (report && listed) {
       // A file the index listed changed on disk (or a document was closed: its text on disk counts
       // again): as for a keystroke, the environments that read it are computed again, not all.
@@ -205,6 +207,18 @@ export class EnvironmentService {
     }
     if (prev.text !== this.readDisk(file) && this.matters(file, prev.text, this.readDisk(file))) this.bump();
     return true;
+  }
+
+  /** The index's report of a file is this one (none: the file is gone), its facts taken into the index's. */
+  private setReport(index: FolderIndex, file: string, report: FileReport | undefined): void {
+    if (report) {
+      index.reports.set(file, report);
+      if (report.extraction) index.facts.take(file, report.extraction);
+      else index.facts.drop(file);
+    } else {
+      index.reports.delete(file);
+      index.facts.drop(file);
+    }
   }
 
   /** Whether the index's report of the file is of its text on disk now (not modified since the index read it). */
@@ -322,13 +336,15 @@ export class EnvironmentService {
   }
 
   private build(index: FolderIndex, only?: string): EnvironmentJudgement {
+    const indexed = index.facts.reader();
     return judgeEnvironments(this.inputsOf(index), {
       resolver: index.resolver!,
       today: todayUtc(),
       texts: (f) => this.open.get(f)?.text ?? this.readDisk(f) ?? null,
       facts: (f) => {
         const open = this.open.get(f);
-        if (!open) return undefined;
+        // Opened as indexed and not changed since: the index's facts are of its text.
+        if (!open || open.asIndexed) return indexed(f);
         if (!open.facts) {
           open.facts = readFacts(f, open.text, open.parsed);
           open.parsed = undefined;

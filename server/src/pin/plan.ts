@@ -15,7 +15,7 @@ import { type EffectiveImage, type Place, placeEdits } from '../core/env';
 import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
 import type { ChartText } from '../scan/chart';
 import { chartShaForm } from '../scan/chartTemplates';
-import type { ShaForm } from '../core/extract/classify';
+import type { ShaForm } from '../core/types';
 import { hasShaKey } from '../core/promote/plan';
 
 /** Rules whose sites a pin fixes. */

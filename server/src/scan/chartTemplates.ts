@@ -7,10 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ShaForm } from '../core/extract/classify';
+import type { ShaForm } from '../core/types';
 import { type ShaRendering, shaRenderings, templateShaForm } from '../core/shaTemplates';
 import { chartFilesNear } from './chart';
-import { RACY_MS } from './fileTime';
+import { settledBefore } from './fileTime';
 
 /** A template past this size is not read (a chart's templates are a few KiB; a huge file is not one). */
 export const MAX_TEMPLATE_BYTES = 512 * 1024;
@@ -57,7 +57,7 @@ export function templateRenderings(chartDir: string): ShaRendering[] {
     renderings.push(...shaRenderings(text));
   }
   // A template modified moments ago may change again with the same size and time: not kept (see ./chart).
-  const stable = files.every((f) => f.stat.mtimeMs + RACY_MS < now);
+  const stable = files.every((f) => settledBefore(f.stat.mtimeMs, now));
   if (cache.size >= MAX_CHARTS) cache.clear();
   if (stable) cache.set(chartDir, { key, renderings });
   else cache.delete(chartDir);

@@ -15,6 +15,7 @@ import { fastDocuments } from '../core/extract';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { appVersionFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
+import { factsFromJson, factsToJson } from './resultCache';
 
 export interface ModelInput {
   absolute: string;
@@ -119,6 +120,55 @@ export class ModelInputs {
 
   extraction(file: string): ModelInput['extraction'] {
     return this.extractions.get(file);
+  }
+}
+
+/**
+ * Files' environment facts kept as JSON text (the result cache's form), taken out of their extractions:
+ * the language server's index holds the facts of every file of a workspace, most of which no
+ * environment reads, and as objects they were most of the index's heap, which the collector goes over
+ * while the user types. A file's facts are parsed when a build asks for them (once per build: see
+ * `reader`), and not kept after it.
+ */
+export class PackedFacts {
+  private readonly texts = new Map<string, string>();
+  /** Extractions whose facts are taken (an extraction handed over again keeps its file's text). */
+  private readonly taken = new WeakSet<object>();
+
+  /**
+   * The file's facts are those of this extraction, which keeps none itself after. An extraction from
+   * the result cache (facts not a property of its own but read from the cache's bytes when asked) keeps
+   * its own: they are compact until the model asks, and it asks for a few files' only.
+   */
+  take(file: string, extraction: ModelInput['extraction']): void {
+    if (!extraction || this.taken.has(extraction)) return;
+    if (!Object.prototype.hasOwnProperty.call(extraction, 'facts')) {
+      this.texts.delete(file);
+      return;
+    }
+    const facts = extraction.facts;
+    if (facts) this.texts.set(file, factsToJson(facts));
+    else this.texts.delete(file);
+    extraction.facts = undefined;
+    this.taken.add(extraction);
+  }
+
+  /** The file is gone (or has no extraction). */
+  drop(file: string): void {
+    this.texts.delete(file);
+  }
+
+  /** Facts for one build: each file's parsed once, when first asked. */
+  reader(): (file: string) => FileFacts | undefined {
+    const parsed = new Map<string, FileFacts>();
+    return (file) => {
+      let facts = parsed.get(file);
+      if (facts) return facts;
+      const text = this.texts.get(file);
+      if (text === undefined) return undefined;
+      parsed.set(file, (facts = factsFromJson(text)));
+      return facts;
+    };
   }
 }
 

@@ -11,9 +11,9 @@
  *     <facts: the environment model's facts of each file, JSON texts back to back>
  *
  * The header holds every string once (paths, image references with what the grammar said of them,
- * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts) and
- * each file's record as plain numbers in one array (see `R_*`, `SITE`, `ERROR`), which parses fast and
- * allocates little. The facts, most of the bytes, are parsed for a file only when the model asks
+ * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts), each
+ * file's mtime, and each file's record as small integers in one array (see `R_*`, `SITE`, `ERROR`),
+ * which parses fast and allocates little. The facts, most of the bytes, are parsed for a file only when the model asks
  * (a rescan asks for a few): they stay bytes until then. A file that is not this format exactly
  * (another tool's, an older version's, truncated, out of bounds) is an empty cache.
  */
@@ -21,6 +21,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { settledBefore } from './fileTime';
 import type { Range } from '../core/text';
 import type { Grammar, JudgedSite } from '../core/types';
 import type { SyntaxProblem } from '../core/extract';
@@ -28,12 +29,12 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
-const FORMAT = 12;
+const FORMAT = 14;
 const MAGIC = 'image-pin scan cache\n';
 
 // A file's record in `Header.records`: these numbers, then SITE numbers per site, then ERROR numbers per syntax error.
 const R_SIZE = 0;
-const R_MTIME = 1;
+const R_MTIME = 1; // the file's index: its mtime is in `mtimes`
 const R_OPTIONS = 2; // index into strings
 const R_FLAGS = 3; // TEMPLATED | DECLARES_APP
 const R_FACTS_AT = 4; // byte offset in the facts, -1 for none
@@ -59,6 +60,13 @@ interface Header {
   /** Each reference once, with what the grammar said of it (absent when the site had no grammar). */
   refs: Array<[string, Grammar?]>;
   parts: SiteParts[];
+  /**
+   * Each file's mtime, by its index (a fraction of a millisecond, not a small integer). Kept out of the
+   * records so that they are small integers only: an array of them parses to 4-byte elements, and
+   * the sites and ranges made from them hold their numbers in place (one fraction among the records
+   * made every number read from them a separate heap object, six per site).
+   */
+  mtimes: number[];
   records: number[];
   /** Byte length of the facts after the header. */
   factsBytes: number;
@@ -70,7 +78,7 @@ interface Header {
  */
 type StoredPatch = Omit<PatchContainer, 'image'> & { image?: PatchContainer['image'] | number };
 
-function factsToJson(facts: FileFacts): string {
+export function factsToJson(facts: FileFacts): string {
   if (!facts.patches.some((p) => p.image)) return JSON.stringify(facts);
   const patches: StoredPatch[] = facts.patches.map((p) => {
     const at = p.image ? facts.workloads.indexOf(p.image) : -1;
@@ -79,7 +87,7 @@ function factsToJson(facts: FileFacts): string {
   return JSON.stringify({ ...facts, patches });
 }
 
-function factsFromJson(text: string): FileFacts {
+export function factsFromJson(text: string): FileFacts {
   const facts = JSON.parse(text) as Omit<FileFacts, 'patches'> & { patches: StoredPatch[] };
   for (const p of facts.patches) if (typeof p.image === 'number') p.image = facts.workloads[p.image];
   return facts as FileFacts;
@@ -143,7 +151,7 @@ interface Fresh {
   extraction: JudgedExtraction;
 }
 
-const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], records: [], factsBytes: 0 };
+const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], mtimes: [], records: [], factsBytes: 0 };
 
 export class ResultCache {
   private header: Header = EMPTY;
@@ -153,6 +161,8 @@ export class ResultCache {
   private loaded = new Map<string, number>();
   private fresh = new Map<string, Fresh>();
   private dirty = false;
+  /** Before any file of this run was stat-ed or read: what a stored entry's mtime must be well before. */
+  private readonly openedAt = Date.now();
 
   private constructor(private readonly file: string) {}
 
@@ -200,7 +210,7 @@ export class ResultCache {
     const at = this.loaded.get(file);
     if (at === undefined) return undefined;
     const r = this.header.records;
-    if (r[at + R_SIZE] !== stat.size || r[at + R_MTIME] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
+    if (r[at + R_SIZE] !== stat.size || this.header.mtimes[r[at + R_MTIME]] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
     return this.decode(at);
   }
 
@@ -241,8 +251,15 @@ export class ResultCache {
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
-    this.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction });
     this.dirty = true;
+    // A file modified moments before this run may be modified again within its timestamp's granularity,
+    // keeping its size: an entry stored now could later be taken for the new text. Such a file is not kept.
+    if (!settledBefore(stat.mtimeMs, this.openedAt)) {
+      this.loaded.delete(file);
+      this.fresh.delete(file);
+      return;
+    }
+    this.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction });
   }
 
   /**
@@ -286,6 +303,8 @@ function isHeader(h: unknown): h is Header {
     Array.isArray(x.strings) &&
     Array.isArray(x.refs) &&
     Array.isArray(x.parts) &&
+    Array.isArray(x.mtimes) &&
+    x.mtimes.length === x.paths.length &&
     Array.isArray(x.records) &&
     typeof x.factsBytes === 'number' &&
     Number.isSafeInteger(x.factsBytes) &&
@@ -304,7 +323,7 @@ function recordOffsets(h: Header): number[] | undefined {
     const errors = r[at + R_ERRORS];
     const factsAt = r[at + R_FACTS_AT];
     const factsLen = r[at + R_FACTS_LEN];
-    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || sites < 0 || errors < 0) return undefined;
+    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || sites < 0 || errors < 0 || r[at + R_MTIME] !== i) return undefined;
     if (factsAt >= 0 && !(Number.isSafeInteger(factsAt) && Number.isSafeInteger(factsLen) && factsLen >= 0 && factsAt + factsLen <= h.factsBytes)) return undefined;
     offsets.push(at);
     at += R_HEAD + sites * SITE + errors * ERROR;
@@ -321,6 +340,7 @@ class Writer {
   private readonly refAt = new Map<string, { at: number; grammar: Grammar | undefined }[]>();
   private readonly parts: SiteParts[] = [];
   private readonly partsAt = new Map<string, number>();
+  private readonly mtimes: number[] = [];
   private readonly records: number[] = [];
   private readonly facts: Buffer[] = [];
   private factsBytes = 0;
@@ -359,7 +379,7 @@ class Writer {
     const factsAt = r[at + R_FACTS_AT];
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
-    this.head(file, r[at + R_SIZE], r[at + R_MTIME], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors);
+    this.head(file, r[at + R_SIZE], from.mtimes[r[at + R_MTIME]], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors);
     let p = at + R_HEAD;
     for (let k = 0; k < sites; k++, p += SITE) {
       const [reference, grammar] = from.refs[r[p]];
@@ -369,14 +389,15 @@ class Writer {
   }
 
   bytes(): Buffer {
-    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, records: this.records, factsBytes: this.factsBytes };
+    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, mtimes: this.mtimes, records: this.records, factsBytes: this.factsBytes };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     return Buffer.concat([Buffer.from(`${MAGIC}${json.length}\n`, 'latin1'), json, ...this.facts]);
   }
 
   private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number): void {
+    this.records.push(size, this.paths.length, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors);
     this.paths.push(file);
-    this.records.push(size, mtimeMs, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors);
+    this.mtimes.push(mtimeMs);
     if (facts) {
       this.facts.push(facts);
       this.factsBytes += facts.length;

@@ -9,8 +9,7 @@ import { FixResult, TextEdit, editable, insertPair, setScalar, setString, shaVal
 
 export { yamlString };
 import { splitWritten } from '../reference';
-import type { ScalarPart } from '../types';
-import type { ShaForm } from '../extract/classify';
+import type { ScalarPart, ShaForm } from '../types';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
 
 /** What a place must make the environment deploy. */

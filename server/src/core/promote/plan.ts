@@ -14,7 +14,7 @@ import * as posix from 'node:path/posix';
 import { globMatcher } from '../glob';
 import { fullName, parseReference, splitWritten } from '../reference';
 import type { EffectiveImage, Environment, EnvironmentModel, HelmMapRef, Place } from '../env/types';
-import type { ShaForm } from '../extract/classify';
+import type { ShaForm } from '../types';
 import { type TextEdit, applyEdits, shaValue } from '../fix';
 import { composed, yamlString } from '../env/edit';
 import { type EditResult, type Want, editPlace } from '../env/edit';
@@ -506,8 +506,8 @@ export type ShaFormOf = (chartValues: string, path: readonly string[]) => ShaFor
 
 /**
  * The keys a new values map gets: the image's whole reference under its key, for a map that holds one
- * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
- * else `tag: tag@digest`.
+ * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and
+ * `digest` when the chart's map (or a layer below) has a digest key; else `tag: tag@digest`.
  */
 function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[string, string]> | { error: string } {
   const p = image.provenance;
@@ -518,13 +518,12 @@ function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[st
     if (!key) return { error: 'cannot tell which key of its values map holds the image' };
     return [[key, composed(image.image, tag, want.digest)]];
   }
+  const tagPair: Array<[string, string]> = want.tag !== undefined ? [['tag', want.tag]] : [];
   // prometheus-community charts read the digest from `sha`, in the form it is written there.
-  if (ref.shaForm) return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['sha', shaValue(want.digest, ref.shaForm)]];
+  if (ref.shaForm) return [...tagPair, ['sha', shaValue(want.digest, ref.shaForm)]];
   // The chart's map has an empty `sha` its templates render: the digest goes there, beside a plain tag.
   if (want.emptyShaForm && tag) return [['tag', tag], ['sha', shaValue(want.digest, want.emptyShaForm)]];
-  if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) {
-    return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]];
-  }
+  if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) return [...tagPair, ['digest', want.digest]];
   if (!tag) return { error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
   return [['tag', `${tag}@${want.digest}`]];
 }
