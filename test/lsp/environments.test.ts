@@ -129,22 +129,6 @@ describe('environments in the language server', () => {
     await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
   });
 
-  it('typing in a values file with a value only `yaml` reads (an escaped string): still judged through its environment', async () => {
-    // The check reads the file with the fast path, whose tree leaves that value to `yaml`: the
-    // environment's facts are read from the text parsed again, and the edit is judged in prod.
-    await environments();
-    const prod = await client.open(file('charts/web/values-prod.yaml'));
-    const text = client.text(prod.uri);
-    for (const tag of ['2.0.2', '2.0.3']) {
-      const version = await client.change(prod.uri, `${text.replace('2.0.1', tag)}note: "tab\\there"\n`);
-      const diags = await client.diagnosticsFor(prod.uri, { version, check: (d) => d.some((x) => x.code === 'unpinned-tag') });
-      const finding = diags.find((d) => d.code === 'unpinned-tag');
-      assert.equal(finding && client.covered(prod.uri, finding.range), tag, JSON.stringify(diags));
-      assert.match(finding!.message as string, /; in prod \(charts\/web\/values-prod\.yaml\)$/);
-    }
-    await client.change(prod.uri, text);
-  });
-
   // Files changed on disk reach the model without a Scan Workspace (none runs in this suite).
   const images = (r: EnvironmentsResult, root: string) => r.environments.find((e) => e.root === root)?.images.map((i) => i.reference);
 

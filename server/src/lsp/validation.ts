@@ -237,11 +237,9 @@ export class Validator {
       let cache = this.caches.get(uri);
       if (!cache) this.caches.set(uri, (cache = new DocumentCache()));
       // The documents parsed now (the others come from the cache) serve the environment model's facts
-      // when they are all of the file's: a keystroke in a values file parses it once, not twice. Read
-      // with the structural fast path as scans are (it hands `yaml` every document it is unsure of, so
-      // syntax errors and sites are the parser's): about 15× less than `yaml` on a 222 KiB values file.
+      // when they are all of the file's: a keystroke in a values file parses it once, not twice.
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast: true, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));
