@@ -278,8 +278,17 @@ describe('parallel scan', () => {
   });
 
   it('worker threads give the same report as one thread', async () => {
-    // A few KiB: workers start only because the threshold is lowered to nothing.
-    const [one, workers] = await Promise.all([check(oneThread), check({ IMAGE_PIN_WORKER_MIN_BYTES: '0' })]);
+    // A few KiB: workers start only because the threshold is lowered to nothing. The preload counts them.
+    const counted = (env: NodeJS.ProcessEnv) =>
+      new Promise<Run>((resolve) => {
+        const args = ['-r', path.join(__dirname, '..', 'helpers', 'countWorkers.js'), CLI, 'check', '.', '--format', 'json', '--no-cache'];
+        execFile(process.execPath, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    const [one, workers] = await Promise.all([counted(oneThread), counted({ IMAGE_PIN_WORKER_MIN_BYTES: '0' })]);
+    assert.match(one.stderr, /^worker threads started: 0$/m);
+    assert.match(workers.stderr, /^worker threads started: [1-9]\d*$/m, 'the parallel path ran');
     assert.equal(workers.code, one.code);
     assert.equal(workers.stdout, one.stdout);
   });

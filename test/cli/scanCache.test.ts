@@ -21,6 +21,12 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
+/** Sets the files' modification time an hour back. */
+function backdate(files: string[]): void {
+  const hourAgo = new Date(Date.now() - 3600_000);
+  for (const f of files) fs.utimesSync(f, hourAgo, hourAgo);
+}
+
 /** Every fixture and example extracted as a scan does, by path. */
 function extractAll(): Map<string, { size: number; mtimeMs: number; extraction: JudgedExtraction }> {
   const out = new Map<string, { size: number; mtimeMs: number; extraction: JudgedExtraction }>();
@@ -31,6 +37,8 @@ function extractAll(): Map<string, { size: number; mtimeMs: number; extraction: 
     'b/values.yaml': 'image:\n  repository: acme/app\n  tag: "2.0"\nname: "☃"\n',
     'c/deploy.yaml': 'kind: Deployment\nmetadata:\n  name: café\nspec:\n  template:\n    spec:\n      containers:\n        - name: ü\n          image: acme/ü:1.0\n',
   });
+  // Written long ago, as far as the cache can tell: it keeps no entry of a file modified moments before its run.
+  backdate(yamlFiles(own));
   for (const file of [...yamlFiles(own), ...yamlFiles(FIXTURES), ...yamlFiles(EXAMPLES)]) {
     const outcome = extractFile({ absolute: file, imageKeys: ['customImage'], maxFileSize: 4 * 1024 * 1024 });
     if (outcome.kind === 'extracted') out.set(file, { size: outcome.size, mtimeMs: outcome.mtimeMs, extraction: outcome.extraction });
@@ -211,6 +219,7 @@ describe('scan cache', () => {
     const env = { XDG_CACHE_HOME: tempDir('ip-cache-edit-home-') };
     const file = path.join(dir, 'deploy.yaml');
     writeTree(dir, { 'deploy.yaml': 'image: acme/app:1.0.0\n', 'other.yaml': 'image: acme/other:1.0.0\n' });
+    backdate([file, path.join(dir, 'other.yaml')]);
     const images = async () => {
       const r = await runCli(['check', '.', '--format', 'json'], dir, env);
       return (JSON.parse(r.stdout) as { findings: Array<{ image: string }> }).findings.map((f) => f.image).sort();
@@ -227,5 +236,23 @@ describe('scan cache', () => {
     fs.writeFileSync(file, 'image: acme/app:10.0.0\n');
     fs.utimesSync(file, later, later);
     assert.deepEqual(await images(), ['acme/app:10.0.0', 'acme/other:1.0.0']);
+  });
+
+  it('keeps no entry of a file modified moments before the run: a same-size edit within its timestamp is read again', async () => {
+    const dir = tempDir('ip-cache-racy-');
+    const env = { XDG_CACHE_HOME: tempDir('ip-cache-racy-home-') };
+    const file = path.join(dir, 'deploy.yaml');
+    writeTree(dir, { 'deploy.yaml': 'image: acme/app:1.0.0\n' });
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+    const images = async () => {
+      const r = await runCli(['check', '.', '--format', 'json'], dir, env);
+      return (JSON.parse(r.stdout) as { findings: Array<{ image: string }> }).findings.map((f) => f.image);
+    };
+    assert.deepEqual(await images(), ['acme/app:1.0.0']);
+    // Saved again within the same timestamp (a coarse file system, or two saves in one tick): size and mtime as before.
+    fs.writeFileSync(file, 'image: acme/app:2.0.0\n');
+    fs.utimesSync(file, now, now);
+    assert.deepEqual(await images(), ['acme/app:2.0.0']);
   });
 });

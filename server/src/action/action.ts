@@ -115,7 +115,7 @@ function annotateSkipped(skipped: Skipped[], io: Io): void {
   for (const s of skipped) io.out(annotation({ level: 'notice', file: s.file, title: 'image-pin: not checked', message: s.message }));
 }
 
-function countJson(report: { version?: unknown; findings: JsonFinding[] }): Counts {
+function countJson(report: Pick<JsonReport, 'version' | 'findings'>): Counts {
   if (report.version !== JSON_OUTPUT_VERSION) throw new Error(`image-pin printed JSON of version ${String(report.version)}, expected ${JSON_OUTPUT_VERSION}`);
   return count(report.findings.map((f) => [f.rule, f.severity === 'info' || f.severity === 'hint' ? 'note' : f.severity]));
 }

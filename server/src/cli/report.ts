@@ -114,19 +114,12 @@ export function formatSarif(result: ScanResult, version: string, root = process.
       level: SARIF_LEVEL[f.severity],
       message: { text: f.message },
       ...(f.environments?.length ? { properties: { environments: f.environments.map((e) => ({ stage: e.stage, root: e.root })) } } : {}),
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: toUri(path.relative(root, file.absolute)), uriBaseId: '%SRCROOT%' },
-            region: {
-              startLine: f.range.start.line + 1,
-              startColumn: f.range.start.character + 1,
-              endLine: f.range.end.line + 1,
-              endColumn: f.range.end.character + 1,
-            },
-          },
-        },
-      ],
+      locations: sarifLocations(root, file.absolute, {
+        startLine: f.range.start.line + 1,
+        startColumn: f.range.start.character + 1,
+        endLine: f.range.end.line + 1,
+        endColumn: f.range.end.character + 1,
+      }),
     })),
   );
   const sarif = {
@@ -153,9 +146,7 @@ export const SARIF_NOTIFICATION = { skipped: 'skipped-file', unreadable: 'unread
  * rather than as alerts, and a file that was skipped must not pass for a clean one.
  */
 function sarifInvocation(result: ScanResult, root: string) {
-  const at = (file: string, region?: { startLine: number; startColumn: number }) => [
-    { physicalLocation: { artifactLocation: { uri: toUri(path.relative(root, path.resolve(file))), uriBaseId: '%SRCROOT%' }, ...(region ? { region } : {}) } },
-  ];
+  const at = (file: string, region?: SarifRegion) => sarifLocations(root, file, region);
   const notifications = [
     ...result.configErrors.map((e) => ({
       level: 'error',
@@ -176,6 +167,13 @@ function sarifInvocation(result: ScanResult, root: string) {
   ];
   // Unsuccessful exactly when the check exits 2: a path or a config could not be read.
   return { executionSuccessful: result.ioErrors.length === 0 && result.configErrors.length === 0, toolExecutionNotifications: notifications };
+}
+
+type SarifRegion = { startLine: number; startColumn: number; endLine?: number; endColumn?: number };
+
+/** One location: `file` (absolute, or relative to the current folder) relative to %SRCROOT%, and the region if known. */
+function sarifLocations(root: string, file: string, region?: SarifRegion) {
+  return [{ physicalLocation: { artifactLocation: { uri: toUri(path.relative(root, path.resolve(file))), uriBaseId: '%SRCROOT%' }, ...(region ? { region } : {}) } }];
 }
 
 function toUri(p: string): string {

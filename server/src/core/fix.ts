@@ -7,7 +7,7 @@
 import type { PinStyle } from './config';
 import { parseReference, pinnedText, splitWritten, type ImageReference } from './reference';
 import { lineStartBefore } from './text';
-import type { ImageSite, RuleId, ScalarPart } from './types';
+import type { ImageSite, RuleId, ScalarPart, ShaForm } from './types';
 
 /** Replace `[start, end)` of the text with `newText`. */
 export interface TextEdit {
@@ -116,7 +116,7 @@ export function pinEdits(text: string, site: ImageSite, digest: string, style: P
  * What a digest is written as in a map's digest scalar: the digest itself, or for a `sha` key its own
  * form (the hex alone where the chart adds `sha256:`, the whole digest where it does not).
  */
-export function shaValue(digest: string, form: 'hex' | 'whole' | undefined): string {
+export function shaValue(digest: string, form: ShaForm | undefined): string {
   return form === 'hex' ? digest.replace(/^sha256:/, '') : digest;
 }
 

@@ -31,6 +31,9 @@ export interface ScalarPart {
   keySpan?: Span;
 }
 
+/** How a `sha` key of a split image map writes its digest: the 64 hex digits alone, or the whole `sha256:<hex>`. */
+export type ShaForm = 'hex' | 'whole';
+
 /** The pieces of a Helm values image map (`{registry, repository, tag, digest}` and its dialects). */
 export interface HelmSplitParts {
   dialect: 'repository' | 'image' | 'hub' | 'name';
@@ -42,7 +45,7 @@ export interface HelmSplitParts {
    * Set when `digest` is the map's `sha` key (no `digest` key has a value): how it writes the digest,
    * the hex digits alone (`sha256:` is added by the chart) or the whole `sha256:<hex>`.
    */
-  shaForm?: 'hex' | 'whole';
+  shaForm?: ShaForm;
   /** The tag comes from the chart's appVersion because it is empty or missing. */
   tagFromAppVersion: boolean;
   /** Where a new key can be inserted into the map (after its last pair). */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { RACY_MS } from './fileTime';
+import { settledBefore } from './fileTime';
 
 /** A Chart.yaml's text held by the caller (open in an editor, perhaps unsaved), or undefined to read the disk. */
 export type ChartText = (chartFile: string) => string | undefined;
@@ -34,7 +34,7 @@ export function chartAppVersion(file: string, open?: ChartText): string | undefi
     if (!stat?.isFile()) continue;
     // A file modified moments before it is read may be modified again within the file system's
     // timestamp granularity with the same size: such a reading is not kept (git's "racy" files).
-    const stable = stat.mtimeMs + RACY_MS < Date.now();
+    const stable = settledBefore(stat.mtimeMs, Date.now());
     return remembered(disk, chart, `${stat.size}:${stat.mtimeMs}:${stat.ino}`, () => {
       try {
         return fs.readFileSync(chart, 'utf8');

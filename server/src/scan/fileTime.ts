@@ -7,10 +7,15 @@
 import * as fs from 'node:fs';
 
 /** Above any file system's timestamp granularity (FAT's is 2 s) and small clock skews. */
-export const RACY_MS = 3000;
+const RACY_MS = 3000;
+
+/** Whether a file modified at `mtimeMs` was so well before `readAt` (both ms since the epoch). */
+export function settledBefore(mtimeMs: number, readAt: number): boolean {
+  return mtimeMs + RACY_MS < readAt;
+}
 
 /** Whether the file was last modified well before `readAt` (ms since the epoch); false when it cannot be stat-ed. */
 export function unchangedSince(file: string, readAt: number): boolean {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
-  return stat !== undefined && stat.mtimeMs + RACY_MS < readAt;
+  return stat !== undefined && settledBefore(stat.mtimeMs, readAt);
 }

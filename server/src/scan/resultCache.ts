@@ -21,6 +21,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { settledBefore } from './fileTime';
 import type { Range } from '../core/text';
 import type { Grammar, JudgedSite } from '../core/types';
 import type { SyntaxProblem } from '../core/extract';
@@ -160,6 +161,8 @@ export class ResultCache {
   private loaded = new Map<string, number>();
   private fresh = new Map<string, Fresh>();
   private dirty = false;
+  /** Before any file of this run was stat-ed or read: what a stored entry's mtime must be well before. */
+  private readonly openedAt = Date.now();
 
   private constructor(private readonly file: string) {}
 
@@ -248,8 +251,15 @@ export class ResultCache {
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
-    this.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction });
     this.dirty = true;
+    // A file modified moments before this run may be modified again within its timestamp's granularity,
+    // keeping its size: an entry stored now could later be taken for the new text. Such a file is not kept.
+    if (!settledBefore(stat.mtimeMs, this.openedAt)) {
+      this.loaded.delete(file);
+      this.fresh.delete(file);
+      return;
+    }
+    this.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, options, extraction });
   }
 
   /**

@@ -8,7 +8,7 @@
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { FixResult, TextEdit, editable, insertPair, setScalar, shaValue } from '../fix';
 import { splitWritten } from '../reference';
-import type { ScalarPart } from '../types';
+import type { ScalarPart, ShaForm } from '../types';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
 
 /** What a place must make the environment deploy. */
@@ -156,7 +156,7 @@ function editMap(text: string, h: HelmMapRef, want: Want): EditResult {
  * chart renders (the hex alone, or the whole digest), never into a `digest` key the chart does not read
  * nor onto the tag (which would render `tag@…@sha256:…`).
  */
-function editSha(text: string, h: HelmMapRef, form: 'hex' | 'whole', want: Want): EditResult {
+function editSha(text: string, h: HelmMapRef, form: ShaForm, want: Want): EditResult {
   const problem = editable(h.keys.sha, 'the digest');
   if (problem) return { ok: false, error: problem };
   const edits: TextEdit[] = [];

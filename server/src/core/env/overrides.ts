@@ -9,11 +9,11 @@
  *   `values`, then `valuesObject`), and the split map resolved with the fallbacks charts use.
  */
 import * as posix from 'node:path/posix';
-import type { JudgedSite, ScalarPart, Span } from '../types';
+import type { JudgedSite, ScalarPart, ShaForm, Span } from '../types';
 import type { AppNode, ChartNode, EnvRoot, Graph, KustomizationNode } from './graph';
 import { FieldSpec, HelmParameter, ImageField, ValuesLeaf, ValuesMap, ValuesNode, WorkloadImage, entry, splitLoose } from './read';
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
-import { shaDigest, type ShaForm } from '../extract/classify';
+import { shaDigest } from '../extract/classify';
 import { yamlString } from './edit';
 
 export interface EnvironmentImages {
@@ -709,10 +709,12 @@ function isIstioProxy(path: readonly string[], repoKey: string): boolean {
 function effectiveSha(digest: Hit | undefined, sha: Hit | undefined): { hit: Hit; digest: string; form: ShaForm } | undefined {
   if (digest?.leaf.part.value || !sha?.leaf.part.value) return undefined;
   const part = sha.leaf.part;
-  // A plain all-digit hex is a number to YAML (and to Helm, which renders it `1.2e+63`): not a digest.
-  if (part.token.start === part.span.start && yamlString(part.value) !== part.value) return undefined;
   const read = shaDigest(part.value);
-  return read && { hit: sha, ...read };
+  if (!read) return undefined;
+  // A plain all-digit hex is a number to YAML (and to Helm, which renders it `1.2e+63`): not a digest.
+  // Only the hex form can be one (`sha256:` makes a string), so only it is parsed to tell.
+  if (read.form === 'hex' && part.token.start === part.span.start && yamlString(part.value) !== part.value) return undefined;
+  return { hit: sha, ...read };
 }
 
 /** The map at `path` in one layer, for writing a digest (or tag) into it. */

@@ -6,7 +6,7 @@
  * Paths are absolute and `/`-separated. Offsets are string indices into a file's text, as in
  * `ImageSite` (see ../types.ts).
  */
-import type { JudgedSite, ScalarPart, Span } from '../types';
+import type { JudgedSite, ScalarPart, ShaForm, Span } from '../types';
 import type { FileFacts, SourceAt } from './read';
 
 /** A file the scan (or the editor) extracted, with its sites. */
@@ -95,7 +95,7 @@ export interface HelmMapRef {
    * The map's digest is its `sha` (set in some layer, no `digest` with a value), written as the hex alone
    * or the whole `sha256:<hex>`: a new digest goes there, in that form (prometheus-community charts).
    */
-  shaForm?: 'hex' | 'whole';
+  shaForm?: ShaForm;
   /**
    * The map is what an Argo CD Application's `helm.parameters` set (`image.tag`): its keys are the
    * parameters' values, set in place; none is added (a digest rides on the tag, `tag@digest`, unless a

@@ -4,6 +4,7 @@
  * parsed document and the structural fast path both call these, so they reach the same answers.
  */
 import { splitWritten } from '../reference';
+import type { ShaForm } from '../types';
 
 /** A key path from the document root: mapping keys and sequence indices. */
 export type PathKey = string | number;
@@ -114,9 +115,6 @@ export function notPulledImage(path: readonly PathKey[], siblingKeys: readonly s
   if (last === 'rbd') return 'a Ceph RBD disk image';
   return null;
 }
-
-/** How a `sha` key of a split image map writes its digest: the 64 hex digits alone, or the whole `sha256:<hex>`. */
-export type ShaForm = 'hex' | 'whole';
 
 /**
  * The digest a non-empty `sha` key of a `{registry, repository, tag, sha}` map stands for

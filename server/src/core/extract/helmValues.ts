@@ -5,8 +5,8 @@
  * Which maps hold an image, and in which dialect, is decided in ./classify.
  */
 import { YAMLMap } from 'yaml';
-import type { HelmSplitParts, ImageSite, ScalarPart } from '../types';
-import { shaDigest, type ImageMapDialect, type MapView, type ShaForm } from './classify';
+import type { HelmSplitParts, ImageSite, ScalarPart, ShaForm } from '../types';
+import { shaDigest, type ImageMapDialect, type MapView } from './classify';
 import { WalkContext, insertionPoint, isTemplated, keyOf, pullPolicySlot, stringAt } from './context';
 
 export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapDialect, tagKey: 'tag' | 'version' | undefined): ImageSite | null {

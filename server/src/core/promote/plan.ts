@@ -489,8 +489,8 @@ function helmRef(image: EffectiveImage): HelmMapRef | undefined {
 
 /**
  * The keys a new values map gets: the image's whole reference under its key, for a map that holds one
- * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and `digest` when the chart's map (or a layer below) has a digest key,
- * else `tag: tag@digest`.
+ * (`image: repo:tag`); else `tag` and `sha` where the chart reads its digest from `sha`; else `tag` and
+ * `digest` when the chart's map (or a layer below) has a digest key; else `tag: tag@digest`.
  */
 function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[string, string]> | { error: string } {
   const p = image.provenance;
@@ -501,11 +501,10 @@ function mapPairs(image: EffectiveImage, ref: HelmMapRef, want: Want): Array<[st
     if (!key) return { error: 'cannot tell which key of its values map holds the image' };
     return [[key, composed(image.image, tag, want.digest)]];
   }
+  const tagPair: Array<[string, string]> = want.tag !== undefined ? [['tag', want.tag]] : [];
   // prometheus-community charts read the digest from `sha`, in the form it is written there.
-  if (ref.shaForm) return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['sha', shaValue(want.digest, ref.shaForm)]];
-  if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) {
-    return [...(want.tag !== undefined ? [['tag', want.tag] as [string, string]] : []), ['digest', want.digest]];
-  }
+  if (ref.shaForm) return [...tagPair, ['sha', shaValue(want.digest, ref.shaForm)]];
+  if (ref.defaultsHaveDigest || (p.digest?.shape === 'helm-value' && p.digest.role === 'digest')) return [...tagPair, ['digest', want.digest]];
   if (!tag) return { error: 'the chart has no digest key and there is no tag to write `tag@digest` with' };
   return [['tag', `${tag}@${want.digest}`]];
 }
