@@ -1,8 +1,9 @@
 /** Applying overrides: kustomize's image transformer, Helm values merging and fallbacks, Argo CD and Flux layers. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModel, type EnvironmentModel } from '../../server/src/core/env';
+import { ModelMemo, buildModel, type EnvironmentModel } from '../../server/src/core/env';
 import { diskWorkspace, memoryWorkspace } from '../helpers/envWorkspace';
 import { fixture } from '../helpers/paths';
 
@@ -233,6 +234,31 @@ describe('Helm values per environment', () => {
     assert.deepEqual(deployed(`        - ghcr.io/acme/shop=mirror.example/acme/shop:1.2@${D}\n`), [`mirror.example/acme/shop:1.2@${D}`]);
     // No entry of that name: added, and applied after the rename (its name sorts after).
     assert.deepEqual(deployed(`        - mirror.example/acme/shop@${D}\n`), [`mirror.example/acme/shop@${D}`]);
+  });
+
+  it('typing in the shared defaults: every environment sees the edit at its new place, as a model built from nothing does', () => {
+    // The defaults' leaf index is kept per tree across environments and builds (overrides.ts):
+    // an edit that moves every line and renames a repository must not be judged against the old one.
+    const dir = fixture('envs', 'helm', 'charts', 'app');
+    const files: Record<string, string> = {};
+    for (const f of ['Chart.yaml', 'values.yaml', 'values-dev.yaml', 'values.staging.yaml', 'prod-values.yaml']) files[`app/${f}`] = fs.readFileSync(path.join(dir, f), 'utf8');
+    const memo = new ModelMemo();
+    const seen = (m: EnvironmentModel) =>
+      Object.fromEntries(m.environments.map((e) => [e.name, e.images.map((i) => [i.reference, i.provenance.name.file, i.provenance.name.span.start])]));
+    const before = seen(buildModel(memoryWorkspace(files), { memo }));
+    for (const [n, edit] of [
+      [1, (t: string) => `# moved\n${t.replace('acme/worker', 'acme/worker-edited')}`],
+      [2, (t: string) => t.replace('acme/worker-edited', 'acme/wk')],
+      [3, (t: string) => t.replace('# moved\n', '')],
+    ] as const) {
+      files['app/values.yaml'] = edit(files['app/values.yaml']);
+      memo.changed.add('/repo/app/values.yaml');
+      const kept = seen(buildModel(memoryWorkspace(files), { memo }));
+      assert.deepEqual(kept, seen(buildModel(memoryWorkspace(files))), `after edit ${n}`);
+      const want = n === 1 ? 'acme/worker-edited:2.1' : 'acme/wk:2.1';
+      for (const env of ['dev', 'staging']) assert.ok(kept[env].some(([ref]) => String(ref).startsWith(want)), `${env} after edit ${n}: ${JSON.stringify(kept[env])}`);
+    }
+    assert.deepEqual(Object.keys(before).sort(), ['dev', 'prod', 'staging']);
   });
 
   it('Flux: a HelmRelease over a chart of the workspace, with spec.values', () => {

@@ -129,6 +129,30 @@ describe('environments in the language server', () => {
     await client.diagnosticsFor(values.uri, { check: (d) => d.length === 0 });
   });
 
+  it('typing in an overlay with a value only `yaml` reads (an escaped string): still judged through its environment', async () => {
+    // The check reads the overlay with the fast path, whose tree leaves that value to `yaml`: the
+    // environment's facts are read from the text parsed again, and each version is judged in dev.
+    await environments();
+    const dev = fileUri(file('overlays/dev/kustomization.yaml'));
+    // Open already when the suite runs whole (an earlier test opened it).
+    const open = (() => {
+      try {
+        return client.text(dev);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (open === undefined) await client.open(file('overlays/dev/kustomization.yaml'));
+    const text = client.text(dev);
+    for (const tag of ['d', 'dev-2']) {
+      const version = await client.change(dev, text.replace('  - ../../base', '  - "../../b\\x61se"').replace('newTag: dev', `newTag: ${tag}`));
+      const diags = await client.diagnosticsFor(dev, { version, check: (d) => d.some((x) => client.covered(dev, x.range) === tag) });
+      const finding = diags.find((d) => client.covered(dev, d.range) === tag);
+      assert.match(finding!.message as string, /; in dev \(overlays\/dev\)$/);
+    }
+    await client.change(dev, text);
+  });
+
   // Files changed on disk reach the model without a Scan Workspace (none runs in this suite).
   const images = (r: EnvironmentsResult, root: string) => r.environments.find((e) => e.root === root)?.images.map((i) => i.reference);
 

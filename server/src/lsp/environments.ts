@@ -14,6 +14,7 @@ import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
 import { type Doc, type FileFacts, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
+import { Bail } from '../core/extract/lineScan';
 import { EnvironmentJudgement, ModelInput, ModelInputs, PackedFacts, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
 import { unchangedSince } from '../scan/fileTime';
@@ -64,6 +65,19 @@ interface OpenDocument {
  * while typing goes on, only the edited document is judged (from the environments that read it).
  */
 export const ENVIRONMENT_PASS_MS = 200;
+
+/**
+ * An open document's facts, from the documents its check read. Those may be the fast path's trees
+ * (validation.ts), which throw a `Bail` for a part only `yaml` knows: then the text is parsed here.
+ */
+function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined): FileFacts {
+  try {
+    return readFacts(file, text, parsed);
+  } catch (err) {
+    if (!(err instanceof Bail) || !parsed) throw err;
+    return readFacts(file, text);
+  }
+}
 
 function newIndex(folder: Folder): FolderIndex {
   return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
@@ -346,7 +360,7 @@ export class EnvironmentService {
         // Opened as indexed and not changed since: the index's facts are of its text.
         if (!open || open.asIndexed) return indexed(f);
         if (!open.facts) {
-          open.facts = readFacts(f, open.text, open.parsed);
+          open.facts = factsOf(f, open.text, open.parsed);
           open.parsed = undefined;
         }
         return open.facts;

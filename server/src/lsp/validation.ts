@@ -8,6 +8,7 @@
 import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
+import { isValuesFile } from '../core/extract/classify';
 import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
@@ -237,9 +238,12 @@ export class Validator {
       let cache = this.caches.get(uri);
       if (!cache) this.caches.set(uri, (cache = new DocumentCache()));
       // The documents parsed now (the others come from the cache) serve the environment model's facts
-      // when they are all of the file's: a keystroke in a values file parses it once, not twice.
+      // when they are all of the file's: a keystroke in a values file parses it once, not twice. Read
+      // with the structural fast path as scans are (it hands `yaml` every document it is unsure of, so
+      // syntax errors and sites are the parser's). Not a values file: the model's values tree needs
+      // what only `yaml` knows (where a map ends), so the fast trees would be parsed again for it.
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast: !isValuesFile(file), onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));

@@ -386,9 +386,18 @@ function unwrapped(layers: Layer[]): Layer[] {
   for (const l of layers) {
     const w = entry(l.tree, WRAPPED_DEFAULTS);
     if (w?.kind === 'map') inner.push({ ...l, tree: w, wrapped: true });
-    outer.push({ ...l, tree: { ...l.tree, entries: l.tree.entries.filter(([k]) => k !== WRAPPED_DEFAULTS) } });
+    outer.push({ ...l, tree: rootPart(l.tree) });
   }
   return [...inner, ...outer];
+}
+
+/** Trees without their WRAPPED_DEFAULTS, one per tree, so that the leafIndex of each is kept too. */
+const rootParts = new WeakMap<ValuesMap, ValuesMap>();
+
+function rootPart(tree: ValuesMap): ValuesMap {
+  let part = rootParts.get(tree);
+  if (!part) rootParts.set(tree, (part = { ...tree, entries: tree.entries.filter(([k]) => k !== WRAPPED_DEFAULTS) }));
+  return part;
 }
 
 function appImages(app: AppNode, index: SiteIndex, out: EnvironmentImages): EffectiveImage[] {
@@ -484,9 +493,20 @@ function setEntry(map: ValuesMap, key: string, node: ValuesNode): void {
   map.entries.push([key, node]);
 }
 
+type LeafIndex = Map<number, { path: string[]; key: string }>;
+
+/**
+ * leafIndex by tree. A values tree is never changed once read (an edited file gets a new one), and
+ * one chart's defaults are a layer of each of its environments: a keystroke (which builds them all
+ * again) walks the defaults once, not once per environment, and not at all when they were not edited.
+ */
+const leafIndexes = new WeakMap<ValuesMap, LeafIndex>();
+
 /** Where every leaf of a tree is: by the start of its value's range → the path of its map and its key. */
-function leafIndex(tree: ValuesMap): Map<number, { path: string[]; key: string }> {
-  const out = new Map<number, { path: string[]; key: string }>();
+function leafIndex(tree: ValuesMap): LeafIndex {
+  const known = leafIndexes.get(tree);
+  if (known) return known;
+  const out: LeafIndex = new Map();
   const walk = (m: ValuesMap, path: string[]) => {
     for (const [k, v] of m.entries) {
       if (v.kind === 'map') walk(v, [...path, k]);
@@ -494,6 +514,7 @@ function leafIndex(tree: ValuesMap): Map<number, { path: string[]; key: string }
     }
   };
   walk(tree, []);
+  leafIndexes.set(tree, out);
   return out;
 }
 
