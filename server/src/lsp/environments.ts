@@ -189,7 +189,7 @@ export class EnvironmentService {
     this.open.set(file, open);
     const index = this.indexOf(file);
     // Opened as the index read it (the usual open): the model's input is the same, nothing to judge again.
-    if (!prev && index && text === this.readDisk(file) && this.asIndexed(index, file)) {
+    if (!prev && index && this.asIndexed(index, file) && text === this.readDisk(file)) {
       open.asIndexed = true;
       return false;
     }
