@@ -51,8 +51,7 @@ export class WorkloadReader {
   /** The walk starts reading images (the root is a map, not a CRD's) and patch containers (the root is a map). */
   readonly images: boolean;
   readonly patch: boolean;
-  private readonly kind: string = '';
-  private readonly name: string = '';
+  /** The document's resource, shared by every image and patch container read in it (never changed). */
   private readonly resource: { kind: string; name: string } = { kind: '', name: '' };
 
   /** `source`: the text the tree's ranges count in; `offset`: where that text starts in the file. */
@@ -66,11 +65,10 @@ export class WorkloadReader {
       this.images = false;
       return;
     }
-    this.kind = this.valueAt(root, 'kind') ?? '';
+    const kind = this.valueAt(root, 'kind') ?? '';
     const meta = findPair(root, 'metadata')?.value;
-    this.name = isMap(meta) ? (this.valueAt(meta, 'name') ?? '') : '';
-    this.resource = { kind: this.kind, name: this.name };
-    this.images = this.kind !== 'CustomResourceDefinition';
+    this.resource = { kind, name: isMap(meta) ? (this.valueAt(meta, 'name') ?? '') : '' };
+    this.images = kind !== 'CustomResourceDefinition';
   }
 
   /**
@@ -107,7 +105,7 @@ export class WorkloadReader {
     const imagePair = findPair(item, 'image');
     const img = imagePair ? scalarPart(imagePair.value, this.source) : null;
     this.patchImages.push(img ? img.span.start + this.offset : -1);
-    this.patches.push({ resource: { kind: this.kind, name: this.name }, container: name, image: undefined, pullPolicy: this.valueAt(item, 'imagePullPolicy') || undefined });
+    this.patches.push({ resource: this.resource, container: name, image: undefined, pullPolicy: this.valueAt(item, 'imagePullPolicy') || undefined });
   }
 
   /** The string value under `key` (the last pair). */
