@@ -15,7 +15,8 @@ import { defaultConfig } from '../../server/src/core/config';
 import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
 import type { Doc } from '../../server/src/core/env/read';
 import { Bail, scanDocument } from '../../server/src/core/extract/lineScan';
-import { parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { parseDocument as parseYaml } from '../../server/src/core/yamlSource';
 import { evaluate } from '../../server/src/core/rules';
 import { environmentFacts } from '../../server/src/scan/environments';
 import { corpusFiles } from '../bench/corpus';
@@ -115,6 +116,95 @@ describe('fast path parity with the yaml walk', () => {
     assert.ok(stats.documents - bailed > stats.documents / 4, report(stats));
   });
 });
+
+describe('fast path: compact nested mappings', () => {
+  // `key: {{ a }}: {{ b }}` blanked is `key: a: b`, which `yaml` reports and recovers as a nested map.
+  const templates: Array<[string, string]> = [
+    ['chart/templates/a.yaml', `{{- if .Values.x }}\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: busybox:1.36\n  extra: {{ .Values.a }}: {{ .Values.b }}\n{{- end }}\n`],
+    ['chart/templates/b.yaml', `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: acme/app:{{ .Values.tag }}\n      imagePullPolicy: Always\n    - name: b\n      image: nginx:1.27\n      env:\n        - name: URL\n          value: http://{{ .Values.host }}:{{ .Values.port }}/x\n        - name: B\n          value: b\n`],
+    ['chart/templates/c.yaml', `metadata:\n  name: c\nspec:\n  image: {{ .Values.registry }}/app:{{ .Values.tag }}\n  other: redis:7\n  sidecar:\n    image: envoyproxy/envoy:v1.31.0\n`],
+  ];
+
+  it('reads them as the template excuses them, with the sites the yaml walk finds', () => {
+    for (const [name, text] of templates) {
+      const stats = newFastPathStats();
+      assertSameExtraction(text, { path: name }, stats);
+      assert.deepEqual(stats.bailed, {}, `${name}: ${report(stats)}`);
+    }
+    const sites = extractImages(templates[1][1], { path: 'b.yaml', fast: true }).sites.map((s) => s.reference);
+    assert.deepEqual(sites, ['nginx:1.27']);
+    const c = extractImages(templates[2][1], { path: 'c.yaml', fast: true });
+    assert.deepEqual([c.sites.map((s) => s.reference), c.syntaxErrors], [['envoyproxy/envoy:v1.31.0'], []]);
+  });
+
+  it('hands them to yaml when nothing excuses the error, which is reported', () => {
+    for (const text of ['image: nginx:1.27\nextra: a: b\n', 'name: "{{ .Values.name }}"\nimage: nginx:1.27\nextra: a: b\n']) {
+      const stats = newFastPathStats();
+      assertSameExtraction(text, { path: 'x.yaml' }, stats);
+      assert.deepEqual(stats.bailed, { syntax: 1 });
+      const found = extractImages(text, { path: 'x.yaml', fast: true });
+      assert.deepEqual([found.sites.map((s) => s.reference), found.syntaxErrors.map((e) => e.message)], [['nginx:1.27'], ['Nested mappings are not allowed in compact mappings']]);
+    }
+  });
+
+  it('builds the tree yaml recovers, and is flagged exactly when yaml reports an error', () => {
+    // Lines around the construct: siblings below it at its indentation (they join the nested map),
+    // deeper lines, list items, comments, and the values after it the scanner leaves to `yaml`.
+    const LINES = ['k: v', 'k:', 'k: x: y', 'k: : y', 'k: x:', 'k: :', 'k: x: y # c', 'k:      :      ', 'k: http://h:   /p', '- k: x: y', '- k:   :  ', '- v', '-', '# c', '', 'k: x:y: z', 'k: x: y: z', 'k: x: "q"', "k: x: 'q'", 'k: x: [a]', 'k: x: {a: b}', 'a: &a v', 'k: x: &a y', 'k: x: *a', 'k: &a x: y', 'k: x: |', 'more words', 'k: x: - y', 'k: x: ? y', 'k: :x: y', 'k: 1: 2', 'k: x : y', 'k: x:  # c', 'image: r/x:   ', 'k: x: y:', 'k: - ', 'k: x #c: y'];
+    const line = fc.record({ indent: fc.constantFrom(0, 2, 4, 6), text: fc.constantFrom(...LINES), trailing: fc.constantFrom('', '', '  ') });
+    let compared = 0;
+    let flagged = 0;
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.boolean(), (lines, finalBreak) => {
+        const text = lines.map((l) => ' '.repeat(l.indent) + l.text + l.trailing).join('\n') + (finalBreak ? '\n' : '');
+        let fast;
+        try {
+          fast = scanDocument(text, false);
+        } catch (err) {
+          if (err instanceof Bail) return;
+          throw err;
+        }
+        const full = parseYaml(text);
+        assert.equal(fast.needsTemplateExcuse !== undefined, full.errors.length > 0, `${JSON.stringify(full.errors)}\n${text}`);
+        assert.equal(treeDifference(fast.contents, full.doc.contents, '$'), null, text);
+        compared++;
+        if (fast.needsTemplateExcuse) flagged++;
+      }),
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) * 4 },
+    );
+    assert.ok(compared > 1000 && flagged > compared / 3, `${compared} compared, ${flagged} flagged`);
+  });
+});
+
+/** Where two trees differ in what the walk reads (kinds, values, ranges, flow style), or null. Lazily known parts are skipped. */
+function treeDifference(fast: unknown, full: unknown, at: string): string | null {
+  const kind = (n: unknown) => (isMap(n) ? 'map' : isSeq(n) ? 'seq' : isScalar(n) ? 'scalar' : isAlias(n) ? 'alias' : String(n));
+  const lazy = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof Bail) return undefined;
+      throw err;
+    }
+  };
+  if (kind(fast) !== kind(full)) return `${at}: ${kind(fast)} against ${kind(full)}`;
+  if (isScalar(fast) && isScalar(full)) {
+    const value = lazy(() => ({ v: fast.value }));
+    if (value && !Object.is(value.v, full.value)) return `${at}: ${JSON.stringify(value.v)} against ${JSON.stringify(full.value)}`;
+    if (fast.type !== full.type || fast.range![0] !== full.range![0] || fast.range![1] !== full.range![1]) return `${at}: ${fast.type} ${fast.range} against ${full.type} ${full.range}`;
+  } else if ((isMap(fast) || isSeq(fast)) && (isMap(full) || isSeq(full))) {
+    const range = lazy(() => fast.range);
+    if (range && (range[0] !== full.range![0] || range[1] !== full.range![1])) return `${at}: range ${range} against ${full.range}`;
+    if (!!fast.flow !== !!full.flow || fast.items.length !== full.items.length) return `${at}: ${fast.items.length} items against ${full.items.length}`;
+    for (let i = 0; i < fast.items.length; i++) {
+      const a = fast.items[i] as unknown;
+      const b = full.items[i] as unknown;
+      const d = isPair(a) && isPair(b) ? treeDifference(a.key, b.key, `${at}.key${i}`) ?? treeDifference(a.value, b.value, `${at}.${i}`) : treeDifference(a, b, `${at}[${i}]`);
+      if (d) return d;
+    }
+  }
+  return null;
+}
 
 describe('fast path scalars', () => {
   it('read plain scalars as the core schema does: null, booleans, numbers, and everything else a string', () => {

@@ -11,7 +11,7 @@ export interface LineMutation {
 }
 
 /** How many kinds of edit `mutate` knows. */
-export const MUTATION_KINDS = 30;
+export const MUTATION_KINDS = 31;
 
 /** A GitHub Actions workflow with a job container, a service image and a docker:// step (the bench corpus uses it too). */
 export const CI_WORKFLOW = `name: ci
@@ -221,6 +221,38 @@ spec:
         - name: side
           image: busybox:1.36
 `],
+  // Template actions that leave a compact nested mapping once blanked (`key: a: b`), which `yaml`
+  // reports and recovers, the template excusing the error: led by an action, and not.
+  ['chart/templates/job.yaml', `{{- if .Values.job }}
+apiVersion: batch/v1
+kind: Job
+spec:
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}-test
+          image: {{ .Values.registry }}/{{ .Values.repository }}:{{ .Values.tag }}
+          env:
+            - name: URL
+              value: http://{{ .Values.host }}:{{ .Values.port }}/healthz
+        - name: curl
+          image: curlimages/curl:8.5.0
+      restartPolicy: Never
+{{- end }}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: probe
+spec:
+  containers:
+    - name: probe
+      image: busybox:1.36
+      args:
+        - --target={{ .Values.host }}:{{ .Values.port }}
+  extra: {{ .Values.a }}: {{ .Values.b }}
+  image: acme/late:{{ .Values.tag }}
+`],
   ['docker-compose.yaml', `services:
   web:
     build: .
@@ -368,6 +400,12 @@ export function mutate(seed: string, mutations: LineMutation[]): string {
       case 26: out = ['---', line]; break;
       case 28: out = colon > 0 ? [line.slice(0, colon + 2) + `"${line.slice(colon + 2)}`, ' '.repeat(Math.max(0, indent.length + (m.pick % 4) - 1)) + ['more"', 'a\\"b" # c', '', "x' y"][m.pick % 4], indent + ' z"'] : [line]; break; // a quoted scalar over lines
       case 27: out = [line, indent + '  ' + ['continued words', 'more: x', '- item', '# c', 'a #b', '"q"'][m.pick % 6]]; break; // a folded plain scalar, or not
+      case 30: { // a template leaving `key: a: b` once blanked, or a key-less pair
+        const key = colon > 0 ? line.slice(0, colon + 2) : `${indent}x: `;
+        const rest = colon > 0 ? line.slice(colon + 2) : 'v';
+        out = [[`${key}{{ .Values.a }}: ${rest}`, `${key}http://{{ .Values.host }}:{{ .Values.port }}/${rest}`, `${key}${rest}:{{ .Values.tag }}`, `${indent}{{ $k }}: {{ $v }}`, `${key}{{ .Values.a }}:`][m.pick % 5]];
+        break;
+      }
       default: out = [line.replace(/: /, ' : ')];
     }
     lines.splice(Math.max(0, at), 1, ...out);

@@ -50,12 +50,14 @@ export interface ScannedDocument {
   contents: unknown;
   comments: Comment[];
   /**
-   * A block scalar begins with a template action on a line deeper than its first line of text:
-   * blanked, that is a more-indented leading empty line, an error `yaml` reports (on the value only,
-   * the structure is the same). The tree is right only if the template excuses the document's errors
-   * (`templateExcusesErrors` on the text as written), which the caller must check.
+   * `yaml` reports an error on this document, and the tree is the one it recovers: right only if
+   * the template excuses the document's errors (`templateExcusesErrors` on the text as written),
+   * which the caller must check, handing the document to `yaml` with this cause if it does not.
+   * `block-scalar`: a block scalar begins with a template action on a line deeper than its first
+   * line of text (blanked, a more-indented leading empty line; the error is on the value only).
+   * `syntax`: a compact nested mapping (`key: a: b`, see `pairValue`).
    */
-  needsTemplateExcuse?: boolean;
+  needsTemplateExcuse?: BailCause;
 }
 
 // The nodes are light objects carrying `yaml`'s own node-type marks (registered symbols), so
@@ -246,7 +248,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
-  let needsTemplateExcuse = false;
+  let needsTemplateExcuse: BailCause | undefined;
   // Where `yaml` ends the last node read so far (a collection closed now ends there), and
   // whether comment lines came after it: `yaml` hangs those on some collection, not reproduced here.
   let lastEnd = 0;
@@ -418,8 +420,14 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   while (stack.length > 0) close(stack.pop()!);
   return needsTemplateExcuse ? { contents: root, comments, needsTemplateExcuse } : { contents: root, comments };
 
-  /** Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line. */
-  function pairValue(frame: Frame, key: FastScalar, after: number, eol: number): Pending | null {
+  /**
+   * Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line.
+   * `compact`: the value may be a compact nested mapping, `key: a: b` (a chart's `key: {{ a }}: {{ b }}`,
+   * `url: http://{{ host }}:{{ port }}` blanked). `yaml` reports it and recovers a map at `a` with
+   * the pair `a: b` (`a` may be empty, a null key, and `b` a null), which takes the indentation of
+   * the line: the pairs below at that indentation are its own. Read only with a plain or empty `b`.
+   */
+  function pairValue(frame: Frame, key: FastScalar, after: number, eol: number, compact = true): Pending | null {
     const pair = new FastPair(key, null);
     frame.node.items.push(pair);
     let v = after;
@@ -430,7 +438,20 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       if (v < eol) comment(v, eol);
       return hold(frame, v, anchor?.name, pair, null, 0);
     }
-    pair.value = anchored(anchor, value(frame, v, eol));
+    if (!compact && (anchor || NOT_PLAIN_START.has(src.charCodeAt(v)))) throw new Bail('syntax');
+    const node = value(frame, v, eol, compact && !anchor);
+    if (mappingColon !== -1) {
+      const colon = mappingColon;
+      mappingColon = -1;
+      needsTemplateExcuse = 'syntax';
+      const inner = newFrame(false, frame.indent, v);
+      pair.value = inner.node;
+      const held = pairValue(inner, node as FastScalar, colon + 1, eol, false);
+      // A deeper line below is no continuation of `b` to `yaml` here.
+      lastPlain = null;
+      return held;
+    }
+    pair.value = anchored(anchor, node);
     return null;
   }
 
@@ -453,8 +474,11 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     return node;
   }
 
-  /** A value starting at `v` on the line ending at `eol`, inside the collection `frame`. */
-  function value(frame: Frame, v: number, eol: number): unknown {
+  /**
+   * A value starting at `v` on the line ending at `eol`, inside the collection `frame`. With `compact`,
+   * a plain value holding a mapping indicator gives the key before it, `mappingColon` set (see `pairValue`).
+   */
+  function value(frame: Frame, v: number, eol: number, compact = false): unknown {
     const c = src.charCodeAt(v);
     if (c === 42 /* * */) {
       let j = v + 1;
@@ -479,7 +503,8 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       lineRest(f.end, eol);
       return f.node;
     }
-    const end = plainEnd(src, v, eol, false);
+    const end = plainEnd(src, v, eol, false, compact);
+    if (mappingColon !== -1) return end > v ? plainScalar(src, v, end) : nullScalar(v);
     const commented = lineRest(end, eol);
     const node = plainScalar(src, v, end);
     // Only a scalar that ends its line (no comment after it) can go on on the next one.
@@ -526,7 +551,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
           // `yaml` reports more-indented leading empty lines. Where that line is a template action
           // starting the block's text (`{{- if … }}` in a chart's ConfigMap), the template may excuse it.
           if (written !== 'action') throw new Bail('block-scalar');
-          needsTemplateExcuse = true;
+          needsTemplateExcuse = 'block-scalar';
           valueUnknown = true;
         }
         contentIndent = lineIndent;
@@ -590,15 +615,23 @@ function plainScalar(src: string, start: number, end: number): FastScalar {
   return new FastScalar(src, Scalar.PLAIN, start, end);
 }
 
+/** Where `plainEnd` with `compact` met a mapping indicator (`: ` or a `:` ending the line), or -1. */
+let mappingColon = -1;
+
 /**
  * The end of a one-line plain scalar starting at `v` (trailing spaces and a comment excluded).
- * In block context a `: ` inside it would be a nested mapping `yaml` rejects; in flow context
- * it stops at `,[]{}` and at `:` before a space or one of those.
+ * In block context a `: ` inside it would be a nested mapping `yaml` rejects (with `compact`, the
+ * scalar ends before it and `mappingColon` says where it is); in flow context it stops at `,[]{}`
+ * and at `:` before a space or one of those.
  */
-function plainEnd(src: string, v: number, eol: number, inFlow: boolean): number {
+function plainEnd(src: string, v: number, eol: number, inFlow: boolean, compact = false): number {
   const c = src.charCodeAt(v);
   if (NOT_PLAIN_START.has(c)) throw new Bail(c === 38 || c === 42 || c === 33 ? 'anchor-alias-tag' : 'syntax');
   if ((c === DASH || c === 63 || c === COLON) && (v + 1 === eol || src.charCodeAt(v + 1) === SPACE || (inFlow && FLOW_END.has(src.charCodeAt(v + 1))))) {
+    if (compact && c === COLON) {
+      mappingColon = v;
+      return v;
+    }
     throw new Bail(c === 63 ? 'complex-key' : 'syntax');
   }
   let end = v + 1;
@@ -614,6 +647,10 @@ function plainEnd(src: string, v: number, eol: number, inFlow: boolean): number 
       const next = j + 1 < eol ? src.charCodeAt(j + 1) : SPACE;
       if (next === SPACE) {
         if (inFlow) break;
+        if (compact) {
+          mappingColon = j;
+          return end;
+        }
         throw new Bail('syntax');
       }
       if (inFlow && FLOW_END.has(next)) break;
