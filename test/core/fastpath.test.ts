@@ -16,7 +16,7 @@ import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '
 import type { Doc } from '../../server/src/core/env/read';
 import { Bail, scanDocument } from '../../server/src/core/extract/lineScan';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import { parseDocument as parseYaml } from '../../server/src/core/yamlSource';
+import { blankTemplateActions, excusedByTokens, parseDocument as parseYaml, splitDocuments } from '../../server/src/core/yamlSource';
 import { evaluate } from '../../server/src/core/rules';
 import { environmentFacts } from '../../server/src/scan/environments';
 import { corpusFiles } from '../bench/corpus';
@@ -173,6 +173,61 @@ describe('fast path: compact nested mappings', () => {
       { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) * 4 },
     );
     assert.ok(compared > 1000 && flagged > compared / 3, `${compared} compared, ${flagged} flagged`);
+  });
+});
+
+describe('fast path: a template action where a node starts', () => {
+  it('excuses the template only where the parse of the text as written would', (t) => {
+    // Lines without actions (plain values that may go on below, block scalars, quotes over lines,
+    // comments), then the first action: first on its line, first in a value, in quotes, comments,
+    // block scalars and plain text, unclosed, quoting braces or quotes; then any lines.
+    const plainLines = ['k: v', 'k:', 'words', '- v', '-', 'k: |', 'k: |-', 'k: >-', 'k: "a', 'b"', '# c', 'k: v # c', '', 'k: x: y', 'k: [a]', 'k: &a v'];
+    const actionLines = ['k: {{ .x }}', 'k: {{ .x }}-y', '{{- if .y }}', '{{ end }}', 'k: "{{ .x }}"', "k: '{{ .x }}'", '# {{ .x }}', 'k: v {{ .x }}', '- {{ .x }}', '-{{ .x }}', '- k: {{ .x }}', 'k:{{ .x }}', '{{ .a }}: {{ .b }}', 'k: {{ .a }}: {{ .b }}', 'words {{ .x }}', '{{ .x }} words', 'k: &a {{ .x }}', 'k: [a, {{ .x }}]', '{{/* c */}}', '{{ "\\"" }}', `{{ "'" }}`, '{{ .x | nindent 4 }}', 'k: a # {{ .x }}', '{{ open', 'k: {{ "|" }}', 'k: {{ "[" }}', 'k: {{ "#" }} v', '{{ "{" }}'];
+    // Mostly at the root, or the scanner reads few of them.
+    const indent = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constantFrom(1, 2, 3, 4, 6, 8) });
+    const lines = (texts: string[], min: number, max: number) => fc.array(fc.record({ indent, text: fc.constantFrom(...texts) }), { minLength: min, maxLength: max });
+    let read = 0;
+    let excused = 0;
+    fc.assert(
+      fc.property(lines(plainLines, 0, 5), lines(actionLines, 1, 1), lines([...plainLines, ...actionLines], 0, 4), (before, first, after) => {
+        const text = [...before, ...first, ...after].map((l) => ' '.repeat(l.indent) + l.text).join('\n') + '\n';
+        const blanked = blankTemplateActions(text);
+        let scanned;
+        try {
+          scanned = scanDocument(blanked.text, false, blanked.actions);
+        } catch (err) {
+          if (err instanceof Bail) return;
+          throw err;
+        }
+        read++;
+        if (!scanned.actionExcuses) return;
+        excused++;
+        assert.ok(excusedByTokens(text, blanked.actions), text);
+      }),
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) * 5 },
+    );
+    t.diagnostic(`${read} read, ${excused} excused`);
+    assert.ok(excused > read / 4 && excused < read, `${excused} of ${read} read excused`);
+    // And every templated document of the seeds and the realistic profile (scaled down) the scanner reads.
+    let documents = 0;
+    for (const text of [...SEEDS.map(([, t]) => t), ...[...corpusFiles('realistic', { scale: 0.08 })].map((f) => f.text)]) {
+      for (const span of splitDocuments(text)) {
+        const doc = text.slice(span.start, span.end);
+        const blanked = blankTemplateActions(doc);
+        if (blanked.actions.length === 0) continue;
+        let scanned;
+        try {
+          scanned = scanDocument(blanked.text, false, blanked.actions);
+        } catch (err) {
+          if (err instanceof Bail) continue;
+          throw err;
+        }
+        if (!scanned.actionExcuses) continue;
+        assert.ok(excusedByTokens(doc, blanked.actions), doc.slice(0, 500));
+        documents++;
+      }
+    }
+    assert.ok(documents > 50, `${documents} templated documents excused`);
   });
 });
 

@@ -292,7 +292,7 @@ function fastDocument(
   try {
     const scanned = scanDocument(source, source.includes('image-pin'), templateActions);
     // The `yaml` path would report an error here, which the template must excuse for the tree to stand.
-    if (scanned.needsTemplateExcuse && !templateExcusesErrors(original, templateActions)) return { bail: scanned.needsTemplateExcuse };
+    if (scanned.needsTemplateExcuse && !scanned.actionExcuses && !templateExcusesErrors(original, templateActions)) return { bail: scanned.needsTemplateExcuse };
     const doc = { contents: scanned.contents } as unknown as Document.Parsed;
     const embedded: Embedded[] = [];
     const ctx = walkContext(source, doc, templateActions, shapeOptions, kustomizationFile, embeddedReader(shapeOptions, depth, embedded, fast));

@@ -58,6 +58,14 @@ export interface ScannedDocument {
    * `syntax`: a compact nested mapping (`key: a: b`, see `pairValue`).
    */
   needsTemplateExcuse?: BailCause;
+  /**
+   * The document's first template action sits where, in the text as written, a node starts: first on
+   * its line or first in a value (after `key: ` or `- `), with nothing before it that could hold it
+   * (no block scalar, quoted or plain scalar going on over its line, no error `yaml` reports). The text
+   * before it is the same as written and blanked, so there `{{` opens a flow collection, which no
+   * text token contains: `templateExcusesErrors` says yes without a parse.
+   */
+  actionExcuses?: true;
 }
 
 // The nodes are light objects carrying `yaml`'s own node-type marks (registered symbols), so
@@ -249,6 +257,8 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
   let needsTemplateExcuse: BailCause | undefined;
+  const firstAction = actions.length > 0 ? actions[0].start : -1;
+  let actionExcuses = false;
   // Where `yaml` ends the last node read so far (a collection closed now ends there), and
   // whether comment lines came after it: `yaml` hangs those on some collection, not reproduced here.
   let lastEnd = 0;
@@ -304,6 +314,12 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     let i = pos;
     while (i < eol && src.charCodeAt(i) === SPACE) i++;
     const ind = i - pos;
+    if (firstAction < eol && firstAction >= pos && firstAction <= i) {
+      // First on its line (blanked, the action is spaces): a node starts there unless a plain scalar
+      // above can go on over this line, as written.
+      const top = stack.length > 0 ? stack[stack.length - 1].indent : -1;
+      actionExcuses = !needsTemplateExcuse && (lastPlain === null || firstAction - pos <= top);
+    }
     if (i === eol) {
       pos = eol + 1;
       continue;
@@ -379,6 +395,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       // `- item`: a null, a map starting on this line, or a value.
       let k = i + 1;
       while (k < eol && src.charCodeAt(k) === SPACE) k++;
+      if (firstAction > i + 1 && firstAction < k && !needsTemplateExcuse) actionExcuses = true;
       const seq = top.node;
       const index = seq.items.length;
       seq.items.push(null);
@@ -418,7 +435,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   }
   if (pending) resolveNull(pending);
   while (stack.length > 0) close(stack.pop()!);
-  return needsTemplateExcuse ? { contents: root, comments, needsTemplateExcuse } : { contents: root, comments };
+  return { contents: root, comments, needsTemplateExcuse, actionExcuses: actionExcuses || undefined };
 
   /**
    * Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line.
@@ -432,6 +449,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     frame.node.items.push(pair);
     let v = after;
     while (v < eol && src.charCodeAt(v) === SPACE) v++;
+    if (firstAction > after && firstAction < v && !needsTemplateExcuse) actionExcuses = true;
     const anchor = anchorAt(v, eol);
     if (anchor) v = anchor.next;
     if (v === eol || src.charCodeAt(v) === HASH) {
