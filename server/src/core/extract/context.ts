@@ -84,10 +84,13 @@ export function deref(ctx: WalkContext, node: unknown): unknown {
 export function stringAt(ctx: WalkContext, map: YAMLMap, key: string, allowNonString = false): ScalarPart | undefined {
   const pair = findPair(map, key);
   if (!pair) return undefined;
-  const part = scalarPart(deref(ctx, pair.value), ctx.source, { allowNonString });
+  const part = scalarPart(deref(ctx, pair.value), ctx.source, allowNonString ? NON_STRING : undefined);
   if (!part) return undefined;
-  return { ...part, keySpan: nodeSpan(pair.key) };
+  // Spelled out rather than spread: the same members in the same order, at a fraction of the cost.
+  return { value: part.value, span: part.span, exact: part.exact, token: part.token, keySpan: nodeSpan(pair.key) };
 }
+
+const NON_STRING = { allowNonString: true };
 
 export function nodeSpan(node: unknown): Span | undefined {
   const range = (node as Node | null)?.range;

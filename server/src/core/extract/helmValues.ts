@@ -7,7 +7,8 @@
 import { YAMLMap } from 'yaml';
 import type { HelmSplitParts, ImageSite, ScalarPart, ShaForm } from '../types';
 import { shaDigest, type ImageMapDialect, type MapView } from './classify';
-import { WalkContext, insertionPoint, isTemplated, keyOf, pullPolicySlot, stringAt } from './context';
+import { WalkContext, deref, findPair, insertionPoint, isTemplated, keyOf, pullPolicySlot, stringAt } from './context';
+import { scalarPart } from '../yamlSource';
 
 export function helmSplitSite(ctx: WalkContext, map: YAMLMap, dialect: ImageMapDialect, tagKey: 'tag' | 'version' | undefined): ImageSite | null {
   const at = (key: string, nonString = false) => stringAt(ctx, map, key, nonString);
@@ -83,5 +84,11 @@ export function mapView(ctx: WalkContext, map: YAMLMap): MapView {
     const k = keyOf(pair);
     if (k !== null) keys.push(k);
   }
-  return { keys, text: (key) => stringAt(ctx, map, key)?.value };
+  return {
+    keys,
+    text: (key) => {
+      const pair = findPair(map, key);
+      return pair ? scalarPart(deref(ctx, pair.value), ctx.source)?.value : undefined;
+    },
+  };
 }

@@ -71,7 +71,7 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
       } else if (isMap(value)) helmMap(ctx, value, [...path, key]);
     } else if (isMap(value)) {
       // Only a map under an image key or with a `repository` can hold an image in parts.
-      if (/Image$/.test(key) || findPair(value, 'repository')) helmMap(ctx, value, [...path, key]);
+      if (key.endsWith('Image') || findPair(value, 'repository')) helmMap(ctx, value, [...path, key]);
     } else if (key === 'images' && isSeq(value)) {
       imagesList(ctx, value, path);
     } else if (key === 'uses' && isScalar(value)) {
