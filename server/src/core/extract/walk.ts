@@ -65,7 +65,7 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
     const key = keyOf(pair);
     if (key === null) continue;
     const value = deref(ctx, pair.value);
-    if (ctx.imageKeys.has(key)) {
+    if (isImageKey(ctx.imageKeys, key)) {
       if (isScalar(value)) {
         if (!ctx.splitMaps.has(map)) imageValue(ctx, map, pair, path, key);
       } else if (isMap(value)) helmMap(ctx, value, [...path, key]);
@@ -88,6 +88,15 @@ function visitMap(ctx: WalkContext, map: YAMLMap, path: readonly PathKey[]): voi
       if (part && !isTemplated(ctx, part)) ctx.embeddedValues(part);
     }
   }
+}
+
+/**
+ * `imageKeys.has(key)`, without hashing the key when no extra keys are configured (`image` is always one,
+ * so a set of one is `image` alone): the walk asks for every pair, and each key is a string fresh from
+ * the text, whose hash a set lookup computes first (about a tenth of the walk on the realistic profile).
+ */
+function isImageKey(imageKeys: ReadonlySet<string>, key: string): boolean {
+  return imageKeys.size === 1 ? key === 'image' : imageKeys.has(key);
 }
 
 function imageValue(ctx: WalkContext, map: YAMLMap, pair: Pair, path: readonly PathKey[], key: string): void {
