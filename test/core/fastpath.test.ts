@@ -117,7 +117,7 @@ describe('fast path parity with the yaml walk', () => {
   });
 });
 
-describe('fast path: compact nested mappings', () => {
+describe('fast path: compact nested mappings and pairs without a key', () => {
   // `key: {{ a }}: {{ b }}` blanked is `key: a: b`, which `yaml` reports and recovers as a nested map.
   const templates: Array<[string, string]> = [
     ['chart/templates/a.yaml', `{{- if .Values.x }}\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: busybox:1.36\n  extra: {{ .Values.a }}: {{ .Values.b }}\n{{- end }}\n`],
@@ -149,8 +149,9 @@ describe('fast path: compact nested mappings', () => {
 
   it('builds the tree yaml recovers, and is flagged exactly when yaml reports an error', () => {
     // Lines around the construct: siblings below it at its indentation (they join the nested map),
-    // deeper lines, list items, comments, and the values after it the scanner leaves to `yaml`.
-    const LINES = ['k: v', 'k:', 'k: x: y', 'k: : y', 'k: x:', 'k: :', 'k: x: y # c', 'k:      :      ', 'k: http://h:   /p', '- k: x: y', '- k:   :  ', '- v', '-', '# c', '', 'k: x:y: z', 'k: x: y: z', 'k: x: "q"', "k: x: 'q'", 'k: x: [a]', 'k: x: {a: b}', 'a: &a v', 'k: x: &a y', 'k: x: *a', 'k: &a x: y', 'k: x: |', 'more words', 'k: x: - y', 'k: x: ? y', 'k: :x: y', 'k: 1: 2', 'k: x : y', 'k: x:  # c', 'image: r/x:   ', 'k: x: y:', 'k: - ', 'k: x #c: y'];
+    // deeper lines, list items, comments, and the values after it the scanner leaves to `yaml`; and
+    // pairs without a key (`{{ $k }}: {{ $v }}` blanked), first in their map or below others.
+    const LINES = ['k: v', 'k:', 'k: x: y', 'k: : y', 'k: x:', 'k: :', 'k: x: y # c', 'k:      :      ', 'k: http://h:   /p', '- k: x: y', '- k:   :  ', '- v', '-', '# c', '', 'k: x:y: z', 'k: x: y: z', 'k: x: "q"', "k: x: 'q'", 'k: x: [a]', 'k: x: {a: b}', 'a: &a v', 'k: x: &a y', 'k: x: *a', 'k: &a x: y', 'k: x: |', 'more words', 'k: x: - y', 'k: x: ? y', 'k: :x: y', 'k: 1: 2', 'k: x : y', 'k: x:  # c', 'image: r/x:   ', 'k: x: y:', 'k: - ', 'k: x #c: y', ':', ':   ', ': v', ': v # c', ': x: y', ': "q"', '- :', '  :', '      : v'];
     const line = fc.record({ indent: fc.constantFrom(0, 2, 4, 6), text: fc.constantFrom(...LINES), trailing: fc.constantFrom('', '', '  ') });
     let compared = 0;
     let flagged = 0;
@@ -170,7 +171,7 @@ describe('fast path: compact nested mappings', () => {
         compared++;
         if (fast.needsTemplateExcuse) flagged++;
       }),
-      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) * 4 },
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) * 10 },
     );
     assert.ok(compared > 1000 && flagged > compared / 3, `${compared} compared, ${flagged} flagged`);
   });
@@ -248,7 +249,9 @@ function treeDifference(fast: unknown, full: unknown, at: string): string | null
     if (value && !Object.is(value.v, full.value)) return `${at}: ${JSON.stringify(value.v)} against ${JSON.stringify(full.value)}`;
     if (fast.type !== full.type || fast.range![0] !== full.range![0] || fast.range![1] !== full.range![1]) return `${at}: ${fast.type} ${fast.range} against ${full.type} ${full.range}`;
   } else if ((isMap(fast) || isSeq(fast)) && (isMap(full) || isSeq(full))) {
-    const range = lazy(() => fast.range);
+    // A map's range is read (an insertion point after its last pair); a sequence's is not, and the
+    // scanner does not reproduce where `yaml` ends one whose last item is a null after a comment line.
+    const range = isMap(fast) ? lazy(() => fast.range) : undefined;
     if (range && (range[0] !== full.range![0] || range[1] !== full.range![1])) return `${at}: range ${range} against ${full.range}`;
     if (!!fast.flow !== !!full.flow || fast.items.length !== full.items.length) return `${at}: ${fast.items.length} items against ${full.items.length}`;
     for (let i = 0; i < fast.items.length; i++) {

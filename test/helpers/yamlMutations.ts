@@ -222,11 +222,14 @@ spec:
           image: busybox:1.36
 `],
   // Template actions that leave a compact nested mapping once blanked (`key: a: b`), which `yaml`
-  // reports and recovers, the template excusing the error: led by an action, and not.
+  // reports and recovers, the template excusing the error (led by an action, and not), and pairs
+  // without a key (`{{ $k }}: {{ $v }}`), first in their map and below others.
   ['chart/templates/job.yaml', `{{- if .Values.job }}
 apiVersion: batch/v1
 kind: Job
 spec:
+  backoffLimit: {{ .Values.backoffLimit }}
+  {{ ternary "activeDeadlineSeconds" "ttlSecondsAfterFinished" .Values.deadline }}: {{ .Values.seconds }}
   template:
     spec:
       containers:
@@ -244,6 +247,10 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: probe
+  labels:
+    {{- range $k, $v := .Values.labels }}
+    {{ $k }}: {{ $v | quote }}
+    {{- end }}
 spec:
   containers:
     - name: probe

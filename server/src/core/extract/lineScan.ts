@@ -192,8 +192,15 @@ const COLON = 58;
 const DASH = 45;
 
 // Characters that cannot start a plain scalar (or start something we leave to `yaml`).
-const NOT_PLAIN_START = new Set([...',[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
-const FLOW_END = new Set([...',[]{}'].map((c) => c.charCodeAt(0)));
+const NOT_PLAIN_START = charSet(',[]{}#&*!|>\'"%@`');
+const FLOW_END = charSet(',[]{}');
+
+/** A set of ASCII characters by code: a table lookup where a `Set` hashes the number (asked once per line or more). */
+function charSet(chars: string): { has(c: number): boolean } {
+  const table = new Uint8Array(128);
+  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
+  return { has: (c) => c < 128 && table[c] === 1 };
+}
 const SPECIAL = /[\r\uFEFF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/;
 const MAX_KEY = 1024;
 const ANCHOR_CHAR = /[A-Za-z0-9_.-]/;
@@ -348,6 +355,8 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     const dash = c === DASH && (i + 1 === eol || src.charCodeAt(i + 1) === SPACE);
     // The key that starts this line, once read (undefined: not read yet), so it is not made twice.
     let lineKey: FastScalar | null | undefined;
+    // The line is a pair without a key (`: value`).
+    let keyless = false;
     const plain = lastPlain as FastScalar | null;
     lastPlain = null;
 
@@ -363,7 +372,7 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     if (pending) {
       const p = pending;
       pending = null;
-      if (ind > p.frame.indent && !dash && !(lineKey = readKey(src, i, eol))) {
+      if (ind > p.frame.indent && !dash && !(lineKey = readKey(src, i, eol)) && !(keyless = keyLess(i, eol))) {
         // `key:` with its scalar on the next line.
         settle(p, anchored(p.anchor === undefined ? null : { name: p.anchor }, value(p.frame, i, eol)));
         pos = eol + 1;
@@ -421,8 +430,13 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     } else {
       if (dash) throw new Bail('indentation');
       const key = lineKey === undefined ? readKey(src, i, eol) : lineKey;
-      if (!key) throw new Bail(c === 63 /* ? */ ? 'complex-key' : 'syntax');
-      pending = pairValue(top, key, keyAfter, eol);
+      if (key) pending = pairValue(top, key, keyAfter, eol);
+      else if (keyless && top.node.items.length === 0) {
+        // The first pair of a map, without a key (a chart's `{{ $k }}: {{ $v }}` blanked, below `labels:`):
+        // `yaml` starts the map at the `:` with a null key there, and reports nothing while the map's
+        // other pairs line up with it. Read only with a plain or empty value.
+        pending = pairValue(top, nullScalar(i), i + 1, eol, false);
+      } else throw new Bail(c === 63 /* ? */ ? 'complex-key' : 'syntax');
     }
     if (blockEnd !== -1) {
       pos = lastEnd = blockEnd;
@@ -436,6 +450,11 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   if (pending) resolveNull(pending);
   while (stack.length > 0) close(stack.pop()!);
   return { contents: root, comments, needsTemplateExcuse, actionExcuses: actionExcuses || undefined };
+
+  /** Whether the line's text at `i` is a pair without a key, `:` then a space or the line's end. */
+  function keyLess(i: number, eol: number): boolean {
+    return src.charCodeAt(i) === COLON && (i + 1 === eol || src.charCodeAt(i + 1) === SPACE);
+  }
 
   /**
    * Adds `key: …` to the map of `frame`; returns the pending slot when the value is not on this line.
