@@ -123,9 +123,11 @@ describe('fast path: compact nested mappings and pairs without a key', () => {
     ['chart/templates/a.yaml', `{{- if .Values.x }}\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: busybox:1.36\n  extra: {{ .Values.a }}: {{ .Values.b }}\n{{- end }}\n`],
     ['chart/templates/b.yaml', `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: acme/app:{{ .Values.tag }}\n      imagePullPolicy: Always\n    - name: b\n      image: nginx:1.27\n      env:\n        - name: URL\n          value: http://{{ .Values.host }}:{{ .Values.port }}/x\n        - name: B\n          value: b\n`],
     ['chart/templates/c.yaml', `metadata:\n  name: c\nspec:\n  image: {{ .Values.registry }}/app:{{ .Values.tag }}\n  other: redis:7\n  sidecar:\n    image: envoyproxy/envoy:v1.31.0\n`],
+    // A map whose first pair has no key, then a pair at the column of neither map (yaml reports it).
+    ['chart/templates/d.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n  labels:\n    {{- if .Values.label }}\n    {{ tpl .Values.label $ }}: {{ .Values.labelValue | quote }}\n    {{- end }}\n    app: {{ template "name" $ }}-grafana\ndata:\n  image: nginx:1.27\n`],
   ];
 
-  it('reads them as the template excuses them, with the sites the yaml walk finds', () => {
+  it('reads them as the template excuses them (or as yaml reads them), with the sites the yaml walk finds', () => {
     for (const [name, text] of templates) {
       const stats = newFastPathStats();
       assertSameExtraction(text, { path: name }, stats);

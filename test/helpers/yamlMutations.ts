@@ -222,8 +222,8 @@ spec:
           image: busybox:1.36
 `],
   // Template actions that leave a compact nested mapping once blanked (`key: a: b`), which `yaml`
-  // reports and recovers, the template excusing the error (led by an action, and not), and pairs
-  // without a key (`{{ $k }}: {{ $v }}`), first in their map and below others.
+  // reports and recovers, the template excusing the error (led by an action, and not), a pair without
+  // a key (`{{ $k }}: {{ $v }}`) first in its map, and a pair below it at the column of neither map.
   ['chart/templates/job.yaml', `{{- if .Values.job }}
 apiVersion: batch/v1
 kind: Job
@@ -251,6 +251,7 @@ metadata:
     {{- range $k, $v := .Values.labels }}
     {{ $k }}: {{ $v | quote }}
     {{- end }}
+    app: probe
 spec:
   containers:
     - name: probe

@@ -388,17 +388,30 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
         resolveNull(p);
       }
     }
+    // Whether this line closed a collection deeper than itself.
+    let closedDeeper = false;
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
-      if (top.indent > ind || (top.seq && top.indent === ind && !dash)) close(stack.pop()!);
-      else break;
+      if (top.indent > ind || (top.seq && top.indent === ind && !dash)) {
+        if (top.indent > ind) closedDeeper = true;
+        close(stack.pop()!);
+      } else break;
     }
     if (stack.length === 0) {
       if (root) throw new Bail('indentation');
       root = newFrame(dash, ind, i).node;
     }
     const top = stack[stack.length - 1];
-    if (top.indent !== ind) throw new Bail(ind > top.indent ? 'multi-line-scalar' : 'indentation');
+    let misaligned = false;
+    if (top.indent !== ind) {
+      // A key between the indentation of a map and of a collection below it that this line closed (a
+      // chart's `labels:` whose first pair is `{{ $k }}: …`, then `app: …`): `yaml` reports that all
+      // of a map's items must start at the same column, and reads the pair as the map's. Only with its
+      // value on the line, and nothing deeper after it.
+      misaligned = closedDeeper && ind > top.indent && !top.seq && !dash && !!(lineKey ?? (lineKey = readKey(src, i, eol)));
+      if (!misaligned) throw new Bail(ind > top.indent ? 'multi-line-scalar' : 'indentation');
+      needsTemplateExcuse = 'syntax';
+    }
 
     if (top.seq) {
       // `- item`: a null, a map starting on this line, or a value.
@@ -430,7 +443,13 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
     } else {
       if (dash) throw new Bail('indentation');
       const key = lineKey === undefined ? readKey(src, i, eol) : lineKey;
-      if (key) pending = pairValue(top, key, keyAfter, eol);
+      if (key) {
+        pending = pairValue(top, key, keyAfter, eol, !misaligned);
+        if (misaligned) {
+          if (pending) throw new Bail('indentation');
+          lastPlain = null;
+        }
+      }
       else if (keyless && top.node.items.length === 0) {
         // The first pair of a map, without a key (a chart's `{{ $k }}: {{ $v }}` blanked, below `labels:`):
         // `yaml` starts the map at the `:` with a null key there, and reports nothing while the map's
