@@ -13,8 +13,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readForCheck, type ReadOutcome } from '../../server/src/scan/readFile';
+import { readRegularFile } from '../../server/src/scan/files';
 
 const READ_FILE = require.resolve('../../server/src/scan/readFile');
+const FILES = require.resolve('../../server/src/scan/files');
 
 let dir: string;
 before(() => {
@@ -24,7 +26,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** What a read says, asked in a child process that is killed if it does not answer within 10 s (null). */
 function readElsewhere(call: string): unknown {
-  const script = `const r = require(${JSON.stringify(READ_FILE)}); process.stdout.write(JSON.stringify(${call}) ?? 'undefined');`;
+  const script = `const r = require(${JSON.stringify(READ_FILE)}); const f = require(${JSON.stringify(FILES)}); process.stdout.write(JSON.stringify(${call}) ?? 'undefined');`;
   const child = spawnSync(process.execPath, ['-e', script], { timeout: 10_000, encoding: 'utf8' });
   if (child.error || child.signal) return null;
   assert.equal(child.status, 0, child.stderr);
@@ -103,5 +105,27 @@ describe('readForCheck', () => {
     const wide = readForCheck(write('wide.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('image: w:1\n', 'utf16le')])), 1e7);
     assert.deepEqual(wide.kind === 'text' && [wide.text, wide.encoding], ['image: w:1\n', 'utf16le']);
     assert.deepEqual(readForCheck(path.join(dir, 'nope.yaml'), 1e7), { kind: 'error', reason: 'cannot read: no such file or folder' });
+  });
+});
+
+describe('readRegularFile (texts the environment model reads beyond the listing)', () => {
+  it('a FIFO, a folder, a device or a missing file is no text, and nothing waits', () => {
+    const fifo = path.join(dir, 'kustomization.yaml');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of [fifo, dir, '/dev/zero', path.join(dir, 'missing', 'kustomization.yaml')]) {
+      assert.equal(readElsewhere(`f.readRegularFile(${JSON.stringify(file)})`), undefined, file);
+    }
+    const writer = fs.openSync(fifo, fs.constants.O_RDWR);
+    try {
+      assert.equal(readElsewhere(`f.readRegularFile(${JSON.stringify(fifo)})`), undefined);
+    } finally {
+      fs.closeSync(writer);
+    }
+  });
+
+  it('a regular file is its UTF-8 text, a byte order mark kept as the model always read it', () => {
+    const file = path.join(dir, 'plain.yaml');
+    fs.writeFileSync(file, '\uFEFFresources:\n  - a.yaml\n');
+    assert.equal(readRegularFile(file), '\uFEFFresources:\n  - a.yaml\n');
   });
 });
