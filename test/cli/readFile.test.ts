@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readForCheck, type ReadOutcome } from '../../server/src/scan/readFile';
+import { readForCheck, readTextForScan, type ReadOutcome } from '../../server/src/scan/readFile';
 import { readRegularFile } from '../../server/src/scan/files';
 
 const READ_FILE = require.resolve('../../server/src/scan/readFile');
@@ -105,6 +105,39 @@ describe('readForCheck', () => {
     const wide = readForCheck(write('wide.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('image: w:1\n', 'utf16le')])), 1e7);
     assert.deepEqual(wide.kind === 'text' && [wide.text, wide.encoding], ['image: w:1\n', 'utf16le']);
     assert.deepEqual(readForCheck(path.join(dir, 'nope.yaml'), 1e7), { kind: 'error', reason: 'cannot read: no such file or folder' });
+  });
+});
+
+describe('readTextForScan (one buffer reused from file to file)', () => {
+  it('reads what readForCheck reads, without the bytes, and no text read earlier changes when the buffer is reused', () => {
+    const write = (name: string, bytes: string | Buffer) => {
+      fs.writeFileSync(path.join(dir, name), bytes);
+      return path.join(dir, name);
+    };
+    const files = [
+      write('s1.yaml', `image: first:1\n${'# é ünïcode\n'.repeat(3000)}`),
+      write('s2.yaml', 'image: second:2\n'),
+      write('s3.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('image: bom:3\n')])),
+      write('s4.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('image: wide:4\n', 'utf16le')])),
+      // Larger than the buffer kept between reads (1 MiB).
+      write('s5.yaml', `image: large:5\n${'#'.repeat(1536 * 1024)}\n`),
+      write('s6.yaml', 'image: after:6\n'),
+      write('s7.yaml', Buffer.from([0x69, 0x00])),
+    ];
+    const scanned = files.map((f) => readTextForScan(f, 1e7));
+    const checked = files.map((f) => readForCheck(f, 1e7));
+    for (let i = 0; i < files.length; i++) {
+      const c = checked[i];
+      const expected = c.kind === 'text' ? { kind: c.kind, text: c.text, encoding: c.encoding, size: c.size, mtimeMs: c.mtimeMs } : c;
+      assert.deepEqual(scanned[i], expected, files[i]);
+    }
+    assert.equal(scanned[0].kind === 'text' && scanned[0].text.slice(0, 15), 'image: first:1\n');
+    assert.equal(scanned[6].kind, 'skipped');
+    // readForCheck's bytes are its own: a later read does not change them.
+    const first = readForCheck(files[0], 1e7);
+    readForCheck(files[1], 1e7);
+    assert.ok(first.kind === 'text');
+    assert.deepEqual(first.bytes, fs.readFileSync(files[0]));
   });
 });
 

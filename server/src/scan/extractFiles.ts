@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
-import { readForCheck } from './readFile';
+import { readTextForScan } from './readFile';
 import { Doc, mayDeclareApp } from '../core/env/read';
 import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
@@ -31,7 +31,7 @@ export type ExtractOutcome =
   | { kind: 'error'; reason: string };
 
 export function extractFile(job: ExtractJob): ExtractOutcome {
-  const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
+  const read = readTextForScan(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
   // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
   // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
