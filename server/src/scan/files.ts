@@ -150,8 +150,8 @@ function realFolder(dir: string): string {
   }
 }
 
-// Windows has no O_NONBLOCK (nor FIFOs to wait on).
-const READ_NONBLOCKING = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+/** Open flags for reading a file that may have become a FIFO: the open never waits for a writer. Windows has no O_NONBLOCK (nor such FIFOs). */
+export const READ_NONBLOCKING = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /**
  * A file's text (UTF-8); undefined when it is missing or not a regular file (reading a FIFO would wait

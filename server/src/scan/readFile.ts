@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { specialKind } from '../core/fileKind';
 import { TextEncoding, decodeText } from '../core/text';
-import { describeIoError } from './files';
+import { READ_NONBLOCKING, describeIoError } from './files';
 
 export type ReadOutcome =
   | {
@@ -20,9 +20,6 @@ export type ReadOutcome =
     }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
-
-// Windows has no O_NONBLOCK (nor FIFOs that a listed file could turn into).
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /**
  * One open, one fstat, one read and one close per file (a listed file is not stat-ed by path first).
@@ -64,7 +61,7 @@ function read(file: string, maxFileSize: number, stat: Pick<fs.Stats, 'size' | '
   const keepBytes = into !== scratch;
   let fd: number;
   try {
-    fd = fs.openSync(file, OPEN_FLAGS);
+    fd = fs.openSync(file, READ_NONBLOCKING);
   } catch (err) {
     return cannotRead(err);
   }
