@@ -125,9 +125,10 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
       read += await runBatch(batch);
     }
   };
-  const parallel =
-    maxThreads >= 2 && (jobs.every((j) => j.stat) ? jobs.reduce((sum, j) => sum + j.stat!.size, 0) >= minBytes : await readUntilWorkersPay());
-  if (!parallel) {
+  // Sizes were taken when any job has one (the cache's lookups; a file gone or not regular since has none).
+  const sized = jobs.some((j) => j.stat);
+  const parallel = maxThreads >= 2 && jobs.length > 0 && (sized ? jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0) >= minBytes : await readUntilWorkersPay());
+  if (!parallel || next >= jobs.length) {
     await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
