@@ -152,8 +152,9 @@ describe('fast path: compact nested mappings and pairs without a key', () => {
   it('builds the tree yaml recovers, and is flagged exactly when yaml reports an error', () => {
     // Lines around the construct: siblings below it at its indentation (they join the nested map),
     // deeper lines, list items, comments, and the values after it the scanner leaves to `yaml`; and
-    // pairs without a key (`{{ $k }}: {{ $v }}` blanked), first in their map or below others.
-    const LINES = ['k: v', 'k:', 'k: x: y', 'k: : y', 'k: x:', 'k: :', 'k: x: y # c', 'k:      :      ', 'k: http://h:   /p', '- k: x: y', '- k:   :  ', '- v', '-', '# c', '', 'k: x:y: z', 'k: x: y: z', 'k: x: "q"', "k: x: 'q'", 'k: x: [a]', 'k: x: {a: b}', 'a: &a v', 'k: x: &a y', 'k: x: *a', 'k: &a x: y', 'k: x: |', 'more words', 'k: x: - y', 'k: x: ? y', 'k: :x: y', 'k: 1: 2', 'k: x : y', 'k: x:  # c', 'image: r/x:   ', 'k: x: y:', 'k: - ', 'k: x #c: y', ':', ':   ', ': v', ': v # c', ': x: y', ': "q"', '- :', '  :', '      : v'];
+    // pairs without a key (`{{ $k }}: {{ $v }}` blanked), first in their map or below others; and a
+    // lone `-` after a key (`name: {{ a }}-{{ b }}` blanked).
+    const LINES = ['k: v', 'k:', 'k: x: y', 'k: : y', 'k: x:', 'k: :', 'k: x: y # c', 'k:      :      ', 'k: http://h:   /p', '- k: x: y', '- k:   :  ', '- v', '-', '# c', '', 'k: x:y: z', 'k: x: y: z', 'k: x: "q"', "k: x: 'q'", 'k: x: [a]', 'k: x: {a: b}', 'a: &a v', 'k: x: &a y', 'k: x: *a', 'k: &a x: y', 'k: x: |', 'more words', 'k: x: - y', 'k: x: ? y', 'k: :x: y', 'k: 1: 2', 'k: x : y', 'k: x:  # c', 'image: r/x:   ', 'k: x: y:', 'k: - ', 'k: x #c: y', ':', ':   ', ': v', ': v # c', ': x: y', ': "q"', '- :', '  :', '      : v', 'k:   -   ', 'k: -', 'k:   -  # c', 'k:  -  -  ', '- k:   -  ', 'k: -x'];
     const line = fc.record({ indent: fc.constantFrom(0, 2, 4, 6), text: fc.constantFrom(...LINES), trailing: fc.constantFrom('', '', '  ') });
     let compared = 0;
     let flagged = 0;

@@ -223,7 +223,8 @@ spec:
 `],
   // Template actions that leave a compact nested mapping once blanked (`key: a: b`), which `yaml`
   // reports and recovers, the template excusing the error (led by an action, and not), a pair without
-  // a key (`{{ $k }}: {{ $v }}`) first in its map, and a pair below it at the column of neither map.
+  // a key (`{{ $k }}: {{ $v }}`) first in its map, a pair below it at the column of neither map, and
+  // `name: {{ a }}-{{ b }}` (a lone `-` once blanked).
   ['chart/templates/job.yaml', `{{- if .Values.job }}
 apiVersion: batch/v1
 kind: Job
@@ -246,7 +247,7 @@ spec:
 apiVersion: v1
 kind: Pod
 metadata:
-  name: probe
+  name: {{ .Release.Name }}-{{ .Values.suffix }}
   labels:
     {{- range $k, $v := .Values.labels }}
     {{ $k }}: {{ $v | quote }}

@@ -263,6 +263,8 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
   let first = true;
   // Where the line loop resumes after a block scalar's body (set by blockScalar).
   let blockEnd = -1;
+  // Where the node ending the line ends, when not at the line's end (set by pairValue).
+  let valueEnd = -1;
   let needsTemplateExcuse: BailCause | undefined;
   const firstAction = actions.length > 0 ? actions[0].start : -1;
   let actionExcuses = false;
@@ -464,11 +466,21 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       pos = eol + 1;
       lastEnd = Math.min(pos, n);
     }
+    if (valueEnd !== -1) {
+      lastEnd = valueEnd;
+      valueEnd = -1;
+    }
     commentSince = false;
   }
   if (pending) resolveNull(pending);
   while (stack.length > 0) close(stack.pop()!);
   return { contents: root, comments, needsTemplateExcuse, actionExcuses: actionExcuses || undefined };
+
+  /** Whether only spaces are in [from, eol). */
+  function onlySpaces(from: number, eol: number): boolean {
+    for (let j = from; j < eol; j++) if (src.charCodeAt(j) !== SPACE) return false;
+    return true;
+  }
 
   /** Whether the line's text at `i` is a pair without a key, `:` then a space or the line's end. */
   function keyLess(i: number, eol: number): boolean {
@@ -495,6 +507,15 @@ function scan(src: string, wantComments: boolean, at: { pos: number }, actions: 
       return hold(frame, v, anchor?.name, pair, null, 0);
     }
     if (!compact && (anchor || NOT_PLAIN_START.has(src.charCodeAt(v)))) throw new Bail('syntax');
+    if (src.charCodeAt(v) === DASH && compact && !anchor && onlySpaces(v + 1, eol)) {
+      // `key: -` and nothing after it on the line (a chart's `name: {{ a }}-{{ b }}` blanked): `yaml`
+      // reports a sequence indicator on the line of a key and reads a null at the `-`, where the
+      // collection holding it then ends.
+      needsTemplateExcuse = 'syntax';
+      pair.value = nullScalar(v);
+      valueEnd = v;
+      return null;
+    }
     const node = value(frame, v, eol, compact && !anchor);
     if (mappingColon !== -1) {
       const colon = mappingColon;
