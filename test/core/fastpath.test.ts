@@ -14,7 +14,8 @@ import fc from 'fast-check';
 import { defaultConfig } from '../../server/src/core/config';
 import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
 import type { Doc } from '../../server/src/core/env/read';
-import { Bail, scanDocument } from '../../server/src/core/extract/lineScan';
+import { Bail, ScannedDocument, scanDocument } from '../../server/src/core/extract/lineScan';
+import type { Span } from '../../server/src/core/types';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { blankTemplateActions, excusedByTokens, parseDocument as parseYaml, splitDocuments } from '../../server/src/core/yamlSource';
 import { evaluate } from '../../server/src/core/rules';
@@ -161,13 +162,8 @@ describe('fast path: compact nested mappings and pairs without a key', () => {
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.boolean(), (lines, finalBreak) => {
         const text = lines.map((l) => ' '.repeat(l.indent) + l.text + l.trailing).join('\n') + (finalBreak ? '\n' : '');
-        let fast;
-        try {
-          fast = scanDocument(text, false);
-        } catch (err) {
-          if (err instanceof Bail) return;
-          throw err;
-        }
+        const fast = tryScan(text, []);
+        if (!fast) return;
         const full = parseYaml(text);
         assert.equal(fast.needsTemplateExcuse !== undefined, full.errors.length > 0, `${JSON.stringify(full.errors)}\n${text}`);
         assert.equal(treeDifference(fast.contents, full.doc.contents, '$'), null, text);
@@ -196,13 +192,8 @@ describe('fast path: a template action where a node starts', () => {
       fc.property(lines(plainLines, 0, 5), lines(actionLines, 1, 1), lines([...plainLines, ...actionLines], 0, 4), (before, first, after) => {
         const text = [...before, ...first, ...after].map((l) => ' '.repeat(l.indent) + l.text).join('\n') + '\n';
         const blanked = blankTemplateActions(text);
-        let scanned;
-        try {
-          scanned = scanDocument(blanked.text, false, blanked.actions);
-        } catch (err) {
-          if (err instanceof Bail) return;
-          throw err;
-        }
+        const scanned = tryScan(blanked.text, blanked.actions);
+        if (!scanned) return;
         read++;
         if (!scanned.actionExcuses) return;
         excused++;
@@ -219,14 +210,7 @@ describe('fast path: a template action where a node starts', () => {
         const doc = text.slice(span.start, span.end);
         const blanked = blankTemplateActions(doc);
         if (blanked.actions.length === 0) continue;
-        let scanned;
-        try {
-          scanned = scanDocument(blanked.text, false, blanked.actions);
-        } catch (err) {
-          if (err instanceof Bail) continue;
-          throw err;
-        }
-        if (!scanned.actionExcuses) continue;
+        if (!tryScan(blanked.text, blanked.actions)?.actionExcuses) continue;
         assert.ok(excusedByTokens(doc, blanked.actions), doc.slice(0, 500));
         documents++;
       }
@@ -234,6 +218,16 @@ describe('fast path: a template action where a node starts', () => {
     assert.ok(documents > 50, `${documents} templated documents excused`);
   });
 });
+
+/** The scanner's reading of a text, or undefined when it hands the text to `yaml`. */
+function tryScan(text: string, actions: readonly Span[]): ScannedDocument | undefined {
+  try {
+    return scanDocument(text, false, actions);
+  } catch (err) {
+    if (err instanceof Bail) return undefined;
+    throw err;
+  }
+}
 
 /** Where two trees differ in what the walk reads (kinds, values, ranges, flow style), or null. Lazily known parts are skipped. */
 function treeDifference(fast: unknown, full: unknown, at: string): string | null {
