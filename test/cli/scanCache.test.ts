@@ -85,6 +85,7 @@ describe('scan cache', () => {
       declaresApp: values.some((e) => e.declaresApp),
       'patch image': values.some((e) => e.facts?.patches.some((p) => p.image)),
       'no facts': values.some((e) => !e.facts),
+      'line starts of a kustomization': values.some((e) => e.lineStarts && e.lineStarts.length > 1),
       'non-ASCII facts': values.some((e) => e.facts && /[^\x00-\x7f]/.test(JSON.stringify(e.facts))),
     })) assert.ok(has, `the fixtures hold no extraction with ${part}`);
 
@@ -236,6 +237,37 @@ describe('scan cache', () => {
     fs.writeFileSync(file, 'image: acme/app:10.0.0\n');
     fs.utimesSync(file, later, later);
     assert.deepEqual(await images(), ['acme/app:10.0.0', 'acme/other:1.0.0']);
+  });
+
+  it("places an environment problem from the line starts its kustomization's entry keeps, never from a stale entry", async () => {
+    const dir = tempDir('ip-cache-problem-');
+    const env = { XDG_CACHE_HOME: tempDir('ip-cache-problem-home-') };
+    const file = path.join(dir, 'overlay', 'kustomization.yaml');
+    writeTree(dir, { 'overlay/kustomization.yaml': 'resources:\n  - ../missing\n' });
+    backdate([file]);
+    const problems = async () => {
+      const r = await runCli(['check', '.', '--format', 'json'], dir, env);
+      return (JSON.parse(r.stdout) as { environmentProblems: Array<{ line: number; column: number }> }).environmentProblems.map((p) => `${p.line}:${p.column}`);
+    };
+    assert.deepEqual(await problems(), ['2:5'], 'cold');
+    assert.deepEqual(await problems(), ['2:5'], 'warm');
+    const before = fs.statSync(file);
+    // The same size and mtime, the entry a line lower: the cache's entry (span and line starts) is what
+    // the warm run uses, so the problem stays where the entry says. Read again, the old offset would be 3:3.
+    fs.writeFileSync(file, '#\nresources:\n- ../missing\n');
+    fs.utimesSync(file, before.atime, before.mtime);
+    assert.equal(fs.statSync(file).size, before.size);
+    assert.deepEqual(await problems(), ['2:5'], 'from the entry, not from the file');
+    // A later mtime: read again, placed where it now is.
+    const later = new Date(before.mtimeMs + 5000);
+    fs.utimesSync(file, later, later);
+    assert.deepEqual(await problems(), ['3:3'], 'after an edit');
+    assert.deepEqual(await problems(), ['3:3'], 'after an edit, warm');
+    // Another size with the mtime the cache holds.
+    fs.writeFileSync(file, '#\n\nresources:\n- ../missing\n');
+    fs.utimesSync(file, later, later);
+    assert.deepEqual(await problems(), ['4:3'], 'another size');
+    assert.deepEqual(await problems(), ['4:3'], 'another size, warm');
   });
 
   it('keeps no entry of a file modified moments before the run: a same-size edit within its timestamp is read again', async () => {

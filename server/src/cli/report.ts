@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
 import { RULE_INFO } from '../core/ruleInfo';
-import { LineIndex } from '../core/text';
 import { countsText } from '../core/verify';
 import type { Severity } from '../core/types';
 import type { ScanResult } from '../scan/scanner';
@@ -52,8 +51,8 @@ export function environmentProblems(result: ScanResult): Array<{ file: string; l
   const judgement = result.environments;
   if (!judgement) return [];
   return judgement.model.problems.map((p) => {
-    const text = judgement.text(p.file) ?? '';
-    const pos = new LineIndex(text).position(p.span.start);
+    // A file that cannot be read (any more) is placed as its empty text would be.
+    const pos = judgement.position(p.file, p.span.start) ?? { line: 0, character: p.span.start };
     return { file: path.relative(process.cwd(), p.file) || p.file, line: pos.line + 1, column: pos.character + 1, kind: p.kind, message: p.message };
   });
 }

@@ -29,10 +29,11 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
-const FORMAT = 14;
+const FORMAT = 15;
 const MAGIC = 'image-pin scan cache\n';
 
-// A file's record in `Header.records`: these numbers, then SITE numbers per site, then ERROR numbers per syntax error.
+// A file's record in `Header.records`: these numbers, then SITE numbers per site, ERROR numbers per syntax
+// error, and the start of each line of a kustomization (its `lineStarts`).
 const R_SIZE = 0;
 const R_MTIME = 1; // the file's index: its mtime is in `mtimes`
 const R_OPTIONS = 2; // index into strings
@@ -41,7 +42,8 @@ const R_FACTS_AT = 4; // byte offset in the facts, -1 for none
 const R_FACTS_LEN = 5;
 const R_SITES = 6;
 const R_ERRORS = 7;
-const R_HEAD = 8;
+const R_LINES = 8; // how many line starts (0: none kept)
+const R_HEAD = 9;
 // A site: reference (index into refs), span start, end, range start line, character, end line, character, parts (index into parts, -1 for none).
 const SITE = 8;
 // A syntax error: message (index into strings), span start, end, range start line, character, end line, character.
@@ -104,6 +106,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 class CachedExtraction implements JudgedExtraction {
   declaresApp?: boolean;
+  lineStarts?: readonly number[];
   // Private fields: not seen by a spread or JSON.stringify of the extraction.
   readonly #bytes: Buffer;
   readonly #at: number;
@@ -247,7 +250,10 @@ export class ResultCache {
       errorRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
     const flags = r[at + R_FLAGS];
-    return new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
+    const extraction = new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
+    const lines = r[at + R_LINES];
+    if (lines > 0) extraction.lineStarts = r.slice(p, p + lines);
+    return extraction;
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
@@ -321,12 +327,13 @@ function recordOffsets(h: Header): number[] | undefined {
     if (at + R_HEAD > r.length) return undefined;
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
+    const lines = r[at + R_LINES];
     const factsAt = r[at + R_FACTS_AT];
     const factsLen = r[at + R_FACTS_LEN];
-    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || sites < 0 || errors < 0 || r[at + R_MTIME] !== i) return undefined;
+    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || !Number.isSafeInteger(lines) || sites < 0 || errors < 0 || lines < 0 || r[at + R_MTIME] !== i) return undefined;
     if (factsAt >= 0 && !(Number.isSafeInteger(factsAt) && Number.isSafeInteger(factsLen) && factsLen >= 0 && factsAt + factsLen <= h.factsBytes)) return undefined;
     offsets.push(at);
-    at += R_HEAD + sites * SITE + errors * ERROR;
+    at += R_HEAD + sites * SITE + errors * ERROR + lines;
   }
   return at === r.length ? offsets : undefined;
 }
@@ -348,11 +355,11 @@ class Writer {
   add(file: string, entry: Fresh): void {
     const e = entry.extraction;
     // Every field of an extraction is stored below: a new one must be added here too.
-    const { sites, syntaxErrors, templated, declaresApp, siteRanges, errorRanges, facts, ...unknown } = e;
+    const { sites, syntaxErrors, templated, declaresApp, siteRanges, errorRanges, facts, lineStarts, ...unknown } = e;
     const none: Record<string, never> = unknown;
     void none;
     const factsBytes = facts ? Buffer.from(factsToJson(facts), 'utf8') : undefined;
-    this.head(file, entry.size, entry.mtimeMs, this.string(entry.options), (templated ? TEMPLATED : 0) | (declaresApp ? DECLARES_APP : 0), factsBytes, sites.length, syntaxErrors.length);
+    this.head(file, entry.size, entry.mtimeMs, this.string(entry.options), (templated ? TEMPLATED : 0) | (declaresApp ? DECLARES_APP : 0), factsBytes, sites.length, syntaxErrors.length, lineStarts?.length ?? 0);
     const r = this.records;
     sites.forEach((site, i) => {
       const range = siteRanges[i];
@@ -371,6 +378,7 @@ class Writer {
       const range = errorRanges[i];
       r.push(this.string(error.message), error.span.start, error.span.end, range.start.line, range.start.character, range.end.line, range.end.character);
     });
+    if (lineStarts) for (const start of lineStarts) r.push(start);
   }
 
   /** A loaded record, unchanged but for its indices into this file's tables. */
@@ -379,13 +387,15 @@ class Writer {
     const factsAt = r[at + R_FACTS_AT];
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
-    this.head(file, r[at + R_SIZE], from.mtimes[r[at + R_MTIME]], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors);
+    const lines = r[at + R_LINES];
+    this.head(file, r[at + R_SIZE], from.mtimes[r[at + R_MTIME]], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors, lines);
     let p = at + R_HEAD;
     for (let k = 0; k < sites; k++, p += SITE) {
       const [reference, grammar] = from.refs[r[p]];
       this.records.push(this.ref(reference, grammar), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6], r[p + 7] >= 0 ? this.part(from.parts[r[p + 7]]) : -1);
     }
     for (let k = 0; k < errors; k++, p += ERROR) this.records.push(this.string(from.strings[r[p]]), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6]);
+    for (let k = 0; k < lines; k++) this.records.push(r[p + k]);
   }
 
   bytes(): Buffer {
@@ -394,8 +404,8 @@ class Writer {
     return Buffer.concat([Buffer.from(`${MAGIC}${json.length}\n`, 'latin1'), json, ...this.facts]);
   }
 
-  private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number): void {
-    this.records.push(size, this.paths.length, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors);
+  private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number, lines: number): void {
+    this.records.push(size, this.paths.length, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors, lines);
     this.paths.push(file);
     this.mtimes.push(mtimeMs);
     if (facts) {
