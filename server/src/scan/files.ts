@@ -163,9 +163,13 @@ export function readRegularFile(file: string): string | undefined {
   }
 }
 
-/** `parent/name` without path.join's normalising: both parts are already clean here. */
+/**
+ * `parent/name` without path.join's normalising: both parts are already clean here. Joined rather than
+ * concatenated: `+` makes a rope (a concatenation of the parts) that each Map and Set the path is a key
+ * of must flatten and then compare part by part; a join is one flat string from the start.
+ */
 function child(parent: string, name: string): string {
-  return parent.endsWith(path.sep) ? parent + name : parent + path.sep + name;
+  return parent.endsWith(path.sep) ? parent + name : [parent, name].join(path.sep);
 }
 
 function readGitIgnore(dir: string): GitIgnoreLevel | null {
