@@ -57,6 +57,9 @@ export function environmentProblems(result: ScanResult): Array<{ file: string; l
   });
 }
 
+/** The `environments` of every finding that has none: one list, not one per finding, that lives until the output is written. */
+const NO_ENVIRONMENTS: never[] = [];
+
 export function formatJson(result: ScanResult): string {
   // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without environments).
   const findings: object[] = [];
@@ -72,7 +75,7 @@ export function formatJson(result: ScanResult): string {
         severity: f.severity,
         image: f.image ?? null,
         message: f.message,
-        environments: f.environments ? f.environments.map((e) => ({ stage: e.stage, root: e.root })) : [],
+        environments: f.environments ? f.environments.map((e) => ({ stage: e.stage, root: e.root })) : NO_ENVIRONMENTS,
       });
     }
   }

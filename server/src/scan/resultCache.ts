@@ -50,6 +50,8 @@ const SITE = 8;
 const ERROR = 7;
 const TEMPLATED = 1;
 const DECLARES_APP = 2;
+const NO_ERRORS: SyntaxProblem[] = Object.freeze([]) as unknown as SyntaxProblem[];
+const NO_RANGES: Range[] = Object.freeze([]) as unknown as Range[];
 
 /** What a site holds besides its reference, span and grammar; a tree has a handful of distinct ones. */
 type SiteParts = Pick<JudgedSite, 'ignored' | 'pullPolicy' | 'helm'>;
@@ -241,8 +243,9 @@ export class ResultCache {
       sites[k] = site;
       siteRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
-    const syntaxErrors: SyntaxProblem[] = new Array(errorCount);
-    const errorRanges: Range[] = new Array(errorCount);
+    // Most files have no syntax error: one empty list for all of them (frozen: nothing adds to a cached extraction's).
+    const syntaxErrors: SyntaxProblem[] = errorCount ? new Array(errorCount) : NO_ERRORS;
+    const errorRanges: Range[] = errorCount ? new Array(errorCount) : NO_RANGES;
     for (let k = 0; k < errorCount; k++, p += ERROR) {
       const message = strings[r[p]];
       if (message === undefined) return undefined;

@@ -17,6 +17,8 @@ import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
 import { ResultCache, defaultCacheDir } from './resultCache';
 
+const NONE: never[] = [];
+
 /** The end of a listed (absolute, clean) path whose name is Chart.yaml. */
 const CHART_FILE = `${path.sep}Chart.yaml`;
 
@@ -81,7 +83,9 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const today = opts.today ?? todayUtc();
   const cache = opts.cacheDir === false ? undefined : ResultCache.open(opts.cacheDir ?? defaultCacheDir(), inputs, opts.version ?? '0');
 
-  const reports: FileReport[] = files.map((f) => ({ display: f.display, absolute: f.absolute, findings: [], sites: [] }));
+  // Reports start with one shared empty list of findings and sites (each file's own replaces it below): two
+  // lists per file made here would live, unused, to the end of the scan.
+  const reports: FileReport[] = files.map((f) => ({ display: f.display, absolute: f.absolute, findings: NONE, sites: NONE }));
   const configs: Array<ImagePinConfig | undefined> = files.map((f) => configFor(resolver, f, configErrors));
   const pending: number[] = [];
   const jobs: ExtractJob[] = [];
@@ -132,7 +136,12 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today, display: displayLikeFiles(reports) });
   reports.forEach((report, i) => {
     const config = configs[i];
-    if (!config || !report.extraction) return;
+    if (!config || !report.extraction) {
+      // Lists of its own, which a caller may add to.
+      report.findings = [];
+      report.sites = [];
+      return;
+    }
     report.config = config;
     report.sites = report.extraction.sites;
     report.findings = fileFindings(report.absolute, report.extraction, config, resolver.relativePath(config, report.absolute), today, judgement);
