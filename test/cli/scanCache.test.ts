@@ -124,6 +124,43 @@ describe('scan cache', () => {
     }
   });
 
+  it("serves each file its own entry whatever order a run lists files in, with files added and removed between", () => {
+    const dir = tempDir('ip-cache-order-');
+    // Files whose entries differ, all with one size and mtime: an entry served for the wrong file would pass the key check.
+    const stored = [...all].filter(([, v]) => v.extraction.sites.length).slice(0, 6);
+    const key = { size: 100, mtimeMs: 1_000_000.5 };
+    const files = stored.map(([f]) => f);
+    const first = ResultCache.open(dir, ['/x'], '1');
+    for (const [file, v] of stored) first.set(file, key, 'k', v.extraction);
+    first.save(files);
+    const added = path.join(dir, 'added.yaml');
+    const orders: Record<string, string[]> = {
+      'as stored': files,
+      reversed: [...files].reverse(),
+      'one added between': [files[0], files[1], added, ...files.slice(2)],
+      'one removed': [files[0], ...files.slice(2)],
+      'pairs swapped': [files[1], files[0], files[3], files[2], files[5], files[4]],
+      'one listed first': [files[4], ...files.filter((f) => f !== files[4])],
+    };
+    const check = (cache: ResultCache, order: string[], name: string) => {
+      for (const file of order) {
+        const got = cache.get(file, key, 'k');
+        if (file === added) assert.equal(got, undefined, `${name}: a file the cache does not hold`);
+        else assert.deepEqual(plain(got), plain(all.get(file)!.extraction), `${name}: ${path.relative(FIXTURES, file)}`);
+      }
+    };
+    for (const [name, order] of Object.entries(orders)) check(ResultCache.open(dir, ['/x'], '1'), order, name);
+    // A run that changes a file saves in its own order; the next run, in the stored order, still finds each entry.
+    const again = ResultCache.open(dir, ['/x'], '1');
+    const reversed = [...files].reverse();
+    check(again, reversed.slice(0, 2), 'before the change');
+    again.set(reversed[2], { size: 101, mtimeMs: key.mtimeMs }, 'k', all.get(reversed[2])!.extraction);
+    again.save(reversed);
+    const after = ResultCache.open(dir, ['/x'], '1');
+    check(after, files.filter((f) => f !== reversed[2]), 'after a save in another order');
+    assert.deepEqual(plain(after.get(reversed[2], { size: 101, mtimeMs: key.mtimeMs }, 'k')), plain(all.get(reversed[2])!.extraction));
+  });
+
   it('serves an entry only for the same size, mtime and options', () => {
     const dir = tempDir('ip-cache-keys-');
     const [file, v] = [...all].find(([, x]) => x.extraction.sites.length)!;

@@ -162,8 +162,15 @@ export class ResultCache {
   private header: Header = EMPTY;
   /** The facts bytes of the loaded file. */
   private facts: Buffer = Buffer.alloc(0);
-  /** Where each loaded file's record starts in `header.records`. */
-  private loaded = new Map<string, number>();
+  /** Where each loaded file's record starts in `header.records`, by the file's index in `header.paths`. */
+  private offsets: number[] = [];
+  /**
+   * Each loaded file's index, made when first needed (see `find`); a file whose entry is dropped is
+   * taken out. A rescan of a tree that did not change never needs it.
+   */
+  private byPath: Map<string, number> | undefined;
+  /** The index of the loaded file expected next: a scan lists files in the order it stored them. */
+  private cursor = 0;
   private fresh = new Map<string, Fresh>();
   private dirty = false;
   /** Before any file of this run was stat-ed or read: what a stored entry's mtime must be well before. */
@@ -199,11 +206,9 @@ export class ResultCache {
       if (!isHeader(header) || end + header.factsBytes !== bytes.length) return;
       const offsets = recordOffsets(header);
       if (!offsets) return;
-      const loaded = new Map<string, number>();
-      for (let i = 0; i < offsets.length; i++) loaded.set(header.paths[i], offsets[i]);
       this.header = header;
       this.facts = bytes.subarray(end);
-      this.loaded = loaded;
+      this.offsets = offsets;
     } catch {
       // Not JSON where the header should be: an empty cache.
     }
@@ -212,11 +217,36 @@ export class ResultCache {
   get(file: string, stat: { size: number; mtimeMs: number }, options: string): JudgedExtraction | undefined {
     const fresh = this.fresh.get(file);
     if (fresh) return fresh.size === stat.size && fresh.mtimeMs === stat.mtimeMs && fresh.options === options ? fresh.extraction : undefined;
-    const at = this.loaded.get(file);
-    if (at === undefined) return undefined;
+    const i = this.find(file);
+    if (i === undefined) return undefined;
+    const at = this.offsets[i];
     const r = this.header.records;
     if (r[at + R_SIZE] !== stat.size || this.header.mtimes[r[at + R_MTIME]] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
     return this.decode(at);
+  }
+
+  /**
+   * The loaded file's index. A scan lists files in the order the cache stored them (its previous
+   * listing), so the file after the one found last is tried first: a rescan of a tree that did not
+   * change makes no map of 20,000 paths to find them. Anything else (a file added, removed, or listed
+   * in another order) is looked up in the map.
+   */
+  private find(file: string): number | undefined {
+    const paths = this.header.paths;
+    let i: number | undefined = this.cursor;
+    if (!(i < paths.length && paths[i] === file && (!this.byPath || this.byPath.get(file) === i))) i = this.index().get(file);
+    if (i !== undefined) this.cursor = i + 1;
+    return i;
+  }
+
+  private index(): Map<string, number> {
+    if (!this.byPath) {
+      const paths = this.header.paths;
+      this.byPath = new Map();
+      // The first of a path stored twice (never written so, but a file is read as it is), as the cursor would find it.
+      for (let i = 0; i < paths.length; i++) if (!this.byPath.has(paths[i])) this.byPath.set(paths[i], i);
+    }
+    return this.byPath;
   }
 
   /** A loaded record as an extraction; undefined when it points outside the header's tables. */
@@ -264,7 +294,7 @@ export class ResultCache {
     // A file modified moments before this run may be modified again within its timestamp's granularity,
     // keeping its size: an entry stored now could later be taken for the new text. Such a file is not kept.
     if (!settledBefore(stat.mtimeMs, this.openedAt)) {
-      this.loaded.delete(file);
+      this.index().delete(file);
       this.fresh.delete(file);
       return;
     }
@@ -277,16 +307,28 @@ export class ResultCache {
    */
   save(files: readonly string[]): void {
     if (!this.dirty) {
-      // Nothing new: written only when a loaded entry is of no file of this run.
+      // Nothing new: written only when a loaded entry is of no file of this run. Most often the run
+      // listed exactly the loaded files, in their order.
+      const paths = this.header.paths;
+      if (files.length === paths.length && !this.byPath && files.every((f, i) => f === paths[i])) return;
+      const loaded = this.index();
       let kept = 0;
-      for (const file of files) if (this.loaded.has(file)) kept++;
-      if (kept === this.loaded.size) return;
+      for (const file of files) if (loaded.has(file)) kept++;
+      if (kept === loaded.size) return;
     }
-    const keep = new Set(files);
     try {
+      // In the order of this run's listing, which the next run's look-ups follow (see `find`).
       const writer = new Writer();
-      for (const [file, at] of this.loaded) if (keep.has(file) && !this.fresh.has(file)) writer.copy(file, this.header, this.facts, at);
-      for (const [file, entry] of this.fresh) if (keep.has(file)) writer.add(file, entry);
+      const loaded = this.index();
+      const written = new Set<string>();
+      for (const file of files) {
+        if (written.has(file)) continue;
+        written.add(file);
+        const entry = this.fresh.get(file);
+        const i = entry ? undefined : loaded.get(file);
+        if (entry) writer.add(file, entry);
+        else if (i !== undefined) writer.copy(file, this.header, this.facts, this.offsets[i]);
+      }
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       // Created exclusively under a name nobody can plant a link at in advance.
       const tmp = `${this.file}.${crypto.randomBytes(8).toString('hex')}.tmp`;
