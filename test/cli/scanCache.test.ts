@@ -51,11 +51,30 @@ function plain(e: JudgedExtraction | undefined): unknown {
   return e && JSON.parse(JSON.stringify({ ...e, facts: e.facts }));
 }
 
-/** Where a cache file's header ends and its facts begin. */
-function headerEnd(bytes: Buffer): number {
+interface CacheParts {
+  header: { records: number; mtimes: number[]; format: number; littleEndian: boolean };
+  records: Int32Array;
+  facts: Buffer;
+}
+
+/** A cache file taken apart: its JSON header, its records (4-byte integers after the header, aligned to 4) and its facts. */
+function cacheParts(bytes: Buffer): CacheParts & { factsAt: number } {
   const magicEnd = bytes.indexOf(10) + 1;
   const eol = bytes.indexOf(10, magicEnd);
-  return eol + 1 + Number(bytes.toString('latin1', magicEnd, eol));
+  const headerEnd = eol + 1 + Number(bytes.toString('latin1', magicEnd, eol));
+  const header = JSON.parse(bytes.toString('utf8', eol + 1, headerEnd)) as CacheParts['header'];
+  const recordsAt = Math.ceil(headerEnd / 4) * 4;
+  const factsAt = recordsAt + header.records * 4;
+  const records = new Int32Array(new Uint8Array(bytes.subarray(recordsAt, factsAt)).buffer);
+  return { header, records, facts: bytes.subarray(factsAt), factsAt };
+}
+
+/** A cache file from its parts, laid out as the cache lays them out. */
+function cacheBytes({ header, records, facts }: CacheParts): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const head = Buffer.from(`image-pin scan cache\n${json.length}\n`);
+  const pad = Buffer.alloc(Math.ceil((head.length + json.length) / 4) * 4 - (head.length + json.length));
+  return Buffer.concat([head, json, pad, Buffer.from(records.buffer, records.byteOffset, records.byteLength), facts]);
 }
 
 function cacheFile(dir: string): string {
@@ -184,14 +203,14 @@ describe('scan cache', () => {
     cache.save([...all.keys()]);
     const file = cacheFile(dir);
     const good = fs.readFileSync(file);
-    const factsAt = headerEnd(good);
+    const { factsAt, ...parts } = cacheParts(good);
+    assert.deepEqual(cacheBytes(parts), good, 'the test lays a cache file out as the cache does');
     const eol = good.indexOf(10, good.indexOf(10) + 1);
-    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; mtimes: number[]; format: number };
-    const withHeader = (change: (h: typeof header) => void) => {
-      const h = JSON.parse(JSON.stringify(header)) as typeof header;
-      change(h);
-      const json = Buffer.from(JSON.stringify(h));
-      return Buffer.concat([Buffer.from(`image-pin scan cache\n${json.length}\n`), json, good.subarray(factsAt)]);
+    const withHeader = (change: (h: CacheParts['header'], records: number[]) => void) => {
+      const h = JSON.parse(JSON.stringify(parts.header)) as CacheParts['header'];
+      const records = [...parts.records];
+      change(h, records);
+      return cacheBytes({ header: h, records: Int32Array.from(records), facts: parts.facts });
     };
     const variants: Record<string, Buffer> = {
       empty: Buffer.alloc(0),
@@ -200,10 +219,12 @@ describe('scan cache', () => {
       'a byte more': Buffer.concat([good, Buffer.from(' ')]),
       garbage: Buffer.from('\x00\x01 not a cache \xff'),
       'another format': withHeader((h) => (h.format += 1)),
-      'records that do not add up': withHeader((h) => h.records.pop()),
-      'a count out of its record': withHeader((h) => (h.records[6] = 1e6)),
+      'records that do not add up': withHeader((h, r) => (r.pop(), (h.records -= 1))),
+      'fewer records than the header says': withHeader((h) => (h.records += 1)),
+      'a count out of its record': withHeader((h, r) => (r[6] = 1e6)),
       'mtimes that are not one per path': withHeader((h) => h.mtimes.pop()),
-      "a record that names another file's mtime": withHeader((h) => (h.records[1] = 1)),
+      "a record that names another file's mtime": withHeader((h, r) => (r[1] = 1)),
+      'records in the other byte order': withHeader((h) => (h.littleEndian = !h.littleEndian)),
       'the old format (one JSON object)': Buffer.from(JSON.stringify(Object.fromEntries([...all].map(([f, v]) => [f, { size: v.size, mtimeMs: v.mtimeMs, options: '', extraction: v.extraction, ranges: [] }])))),
       'another magic line': Buffer.concat([Buffer.from('image-pin scan cachf\n'), good.subarray(21)]),
       'a header length that is not a number': Buffer.concat([Buffer.from('image-pin scan cache\n-1'), good.subarray(good.indexOf(10, 21))]),
@@ -238,7 +259,7 @@ describe('scan cache', () => {
     const file = cacheFile(path.join(cacheHome, 'image-pin'));
     const good = fs.readFileSync(file);
     assert.equal((await runCli(args, cwd, env)).stdout, cold.stdout, 'from the cache');
-    const factsAt = headerEnd(good);
+    const { factsAt } = cacheParts(good);
     assert.ok(factsAt < good.length, 'the examples have facts');
     for (const [name, bytes] of Object.entries({
       truncated: good.subarray(0, Math.floor(good.length / 2)),

@@ -8,12 +8,14 @@
  *     image-pin scan cache\n
  *     <byte length of the header>\n
  *     <header: JSON>
+ *     <zero bytes up to a multiple of 4 from the file's start>
+ *     <records: 4-byte integers>
  *     <facts: the environment model's facts of each file, JSON texts back to back>
  *
  * The header holds every string once (paths, image references with what the grammar said of them,
- * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts), each
- * file's mtime, and each file's record as small integers in one array (see `R_*`, `SITE`, `ERROR`),
- * which parses fast and allocates little. The facts, most of the bytes, are parsed for a file only when the model asks
+ * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts) and each
+ * file's mtime. Each file's record is small integers (see `R_*`, `SITE`, `ERROR`), read in place as an
+ * Int32Array: nothing to parse, and nothing on the collected heap. The facts, most of the bytes, are parsed for a file only when the model asks
  * (a rescan asks for a few): they stay bytes until then. A file that is not this format exactly
  * (another tool's, an older version's, truncated, out of bounds) is an empty cache.
  */
@@ -29,10 +31,10 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
-const FORMAT = 15;
+const FORMAT = 16;
 const MAGIC = 'image-pin scan cache\n';
 
-// A file's record in `Header.records`: these numbers, then SITE numbers per site, ERROR numbers per syntax
+// A file's record in the records: these numbers, then SITE numbers per site, ERROR numbers per syntax
 // error, and the start of each line of a kustomization (its `lineStarts`).
 const R_SIZE = 0;
 const R_MTIME = 1; // the file's index: its mtime is in `mtimes`
@@ -71,10 +73,15 @@ interface Header {
    * made every number read from them a separate heap object, six per site).
    */
   mtimes: number[];
-  records: number[];
-  /** Byte length of the facts after the header. */
+  /** How many 4-byte integers the records after the header hold. */
+  records: number;
+  /** The records' byte order (a cache folder shared between machines may meet the other one). */
+  littleEndian: boolean;
+  /** Byte length of the facts after the records. */
   factsBytes: number;
 }
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /**
  * A patch container's image is one of the file's workload images (the same object): stored as its
@@ -156,10 +163,12 @@ interface Fresh {
   extraction: JudgedExtraction;
 }
 
-const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], mtimes: [], records: [], factsBytes: 0 };
+const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], mtimes: [], records: 0, littleEndian: LITTLE_ENDIAN, factsBytes: 0 };
 
 export class ResultCache {
   private header: Header = EMPTY;
+  /** The loaded file's records (see `R_*`). */
+  private records: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** The facts bytes of the loaded file. */
   private facts: Buffer = Buffer.alloc(0);
   /** Where each loaded file's record starts in `header.records`, by the file's index in `header.paths`. */
@@ -203,11 +212,20 @@ export class ResultCache {
       const end = start + Number(lengthText);
       if (end > bytes.length) return;
       const header = JSON.parse(bytes.toString('utf8', start, end)) as Header;
-      if (!isHeader(header) || end + header.factsBytes !== bytes.length) return;
-      const offsets = recordOffsets(header);
+      if (!isHeader(header)) return;
+      const recordsAt = align4(end);
+      const factsAt = recordsAt + header.records * 4;
+      if (factsAt + header.factsBytes !== bytes.length) return;
+      // In place when the bytes are aligned for it (a file read whole is), else copied.
+      const records =
+        (bytes.byteOffset + recordsAt) % 4 === 0
+          ? new Int32Array(bytes.buffer, bytes.byteOffset + recordsAt, header.records)
+          : new Int32Array(bytes.buffer.slice(bytes.byteOffset + recordsAt, bytes.byteOffset + factsAt));
+      const offsets = recordOffsets(header, records);
       if (!offsets) return;
       this.header = header;
-      this.facts = bytes.subarray(end);
+      this.records = records;
+      this.facts = bytes.subarray(factsAt);
       this.offsets = offsets;
     } catch {
       // Not JSON where the header should be: an empty cache.
@@ -220,7 +238,7 @@ export class ResultCache {
     const i = this.find(file);
     if (i === undefined) return undefined;
     const at = this.offsets[i];
-    const r = this.header.records;
+    const r = this.records;
     if (r[at + R_SIZE] !== stat.size || this.header.mtimes[r[at + R_MTIME]] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
     return this.decode(at);
   }
@@ -251,7 +269,8 @@ export class ResultCache {
 
   /** A loaded record as an extraction; undefined when it points outside the header's tables. */
   private decode(at: number): JudgedExtraction | undefined {
-    const { records: r, refs, parts, strings } = this.header;
+    const { refs, parts, strings } = this.header;
+    const r = this.records;
     const siteCount = r[at + R_SITES];
     const errorCount = r[at + R_ERRORS];
     // Arrays of their final length: grown by push, each would hold room for 17.
@@ -285,7 +304,7 @@ export class ResultCache {
     const flags = r[at + R_FLAGS];
     const extraction = new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
     const lines = r[at + R_LINES];
-    if (lines > 0) extraction.lineStarts = r.slice(p, p + lines);
+    if (lines > 0) extraction.lineStarts = Array.from(r.subarray(p, p + lines));
     return extraction;
   }
 
@@ -327,7 +346,7 @@ export class ResultCache {
         const entry = this.fresh.get(file);
         const i = entry ? undefined : loaded.get(file);
         if (entry) writer.add(file, entry);
-        else if (i !== undefined) writer.copy(file, this.header, this.facts, this.offsets[i]);
+        else if (i !== undefined) writer.copy(file, this.header, this.records, this.facts, this.offsets[i]);
       }
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       // Created exclusively under a name nobody can plant a link at in advance.
@@ -345,6 +364,10 @@ export class ResultCache {
   }
 }
 
+function align4(n: number): number {
+  return n + ((4 - (n % 4)) % 4);
+}
+
 function isHeader(h: unknown): h is Header {
   if (typeof h !== 'object' || h === null) return false;
   const x = h as Partial<Header>;
@@ -356,7 +379,10 @@ function isHeader(h: unknown): h is Header {
     Array.isArray(x.parts) &&
     Array.isArray(x.mtimes) &&
     x.mtimes.length === x.paths.length &&
-    Array.isArray(x.records) &&
+    typeof x.records === 'number' &&
+    Number.isSafeInteger(x.records) &&
+    x.records >= 0 &&
+    x.littleEndian === LITTLE_ENDIAN &&
     typeof x.factsBytes === 'number' &&
     Number.isSafeInteger(x.factsBytes) &&
     x.factsBytes >= 0
@@ -364,8 +390,7 @@ function isHeader(h: unknown): h is Header {
 }
 
 /** Where each path's record starts, or undefined when the records do not add up to exactly one per path. */
-function recordOffsets(h: Header): number[] | undefined {
-  const r = h.records;
+function recordOffsets(h: Header, r: Int32Array): number[] | undefined {
   const offsets: number[] = [];
   let at = 0;
   for (let i = 0; i < h.paths.length; i++) {
@@ -427,8 +452,7 @@ class Writer {
   }
 
   /** A loaded record, unchanged but for its indices into this file's tables. */
-  copy(file: string, from: Header, facts: Buffer, at: number): void {
-    const r = from.records;
+  copy(file: string, from: Header, r: Int32Array, facts: Buffer, at: number): void {
     const factsAt = r[at + R_FACTS_AT];
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
@@ -444,9 +468,14 @@ class Writer {
   }
 
   bytes(): Buffer {
-    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, mtimes: this.mtimes, records: this.records, factsBytes: this.factsBytes };
+    const records = Int32Array.from(this.records);
+    // Every number fits (sizes and offsets of files the scan reads, under 2 GiB): else no cache is better than a wrong one.
+    if (records.some((v, i) => v !== this.records[i])) throw new RangeError('a record does not fit in 4 bytes');
+    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, mtimes: this.mtimes, records: records.length, littleEndian: LITTLE_ENDIAN, factsBytes: this.factsBytes };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
-    return Buffer.concat([Buffer.from(`${MAGIC}${json.length}\n`, 'latin1'), json, ...this.facts]);
+    const head = Buffer.from(`${MAGIC}${json.length}\n`, 'latin1');
+    const pad = Buffer.alloc(align4(head.length + json.length) - (head.length + json.length));
+    return Buffer.concat([head, json, pad, Buffer.from(records.buffer, records.byteOffset, records.byteLength), ...this.facts]);
   }
 
   private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number, lines: number): void {
