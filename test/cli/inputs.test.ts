@@ -101,20 +101,6 @@ describe('a repository that plants FIFOs where files are read', () => {
     assert.notEqual(chart.code, null, 'pin ended');
     assert.equal(chart.code, 1, chart.stdout + chart.stderr);
   });
-
-  it('a FIFO named by a kustomization (not listed: not a regular file) is a missing resource, not a read that waits', async () => {
-    const repo = path.join(dir, 'fifo-kustomize');
-    fs.mkdirSync(path.join(repo, 'base'), { recursive: true });
-    fs.writeFileSync(path.join(repo, 'base', 'kustomization.yaml'), 'resources:\n  - deploy.yaml\n  - pipe.yaml\n');
-    fs.writeFileSync(path.join(repo, 'base', 'deploy.yaml'), 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: nginx:1.27\n');
-    execFileSync('mkfifo', [path.join(repo, 'base', 'pipe.yaml')]);
-    const r = await run(['check', '.', '--no-cache', '--format', 'json'], repo);
-    assert.notEqual(r.code, null, 'check ended');
-    const out = JSON.parse(r.stdout) as { environmentProblems: Array<{ file: string; line: number; column: number; message: string }> };
-    assert.deepEqual(out.environmentProblems.map((p) => [p.file, p.line, p.column, p.message]), [
-      ['base/kustomization.yaml', 3, 5, 'pipe.yaml does not exist (or holds no kustomization)'],
-    ]);
-  });
 });
 
 describe('symbolic links inside a scanned folder', () => {

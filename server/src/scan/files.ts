@@ -150,14 +150,10 @@ function realFolder(dir: string): string {
   }
 }
 
-/**
- * A file's text; undefined when it is missing or not a regular file (reading a FIFO would wait forever).
- * A missing file is the common case where the environment model probes paths: told by `stat` without
- * an exception (each thrown one costs a stack trace).
- */
+/** A file's text; undefined when it is missing or not a regular file (reading a FIFO would wait forever). */
 export function readRegularFile(file: string): string | undefined {
   try {
-    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
   } catch {
     return undefined;
   }
