@@ -181,7 +181,8 @@ export function sortFindings(findings: LocatedFinding[]): void {
 
 function configFor(resolver: ConfigResolver, file: ListedFile, errors: Map<string, ConfigError>): ImagePinConfig | undefined {
   try {
-    return resolver.forFile(file.absolute);
+    // forFile(file.absolute), without taking the path apart again (a new string to hash per file).
+    return resolver.forDir(file.dir);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     errors.set(err.file, err);
