@@ -1,6 +1,5 @@
 /** What the CLI commands share: exit codes, output streams, usage errors, registry client options. */
 import * as fs from 'node:fs';
-import * as tty from 'node:tty';
 import type { ImagePinConfig } from '../core/config';
 import type { RegistryClientOptions } from '../registry';
 
@@ -19,7 +18,7 @@ export const stdio: Io = { out: (s) => writeOut(s), err: (s) => process.stderr.w
 const PIECE = 1 << 20;
 
 /**
- * Writes to standard output. When that is a file or a device such as /dev/null, which Node writes
+ * Writes to standard output. When that is a file or /dev/null, which Node writes
  * synchronously anyway, long output is encoded piece by piece into one buffer and written from it:
  * a stream makes one buffer of the whole output's size first, whose fresh pages cost more than the
  * encoding (about 10 ms for 13 MB). A pipe or terminal gets the stream's write, which may keep the
@@ -46,11 +45,14 @@ export function writePieces(fd: number, s: string, piece = PIECE): void {
   }
 }
 
-/** Whether the descriptor is a file or a device that is no terminal: what Node writes to synchronously. */
+/**
+ * Whether the descriptor is a file or /dev/null, which Node writes to synchronously and this may too
+ * (not a terminal, which may be non-blocking: telling one needs the tty module, whose loading costs more).
+ */
 function writesSynchronously(fd: number): boolean {
   try {
     const stat = fs.fstatSync(fd);
-    return stat.isFile() || (stat.isCharacterDevice() && !tty.isatty(fd));
+    return stat.isFile() || (stat.isCharacterDevice() && stat.rdev === fs.statSync('/dev/null').rdev);
   } catch {
     return false;
   }
