@@ -61,10 +61,14 @@ export function environmentProblems(result: ScanResult): Array<{ file: string; l
 const NO_ENVIRONMENTS: never[] = [];
 
 export function formatJson(result: ScanResult): string {
-  // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without environments).
+  // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without
+  // environments); indexed loops, as `for … of` makes an iterator result per item before it is optimised.
   const findings: object[] = [];
-  for (const file of result.files) {
-    for (const f of file.findings) {
+  const files = result.files;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    for (let k = 0; k < file.findings.length; k++) {
+      const f = file.findings[k];
       findings.push({
         file: file.display,
         line: f.range.start.line + 1,

@@ -156,14 +156,19 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
 function addTagConflicts(reports: FileReport[]): void {
   const places: PinnedPlace[] = [];
   const owners: FileReport[] = [];
-  for (const report of reports) {
+  // Indexed loops: run once over every site of a scan, mostly before the code is optimised, where
+  // `for … of` makes an iterator result per item and `forEach` a closure per file.
+  for (let r = 0; r < reports.length; r++) {
+    const report = reports[r];
     if (!report.extraction || !report.config) continue;
-    report.sites.forEach((site, index) => {
-      if (!(site.grammar ?? grammarOf(site.reference)).ok || !site.reference.includes('@')) return;
-      const { start } = report.extraction!.siteRanges[index];
-      places.push({ site, index, config: report.config!, where: `${report.display}:${start.line + 1}:${start.character + 1}` });
+    const sites = report.sites;
+    for (let index = 0; index < sites.length; index++) {
+      const site = sites[index];
+      if (!(site.grammar ?? grammarOf(site.reference)).ok || !site.reference.includes('@')) continue;
+      const { start } = report.extraction.siteRanges[index];
+      places.push({ site, index, config: report.config, where: `${report.display}:${start.line + 1}:${start.character + 1}` });
       owners.push(report);
-    });
+    }
   }
   const touched = new Set<FileReport>();
   for (const [i, finding] of tagConflicts(places)) {
@@ -200,13 +205,17 @@ export function summarize(reports: FileReport[]): ScanSummary {
     skipped: 0,
     errors: 0,
   };
-  for (const r of reports) {
+  // Indexed loops (see addTagConflicts).
+  for (let i = 0; i < reports.length; i++) {
+    const r = reports[i];
     if (r.skipped) summary.skipped++;
     if (r.error) summary.errors++;
     if (!r.extraction) continue;
     summary.files++;
     summary.references += r.sites.length;
-    for (const f of r.findings) {
+    const findings = r.findings;
+    for (let k = 0; k < findings.length; k++) {
+      const f = findings[k];
       summary.findings++;
       summary.bySeverity[f.severity]++;
       summary.byRule[f.rule] = (summary.byRule[f.rule] ?? 0) + 1;
