@@ -51,11 +51,30 @@ function plain(e: JudgedExtraction | undefined): unknown {
   return e && JSON.parse(JSON.stringify({ ...e, facts: e.facts }));
 }
 
-/** Where a cache file's header ends and its facts begin. */
-function headerEnd(bytes: Buffer): number {
+interface CacheParts {
+  header: { records: number; mtimes: number[]; format: number; littleEndian: boolean };
+  records: Int32Array;
+  facts: Buffer;
+}
+
+/** A cache file taken apart: its JSON header, its records (4-byte integers after the header, aligned to 4) and its facts. */
+function cacheParts(bytes: Buffer): CacheParts & { factsAt: number } {
   const magicEnd = bytes.indexOf(10) + 1;
   const eol = bytes.indexOf(10, magicEnd);
-  return eol + 1 + Number(bytes.toString('latin1', magicEnd, eol));
+  const headerEnd = eol + 1 + Number(bytes.toString('latin1', magicEnd, eol));
+  const header = JSON.parse(bytes.toString('utf8', eol + 1, headerEnd)) as CacheParts['header'];
+  const recordsAt = Math.ceil(headerEnd / 4) * 4;
+  const factsAt = recordsAt + header.records * 4;
+  const records = new Int32Array(new Uint8Array(bytes.subarray(recordsAt, factsAt)).buffer);
+  return { header, records, facts: bytes.subarray(factsAt), factsAt };
+}
+
+/** A cache file from its parts, laid out as the cache lays them out. */
+function cacheBytes({ header, records, facts }: CacheParts): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const head = Buffer.from(`image-pin scan cache\n${json.length}\n`);
+  const pad = Buffer.alloc(Math.ceil((head.length + json.length) / 4) * 4 - (head.length + json.length));
+  return Buffer.concat([head, json, pad, Buffer.from(records.buffer, records.byteOffset, records.byteLength), facts]);
 }
 
 function cacheFile(dir: string): string {
@@ -85,6 +104,7 @@ describe('scan cache', () => {
       declaresApp: values.some((e) => e.declaresApp),
       'patch image': values.some((e) => e.facts?.patches.some((p) => p.image)),
       'no facts': values.some((e) => !e.facts),
+      'line starts of a kustomization': values.some((e) => e.lineStarts && e.lineStarts.length > 1),
       'non-ASCII facts': values.some((e) => e.facts && /[^\x00-\x7f]/.test(JSON.stringify(e.facts))),
     })) assert.ok(has, `the fixtures hold no extraction with ${part}`);
 
@@ -123,6 +143,43 @@ describe('scan cache', () => {
     }
   });
 
+  it("serves each file its own entry whatever order a run lists files in, with files added and removed between", () => {
+    const dir = tempDir('ip-cache-order-');
+    // Files whose entries differ, all with one size and mtime: an entry served for the wrong file would pass the key check.
+    const stored = [...all].filter(([, v]) => v.extraction.sites.length).slice(0, 6);
+    const key = { size: 100, mtimeMs: 1_000_000.5 };
+    const files = stored.map(([f]) => f);
+    const first = ResultCache.open(dir, ['/x'], '1');
+    for (const [file, v] of stored) first.set(file, key, 'k', v.extraction);
+    first.save(files);
+    const added = path.join(dir, 'added.yaml');
+    const orders: Record<string, string[]> = {
+      'as stored': files,
+      reversed: [...files].reverse(),
+      'one added between': [files[0], files[1], added, ...files.slice(2)],
+      'one removed': [files[0], ...files.slice(2)],
+      'pairs swapped': [files[1], files[0], files[3], files[2], files[5], files[4]],
+      'one listed first': [files[4], ...files.filter((f) => f !== files[4])],
+    };
+    const check = (cache: ResultCache, order: string[], name: string) => {
+      for (const file of order) {
+        const got = cache.get(file, key, 'k');
+        if (file === added) assert.equal(got, undefined, `${name}: a file the cache does not hold`);
+        else assert.deepEqual(plain(got), plain(all.get(file)!.extraction), `${name}: ${path.relative(FIXTURES, file)}`);
+      }
+    };
+    for (const [name, order] of Object.entries(orders)) check(ResultCache.open(dir, ['/x'], '1'), order, name);
+    // A run that changes a file saves in its own order; the next run, in the stored order, still finds each entry.
+    const again = ResultCache.open(dir, ['/x'], '1');
+    const reversed = [...files].reverse();
+    check(again, reversed.slice(0, 2), 'before the change');
+    again.set(reversed[2], { size: 101, mtimeMs: key.mtimeMs }, 'k', all.get(reversed[2])!.extraction);
+    again.save(reversed);
+    const after = ResultCache.open(dir, ['/x'], '1');
+    check(after, files.filter((f) => f !== reversed[2]), 'after a save in another order');
+    assert.deepEqual(plain(after.get(reversed[2], { size: 101, mtimeMs: key.mtimeMs }, 'k')), plain(all.get(reversed[2])!.extraction));
+  });
+
   it('serves an entry only for the same size, mtime and options', () => {
     const dir = tempDir('ip-cache-keys-');
     const [file, v] = [...all].find(([, x]) => x.extraction.sites.length)!;
@@ -146,14 +203,14 @@ describe('scan cache', () => {
     cache.save([...all.keys()]);
     const file = cacheFile(dir);
     const good = fs.readFileSync(file);
-    const factsAt = headerEnd(good);
+    const { factsAt, ...parts } = cacheParts(good);
+    assert.deepEqual(cacheBytes(parts), good, 'the test lays a cache file out as the cache does');
     const eol = good.indexOf(10, good.indexOf(10) + 1);
-    const header = JSON.parse(good.toString('utf8', eol + 1, factsAt)) as { records: number[]; mtimes: number[]; format: number };
-    const withHeader = (change: (h: typeof header) => void) => {
-      const h = JSON.parse(JSON.stringify(header)) as typeof header;
-      change(h);
-      const json = Buffer.from(JSON.stringify(h));
-      return Buffer.concat([Buffer.from(`image-pin scan cache\n${json.length}\n`), json, good.subarray(factsAt)]);
+    const withHeader = (change: (h: CacheParts['header'], records: number[]) => void) => {
+      const h = JSON.parse(JSON.stringify(parts.header)) as CacheParts['header'];
+      const records = [...parts.records];
+      change(h, records);
+      return cacheBytes({ header: h, records: Int32Array.from(records), facts: parts.facts });
     };
     const variants: Record<string, Buffer> = {
       empty: Buffer.alloc(0),
@@ -162,10 +219,12 @@ describe('scan cache', () => {
       'a byte more': Buffer.concat([good, Buffer.from(' ')]),
       garbage: Buffer.from('\x00\x01 not a cache \xff'),
       'another format': withHeader((h) => (h.format += 1)),
-      'records that do not add up': withHeader((h) => h.records.pop()),
-      'a count out of its record': withHeader((h) => (h.records[6] = 1e6)),
+      'records that do not add up': withHeader((h, r) => (r.pop(), (h.records -= 1))),
+      'fewer records than the header says': withHeader((h) => (h.records += 1)),
+      'a count out of its record': withHeader((h, r) => (r[6] = 1e6)),
       'mtimes that are not one per path': withHeader((h) => h.mtimes.pop()),
-      "a record that names another file's mtime": withHeader((h) => (h.records[1] = 1)),
+      "a record that names another file's mtime": withHeader((h, r) => (r[1] = 1)),
+      'records in the other byte order': withHeader((h) => (h.littleEndian = !h.littleEndian)),
       'the old format (one JSON object)': Buffer.from(JSON.stringify(Object.fromEntries([...all].map(([f, v]) => [f, { size: v.size, mtimeMs: v.mtimeMs, options: '', extraction: v.extraction, ranges: [] }])))),
       'another magic line': Buffer.concat([Buffer.from('image-pin scan cachf\n'), good.subarray(21)]),
       'a header length that is not a number': Buffer.concat([Buffer.from('image-pin scan cache\n-1'), good.subarray(good.indexOf(10, 21))]),
@@ -200,7 +259,7 @@ describe('scan cache', () => {
     const file = cacheFile(path.join(cacheHome, 'image-pin'));
     const good = fs.readFileSync(file);
     assert.equal((await runCli(args, cwd, env)).stdout, cold.stdout, 'from the cache');
-    const factsAt = headerEnd(good);
+    const { factsAt } = cacheParts(good);
     assert.ok(factsAt < good.length, 'the examples have facts');
     for (const [name, bytes] of Object.entries({
       truncated: good.subarray(0, Math.floor(good.length / 2)),
@@ -236,6 +295,37 @@ describe('scan cache', () => {
     fs.writeFileSync(file, 'image: acme/app:10.0.0\n');
     fs.utimesSync(file, later, later);
     assert.deepEqual(await images(), ['acme/app:10.0.0', 'acme/other:1.0.0']);
+  });
+
+  it("places an environment problem from the line starts its kustomization's entry keeps, never from a stale entry", async () => {
+    const dir = tempDir('ip-cache-problem-');
+    const env = { XDG_CACHE_HOME: tempDir('ip-cache-problem-home-') };
+    const file = path.join(dir, 'overlay', 'kustomization.yaml');
+    writeTree(dir, { 'overlay/kustomization.yaml': 'resources:\n  - ../missing\n' });
+    backdate([file]);
+    const problems = async () => {
+      const r = await runCli(['check', '.', '--format', 'json'], dir, env);
+      return (JSON.parse(r.stdout) as { environmentProblems: Array<{ line: number; column: number }> }).environmentProblems.map((p) => `${p.line}:${p.column}`);
+    };
+    assert.deepEqual(await problems(), ['2:5'], 'cold');
+    assert.deepEqual(await problems(), ['2:5'], 'warm');
+    const before = fs.statSync(file);
+    // The same size and mtime, the entry a line lower: the cache's entry (span and line starts) is what
+    // the warm run uses, so the problem stays where the entry says. Read again, the old offset would be 3:3.
+    fs.writeFileSync(file, '#\nresources:\n- ../missing\n');
+    fs.utimesSync(file, before.atime, before.mtime);
+    assert.equal(fs.statSync(file).size, before.size);
+    assert.deepEqual(await problems(), ['2:5'], 'from the entry, not from the file');
+    // A later mtime: read again, placed where it now is.
+    const later = new Date(before.mtimeMs + 5000);
+    fs.utimesSync(file, later, later);
+    assert.deepEqual(await problems(), ['3:3'], 'after an edit');
+    assert.deepEqual(await problems(), ['3:3'], 'after an edit, warm');
+    // Another size with the mtime the cache holds.
+    fs.writeFileSync(file, '#\n\nresources:\n- ../missing\n');
+    fs.utimesSync(file, later, later);
+    assert.deepEqual(await problems(), ['4:3'], 'another size');
+    assert.deepEqual(await problems(), ['4:3'], 'another size, warm');
   });
 
   it('keeps no entry of a file modified moments before the run: a same-size edit within its timestamp is read again', async () => {

@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { GLOB_LIMITS, globMatch, globMatcher, globProblem } from '../../server/src/core/glob';
 import { checkSettings } from '../../server/src/lsp/settings';
@@ -62,6 +63,21 @@ describe('glob syntax', () => {
       const theirs = picomatch(p, { dot: true });
       for (const s of subjects) assert.equal(ours(s), theirs(s), `${p} against ${s}`);
     }
+  });
+
+  it('a pattern whose literal segments a path lacks is ruled out without a walk, and only such a pattern (random paths and patterns)', () => {
+    const name = fc.constantFrom('a', 'b', 'ab', 'tests', 'testdata', 'x.yaml', 'a_test.yaml', 'ba');
+    const part = fc.oneof(name, fc.constantFrom('*', '**', '*.yaml', 'a*', '*_test.yaml', 't?sts', '[ab]'));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 2, maxLength: 5 }), fc.array(fc.array(name, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }), (parts, subjects) => {
+        const pattern = parts.join('/');
+        const patterns = [pattern, '**/never-there/**'];
+        const fast = globMatcher(patterns);
+        const walked = globMatcher(patterns, { exhaustive: true });
+        for (const subject of subjects.map((s) => s.join('/'))) assert.equal(fast(subject), walked(subject), `${pattern} against ${subject}`);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('floating tags match in any case; escapes and unclosed brackets are literal', () => {

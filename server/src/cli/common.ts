@@ -1,4 +1,5 @@
 /** What the CLI commands share: exit codes, output streams, usage errors, registry client options. */
+import * as fs from 'node:fs';
 import type { ImagePinConfig } from '../core/config';
 import type { RegistryClientOptions } from '../registry';
 
@@ -11,7 +12,51 @@ export interface Io {
   err: (s: string) => void;
 }
 
-export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+export const stdio: Io = { out: (s) => writeOut(s), err: (s) => process.stderr.write(s) };
+
+/** Output this long (`check --format json` of a large tree is megabytes) is written in pieces when it can be. */
+const PIECE = 1 << 20;
+
+/**
+ * Writes to standard output. When that is a file or /dev/null, which Node writes
+ * synchronously anyway, long output is encoded piece by piece into one buffer and written from it:
+ * a stream makes one buffer of the whole output's size first, whose fresh pages cost more than the
+ * encoding (about 10 ms for 13 MB). A pipe or terminal gets the stream's write, which may keep the
+ * bytes until the other end reads them.
+ */
+function writeOut(s: string): void {
+  if (s.length < 2 * PIECE || !writesSynchronously(1)) {
+    process.stdout.write(s);
+    return;
+  }
+  writePieces(1, s);
+}
+
+/** Writes the text to the descriptor as UTF-8, `piece` characters at a time through one buffer. */
+export function writePieces(fd: number, s: string, piece = PIECE): void {
+  const buffer = Buffer.allocUnsafe(3 * (piece + 1)); // room for a piece (and a pair) of UTF-16 units, at most 3 bytes each
+  for (let at = 0; at < s.length; ) {
+    let end = Math.min(at + piece, s.length);
+    // Never between the two halves of a surrogate pair: the pair goes to the next piece (or, alone, is the piece).
+    if (end < s.length && (s.charCodeAt(end - 1) & 0xfc00) === 0xd800) end += end - 1 === at ? 1 : -1;
+    const bytes = buffer.write(s.slice(at, end), 0, 'utf8');
+    for (let written = 0; written < bytes; ) written += fs.writeSync(fd, buffer, written, bytes - written);
+    at = end;
+  }
+}
+
+/**
+ * Whether the descriptor is a file or /dev/null, which Node writes to synchronously and this may too
+ * (not a terminal, which may be non-blocking: telling one needs the tty module, whose loading costs more).
+ */
+function writesSynchronously(fd: number): boolean {
+  try {
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && stat.rdev === fs.statSync('/dev/null').rdev);
+  } catch {
+    return false;
+  }
+}
 
 /** A mistake in the command line: reported with a pointer to --help, exit 2. */
 export class UsageError extends Error {}

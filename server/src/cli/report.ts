@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/config';
 import { RULE_INFO } from '../core/ruleInfo';
-import { LineIndex } from '../core/text';
 import { countsText } from '../core/verify';
 import type { Severity } from '../core/types';
 import type { ScanResult } from '../scan/scanner';
@@ -52,17 +51,24 @@ export function environmentProblems(result: ScanResult): Array<{ file: string; l
   const judgement = result.environments;
   if (!judgement) return [];
   return judgement.model.problems.map((p) => {
-    const text = judgement.text(p.file) ?? '';
-    const pos = new LineIndex(text).position(p.span.start);
+    // A file that cannot be read (any more) is placed as its empty text would be.
+    const pos = judgement.position(p.file, p.span.start) ?? { line: 0, character: p.span.start };
     return { file: path.relative(process.cwd(), p.file) || p.file, line: pos.line + 1, column: pos.character + 1, kind: p.kind, message: p.message };
   });
 }
 
+/** The `environments` of every finding that has none: one list, not one per finding, that lives until the output is written. */
+const NO_ENVIRONMENTS: never[] = [];
+
 export function formatJson(result: ScanResult): string {
-  // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without environments).
+  // One array filled in a loop (no list per file to flatten, no empty list to map for a finding without
+  // environments); indexed loops, as `for … of` makes an iterator result per item before it is optimised.
   const findings: object[] = [];
-  for (const file of result.files) {
-    for (const f of file.findings) {
+  const files = result.files;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    for (let k = 0; k < file.findings.length; k++) {
+      const f = file.findings[k];
       findings.push({
         file: file.display,
         line: f.range.start.line + 1,
@@ -73,7 +79,7 @@ export function formatJson(result: ScanResult): string {
         severity: f.severity,
         image: f.image ?? null,
         message: f.message,
-        environments: f.environments ? f.environments.map((e) => ({ stage: e.stage, root: e.root })) : [],
+        environments: f.environments ? f.environments.map((e) => ({ stage: e.stage, root: e.root })) : NO_ENVIRONMENTS,
       });
     }
   }

@@ -41,6 +41,8 @@ export function globProblem(pattern: string): string | undefined {
 export interface GlobOptions {
   /** Letters match either case (tags). */
   nocase?: boolean;
+  /** Walk every pattern, without first ruling out those whose literal segments the subject lacks (what proves that short cut). */
+  exhaustive?: boolean;
 }
 
 /** One matcher for a list of patterns: true when any of them matches the whole subject. */
@@ -59,11 +61,19 @@ export function globMatcher(patterns: readonly string[], opts: GlobOptions = {})
         if (!s.includes('/') && only(s)) return true;
         continue;
       }
+      // A segment without wildcards must be one of the subject's, so the subject must hold its text:
+      // most subjects lack one of them (`testdata` in `**/testdata/**`), and are not split to find that out.
+      if (!opts.exhaustive && !holdsAll(s, c.needs)) continue;
       segments ??= s.split('/');
       if (matchSegments(c, segments)) return true;
     }
     return false;
   };
+}
+
+function holdsAll(subject: string, texts: readonly string[]): boolean {
+  for (const t of texts) if (!subject.includes(t)) return false;
+  return true;
 }
 
 /** Whether one pattern matches the whole subject. */
@@ -79,10 +89,13 @@ interface Compiled {
   literal?: string;
   segments: Segment[];
   globstar: boolean;
+  /** The text of each segment without wildcards (`**`/`testdata`/`**`: `testdata`), which a matching subject holds. */
+  needs: string[];
 }
 
 function compile(pattern: string, nocase: boolean): Compiled {
   const segments: Segment[] = [];
+  const needs: string[] = [];
   let tokens: Token[] = [];
   let wild = false;
   let literal = '';
@@ -90,6 +103,7 @@ function compile(pattern: string, nocase: boolean): Compiled {
     // `**` alone in a segment crosses folders; anywhere else it is just `*`.
     if (tokens.length === 2 && tokens[0].kind === 'star' && tokens[1].kind === 'star' && rawSegment === '**') segments.push('globstar');
     else segments.push(segmentMatcher(tokens.filter((t, i) => !(t.kind === 'star' && tokens[i - 1]?.kind === 'star'))));
+    if (tokens.length > 0 && tokens.every((t) => t.kind === 'char')) needs.push(tokens.map((t) => (t as { c: string }).c).join(''));
     tokens = [];
     rawSegment = '';
   };
@@ -128,7 +142,7 @@ function compile(pattern: string, nocase: boolean): Compiled {
   }
   endSegment();
   const globstar = segments.includes('globstar');
-  return wild ? { segments, globstar } : { literal, segments, globstar };
+  return wild ? { segments, globstar, needs } : { literal, segments, globstar, needs };
 }
 
 /** The test one segment must pass; the common shapes (`name`, `*.yaml`, `v1.*`, `a*b`) as plain string tests. */

@@ -12,7 +12,13 @@ export interface Range {
 
 /** Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML and LSP. */
 export class LineIndex {
-  private readonly starts: number[];
+  /** Where each line starts (offsets into the text): what positions are computed from, and all they need. */
+  readonly starts: readonly number[];
+
+  /** The index of a text whose line starts were kept (see `starts`): the same positions, without the text. */
+  static fromStarts(starts: readonly number[]): LineIndex {
+    return Object.create(LineIndex.prototype, { starts: { value: starts } }) as LineIndex;
+  }
 
   constructor(text: string) {
     const starts = [0];

@@ -24,6 +24,12 @@ export interface JudgedExtraction extends Omit<LocatedExtraction, 'sites'> {
   declaresApp?: boolean;
   /** What the environment model reads of this file, taken from the extraction's own parse. */
   facts?: FileFacts;
+  /**
+   * Where each line of a kustomization starts (`LineIndex.starts`): the environment model's problems
+   * (a missing or remote resource, a cycle) are placed in kustomizations, and are located from these
+   * without reading the file again.
+   */
+  lineStarts?: readonly number[];
 }
 
 export function judgedPart(extraction: LocatedExtraction): JudgedExtraction {

@@ -68,9 +68,12 @@ export class ConfigResolver {
   /** The file's path relative to its config's folder, `/`-separated: what globs match against. */
   relativePath(config: ImagePinConfig, file: string): string {
     const absolute = resolved(file);
-    const base = config.baseDir.endsWith(path.sep) ? config.baseDir : config.baseDir + path.sep;
-    // The common case, a file below the config's folder, without path.relative's normalising work.
-    const rel = absolute.startsWith(base) ? absolute.slice(base.length) : path.relative(config.baseDir, absolute);
+    const dir = config.baseDir;
+    const start = dir.endsWith(path.sep) ? dir.length : dir.length + 1;
+    // The common case, a file below the config's folder: without path.relative's normalising work, nor
+    // a `baseDir + sep` string made (and flattened to compare) for each of a scan's files.
+    const below = absolute.startsWith(dir) && (start === dir.length || absolute.charCodeAt(dir.length) === SEP);
+    const rel = below ? absolute.slice(start) : path.relative(dir, absolute);
     return path.sep === '/' ? rel : rel.split(path.sep).join('/');
   }
 
@@ -103,6 +106,8 @@ function outsideSubject(file: string, scanRoot: string | undefined): string {
   if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return path.basename(file);
   return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
+
+const SEP = path.sep.charCodeAt(0);
 
 /** What `path.resolve` would change in an absolute path: `//`, `/./`, `/../`, a trailing separator (and on Windows any `/`). */
 const UNCLEAN = path.sep === '/' ? /\/\.{0,2}(?:\/|$)/ : /\/|\\\.{0,2}(?:\\|$)/;

@@ -6,7 +6,13 @@
 import * as path from 'node:path';
 
 export function displayLikeFiles(files: ReadonlyArray<{ display: string; absolute: string }>): (absolute: string) => string {
-  const byAbsolute = new Map(files.map((f) => [f.absolute, f.display]));
+  // Made when first asked (a scan whose findings name no environment never asks), without a pair per file.
+  let byAbsolute: Map<string, string> | undefined;
+  const fileIndex = (): Map<string, string> => {
+    const index = new Map<string, string>();
+    for (let i = 0; i < files.length; i++) index.set(files[i].absolute, files[i].display);
+    return index;
+  };
   // Each folder that holds a listed file (at any depth), with how it is shown: built once, so that
   // naming thousands of environments does not look through every file for each one.
   let folders: Map<string, string> | undefined;
@@ -31,7 +37,7 @@ export function displayLikeFiles(files: ReadonlyArray<{ display: string; absolut
     return index;
   };
   return (p) => {
-    const own = byAbsolute.get(p);
+    const own = (byAbsolute ??= fileIndex()).get(p);
     if (own !== undefined) return own;
     // A folder (a kustomization's): shown with the part of a file's name under it cut off.
     const shown = (folders ??= folderIndex()).get(p);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { EnvironmentModel, ModelMemo, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
-import { LineIndex, type Range } from '../core/text';
+import { LineIndex, type Position, type Range } from '../core/text';
 import type { JudgedSite } from '../core/types';
 import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
@@ -19,7 +19,7 @@ import { factsFromJson, factsToJson } from './resultCache';
 
 export interface ModelInput {
   absolute: string;
-  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[] };
+  extraction?: { sites: readonly JudgedSite[]; declaresApp?: boolean; facts?: FileFacts; siteRanges?: readonly Range[]; lineStarts?: readonly number[] };
 }
 
 const WHOLE_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/;
@@ -60,6 +60,11 @@ export interface EnvironmentJudgement {
   placed: Map<string, LocatedFinding[]>;
   /** Reads a file's text (cached), as the model did. */
   text: (file: string) => string | undefined;
+  /**
+   * Where an offset of a file is (a problem's place): from the line starts its extraction kept, else
+   * from its text, read as the model did; undefined when it cannot be read.
+   */
+  position: (file: string, offset: number) => Position | undefined;
   /** How long building and judging the model took, in milliseconds (for benchmarks). */
   elapsedMs: number;
 }
@@ -232,17 +237,22 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
     opts.memo?.verdicts,
   );
   const placed = new Map<string, LocatedFinding[]>();
-  const lines = new Map<string, LineIndex>();
+  const lines = new Map<string, LineIndex | undefined>();
+  const linesOf = (file: string): LineIndex | undefined => {
+    if (lines.has(file)) return lines.get(file);
+    // The text the model read, unless it has been edited since (an open document): then only that text is right.
+    const kept = opts.texts?.(file) === undefined ? inputs.extraction(file)?.lineStarts : undefined;
+    const t = kept ? undefined : text(file);
+    const li = kept ? LineIndex.fromStarts(kept) : t === undefined ? undefined : new LineIndex(t);
+    lines.set(file, li);
+    return li;
+  };
   const rangeOf = (file: string, span: { start: number; end: number }, site: number | undefined) => {
     // The extraction's own line/column of the site, when the place is exactly it: no need to read the file.
     const e = inputs.extraction(file);
     const s = site !== undefined ? e?.sites[site] : undefined;
     if (s && s.span.start === span.start && s.span.end === span.end && e?.siteRanges?.[site!]) return e.siteRanges[site!];
-    const t = text(file);
-    if (t === undefined) return undefined;
-    let li = lines.get(file);
-    if (!li) lines.set(file, (li = new LineIndex(t)));
-    return li.range(span.start, span.end);
+    return linesOf(file)?.range(span.start, span.end);
   };
   for (const f of found) {
     const range = rangeOf(f.file, f.span, f.site);
@@ -263,7 +273,8 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
     if (!list) placed.set(f.file, (list = []));
     list.push(located);
   }
-  return { model, placed, text, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  const position = (file: string, offset: number) => linesOf(file)?.position(offset);
+  return { model, placed, text, position, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 /** A file's findings: its own sites judged as before unless an environment covers them, plus the environment findings placed in it. */

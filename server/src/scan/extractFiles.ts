@@ -11,6 +11,7 @@ import { readTextForScan } from './readFile';
 import { Doc, mayDeclareApp } from '../core/env/read';
 import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
+import { LineIndex } from '../core/text';
 
 export interface ExtractJob {
   absolute: string;
@@ -50,6 +51,7 @@ export function extractFile(job: ExtractJob): ExtractOutcome {
     extractLocated(read.text, { path: job.absolute, imageKeys: job.imageKeys, onDocument: (doc, source, offset, workloads) => docs.push({ doc, source, offset, workloads }) });
     judged.facts = environmentFacts(job.absolute, read.text, docs, { ...factsOptions, fast: false });
   }
+  if (judged.facts?.kustomization) judged.lineStarts = new LineIndex(read.text).starts;
   return { kind: 'extracted', extraction: judged, size: read.size, mtimeMs: read.mtimeMs };
 }
 

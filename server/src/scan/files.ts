@@ -16,6 +16,8 @@ export interface ListedFile {
   display: string;
   /** The absolute path. */
   absolute: string;
+  /** The folder it is in (absolute): whose config applies to it, known without taking the path apart again. */
+  dir: string;
   /** Named on the command line: checked whatever the globs say. */
   explicit: boolean;
   /** The real path of the folder scanned (of the file's own folder when it was named): writes stay inside it. */
@@ -48,7 +50,8 @@ export function listFiles(inputs: string[], resolver: ConfigResolver): { files: 
       continue;
     }
     if (stat.isFile()) {
-      if (!seen.has(absolute)) files.push({ display: input, absolute, explicit: true, root: realFolder(path.dirname(absolute)) });
+      const dir = path.dirname(absolute);
+      if (!seen.has(absolute)) files.push({ display: input, absolute, dir, explicit: true, root: realFolder(dir) });
       seen.add(absolute);
     } else if (stat.isDirectory()) {
       walk(input, absolute, gitIgnoresAbove(absolute), resolver, { files, problems, seen, root: realFolder(absolute), scanned: absolute });
@@ -94,13 +97,13 @@ function walk(display: string, dir: string, ignores: GitIgnoreLevel[], resolver:
       walk(shown, absolute, ignores, resolver, listing);
     } else if (entry.isFile() && !seen.has(absolute) && selects(resolver, dir, absolute, entry.name, listing.scanned)) {
       seen.add(absolute);
-      files.push({ display: shown, absolute, explicit: false, root: listing.root });
+      files.push({ display: shown, absolute, dir, explicit: false, root: listing.root });
     } else if (entry.isSymbolicLink() && !seen.has(absolute) && !NEVER_ENTER.has(entry.name)) {
       // Listed when the globs select its name, or when it points at a folder (whose files would be missed).
       const skipped = linkNotFollowed(absolute, listing.root);
       if (skipped === FOLDER_LINK ? isIgnored(ignores, absolute, true) : !selects(resolver, dir, absolute, entry.name, listing.scanned)) continue;
       seen.add(absolute);
-      files.push({ display: shown, absolute, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
+      files.push({ display: shown, absolute, dir, explicit: false, root: listing.root, ...(skipped ? { skipped } : {}) });
     }
   }
 }
@@ -172,9 +175,13 @@ export function readRegularFile(file: string): string | undefined {
   }
 }
 
-/** `parent/name` without path.join's normalising: both parts are already clean here. */
+/**
+ * `parent/name` without path.join's normalising: both parts are already clean here. Joined rather than
+ * concatenated: `+` makes a rope (a concatenation of the parts) that each Map and Set the path is a key
+ * of must flatten and then compare part by part; a join is one flat string from the start.
+ */
 function child(parent: string, name: string): string {
-  return parent.endsWith(path.sep) ? parent + name : parent + path.sep + name;
+  return parent.endsWith(path.sep) ? parent + name : [parent, name].join(path.sep);
 }
 
 function readGitIgnore(dir: string): GitIgnoreLevel | null {

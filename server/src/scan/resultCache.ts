@@ -8,12 +8,14 @@
  *     image-pin scan cache\n
  *     <byte length of the header>\n
  *     <header: JSON>
+ *     <zero bytes up to a multiple of 4 from the file's start>
+ *     <records: 4-byte integers>
  *     <facts: the environment model's facts of each file, JSON texts back to back>
  *
  * The header holds every string once (paths, image references with what the grammar said of them,
- * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts), each
- * file's mtime, and each file's record as small integers in one array (see `R_*`, `SITE`, `ERROR`),
- * which parses fast and allocates little. The facts, most of the bytes, are parsed for a file only when the model asks
+ * syntax error messages, options keys, the few shapes of a site's pull-policy and Helm parts) and each
+ * file's mtime. Each file's record is small integers (see `R_*`, `SITE`, `ERROR`), read in place as an
+ * Int32Array: nothing to parse, and nothing on the collected heap. The facts, most of the bytes, are parsed for a file only when the model asks
  * (a rescan asks for a few): they stay bytes until then. A file that is not this format exactly
  * (another tool's, an older version's, truncated, out of bounds) is an empty cache.
  */
@@ -29,10 +31,11 @@ import type { FileFacts, PatchContainer } from '../core/env/read';
 import type { JudgedExtraction } from './checkText';
 
 /** Bump when extraction output changes shape or meaning (it is part of the file's name, and checked inside). */
-const FORMAT = 14;
+const FORMAT = 16;
 const MAGIC = 'image-pin scan cache\n';
 
-// A file's record in `Header.records`: these numbers, then SITE numbers per site, then ERROR numbers per syntax error.
+// A file's record in the records: these numbers, then SITE numbers per site, ERROR numbers per syntax
+// error, and the start of each line of a kustomization (its `lineStarts`).
 const R_SIZE = 0;
 const R_MTIME = 1; // the file's index: its mtime is in `mtimes`
 const R_OPTIONS = 2; // index into strings
@@ -41,13 +44,16 @@ const R_FACTS_AT = 4; // byte offset in the facts, -1 for none
 const R_FACTS_LEN = 5;
 const R_SITES = 6;
 const R_ERRORS = 7;
-const R_HEAD = 8;
+const R_LINES = 8; // how many line starts (0: none kept)
+const R_HEAD = 9;
 // A site: reference (index into refs), span start, end, range start line, character, end line, character, parts (index into parts, -1 for none).
 const SITE = 8;
 // A syntax error: message (index into strings), span start, end, range start line, character, end line, character.
 const ERROR = 7;
 const TEMPLATED = 1;
 const DECLARES_APP = 2;
+const NO_ERRORS: SyntaxProblem[] = Object.freeze([]) as unknown as SyntaxProblem[];
+const NO_RANGES: Range[] = Object.freeze([]) as unknown as Range[];
 
 /** What a site holds besides its reference, span and grammar; a tree has a handful of distinct ones. */
 type SiteParts = Pick<JudgedSite, 'ignored' | 'pullPolicy' | 'helm'>;
@@ -67,10 +73,15 @@ interface Header {
    * made every number read from them a separate heap object, six per site).
    */
   mtimes: number[];
-  records: number[];
-  /** Byte length of the facts after the header. */
+  /** How many 4-byte integers the records after the header hold. */
+  records: number;
+  /** The records' byte order (a cache folder shared between machines may meet the other one). */
+  littleEndian: boolean;
+  /** Byte length of the facts after the records. */
   factsBytes: number;
 }
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /**
  * A patch container's image is one of the file's workload images (the same object): stored as its
@@ -104,6 +115,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 class CachedExtraction implements JudgedExtraction {
   declaresApp?: boolean;
+  lineStarts?: readonly number[];
   // Private fields: not seen by a spread or JSON.stringify of the extraction.
   readonly #bytes: Buffer;
   readonly #at: number;
@@ -151,14 +163,23 @@ interface Fresh {
   extraction: JudgedExtraction;
 }
 
-const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], mtimes: [], records: [], factsBytes: 0 };
+const EMPTY: Header = { format: FORMAT, paths: [], strings: [], refs: [], parts: [], mtimes: [], records: 0, littleEndian: LITTLE_ENDIAN, factsBytes: 0 };
 
 export class ResultCache {
   private header: Header = EMPTY;
+  /** The loaded file's records (see `R_*`). */
+  private records: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** The facts bytes of the loaded file. */
   private facts: Buffer = Buffer.alloc(0);
-  /** Where each loaded file's record starts in `header.records`. */
-  private loaded = new Map<string, number>();
+  /** Where each loaded file's record starts in `header.records`, by the file's index in `header.paths`. */
+  private offsets: number[] = [];
+  /**
+   * Each loaded file's index, made when first needed (see `find`); a file whose entry is dropped is
+   * taken out. A rescan of a tree that did not change never needs it.
+   */
+  private byPath: Map<string, number> | undefined;
+  /** The index of the loaded file expected next: a scan lists files in the order it stored them. */
+  private cursor = 0;
   private fresh = new Map<string, Fresh>();
   private dirty = false;
   /** Before any file of this run was stat-ed or read: what a stored entry's mtime must be well before. */
@@ -191,14 +212,21 @@ export class ResultCache {
       const end = start + Number(lengthText);
       if (end > bytes.length) return;
       const header = JSON.parse(bytes.toString('utf8', start, end)) as Header;
-      if (!isHeader(header) || end + header.factsBytes !== bytes.length) return;
-      const offsets = recordOffsets(header);
+      if (!isHeader(header)) return;
+      const recordsAt = align4(end);
+      const factsAt = recordsAt + header.records * 4;
+      if (factsAt + header.factsBytes !== bytes.length) return;
+      // In place when the bytes are aligned for it (a file read whole is), else copied.
+      const records =
+        (bytes.byteOffset + recordsAt) % 4 === 0
+          ? new Int32Array(bytes.buffer, bytes.byteOffset + recordsAt, header.records)
+          : new Int32Array(bytes.buffer.slice(bytes.byteOffset + recordsAt, bytes.byteOffset + factsAt));
+      const offsets = recordOffsets(header, records);
       if (!offsets) return;
-      const loaded = new Map<string, number>();
-      for (let i = 0; i < offsets.length; i++) loaded.set(header.paths[i], offsets[i]);
       this.header = header;
-      this.facts = bytes.subarray(end);
-      this.loaded = loaded;
+      this.records = records;
+      this.facts = bytes.subarray(factsAt);
+      this.offsets = offsets;
     } catch {
       // Not JSON where the header should be: an empty cache.
     }
@@ -207,16 +235,42 @@ export class ResultCache {
   get(file: string, stat: { size: number; mtimeMs: number }, options: string): JudgedExtraction | undefined {
     const fresh = this.fresh.get(file);
     if (fresh) return fresh.size === stat.size && fresh.mtimeMs === stat.mtimeMs && fresh.options === options ? fresh.extraction : undefined;
-    const at = this.loaded.get(file);
-    if (at === undefined) return undefined;
-    const r = this.header.records;
+    const i = this.find(file);
+    if (i === undefined) return undefined;
+    const at = this.offsets[i];
+    const r = this.records;
     if (r[at + R_SIZE] !== stat.size || this.header.mtimes[r[at + R_MTIME]] !== stat.mtimeMs || this.header.strings[r[at + R_OPTIONS]] !== options) return undefined;
     return this.decode(at);
   }
 
+  /**
+   * The loaded file's index. A scan lists files in the order the cache stored them (its previous
+   * listing), so the file after the one found last is tried first: a rescan of a tree that did not
+   * change makes no map of 20,000 paths to find them. Anything else (a file added, removed, or listed
+   * in another order) is looked up in the map.
+   */
+  private find(file: string): number | undefined {
+    const paths = this.header.paths;
+    let i: number | undefined = this.cursor;
+    if (!(i < paths.length && paths[i] === file && (!this.byPath || this.byPath.get(file) === i))) i = this.index().get(file);
+    if (i !== undefined) this.cursor = i + 1;
+    return i;
+  }
+
+  private index(): Map<string, number> {
+    if (!this.byPath) {
+      const paths = this.header.paths;
+      this.byPath = new Map();
+      // The first of a path stored twice (never written so, but a file is read as it is), as the cursor would find it.
+      for (let i = 0; i < paths.length; i++) if (!this.byPath.has(paths[i])) this.byPath.set(paths[i], i);
+    }
+    return this.byPath;
+  }
+
   /** A loaded record as an extraction; undefined when it points outside the header's tables. */
   private decode(at: number): JudgedExtraction | undefined {
-    const { records: r, refs, parts, strings } = this.header;
+    const { refs, parts, strings } = this.header;
+    const r = this.records;
     const siteCount = r[at + R_SITES];
     const errorCount = r[at + R_ERRORS];
     // Arrays of their final length: grown by push, each would hold room for 17.
@@ -238,8 +292,9 @@ export class ResultCache {
       sites[k] = site;
       siteRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
-    const syntaxErrors: SyntaxProblem[] = new Array(errorCount);
-    const errorRanges: Range[] = new Array(errorCount);
+    // Most files have no syntax error: one empty list for all of them (frozen: nothing adds to a cached extraction's).
+    const syntaxErrors: SyntaxProblem[] = errorCount ? new Array(errorCount) : NO_ERRORS;
+    const errorRanges: Range[] = errorCount ? new Array(errorCount) : NO_RANGES;
     for (let k = 0; k < errorCount; k++, p += ERROR) {
       const message = strings[r[p]];
       if (message === undefined) return undefined;
@@ -247,7 +302,10 @@ export class ResultCache {
       errorRanges[k] = { start: { line: r[p + 3], character: r[p + 4] }, end: { line: r[p + 5], character: r[p + 6] } };
     }
     const flags = r[at + R_FLAGS];
-    return new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
+    const extraction = new CachedExtraction(sites, syntaxErrors, (flags & TEMPLATED) !== 0, (flags & DECLARES_APP) !== 0, siteRanges, errorRanges, this.facts, r[at + R_FACTS_AT], r[at + R_FACTS_LEN]);
+    const lines = r[at + R_LINES];
+    if (lines > 0) extraction.lineStarts = Array.from(r.subarray(p, p + lines));
+    return extraction;
   }
 
   set(file: string, stat: { size: number; mtimeMs: number }, options: string, extraction: JudgedExtraction): void {
@@ -255,7 +313,7 @@ export class ResultCache {
     // A file modified moments before this run may be modified again within its timestamp's granularity,
     // keeping its size: an entry stored now could later be taken for the new text. Such a file is not kept.
     if (!settledBefore(stat.mtimeMs, this.openedAt)) {
-      this.loaded.delete(file);
+      this.index().delete(file);
       this.fresh.delete(file);
       return;
     }
@@ -268,16 +326,28 @@ export class ResultCache {
    */
   save(files: readonly string[]): void {
     if (!this.dirty) {
-      // Nothing new: written only when a loaded entry is of no file of this run.
+      // Nothing new: written only when a loaded entry is of no file of this run. Most often the run
+      // listed exactly the loaded files, in their order.
+      const paths = this.header.paths;
+      if (files.length === paths.length && !this.byPath && files.every((f, i) => f === paths[i])) return;
+      const loaded = this.index();
       let kept = 0;
-      for (const file of files) if (this.loaded.has(file)) kept++;
-      if (kept === this.loaded.size) return;
+      for (const file of files) if (loaded.has(file)) kept++;
+      if (kept === loaded.size) return;
     }
-    const keep = new Set(files);
     try {
+      // In the order of this run's listing, which the next run's look-ups follow (see `find`).
       const writer = new Writer();
-      for (const [file, at] of this.loaded) if (keep.has(file) && !this.fresh.has(file)) writer.copy(file, this.header, this.facts, at);
-      for (const [file, entry] of this.fresh) if (keep.has(file)) writer.add(file, entry);
+      const loaded = this.index();
+      const written = new Set<string>();
+      for (const file of files) {
+        if (written.has(file)) continue;
+        written.add(file);
+        const entry = this.fresh.get(file);
+        const i = entry ? undefined : loaded.get(file);
+        if (entry) writer.add(file, entry);
+        else if (i !== undefined) writer.copy(file, this.header, this.records, this.facts, this.offsets[i]);
+      }
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       // Created exclusively under a name nobody can plant a link at in advance.
       const tmp = `${this.file}.${crypto.randomBytes(8).toString('hex')}.tmp`;
@@ -294,6 +364,10 @@ export class ResultCache {
   }
 }
 
+function align4(n: number): number {
+  return n + ((4 - (n % 4)) % 4);
+}
+
 function isHeader(h: unknown): h is Header {
   if (typeof h !== 'object' || h === null) return false;
   const x = h as Partial<Header>;
@@ -305,7 +379,10 @@ function isHeader(h: unknown): h is Header {
     Array.isArray(x.parts) &&
     Array.isArray(x.mtimes) &&
     x.mtimes.length === x.paths.length &&
-    Array.isArray(x.records) &&
+    typeof x.records === 'number' &&
+    Number.isSafeInteger(x.records) &&
+    x.records >= 0 &&
+    x.littleEndian === LITTLE_ENDIAN &&
     typeof x.factsBytes === 'number' &&
     Number.isSafeInteger(x.factsBytes) &&
     x.factsBytes >= 0
@@ -313,20 +390,20 @@ function isHeader(h: unknown): h is Header {
 }
 
 /** Where each path's record starts, or undefined when the records do not add up to exactly one per path. */
-function recordOffsets(h: Header): number[] | undefined {
-  const r = h.records;
+function recordOffsets(h: Header, r: Int32Array): number[] | undefined {
   const offsets: number[] = [];
   let at = 0;
   for (let i = 0; i < h.paths.length; i++) {
     if (at + R_HEAD > r.length) return undefined;
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
+    const lines = r[at + R_LINES];
     const factsAt = r[at + R_FACTS_AT];
     const factsLen = r[at + R_FACTS_LEN];
-    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || sites < 0 || errors < 0 || r[at + R_MTIME] !== i) return undefined;
+    if (!Number.isSafeInteger(sites) || !Number.isSafeInteger(errors) || !Number.isSafeInteger(lines) || sites < 0 || errors < 0 || lines < 0 || r[at + R_MTIME] !== i) return undefined;
     if (factsAt >= 0 && !(Number.isSafeInteger(factsAt) && Number.isSafeInteger(factsLen) && factsLen >= 0 && factsAt + factsLen <= h.factsBytes)) return undefined;
     offsets.push(at);
-    at += R_HEAD + sites * SITE + errors * ERROR;
+    at += R_HEAD + sites * SITE + errors * ERROR + lines;
   }
   return at === r.length ? offsets : undefined;
 }
@@ -348,11 +425,11 @@ class Writer {
   add(file: string, entry: Fresh): void {
     const e = entry.extraction;
     // Every field of an extraction is stored below: a new one must be added here too.
-    const { sites, syntaxErrors, templated, declaresApp, siteRanges, errorRanges, facts, ...unknown } = e;
+    const { sites, syntaxErrors, templated, declaresApp, siteRanges, errorRanges, facts, lineStarts, ...unknown } = e;
     const none: Record<string, never> = unknown;
     void none;
     const factsBytes = facts ? Buffer.from(factsToJson(facts), 'utf8') : undefined;
-    this.head(file, entry.size, entry.mtimeMs, this.string(entry.options), (templated ? TEMPLATED : 0) | (declaresApp ? DECLARES_APP : 0), factsBytes, sites.length, syntaxErrors.length);
+    this.head(file, entry.size, entry.mtimeMs, this.string(entry.options), (templated ? TEMPLATED : 0) | (declaresApp ? DECLARES_APP : 0), factsBytes, sites.length, syntaxErrors.length, lineStarts?.length ?? 0);
     const r = this.records;
     sites.forEach((site, i) => {
       const range = siteRanges[i];
@@ -371,31 +448,38 @@ class Writer {
       const range = errorRanges[i];
       r.push(this.string(error.message), error.span.start, error.span.end, range.start.line, range.start.character, range.end.line, range.end.character);
     });
+    if (lineStarts) for (const start of lineStarts) r.push(start);
   }
 
   /** A loaded record, unchanged but for its indices into this file's tables. */
-  copy(file: string, from: Header, facts: Buffer, at: number): void {
-    const r = from.records;
+  copy(file: string, from: Header, r: Int32Array, facts: Buffer, at: number): void {
     const factsAt = r[at + R_FACTS_AT];
     const sites = r[at + R_SITES];
     const errors = r[at + R_ERRORS];
-    this.head(file, r[at + R_SIZE], from.mtimes[r[at + R_MTIME]], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors);
+    const lines = r[at + R_LINES];
+    this.head(file, r[at + R_SIZE], from.mtimes[r[at + R_MTIME]], this.string(from.strings[r[at + R_OPTIONS]]), r[at + R_FLAGS], factsAt >= 0 ? facts.subarray(factsAt, factsAt + r[at + R_FACTS_LEN]) : undefined, sites, errors, lines);
     let p = at + R_HEAD;
     for (let k = 0; k < sites; k++, p += SITE) {
       const [reference, grammar] = from.refs[r[p]];
       this.records.push(this.ref(reference, grammar), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6], r[p + 7] >= 0 ? this.part(from.parts[r[p + 7]]) : -1);
     }
     for (let k = 0; k < errors; k++, p += ERROR) this.records.push(this.string(from.strings[r[p]]), r[p + 1], r[p + 2], r[p + 3], r[p + 4], r[p + 5], r[p + 6]);
+    for (let k = 0; k < lines; k++) this.records.push(r[p + k]);
   }
 
   bytes(): Buffer {
-    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, mtimes: this.mtimes, records: this.records, factsBytes: this.factsBytes };
+    const records = Int32Array.from(this.records);
+    // Every number fits (sizes and offsets of files the scan reads, under 2 GiB): else no cache is better than a wrong one.
+    if (records.some((v, i) => v !== this.records[i])) throw new RangeError('a record does not fit in 4 bytes');
+    const header: Header = { format: FORMAT, paths: this.paths, strings: this.strings, refs: this.refs, parts: this.parts, mtimes: this.mtimes, records: records.length, littleEndian: LITTLE_ENDIAN, factsBytes: this.factsBytes };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
-    return Buffer.concat([Buffer.from(`${MAGIC}${json.length}\n`, 'latin1'), json, ...this.facts]);
+    const head = Buffer.from(`${MAGIC}${json.length}\n`, 'latin1');
+    const pad = Buffer.alloc(align4(head.length + json.length) - (head.length + json.length));
+    return Buffer.concat([head, json, pad, Buffer.from(records.buffer, records.byteOffset, records.byteLength), ...this.facts]);
   }
 
-  private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number): void {
-    this.records.push(size, this.paths.length, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors);
+  private head(file: string, size: number, mtimeMs: number, options: number, flags: number, facts: Buffer | undefined, sites: number, errors: number, lines: number): void {
+    this.records.push(size, this.paths.length, options, flags, facts ? this.factsBytes : -1, facts ? facts.length : 0, sites, errors, lines);
     this.paths.push(file);
     this.mtimes.push(mtimeMs);
     if (facts) {

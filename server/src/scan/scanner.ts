@@ -17,6 +17,8 @@ import { ExtractJob, extractMany } from './extractFiles';
 import { ListedFile, listFiles } from './files';
 import { ResultCache, defaultCacheDir } from './resultCache';
 
+const NONE: never[] = [];
+
 /** The end of a listed (absolute, clean) path whose name is Chart.yaml. */
 const CHART_FILE = `${path.sep}Chart.yaml`;
 
@@ -81,7 +83,9 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const today = opts.today ?? todayUtc();
   const cache = opts.cacheDir === false ? undefined : ResultCache.open(opts.cacheDir ?? defaultCacheDir(), inputs, opts.version ?? '0');
 
-  const reports: FileReport[] = files.map((f) => ({ display: f.display, absolute: f.absolute, findings: [], sites: [] }));
+  // Reports start with one shared empty list of findings and sites (each file's own replaces it below): two
+  // lists per file made here would live, unused, to the end of the scan.
+  const reports: FileReport[] = files.map((f) => ({ display: f.display, absolute: f.absolute, findings: NONE, sites: NONE }));
   const configs: Array<ImagePinConfig | undefined> = files.map((f) => configFor(resolver, f, configErrors));
   const pending: number[] = [];
   const jobs: ExtractJob[] = [];
@@ -129,7 +133,12 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
   const judgement = opts.environments === false ? undefined : judgeEnvironments(reports.filter((r, i) => configs[i]), { resolver, today, display: displayLikeFiles(reports) });
   reports.forEach((report, i) => {
     const config = configs[i];
-    if (!config || !report.extraction) return;
+    if (!config || !report.extraction) {
+      // Lists of its own, which a caller may add to.
+      report.findings = [];
+      report.sites = [];
+      return;
+    }
     report.config = config;
     report.sites = report.extraction.sites;
     report.findings = fileFindings(report.absolute, report.extraction, config, resolver.relativePath(config, report.absolute), today, judgement);
@@ -154,14 +163,19 @@ function regularFileStat(file: string): fs.Stats | undefined {
 function addTagConflicts(reports: FileReport[]): void {
   const places: PinnedPlace[] = [];
   const owners: FileReport[] = [];
-  for (const report of reports) {
+  // Indexed loops: run once over every site of a scan, mostly before the code is optimised, where
+  // `for … of` makes an iterator result per item and `forEach` a closure per file.
+  for (let r = 0; r < reports.length; r++) {
+    const report = reports[r];
     if (!report.extraction || !report.config) continue;
-    report.sites.forEach((site, index) => {
-      if (!(site.grammar ?? grammarOf(site.reference)).ok || !site.reference.includes('@')) return;
-      const { start } = report.extraction!.siteRanges[index];
-      places.push({ site, index, config: report.config!, where: `${report.display}:${start.line + 1}:${start.character + 1}` });
+    const sites = report.sites;
+    for (let index = 0; index < sites.length; index++) {
+      const site = sites[index];
+      if (!(site.grammar ?? grammarOf(site.reference)).ok || !site.reference.includes('@')) continue;
+      const { start } = report.extraction.siteRanges[index];
+      places.push({ site, index, config: report.config, where: `${report.display}:${start.line + 1}:${start.character + 1}` });
       owners.push(report);
-    });
+    }
   }
   const touched = new Set<FileReport>();
   for (const [i, finding] of tagConflicts(places)) {
@@ -179,7 +193,8 @@ export function sortFindings(findings: LocatedFinding[]): void {
 
 function configFor(resolver: ConfigResolver, file: ListedFile, errors: Map<string, ConfigError>): ImagePinConfig | undefined {
   try {
-    return resolver.forFile(file.absolute);
+    // forFile(file.absolute), without taking the path apart again (a new string to hash per file).
+    return resolver.forDir(file.dir);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     errors.set(err.file, err);
@@ -197,13 +212,17 @@ export function summarize(reports: FileReport[]): ScanSummary {
     skipped: 0,
     errors: 0,
   };
-  for (const r of reports) {
+  // Indexed loops (see addTagConflicts).
+  for (let i = 0; i < reports.length; i++) {
+    const r = reports[i];
     if (r.skipped) summary.skipped++;
     if (r.error) summary.errors++;
     if (!r.extraction) continue;
     summary.files++;
     summary.references += r.sites.length;
-    for (const f of r.findings) {
+    const findings = r.findings;
+    for (let k = 0; k < findings.length; k++) {
+      const f = findings[k];
       summary.findings++;
       summary.bySeverity[f.severity]++;
       summary.byRule[f.rule] = (summary.byRule[f.rule] ?? 0) + 1;
