@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
-import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
+import { type BuildCounts, type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
@@ -79,8 +79,8 @@ function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined)
   }
 }
 
-function newIndex(folder: Folder): FolderIndex {
-  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
+function newIndex(folder: Folder, counts: BuildCounts): FolderIndex {
+  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(counts), scannedAt: 0, refreshed: new Set() };
 }
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
@@ -92,6 +92,8 @@ export class EnvironmentService {
   private version = 0;
   private notifyTimer?: NodeJS.Timeout;
   private readonly listeners: Array<() => void> = [];
+  /** What the model's builds did since the service started, over every folder (tests read it). */
+  readonly counts: BuildCounts = { graphs: 0, environments: 0 };
 
   constructor(
     private readonly deps: {
@@ -117,7 +119,7 @@ export class EnvironmentService {
     this.indexes.clear();
     this.disk.clear();
     for (const folder of this.deps.folders.all()) {
-      const index = newIndex(folder);
+      const index = newIndex(folder, this.counts);
       this.indexes.set(folder.path, index);
       this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
     }
@@ -135,7 +137,7 @@ export class EnvironmentService {
   /** A scan of a folder (the index, or Scan Workspace) that started at `startedAt` read these files. */
   scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[], startedAt: number): void {
     let index = this.indexes.get(folder.path);
-    if (!index) this.indexes.set(folder.path, (index = newIndex(folder)));
+    if (!index) this.indexes.set(folder.path, (index = newIndex(folder, this.counts)));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
     index.facts = new PackedFacts();
@@ -149,7 +151,7 @@ export class EnvironmentService {
     }
     index.pending = undefined;
     index.indexed = true;
-    index.memo = new ModelMemo();
+    index.memo = new ModelMemo(this.counts);
     index.inputs = undefined;
     this.disk.clear();
     this.bump();
@@ -174,7 +176,7 @@ export class EnvironmentService {
       this.inputChanged(index, file, report.extraction);
     } else {
       // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
-      index.memo = new ModelMemo();
+      index.memo = new ModelMemo(this.counts);
       index.inputs = undefined;
     }
     this.bump();
@@ -245,8 +247,16 @@ export class EnvironmentService {
    * them, or one that has none now, makes anew at the next build (placed where a new build puts it).
    */
   private inputChanged(index: FolderIndex, file: string, extraction: ModelInput['extraction']): void {
-    if (extraction && index.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction });
-    else index.inputs = undefined;
+    if (extraction && index.inputs?.lists(file)) {
+      index.inputs.set({ absolute: file, extraction });
+      return;
+    }
+    index.inputs = undefined;
+    // The file joins the model's files (a document the index did not list is opened) or leaves them
+    // (closed again, or its input is gone): the memo's graph is of another list of files, and every
+    // build for a keystroke would read the graph again until the next whole build. The memo starts
+    // anew, so the next build is whole and the keystrokes after it are computed in part again.
+    if (index.memo.files && index.memo.files.has(file) !== (extraction !== undefined)) index.memo = new ModelMemo(this.counts);
   }
 
   /** The judgement of the environments of the file's folder, current with open documents; undefined until indexed. */

@@ -52,6 +52,8 @@ export interface ModelOptions {
  * with the changed files when none of them changed the structure (updateGraph); else read again.
  */
 export class ModelMemo {
+  /** @param counts Where builds given this memo count their work (a caller's, kept across memos; for tests). */
+  constructor(readonly counts?: BuildCounts) {}
   readonly changed = new Set<string>();
   files?: Set<string>;
   /** The array that listed `files` (see sameFileList). */
@@ -64,6 +66,12 @@ export class ModelMemo {
   /** The graph `results` were computed for (every root of it has one), and which roots read each file. */
   resultsGraph?: Graph;
   readers?: { results: ModelMemo['results']; byFile: Map<string, number[]> };
+}
+
+/** What builds did: graphs read from nothing, environments computed (not taken as they were). */
+export interface BuildCounts {
+  graphs: number;
+  environments: number;
 }
 
 /** The roots (by position in the graph `results` were computed for) whose last computation read each file. */
@@ -93,6 +101,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   } else {
     graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
     index = new SiteIndex(ws, graph);
+    if (memo?.counts) memo.counts.graphs++;
   }
   if (memo && sameFiles) {
     // Kept even by a build of one file's environments: the graph is current with every changed file.
@@ -127,6 +136,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       for (const f of got.files) reads.add(f);
       for (const f of [root.rootFile, root.chart?.chartFile, root.app?.target.kind === 'chart' ? root.app.target.chart.chartFile : undefined]) if (f) reads.add(f);
       result = { got, reads };
+      if (memo?.counts) memo.counts.environments++;
     }
     results.set(key, result);
     const got = result.got;
