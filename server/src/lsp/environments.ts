@@ -43,6 +43,8 @@ interface FolderIndex {
   /** When the scan that made `reports` started (0: unknown); files changed on disk since are in `refreshed`. */
   scannedAt: number;
   refreshed: Set<string>;
+  /** Paths as messages show them (relative to the folder), kept across builds. */
+  shown: Map<string, string>;
 }
 
 interface OpenDocument {
@@ -80,7 +82,7 @@ function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined)
 }
 
 function newIndex(folder: Folder, counts: BuildCounts): FolderIndex {
-  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(counts), scannedAt: 0, refreshed: new Set() };
+  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(counts), scannedAt: 0, refreshed: new Set(), shown: new Map() };
 }
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
@@ -375,7 +377,11 @@ export class EnvironmentService {
         }
         return open.facts;
       },
-      display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
+      display: (p) => {
+        let shown = index.shown.get(p);
+        if (shown === undefined) index.shown.set(p, (shown = path.relative(index.folder.path, p).split(path.sep).join('/') || '.'));
+        return shown;
+      },
       memo: index.memo,
       only,
     });
