@@ -284,7 +284,8 @@ export function updateGraph(graph: Graph, ws: Workspace, changed: ReadonlySet<st
     node.facts = facts;
     Object.assign(node, next);
   }
-  graph.problems = graph.problems.map((p) => (moved.has(p.span) ? { ...p, span: moved.get(p.span)! } : p));
+  // Most keystrokes move no problem's entry: the list (every problem of the workspace) is made anew only when one moves.
+  if (graph.problems.some((p) => moved.has(p.span))) graph.problems = graph.problems.map((p) => (moved.has(p.span) ? { ...p, span: moved.get(p.span)! } : p));
   return true;
 }
 
