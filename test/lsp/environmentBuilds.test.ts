@@ -3,7 +3,8 @@
  * `counts`, in process): a keystroke in a file environments read computes those environments again
  * from the kept graph, and does not read the whole graph again — also after a file joined or left the
  * model's files (a document the index did not list opened or closed, a file it did not list appearing
- * on disk), which costs one whole build, not one per keystroke until typing pauses.
+ * on disk), which costs one whole build, not one per keystroke until typing pauses. A values file
+ * whose facts the fast path cannot give is read with `yaml` while it is open (one parse a keystroke).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import type { Connection } from 'vscode-languageserver';
 import { EnvironmentService } from '../../server/src/lsp/environments';
 import { EditorConfigResolver } from '../../server/src/lsp/policy';
 import { extractLocated } from '../../server/src/scan/checkText';
+import type { Doc } from '../../server/src/core/env/read';
 import { scan } from '../../server/src/scan/scanner';
 import type { PolicyService } from '../../server/src/lsp/policy';
 import type { WorkspaceFolders } from '../../server/src/lsp/workspaceFolders';
@@ -88,6 +90,24 @@ describe("the environment model's builds per keystroke in the editor", () => {
     assertPartial(type(service, values, 8, 0), 'after opening a document the index did not list');
     service.documentClosed(extra);
     assertPartial(type(service, values, 8, 10), 'after closing it');
+    service.dispose();
+  });
+
+  it('a values file with a value only `yaml` reads is checked with `yaml` while open, its facts right', async () => {
+    const { ws, service } = await indexedService();
+    const values = path.join(ws, 'charts/web/values-prod.yaml');
+    service.judgement(values);
+    assert.equal(service.readsFast(values), true);
+    // A plain scalar over two lines: the fast path's tree leaves its value to `yaml`.
+    const text = 'note: a long\n  description\nimage:\n  tag: 2.0.9\n';
+    const parsed: Doc[] = [];
+    const { sites } = extractLocated(text, { path: values, fast: true, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
+    service.documentChecked(values, text, sites, parsed);
+    const j = service.documentJudgement(values);
+    assert.equal(j?.model.environments.find((e) => e.root.endsWith('values-prod.yaml'))?.images[0]?.reference, 'acme/web:2.0.9');
+    assert.equal(service.readsFast(values), false, 'checked with yaml while open');
+    service.documentClosed(values);
+    assert.equal(service.readsFast(values), true);
     service.dispose();
   });
 

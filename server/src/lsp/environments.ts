@@ -70,14 +70,15 @@ export const ENVIRONMENT_PASS_MS = 200;
 
 /**
  * An open document's facts, from the documents its check read. Those may be the fast path's trees
- * (validation.ts), which throw a `Bail` for a part only `yaml` knows: then the text is parsed here.
+ * (validation.ts), which throw a `Bail` for a part only `yaml` knows: then the text is parsed here
+ * (`bailed` true).
  */
-function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined): FileFacts {
+function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined): { facts: FileFacts; bailed: boolean } {
   try {
-    return readFacts(file, text, parsed);
+    return { facts: readFacts(file, text, parsed), bailed: false };
   } catch (err) {
     if (!(err instanceof Bail) || !parsed) throw err;
-    return readFacts(file, text);
+    return { facts: readFacts(file, text), bailed: true };
   }
 }
 
@@ -94,6 +95,12 @@ export class EnvironmentService {
   private version = 0;
   private notifyTimer?: NodeJS.Timeout;
   private readonly listeners: Array<() => void> = [];
+  /**
+   * Open documents whose facts the fast path's trees could not give (a value only `yaml` reads, such as
+   * a plain scalar over several lines in a values file): checked with `yaml` while they stay open, so a
+   * keystroke parses them once, not with both.
+   */
+  private readonly yamlFacts = new Set<string>();
   /** What the model's builds did since the service started, over every folder (tests read it). */
   readonly counts: BuildCounts = { graphs: 0, environments: 0 };
 
@@ -206,8 +213,14 @@ export class EnvironmentService {
     return true;
   }
 
+  /** Whether an open document's check should read it with the fast path (see `yamlFacts`). */
+  readsFast(file: string): boolean {
+    return !this.yamlFacts.has(file);
+  }
+
   /** An open document was closed. False when the model's input for the file stays what it was (nothing to tell it of the file on disk). */
   documentClosed(file: string): boolean {
+    this.yamlFacts.delete(file);
     const prev = this.open.get(file);
     if (!prev) return true;
     this.open.delete(file);
@@ -372,8 +385,10 @@ export class EnvironmentService {
         // Opened as indexed and not changed since: the index's facts are of its text.
         if (!open || open.asIndexed) return indexed(f);
         if (!open.facts) {
-          open.facts = factsOf(f, open.text, open.parsed);
+          const read = factsOf(f, open.text, open.parsed);
+          open.facts = read.facts;
           open.parsed = undefined;
+          if (read.bailed) this.yamlFacts.add(f);
         }
         return open.facts;
       },

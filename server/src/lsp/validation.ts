@@ -240,9 +240,11 @@ export class Validator {
       // when they are all of the file's: a keystroke in a values file parses it once, not twice. Read
       // with the structural fast path as scans are (it hands `yaml` every document it is unsure of, so
       // syntax errors and sites are the parser's). A values map whose end only `yaml` knows is left for
-      // an edit to find in the text (read.ts UNPLACED): diagnostics do not need it.
+      // an edit to find in the text (read.ts UNPLACED): diagnostics do not need it. A document whose
+      // facts needed `yaml` anyway is read with it while it stays open (EnvironmentService.readsFast).
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast: true, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
+      const fast = !file || !this.opts.environments || this.opts.environments.readsFast(file);
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));
