@@ -292,6 +292,35 @@ describe('parallel scan', () => {
     assert.equal(workers.code, one.code);
     assert.equal(workers.stdout, one.stdout);
   });
+
+  it('without the cache the files are not stat-ed up front: workers start when the bytes read project past the threshold and the rest confirm it', async () => {
+    // 256 files of 1,000 bytes sort first (the first batch), then 200 of 100: 276,000 bytes in all,
+    // projected from the first batch to 456,000.
+    const tree = tempDir('ip-project-');
+    const padded = (image: string, size: number) => {
+      const head = `image: ${image}\n`;
+      return `${head}#${'x'.repeat(size - head.length - 2)}\n`;
+    };
+    for (let i = 0; i < 256; i++) writeUnder(tree, `a${String(i).padStart(3, '0')}.yaml`, padded(`big${i}:dev`, 1000));
+    for (let i = 0; i < 200; i++) writeUnder(tree, `b${String(i).padStart(3, '0')}.yaml`, padded(`small${i}:1`, 100));
+    const counted = (threshold: number) =>
+      new Promise<Run>((resolve) => {
+        const args = ['-r', path.join(__dirname, '..', 'helpers', 'countWorkers.js'), CLI, 'check', '.', '--format', 'json', '--no-cache'];
+        const env = { ...process.env, IMAGE_PIN_WORKER_MIN_BYTES: String(threshold) };
+        execFile(process.execPath, args, { cwd: tree, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    const [above, misjudged, below] = await Promise.all([counted(200_000), counted(300_000), counted(500_000)]);
+    assert.match(above.stderr, /^worker threads started: [1-9]\d*$/m, 'the tree is above the threshold: workers');
+    // The projection (456,000) passes 300,000, the files' real sizes (276,000) do not: no workers.
+    assert.match(misjudged.stderr, /^worker threads started: 0$/m, 'projected past the threshold, but not there');
+    assert.match(below.stderr, /^worker threads started: 0$/m, 'below the threshold: one thread');
+    assert.equal(JSON.parse(below.stdout).findings.length, 456);
+    assert.equal(above.stdout, below.stdout);
+    assert.equal(misjudged.stdout, below.stdout);
+    assert.equal(above.code, 1);
+  });
 });
 
 describe('reading: nothing unchecked looks clean', () => {

@@ -101,6 +101,20 @@ describe('a repository that plants FIFOs where files are read', () => {
     assert.notEqual(chart.code, null, 'pin ended');
     assert.equal(chart.code, 1, chart.stdout + chart.stderr);
   });
+
+  it('a FIFO that a kustomization names, as a resource or as the kustomization of a folder it names, does not hang the environment model', async () => {
+    // Not listed (a FIFO is no file to check), so the model reads them from disk when the kustomization names them.
+    const repo = path.join(dir, 'fifo-kustomize');
+    fs.mkdirSync(path.join(repo, 'overlay', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'overlay', 'kustomization.yaml'), 'resources:\n  - sub\n  - pipe.yaml\nimages:\n  - name: nginx\n    newTag: "1.2"\n');
+    execFileSync('mkfifo', [path.join(repo, 'overlay', 'sub', 'kustomization.yaml')]);
+    execFileSync('mkfifo', [path.join(repo, 'overlay', 'pipe.yaml')]);
+    const r = await run(['check', '.', '--no-cache'], repo);
+    assert.notEqual(r.code, null, 'check ended');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^overlay\/kustomization\.yaml:2:5 note environment sub does not exist \(or holds no kustomization\)$/m);
+    assert.match(r.stdout, /^overlay\/kustomization\.yaml:3:5 note environment pipe\.yaml does not exist \(or holds no kustomization\)$/m);
+  });
 });
 
 describe('symbolic links inside a scanned folder', () => {

@@ -43,6 +43,7 @@ describe('the npm package', () => {
         'dist/cli.js',
         'dist/largeDocumentWorker.js',
         'dist/server.js',
+        'dist/undici.js',
         'dist/worker.js',
         'docs/output.md',
         'docs/rules.md',
@@ -70,6 +71,21 @@ describe('the npm package', () => {
     const r = await run(path.join(bin, 'image-pin'), ['check', path.relative(REPO_ROOT, EXAMPLES), '--today', '2026-11-26', '--no-cache'], { cwd: REPO_ROOT });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, fs.readFileSync(fixture('golden', 'check.txt'), 'utf8'));
+  });
+
+  it('image-pin pin and check --online load the registry client and its HTTP stack (dist/undici.js, loaded on demand) from inside the package', async () => {
+    // A registry on a closed loopback port: the request is made and refused, so the whole client ran.
+    const tree = path.join(tmp, 'registry-commands');
+    fs.mkdirSync(tree, { recursive: true });
+    fs.writeFileSync(path.join(tree, 'tag.yaml'), 'image: 127.0.0.1:9/app:1.0\n');
+    fs.writeFileSync(path.join(tree, 'pinned.yaml'), `image: 127.0.0.1:9/app:1.0@sha256:${'a'.repeat(64)}\n`);
+    const env = { ...process.env, DOCKER_CONFIG: path.join(tree, '.no-docker') };
+    const pin = await run(path.join(bin, 'image-pin'), ['pin', 'tag.yaml', '--timeout', '1'], { cwd: tree, env });
+    assert.equal(pin.code, 1, pin.stdout + pin.stderr);
+    assert.match(pin.stdout, /^tag\.yaml:1:8 not pinned: could not reach 127\.0\.0\.1:9 .*connection was refused/m);
+    const online = await run(path.join(bin, 'image-pin'), ['check', 'pinned.yaml', '--online', '--no-cache', '--timeout', '1'], { cwd: tree, env });
+    assert.equal(online.code, 1, online.stdout + online.stderr);
+    assert.match(online.stdout, /^online: 1 pin verified, 0 moved, 0 unknown, 1 could not be checked$/m);
   });
 
   it('image-pin check starts its worker threads from inside the package on a large tree', async () => {

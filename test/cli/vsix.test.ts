@@ -32,6 +32,7 @@ describe('the .vsix', () => {
       'extension/dist/extension.js',
       'extension/dist/largeDocumentWorker.js',
       'extension/dist/server.js',
+      'extension/dist/undici.js',
       'extension/dist/worker.js',
       'extension/docs/rules.md',
       'extension/images/icon.png',

@@ -3,7 +3,6 @@
  * server: builds the model from the files' extractions (reading only the few files it asks for), judges
  * every environment under the config of its root, and turns placed findings into located ones.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { EnvironmentModel, ModelMemo, PlacedFinding, Workspace, buildModel, configuredStage, inferredStage, placeFindings } from '../core/env';
@@ -15,6 +14,7 @@ import { fastDocuments } from '../core/extract';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { appVersionFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
+import { readRegularFile } from './files';
 import { factsFromJson, factsToJson } from './resultCache';
 
 export interface ModelInput {
@@ -179,15 +179,8 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
   const text = (file: string): string | undefined => {
     const held = opts.texts?.(file);
     if (held !== undefined) return held ?? undefined;
-    if (!cache.has(file)) {
-      let t: string | undefined;
-      try {
-        t = fs.readFileSync(file, 'utf8');
-      } catch {
-        t = undefined;
-      }
-      cache.set(file, t);
-    }
+    // Never a FIFO or device a kustomization names (that read would never end), nor an exception per missing file.
+    if (!cache.has(file)) cache.set(file, readRegularFile(file));
     return cache.get(file);
   };
   // Facts are looked up when the model asks: a cached extraction parses its facts only then; the

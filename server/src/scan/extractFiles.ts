@@ -2,11 +2,12 @@
  * Reads and extracts many files: on this thread, and on worker threads as well only when
  * there are enough bytes to pay for starting them.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
-import { readForCheck } from './readFile';
+import { readTextForScan } from './readFile';
 import { Doc, mayDeclareApp } from '../core/env/read';
 import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
@@ -15,7 +16,10 @@ export interface ExtractJob {
   absolute: string;
   imageKeys: string[];
   maxFileSize: number;
-  /** The file's size and mtime when listed: batches are sized by bytes, and the file is not stat-ed again. */
+  /**
+   * The file's size and mtime when the caller stat-ed it (the result cache's lookup), so that the read
+   * does not ask again; batches are sized by these bytes. Without it, the read's fstat gives them.
+   */
   stat?: { size: number; mtimeMs: number };
   /** false: no listed chart can own this file as its values, so no values tree is read for the model. */
   values?: false;
@@ -27,7 +31,7 @@ export type ExtractOutcome =
   | { kind: 'error'; reason: string };
 
 export function extractFile(job: ExtractJob): ExtractOutcome {
-  const read = readForCheck(job.absolute, job.maxFileSize, job.stat);
+  const read = readTextForScan(job.absolute, job.maxFileSize, job.stat);
   if (read.kind !== 'text') return read;
   // Scans read with the structural fast path; it hands any document it is unsure of to `yaml`. The
   // documents the extraction reads are handed on, so the environment model's facts cost no second parse.
@@ -73,11 +77,15 @@ export interface ExtractManyOptions {
 
 export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions = {}): Promise<ExtractOutcome[]> {
   const results: ExtractOutcome[] = new Array(jobs.length);
-  const totalBytes = jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0);
-  const threads = Math.min(opts.workers ?? os.availableParallelism(), Math.max(2, Math.ceil(totalBytes / BATCH_BYTES)));
+  const maxThreads = opts.workers ?? os.availableParallelism();
+  const minBytes = workerMinBytes();
   let next = 0;
   let done = 0;
-  /** The next batch of job indices, sized by bytes. */
+  const finished = (count: number) => {
+    done += count;
+    opts.onProgress?.(done, jobs.length);
+  };
+  /** The next batch of job indices, sized by the bytes known (a file not stat-ed counts for none). */
   const takeBatch = (): [number, number] | null => {
     if (next >= jobs.length) return null;
     const start = next;
@@ -85,24 +93,49 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
     while (next < jobs.length && (next === start || (bytes < BATCH_BYTES && next - start < BATCH_MAX_FILES))) bytes += jobs[next++].stat?.size ?? 0;
     return [start, next];
   };
-  const finished = (count: number) => {
-    done += count;
-    opts.onProgress?.(done, jobs.length);
+  /** Extracts a batch on this thread, then yields (for cancellation and other requests); the bytes it read. */
+  const runBatch = async ([from, to]: [number, number]): Promise<number> => {
+    if (opts.signal?.aborted) throw abortError();
+    let bytes = 0;
+    for (let i = from; i < to; i++) {
+      const outcome = (results[i] = extractFile(jobs[i]));
+      if (outcome.kind === 'extracted') bytes += outcome.size;
+    }
+    finished(to - from);
+    await new Promise((r) => setImmediate(r));
+    return bytes;
   };
-  // The main thread always works; it yields between batches for cancellation and other requests.
   const runHere = async () => {
-    for (let batch = takeBatch(); batch; batch = takeBatch()) {
-      if (opts.signal?.aborted) throw abortError();
-      for (let i = batch[0]; i < batch[1]; i++) results[i] = extractFile(jobs[i]);
-      finished(batch[1] - batch[0]);
-      await new Promise((r) => setImmediate(r));
+    for (let batch = takeBatch(); batch; batch = takeBatch()) await runBatch(batch);
+  };
+  // Whether workers pay is decided by the bytes to read. A scan without the result cache does not stat
+  // its files before reading them (each read's fstat gives the size), so their total is not known up
+  // front: this thread starts alone and, after each batch, projects the total from the bytes it read per
+  // file. Only once that projection reaches the threshold are the files not yet read stat-ed, and
+  // workers start if the bytes read and theirs really reach it (if not, the rest is read here and no
+  // more is projected). Below the threshold, most trees, no file is stat-ed before its read; above it,
+  // the stats cost microseconds a file of a scan that takes seconds. A tree whose large files all come
+  // last is read on one thread: a wrong guess costs speed, never what is reported.
+  const readUntilWorkersPay = async (): Promise<boolean> => {
+    let read = 0;
+    for (;;) {
+      if (next > 0 ? (read / next) * jobs.length >= minBytes : minBytes === 0) return read + statRemaining(jobs, next) >= minBytes;
+      const batch = takeBatch();
+      if (!batch) return false;
+      read += await runBatch(batch);
     }
   };
-  if (totalBytes < workerMinBytes() || threads < 2) {
+  // Sizes were taken when any job has one (the cache's lookups; a file gone or not regular since has none).
+  const sized = jobs.some((j) => j.stat);
+  const parallel = maxThreads >= 2 && jobs.length > 0 && (sized ? jobs.reduce((sum, j) => sum + (j.stat?.size ?? 0), 0) >= minBytes : await readUntilWorkersPay());
+  if (!parallel || next >= jobs.length) {
     await runHere();
     opts.onProgress?.(jobs.length, jobs.length);
     return results;
   }
+  let bytesLeft = 0;
+  for (let i = next; i < jobs.length; i++) bytesLeft += jobs[i].stat?.size ?? 0;
+  const threads = Math.min(maxThreads, Math.max(2, Math.ceil(bytesLeft / BATCH_BYTES)));
 
   const workerFile = path.join(__dirname, 'worker.js');
   const runWorker = () =>
@@ -132,6 +165,20 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
   const workers = Array.from({ length: threads - 1 }, runWorker);
   await Promise.all([...workers, runHere()]);
   return results;
+}
+
+/** Stats the jobs from `from` on that have no size yet (a regular file's only: anything else is for the read to refuse); their bytes. */
+function statRemaining(jobs: ExtractJob[], from: number): number {
+  let bytes = 0;
+  for (let i = from; i < jobs.length; i++) {
+    const job = jobs[i];
+    if (!job.stat) {
+      const st = fs.statSync(job.absolute, { throwIfNoEntry: false });
+      if (st?.isFile()) job.stat = { size: st.size, mtimeMs: st.mtimeMs };
+    }
+    bytes += job.stat?.size ?? 0;
+  }
+  return bytes;
 }
 
 function abortError(): Error {

@@ -97,18 +97,15 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
       return;
     }
     const optionsKey = config.imageKeys.join(',');
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(file.absolute);
-    } catch {
-      stat = undefined;
-    }
+    // Only the cache's lookup needs a stat here; without a cache the read's own fstat tells size and kind.
+    const stat = cache ? regularFileStat(file.absolute) : undefined;
     const cached = stat && stat.size <= config.maxFileSize ? cache?.get(file.absolute, stat, optionsKey) : undefined;
     if (cached) {
       reports[i].extraction = cached;
     } else {
       pending.push(i);
-      const job: ExtractJob = { absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize, stat: stat && { size: stat.size, mtimeMs: stat.mtimeMs } };
+      const job: ExtractJob = { absolute: file.absolute, imageKeys: config.imageKeys, maxFileSize: config.maxFileSize };
+      if (stat) job.stat = { size: stat.size, mtimeMs: stat.mtimeMs }; // so that the read does not stat it again
       if (!mayBeChartValues(file.absolute)) job.values = false;
       jobs.push(job);
     }
@@ -141,6 +138,16 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
   return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports), environments: judgement };
+}
+
+/** A file's stat when it is a regular file; anything else (gone, a FIFO put in its place) is for the read to report. */
+function regularFileStat(file: string): fs.Stats | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? stat : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** tag-conflict across the whole scan: each place of a tag pinned to two digests, naming the others. */
