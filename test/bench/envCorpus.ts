@@ -9,6 +9,11 @@ import type { CorpusStats } from './corpus';
 
 const DIGEST = 'sha256:' + 'cd34'.repeat(16);
 
+/** The `values.yaml` of service `i`'s chart. */
+export function chartValues(i: number): string {
+  return `image:\n  registry: registry.example.com\n  repository: svc-${i}-worker\n  tag: ""\n  digest: ""\nmetrics:\n  image:\n    repository: prom/exporter\n    tag: v0.${i % 4}\n`;
+}
+
 export function writeEnvironmentCorpus(dir: string, services = 1500): CorpusStats {
   fs.rmSync(dir, { recursive: true, force: true });
   let files = 0;
@@ -34,7 +39,7 @@ export function writeEnvironmentCorpus(dir: string, services = 1500): CorpusStat
     write(`${k}/overlays/prod/kustomization.yaml`, `resources: [../staging]\nimages:\n  - name: envoyproxy/envoy\n    newTag: "v1.31.${i % 9}@${DIGEST}"\n`);
     const c = `apps/${s}/chart`;
     write(`${c}/Chart.yaml`, `apiVersion: v2\nname: ${s}\nversion: 0.1.0\nappVersion: "1.${i % 5}.0"\n`);
-    write(`${c}/values.yaml`, `image:\n  registry: registry.example.com\n  repository: ${s}-worker\n  tag: ""\n  digest: ""\nmetrics:\n  image:\n    repository: prom/exporter\n    tag: v0.${i % 4}\n`);
+    write(`${c}/values.yaml`, chartValues(i));
     write(`${c}/values-dev.yaml`, 'image:\n  tag: dev\n');
     write(`${c}/values-prod.yaml`, `image:\n  digest: ${DIGEST}\n`);
     write(`argocd/${s}-prod.yaml`, `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${s}-prod\nspec:\n  source:\n    path: apps/${s}/kustomize/overlays/prod\n`);

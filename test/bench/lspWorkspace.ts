@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeCorpus } from './corpus';
-import { writeEnvironmentCorpus } from './envCorpus';
+import { chartValues, writeEnvironmentCorpus } from './envCorpus';
 import { realisticFiles } from './realistic';
 
 export interface BenchWorkspace {
@@ -24,19 +24,27 @@ export interface BenchWorkspace {
 }
 
 /** The service of the GitOps tree whose overlay and chart the scenarios edit. */
-const SERVICE = 'svc-7';
+const SERVICE_INDEX = 7;
+const SERVICE = `svc-${SERVICE_INDEX}`;
+
+/**
+ * The edited chart's values file: its own values, then the largest values file of the profile under
+ * 256 KiB (larger ones are checked on a worker; its top-level keys are component names, so nothing is
+ * duplicated).
+ */
+export function benchValues(scale = 1): string {
+  let big = '';
+  for (const f of realisticFiles(scale)) if (/values[^/]*\.yaml$/.test(f.rel) && f.text.length < 240_000 && f.text.length > big.length) big = f.text;
+  return chartValues(SERVICE_INDEX) + big;
+}
 
 export function writeBenchWorkspace(root: string, opts: { scale?: number; services?: number } = {}): BenchWorkspace {
   fs.rmSync(root, { recursive: true, force: true });
   const platform = writeCorpus(path.join(root, 'platform'), 'realistic', { scale: opts.scale ?? 1 });
   const gitops = writeEnvironmentCorpus(path.join(root, 'gitops'), opts.services ?? 300);
-  // The largest values file of the profile under 256 KiB (larger ones are checked on a worker), appended
-  // to the chart's own values (its top-level keys are component names, so nothing is duplicated).
-  let big = '';
-  for (const f of realisticFiles(opts.scale ?? 1)) if (/values[^/]*\.yaml$/.test(f.rel) && f.text.length < 240_000 && f.text.length > big.length) big = f.text;
   const values = path.join(root, 'gitops', 'apps', SERVICE, 'chart', 'values.yaml');
-  const own = fs.readFileSync(values, 'utf8');
-  fs.writeFileSync(values, own + big);
+  const text = benchValues(opts.scale ?? 1);
+  fs.writeFileSync(values, text);
   const k = path.join(root, 'gitops', 'apps', SERVICE, 'kustomize');
   const manifests = fs
     .readdirSync(path.join(root, 'platform'), { recursive: true, encoding: 'utf8' })
@@ -47,7 +55,7 @@ export function writeBenchWorkspace(root: string, opts: { scale?: number; servic
   return {
     root,
     files: platform.files + gitops.files,
-    bytes: platform.bytes + gitops.bytes + big.length,
+    bytes: platform.bytes + gitops.bytes + text.length - chartValues(SERVICE_INDEX).length,
     overlay: path.join(k, 'overlays', 'dev', 'kustomization.yaml'),
     base: path.join(k, 'base', 'deployment.yaml'),
     values,

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { defaultConfig } from '../../server/src/core/config';
 import { ExtractOptions, FastPathStats, extractImages, newFastPathStats } from '../../server/src/core/extract';
-import type { Doc } from '../../server/src/core/env/read';
+import { type Doc, type FileFacts, UNPLACED, type ValuesMap, documents, placeValuesMap, readValues } from '../../server/src/core/env/read';
+import { fastDocuments } from '../../server/src/core/extract';
 import { Bail, ScannedDocument, scanDocument } from '../../server/src/core/extract/lineScan';
 import type { Span } from '../../server/src/core/types';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
@@ -21,6 +22,8 @@ import { blankTemplateActions, excusedByTokens, parseDocument as parseYaml, spli
 import { evaluate } from '../../server/src/core/rules';
 import { environmentFacts } from '../../server/src/scan/environments';
 import { corpusFiles } from '../bench/corpus';
+import { benchValues } from '../bench/lspWorkspace';
+import { realisticFiles } from '../bench/realistic';
 import { EXAMPLES, FIXTURES } from '../helpers/paths';
 import { LineMutation, MUTATION_KINDS, SEEDS, mutate } from '../helpers/yamlMutations';
 
@@ -43,6 +46,8 @@ export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'f
     if (!(err instanceof Bail)) throw err;
     fastFacts = environmentFacts(file, text, fullDocs);
   }
+  // A values map whose end only `yaml` knows is placed as an edit places it: the text parsed again.
+  if (fastFacts) placeUnplaced(fastFacts as FileFacts, text);
   assert.deepStrictEqual(JSON.parse(JSON.stringify(fastFacts ?? null)), JSON.parse(JSON.stringify(environmentFacts(file, text, fullDocs) ?? null)), `environment facts differ on ${file}`);
   // JSON drops `undefined` members the same way a cache or a worker message would.
   const a = JSON.parse(JSON.stringify(full)) as unknown;
@@ -50,6 +55,24 @@ export function assertSameExtraction(text: string, opts: Omit<ExtractOptions, 'f
   assert.deepStrictEqual(b, a, `fast path differs from the yaml walk on ${opts.path ?? 'a document'}:\n${text.slice(0, 2000)}`);
   const judge = (e: typeof full) => evaluate(e, { config, relativePath: opts.path ?? 'x.yaml', today: '2026-11-26' });
   assert.deepStrictEqual(judge(fast), judge(full));
+}
+
+/** Values maps placed since the start (UNPLACED on the fast path, found again in the text). */
+export const unplacedMaps = { count: 0 };
+
+/** Places every UNPLACED map of the facts' values tree (as `withAdded` does for an edit), in place. */
+function placeUnplaced(facts: FileFacts, text: string): void {
+  const visit = (map: ValuesMap): void => {
+    if (map.insertAt === UNPLACED) {
+      const at = placeValuesMap(text, map.start!);
+      map.insertAt = at.at;
+      map.indent = at.indent;
+      delete map.start;
+      unplacedMaps.count++;
+    }
+    for (const [, v] of map.entries) if (v.kind === 'map') visit(v);
+  };
+  if (facts.values) visit(facts.values);
 }
 
 function yamlFiles(dir: string): string[] {
@@ -100,8 +123,51 @@ describe('fast path parity with the yaml walk', () => {
     });
   }
 
+  it("reads the same values trees from the bench's values file and every values file of the realistic profile", (t) => {
+    const placedBefore = unplacedMaps.count;
+    const texts = [benchValues(), ...[...realisticFiles(1)].filter((f) => /values[^/]*\.ya?ml$/.test(f.rel)).map((f) => f.text)];
+    let read = 0;
+    for (const text of texts) {
+      const fast = fastDocuments(text);
+      if (!fast) continue;
+      let tree: ValuesMap;
+      try {
+        tree = readValues(fast, true);
+      } catch (err) {
+        if (err instanceof Bail) continue; // a value only `yaml` reads: the model parses the file
+        throw err;
+      }
+      const facts = { values: tree } as FileFacts;
+      placeUnplaced(facts, text);
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(facts.values)), JSON.parse(JSON.stringify(readValues(documents(text)))));
+      read++;
+    }
+    t.diagnostic(`values files: ${texts.length}, ${read} read by the fast path, ${unplacedMaps.count - placedBefore} maps placed from the text`);
+    assert.ok(read > texts.length * 0.8);
+    // The bench's values file has maps whose end only `yaml` knows: placing them is compared here.
+    assert.ok(unplacedMaps.count > placedBefore);
+  });
+
+  it('is identical on values files with comment and blank lines where maps end (placed from the text)', (t) => {
+    const stats = newFastPathStats();
+    const placedBefore = unplacedMaps.count;
+    const seeds = SEEDS.filter(([name]) => /(^|\/)values[^/]*\.yaml$/.test(name));
+    const line = fc.record({ at: fc.nat(), indent: fc.nat({ max: 8 }), text: fc.constantFrom('', '# c', '#', '#   image: nginx:1', '## section', '# - a') });
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(line, { minLength: 1, maxLength: 6 }), ([name, seed], inserted) => {
+        const lines = seed.split('\n');
+        for (const l of inserted) lines.splice(l.at % (lines.length + 1), 0, l.text ? ' '.repeat(l.indent) + l.text : ' '.repeat(l.indent % 3));
+        assertSameExtraction(lines.join('\n'), { path: name }, stats);
+      }),
+      { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) / 2 },
+    );
+    t.diagnostic(`${seeds.length} values seeds: ${report(stats)}, ${unplacedMaps.count - placedBefore} values maps placed from the text`);
+    assert.ok(unplacedMaps.count - placedBefore > 100, `${unplacedMaps.count - placedBefore} values maps placed from the text`);
+  });
+
   it('is identical on documents mutated line by line around image keys', (t) => {
     const stats = newFastPathStats();
+    const placedBefore = unplacedMaps.count;
     fc.assert(
       fc.property(seedDocument, fc.array(lineMutation, { minLength: 1, maxLength: 6 }), fc.boolean(), ([name, seed], mutations, extraKeys) => {
         const text = mutate(seed, mutations);
@@ -109,7 +175,8 @@ describe('fast path parity with the yaml walk', () => {
       }),
       { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) },
     );
-    t.diagnostic(`mutations: ${report(stats)}`);
+    t.diagnostic(`mutations: ${report(stats)}, ${unplacedMaps.count - placedBefore} values maps placed from the text`);
+    assert.ok(unplacedMaps.count - placedBefore > 0, "no values map was placed from the text");
     assertNoWalkErrors(stats);
     // The mutations must exercise both paths, or the comparison proves little.
     assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
-import { type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
+import { type BuildCounts, type EffectiveImage, type Environment, ModelMemo, deployersOf, imageStatus, mayDeclareApp } from '../core/env';
 import { isFloatingTag, todayUtc } from '../core/rules';
 import { LineIndex } from '../core/text';
 import type { JudgedSite } from '../core/types';
@@ -43,6 +43,8 @@ interface FolderIndex {
   /** When the scan that made `reports` started (0: unknown); files changed on disk since are in `refreshed`. */
   scannedAt: number;
   refreshed: Set<string>;
+  /** Paths as messages show them (relative to the folder), kept across builds. */
+  shown: Map<string, string>;
 }
 
 interface OpenDocument {
@@ -68,19 +70,20 @@ export const ENVIRONMENT_PASS_MS = 200;
 
 /**
  * An open document's facts, from the documents its check read. Those may be the fast path's trees
- * (validation.ts), which throw a `Bail` for a part only `yaml` knows: then the text is parsed here.
+ * (validation.ts), which throw a `Bail` for a part only `yaml` knows: then the text is parsed here
+ * (`bailed` true).
  */
-function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined): FileFacts {
+function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined): { facts: FileFacts; bailed: boolean } {
   try {
-    return readFacts(file, text, parsed);
+    return { facts: readFacts(file, text, parsed), bailed: false };
   } catch (err) {
     if (!(err instanceof Bail) || !parsed) throw err;
-    return readFacts(file, text);
+    return { facts: readFacts(file, text), bailed: true };
   }
 }
 
-function newIndex(folder: Folder): FolderIndex {
-  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(), scannedAt: 0, refreshed: new Set() };
+function newIndex(folder: Folder, counts: BuildCounts): FolderIndex {
+  return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(counts), scannedAt: 0, refreshed: new Set(), shown: new Map() };
 }
 
 const MODEL_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|[^/]*-values\.ya?ml)$/;
@@ -92,6 +95,14 @@ export class EnvironmentService {
   private version = 0;
   private notifyTimer?: NodeJS.Timeout;
   private readonly listeners: Array<() => void> = [];
+  /**
+   * Open documents whose facts the fast path's trees could not give (a value only `yaml` reads, such as
+   * a plain scalar over several lines in a values file): checked with `yaml` while they stay open, so a
+   * keystroke parses them once, not with both.
+   */
+  private readonly yamlFacts = new Set<string>();
+  /** What the model's builds did since the service started, over every folder (tests read it). */
+  readonly counts: BuildCounts = { graphs: 0, environments: 0 };
 
   constructor(
     private readonly deps: {
@@ -117,7 +128,7 @@ export class EnvironmentService {
     this.indexes.clear();
     this.disk.clear();
     for (const folder of this.deps.folders.all()) {
-      const index = newIndex(folder);
+      const index = newIndex(folder, this.counts);
       this.indexes.set(folder.path, index);
       this.indexFolder(index).catch(this.deps.fail(`indexing ${folder.path} for environments`));
     }
@@ -135,7 +146,7 @@ export class EnvironmentService {
   /** A scan of a folder (the index, or Scan Workspace) that started at `startedAt` read these files. */
   scanned(folder: Folder, resolver: EditorConfigResolver, reports: readonly FileReport[], startedAt: number): void {
     let index = this.indexes.get(folder.path);
-    if (!index) this.indexes.set(folder.path, (index = newIndex(folder)));
+    if (!index) this.indexes.set(folder.path, (index = newIndex(folder, this.counts)));
     index.resolver = resolver;
     index.reports = new Map(reports.map((r) => [r.absolute, r]));
     index.facts = new PackedFacts();
@@ -149,7 +160,7 @@ export class EnvironmentService {
     }
     index.pending = undefined;
     index.indexed = true;
-    index.memo = new ModelMemo();
+    index.memo = new ModelMemo(this.counts);
     index.inputs = undefined;
     this.disk.clear();
     this.bump();
@@ -174,7 +185,7 @@ export class EnvironmentService {
       this.inputChanged(index, file, report.extraction);
     } else {
       // On disk, files can appear that a kustomization names but no environment read: everything is judged again.
-      index.memo = new ModelMemo();
+      index.memo = new ModelMemo(this.counts);
       index.inputs = undefined;
     }
     this.bump();
@@ -202,8 +213,14 @@ export class EnvironmentService {
     return true;
   }
 
+  /** Whether an open document's check should read it with the fast path (see `yamlFacts`). */
+  readsFast(file: string): boolean {
+    return !this.yamlFacts.has(file);
+  }
+
   /** An open document was closed. False when the model's input for the file stays what it was (nothing to tell it of the file on disk). */
   documentClosed(file: string): boolean {
+    this.yamlFacts.delete(file);
     const prev = this.open.get(file);
     if (!prev) return true;
     this.open.delete(file);
@@ -245,8 +262,16 @@ export class EnvironmentService {
    * them, or one that has none now, makes anew at the next build (placed where a new build puts it).
    */
   private inputChanged(index: FolderIndex, file: string, extraction: ModelInput['extraction']): void {
-    if (extraction && index.inputs?.lists(file)) index.inputs.set({ absolute: file, extraction });
-    else index.inputs = undefined;
+    if (extraction && index.inputs?.lists(file)) {
+      index.inputs.set({ absolute: file, extraction });
+      return;
+    }
+    index.inputs = undefined;
+    // The file joins the model's files (a document the index did not list is opened) or leaves them
+    // (closed again, or its input is gone): the memo's graph is of another list of files, and every
+    // build for a keystroke would read the graph again until the next whole build. The memo starts
+    // anew, so the next build is whole and the keystrokes after it are computed in part again.
+    if (index.memo.files && index.memo.files.has(file) !== (extraction !== undefined)) index.memo = new ModelMemo(this.counts);
   }
 
   /** The judgement of the environments of the file's folder, current with open documents; undefined until indexed. */
@@ -360,12 +385,18 @@ export class EnvironmentService {
         // Opened as indexed and not changed since: the index's facts are of its text.
         if (!open || open.asIndexed) return indexed(f);
         if (!open.facts) {
-          open.facts = factsOf(f, open.text, open.parsed);
+          const read = factsOf(f, open.text, open.parsed);
+          open.facts = read.facts;
           open.parsed = undefined;
+          if (read.bailed) this.yamlFacts.add(f);
         }
         return open.facts;
       },
-      display: (p) => path.relative(index.folder.path, p).split(path.sep).join('/') || '.',
+      display: (p) => {
+        let shown = index.shown.get(p);
+        if (shown === undefined) index.shown.set(p, (shown = path.relative(index.folder.path, p).split(path.sep).join('/') || '.'));
+        return shown;
+      },
       memo: index.memo,
       only,
     });

@@ -8,7 +8,6 @@
 import type { Connection, Diagnostic, Position, Range, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentCache } from '../core/extract';
-import { isValuesFile } from '../core/extract/classify';
 import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
@@ -240,10 +239,12 @@ export class Validator {
       // The documents parsed now (the others come from the cache) serve the environment model's facts
       // when they are all of the file's: a keystroke in a values file parses it once, not twice. Read
       // with the structural fast path as scans are (it hands `yaml` every document it is unsure of, so
-      // syntax errors and sites are the parser's). Not a values file: the model's values tree needs
-      // what only `yaml` knows (where a map ends), so the fast trees would be parsed again for it.
+      // syntax errors and sites are the parser's). A values map whose end only `yaml` knows is left for
+      // an edit to find in the text (read.ts UNPLACED): diagnostics do not need it. A document whose
+      // facts needed `yaml` anyway is read with it while it stays open (EnvironmentService.readsFast).
       const parsed: Doc[] = [];
-      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast: !isValuesFile(file), onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
+      const fast = !file || !this.opts.environments || this.opts.environments.readsFast(file);
+      state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
       state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));

@@ -11,6 +11,7 @@ export { yamlString };
 import { splitWritten } from '../reference';
 import type { ScalarPart, ShaForm } from '../types';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
+import { UNPLACED, placeValuesMap } from './read';
 
 /** What a place must make the environment deploy. */
 export interface Want {
@@ -193,8 +194,9 @@ function editSha(text: string, h: HelmMapRef, form: ShaForm, want: Want, fromTem
 function withAdded(text: string, h: HelmMapRef, edits: TextEdit[], added: ReadonlyArray<[string, string]>): EditResult {
   if (added.length) {
     if (h.parameters) return { ok: false, error: `its helm.parameters set ${h.path.join('.')} but not its ${added.map(([k]) => k).join(' and ')}; add the parameter by hand` };
-    if (h.insertAt < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };
-    edits.push(insertPairs(text, h.insertAt, h.indent, added));
+    const point = h.insertAt === UNPLACED && h.start !== undefined ? placeValuesMap(text, h.start) : { at: h.insertAt, indent: h.indent };
+    if (point.at < 0) return { ok: false, error: 'the map cannot be extended in place; edit it by hand' };
+    edits.push(insertPairs(text, point.at, point.indent, added));
   }
   return { ok: true, edits };
 }

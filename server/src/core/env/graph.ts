@@ -270,11 +270,10 @@ export function updateGraph(graph: Graph, ws: Workspace, changed: ReadonlySet<st
     patched.push({ node, facts: k });
   }
   if (patched.length === 0) return true;
-  const look = lookup(ws, graph.known);
   // A problem keeps its place: the span of the entry it is about, now where the new text has it.
   const moved = new Map<unknown, { start: number; end: number }>();
   for (const { node, facts } of patched) {
-    const next = targetsOf(node.file, facts, look);
+    const next = movedTargets(node, facts);
     const pairs: Array<[Written[], Written[]]> = [
       [node.facts.resources, facts.resources],
       [node.facts.components, facts.components],
@@ -285,8 +284,18 @@ export function updateGraph(graph: Graph, ws: Workspace, changed: ReadonlySet<st
     node.facts = facts;
     Object.assign(node, next);
   }
-  graph.problems = graph.problems.map((p) => (moved.has(p.span) ? { ...p, span: moved.get(p.span)! } : p));
+  // Most keystrokes move no problem's entry: the list (every problem of the workspace) is made anew only when one moves.
+  if (graph.problems.some((p) => moved.has(p.span))) graph.problems = graph.problems.map((p) => (moved.has(p.span) ? { ...p, span: moved.get(p.span)! } : p));
   return true;
+}
+
+/**
+ * A kustomization's targets for a new reading of the same structure (sameStructure): the same
+ * written paths resolve to the same targets (see targetsOf), now at the entries' new places.
+ */
+function movedTargets(node: KustomizationNode, k: KustomizationFacts): Pick<KustomizationNode, 'resources' | 'components' | 'patches'> {
+  const moved = (targets: readonly Target[], written: readonly Written[]): Target[] => targets.map((t, i) => ({ ...t, written: written[i] }));
+  return { resources: moved(node.resources, k.resources), components: moved(node.components, k.components), patches: moved(node.patches, k.patches) };
 }
 
 /** Whether two readings of a kustomization name the same files, in the same order, the same way. */

@@ -52,11 +52,13 @@ export interface ModelOptions {
  * with the changed files when none of them changed the structure (updateGraph); else read again.
  */
 export class ModelMemo {
+  /** @param counts Where builds given this memo count their work (a caller's, kept across memos; for tests). */
+  constructor(readonly counts?: BuildCounts) {}
   readonly changed = new Set<string>();
   files?: Set<string>;
   /** The array that listed `files` (see sameFileList). */
   listed?: readonly WorkspaceFile[];
-  results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  results = new Map<string, BuildResult>();
   graph?: Graph;
   index?: SiteIndex;
   /** placeFindings' verdicts on the environments taken as they were. */
@@ -64,6 +66,19 @@ export class ModelMemo {
   /** The graph `results` were computed for (every root of it has one), and which roots read each file. */
   resultsGraph?: Graph;
   readers?: { results: ModelMemo['results']; byFile: Map<string, number[]> };
+}
+
+/** One root's environment as a build computed it, with what it read; `env` once made of it. */
+interface BuildResult {
+  got: EnvironmentImages;
+  reads: Set<string>;
+  env?: Environment;
+}
+
+/** What builds did: graphs read from nothing, environments computed (not taken as they were). */
+export interface BuildCounts {
+  graphs: number;
+  environments: number;
 }
 
 /** The roots (by position in the graph `results` were computed for) whose last computation read each file. */
@@ -93,6 +108,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   } else {
     graph = readGraph(ws, { mayBeApp: opts.mayBeApp });
     index = new SiteIndex(ws, graph);
+    if (memo?.counts) memo.counts.graphs++;
   }
   if (memo && sameFiles) {
     // Kept even by a build of one file's environments: the graph is current with every changed file.
@@ -102,7 +118,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
   const covered = new Map<string, Set<number>>();
   const environments: Environment[] = [];
   const reusable = sameFiles && canReuse(memo, graph);
-  const results = new Map<string, { got: EnvironmentImages; reads: Set<string> }>();
+  const results = new Map<string, BuildResult>();
   const changed = memo ? [...memo.changed] : [];
   const names = namesOf(graph);
   // One file's environments, every root of the graph computed before: only the roots whose last
@@ -127,6 +143,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       for (const f of got.files) reads.add(f);
       for (const f of [root.rootFile, root.chart?.chartFile, root.app?.target.kind === 'chart' ? root.app.target.chart.chartFile : undefined]) if (f) reads.add(f);
       result = { got, reads };
+      if (memo?.counts) memo.counts.environments++;
     }
     results.set(key, result);
     const got = result.got;
@@ -137,6 +154,12 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       if (!set) covered.set(file, (set = new Set()));
       for (const s of sites) set.add(s);
     }
+    // An environment taken as it was is the same object (its stage inferred once; placeFindings' verdicts are kept by its images).
+    const made = result.env;
+    if (made && made.id === id && made.rootFile === root.rootFile && made.root === root.root && made.name === root.name && made.kind === root.kind) {
+      environments.push(made);
+      continue;
+    }
     const base = { root: root.root, rootFile: root.rootFile, name: root.name, kind: root.kind };
     // An Application is named for what it deploys and where (`web-prod`): its stage is the stage word in it.
     const stage = opts.stageOf?.(base) ?? inferredStage(root.kind === 'argocd' || root.kind === 'flux' ? appStage(root.name, root.rootFile) : root.name);
@@ -146,6 +169,7 @@ export function buildModel(ws: Workspace, opts: ModelOptions = {}): EnvironmentM
       env.app = { at: app.source.at, target: app.target.kind };
       if (app.target.kind === 'kustomization') env.app.kustomization = app.target.node.file;
     }
+    result.env = env;
     environments.push(env);
   }
   environments.sort((a, b) => a.stageOrder - b.stageOrder || cmp(a.stage, b.stage) || cmp(a.root, b.root));

@@ -728,6 +728,7 @@ function mapRef(layer: Layer, path: string[], layers: readonly Layer[], shaForm?
     return !!dm && entry(dm, 'digest') !== undefined;
   });
   const ref: HelmMapRef = { file: layer.file, path, keys, insertAt: m?.insertAt ?? -1, indent: m?.indent ?? null, defaultsHaveDigest };
+  if (m?.start !== undefined) ref.start = m.start;
   if (shaForm) ref.shaForm = shaForm;
   if (layer.parameters) ref.parameters = true;
   return ref;

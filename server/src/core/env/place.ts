@@ -134,8 +134,9 @@ function judgeEnvironment(env: Environment, ctx: RuleContext, ignoredAt: (place:
 
 /** Whether two rule contexts judge alike: the same config object and the same paths, day and stage. */
 function sameContext(a: RuleContext, b: RuleContext): boolean {
-  const paths = (c: RuleContext) => (c.alsoPaths ?? []).join('\0');
-  return a.config === b.config && a.relativePath === b.relativePath && a.today === b.today && a.chartAppVersion === b.chartAppVersion && a.stage === b.stage && paths(a) === paths(b);
+  const x = a.alsoPaths ?? [];
+  const y = b.alsoPaths ?? [];
+  return a.config === b.config && a.relativePath === b.relativePath && a.today === b.today && a.chartAppVersion === b.chartAppVersion && a.stage === b.stage && x.length === y.length && x.every((p, i) => p === y[i]);
 }
 
 /** How a message names an environment: its stage and its root. */

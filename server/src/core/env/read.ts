@@ -6,12 +6,13 @@
 import { Composer, Document, Parser, YAMLMap, isMap, isScalar, isSeq } from 'yaml';
 import { findPair, insertionPoint, keyOf, nodeSpan } from '../extract/context';
 import type { ScalarPart, Span } from '../types';
-import { blankTemplateActions, scalarPart } from '../yamlSource';
+import { blankTemplateActions, parseDocument, scalarPart, splitDocuments } from '../yamlSource';
 import { blockScalarMap } from '../extract/relocate';
 import { fastDocuments } from '../extract';
 import type { KustomizeEntry } from './types';
 import { PatchContainer, WorkloadImage, WorkloadReader, fileWorkloads } from './workloads';
 import { walkDocument } from '../extract/walk';
+import { Bail } from '../extract/lineScan';
 
 /** A path or name written in a list, with where it is written. */
 export interface Written {
@@ -221,9 +222,19 @@ export function readChart(docs: readonly Doc[]): ChartFacts {
 export interface ValuesMap {
   kind: 'map';
   entries: Array<[string, ValuesNode]>;
+  /** Where a new pair goes (-1: not here; UNPLACED: found again in the text when an edit needs it, see `placeValuesMap`). */
   insertAt: number;
   indent: string | null;
+  /** With UNPLACED: where the map starts (its first key), to find it again. */
+  start?: number;
 }
+
+/**
+ * The insertion point of a values map whose end only `yaml` knows (the fast scanner's tree: comment
+ * lines after its last pair may be counted into it). Diagnostics never need it; an edit that adds a
+ * pair finds the map again in the text, parsed with `yaml` (`placeValuesMap`).
+ */
+export const UNPLACED = -2;
 
 /** The value of `key` in a values map (the last pair wins, as for duplicate keys). */
 export function entry(map: ValuesMap, key: string): ValuesNode | undefined {
@@ -242,23 +253,28 @@ export interface ValuesOther {
 }
 export type ValuesNode = ValuesMap | ValuesLeaf | ValuesOther;
 
-/** Reads a values file into a tree. */
-export function readValues(docs: readonly Doc[]): ValuesMap {
+/**
+ * Reads a values file into a tree. `unplaced`: a map whose end the document's tree does not know (the
+ * fast scanner's) is UNPLACED rather than a `Bail` (a values file's own tree; not one embedded in an
+ * Application, whose ranges are moved into its file).
+ */
+export function readValues(docs: readonly Doc[], unplaced = false): ValuesMap {
   const d = docs[0];
-  return d ? valuesTree(d, d.doc.contents) : { kind: 'map', entries: [], insertAt: -1, indent: null };
+  return d ? valuesTree(d, d.doc.contents, unplaced) : { kind: 'map', entries: [], insertAt: -1, indent: null };
 }
 
-export function valuesTree(d: Doc, node: unknown): ValuesMap {
+export function valuesTree(d: Doc, node: unknown, unplaced = false): ValuesMap {
   const tree: ValuesMap = { kind: 'map', entries: [], insertAt: -1, indent: null };
   if (!isMap(node)) return tree;
-  const at = point(d, node);
+  const at = unplaced ? pointOrUnplaced(d, node) : point(d, node);
   tree.insertAt = at.at;
   tree.indent = at.indent;
+  if (at.at === UNPLACED) tree.start = d.offset + (nodeSpan(node.items[0]?.key)?.start ?? 0);
   for (const pair of node.items) {
     const key = keyOf(pair);
     if (key === null) continue;
     const value = pair.value;
-    if (isMap(value)) tree.entries.push([key, valuesTree(d, value)]);
+    if (isMap(value)) tree.entries.push([key, valuesTree(d, value, unplaced)]);
     else if (isScalar(value) || value === null) {
       const p = value === null ? undefined : scalarPart(value, d.source, { allowNonString: true });
       const keySpan = nodeSpan(pair.key);
@@ -270,6 +286,44 @@ export function valuesTree(d: Doc, node: unknown): ValuesMap {
     } else tree.entries.push([key, { kind: 'other' }]);
   }
   return tree;
+}
+
+function pointOrUnplaced(d: Doc, map: YAMLMap): { at: number; indent: string | null } {
+  try {
+    return point(d, map);
+  } catch (err) {
+    if (err instanceof Bail && err.reason === 'collection-end') return { at: UNPLACED, indent: null };
+    throw err;
+  }
+}
+
+/** The last text `placeValuesMap` parsed: the edits of one fix or promotion add to the same text. */
+let placed: { text: string; doc: Doc } | undefined;
+
+/**
+ * Where a new pair goes in the values map that starts at `start` (see UNPLACED): in the file's first
+ * document, parsed with `yaml` alone as the extraction parses each document (a document that others
+ * follow can end elsewhere when the stream is composed); -1 when the text holds no block map there.
+ */
+export function placeValuesMap(text: string, start: number): { at: number; indent: string | null } {
+  if (placed?.text !== text) {
+    const source = blankTemplateActions(text).text;
+    const first = splitDocuments(source)[0] ?? { start: 0, end: source.length };
+    const own = source.slice(first.start, first.end);
+    placed = { text, doc: { doc: parseDocument(own, { comments: false }).doc, source: own, offset: first.start } };
+  }
+  const d = placed.doc;
+  let node: unknown = d.doc.contents;
+  while (isMap(node)) {
+    const first = nodeSpan(node.items[0]?.key);
+    if (first && first.start + d.offset === start && !node.flow) return point(d, node);
+    // The pair whose value (a map) holds `start`, if any.
+    node = node.items.find((p) => {
+      const r = (p.value as { range?: [number, number, number] } | null)?.range;
+      return isMap(p.value) && r !== undefined && r[0] + d.offset <= start && start < r[2] + d.offset;
+    })?.value;
+  }
+  return { at: -1, indent: null };
 }
 
 /** Moves every range of a values tree (for values read from a string embedded in a document). */
@@ -492,7 +546,7 @@ export function readFacts(file: string, text: string, docs?: readonly Doc[], opt
   const facts: FileFacts = { workloads, patches, fieldSpecs: readFieldSpecs(parsed) };
   if (KUSTOMIZATION_FILE.test(path)) facts.kustomization = readKustomization(file, parsed);
   if (CHART_FILE.test(path)) facts.chart = readChart(parsed);
-  if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed);
+  if (opts.values ?? VALUES_FILE.test(path)) facts.values = readValues(parsed, true);
   if (opts.app ?? mayDeclareApp(text)) {
     const source = blankTemplateActions(text).text;
     facts.apps = readApps(file, parsed, (token, value) => blockScalarMap(source, token, value), opts.fast ? fastOrFull : documents);

@@ -87,8 +87,10 @@ export interface HelmMapRef {
   path: string[];
   /** Keys present in this file's map, with their values. */
   keys: Record<string, ScalarPart>;
+  /** Where a new key goes (-1: not here; UNPLACED, read.ts: the map at `start`, found again in the text). */
   insertAt: number;
   indent: string | null;
+  start?: number;
   /** Whether the chart's default map has a `digest` key (then a digest is written there, not appended to the tag). */
   defaultsHaveDigest?: boolean;
   /**
