@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import { TestClient } from './lspClient';
 
@@ -107,5 +108,52 @@ describe('the server survives hostile documents', () => {
     const hover = await client.hover(uri, { line: 399_999, character: 10 });
     assert.match((hover?.contents as { value: string }).value, /app-199999/);
     await probe();
+  });
+});
+
+describe('a repository that plants FIFOs where the environment model reads', () => {
+  let ws: string;
+  let client: TestClient | undefined;
+
+  after(async () => {
+    await client?.stop();
+    if (ws) fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a FIFO a kustomization names, as a resource or as the kustomization of a folder it names, does not hang the server', async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ip-lsp-fifo-'));
+    fs.mkdirSync(path.join(ws, 'overlay', 'sub'), { recursive: true });
+    const overlay = path.join(ws, 'overlay', 'kustomization.yaml');
+    fs.writeFileSync(overlay, 'resources:\n  - sub\n  - pipe.yaml\nimages:\n  - name: nginx\n    newTag: "1.2"\n');
+    // Not listed by the folder's index (a FIFO is no file to check): the model reads them from disk when the overlay names them.
+    execFileSync('mkfifo', [path.join(ws, 'overlay', 'sub', 'kustomization.yaml')]);
+    execFileSync('mkfifo', [path.join(ws, 'overlay', 'pipe.yaml')]);
+    client = await TestClient.start({ folders: [ws] });
+    const c = client;
+    // The Environments view's answer once the folder is indexed: the model has read what the overlay names.
+    // A server blocked in a read of a FIFO answers nothing more: the wait times out and the test fails.
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the server did not answer within 30 s: blocked on a FIFO?')), 30_000);
+    });
+    let environments: { complete: boolean; environments: Array<{ root: string; images: Array<{ reference: string }> }> };
+    for (;;) {
+      const seen = c.environmentChanges;
+      environments = await Promise.race([c.connection.sendRequest<typeof environments>('imagePin/environments'), done]);
+      if (environments.complete) break;
+      await Promise.race([c.waitFor('an environment change', () => c.environmentChanges > seen, 30_000), done]);
+    }
+    clearTimeout(timer);
+    assert.deepEqual(
+      environments.environments.map((e) => [e.root, e.images.map((i) => i.reference)]),
+      [['overlay', []]],
+    );
+    const { uri } = await c.open(overlay);
+    const diagnostics = await c.diagnosticsFor(uri, { version: 1 });
+    assert.deepEqual(
+      diagnostics.map((d) => [d.range.start.line, d.message]),
+      [[5, 'tag "1.2" without a digest can be pushed again: pin it to a digest']],
+    );
+    assert.equal(c.process.exitCode, null, 'the server is still running');
   });
 });

@@ -4,7 +4,6 @@
  * resolves `set`'s tag when no digest is given, prints what moves (and a diff without --write) and
  * writes through the one safe write module.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
@@ -12,8 +11,9 @@ import { applyEdits } from '../core/fix';
 import { globProblem } from '../core/glob';
 import { type Move, Plan, PlanResult, movedOffset, planPromotion, planSet } from '../core/promote/plan';
 import { parseReference } from '../core/reference';
-import { LineIndex, decodeText } from '../core/text';
+import { LineIndex } from '../core/text';
 import { writeEdits } from '../pin/writeFile';
+import { BINARY_REASON, readForCheck } from '../scan/readFile';
 import { scan } from '../scan/scanner';
 import { EXIT_FINDINGS, EXIT_OK, Io, USAGE, UsageError, parseOptions, registryClientOptions } from './common';
 import { VERSION } from './version';
@@ -139,20 +139,22 @@ async function finish(
       diffs.push(createTwoFilesPatch(`a/${name}`, `b/${name}`, text, applyEdits(text, edits), undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
       continue;
     }
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (err) {
-      writeErrors.push(`${show(file)}: not written: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    // Read as a check reads (non-blocking, regular files only): a FIFO put in the file's place never makes this wait.
+    const read = readForCheck(file, Infinity);
+    if (read.kind === 'error') {
+      writeErrors.push(`${show(file)}: not written: ${read.reason}`);
+      continue;
+    }
+    if (read.kind === 'skipped' && read.reason !== BINARY_REASON) {
+      writeErrors.push(`${show(file)}: not written: it is not a regular file; left as it is`);
       continue;
     }
     // The edits' offsets are in the text the model read; the bytes must still decode to it.
-    const decoded = decodeText(bytes);
-    if (!decoded || decoded.text !== text) {
+    if (read.kind !== 'text' || read.text !== text) {
       writeErrors.push(`${show(file)}: not written: it changed on disk since it was read; left as it is`);
       continue;
     }
-    const written = writeEdits({ file, original: bytes, text, edits, root: path.dirname(file) });
+    const written = writeEdits({ file, original: read.bytes, text, edits, root: path.dirname(file) });
     if (!written.ok) writeErrors.push(`${show(file)}: not written: ${written.reason}`);
   }
 

@@ -4,7 +4,6 @@
  * text. Validation asks it for a document's judgement; hover asks which environments deploy a site;
  * the Environments view asks for the whole list. The model is rebuilt lazily, once per change.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { VERSION } from '../cli/version';
@@ -17,6 +16,7 @@ import { splitDocuments } from '../core/yamlSource';
 import { Bail } from '../core/extract/lineScan';
 import { EnvironmentJudgement, ModelInput, ModelInputs, PackedFacts, judgeEnvironments } from '../scan/environments';
 import { FileReport, scan } from '../scan/scanner';
+import { readRegularFile } from '../scan/files';
 import { unchangedSince } from '../scan/fileTime';
 import type { EditorConfigResolver, PolicyService } from './policy';
 import { DID_CHANGE_ENVIRONMENTS, type EnvironmentInfo, type EnvironmentsResult } from './protocol';
@@ -412,16 +412,9 @@ export class EnvironmentService {
     return j.model.covered.has(file) || j.placed.has(file) || j.model.environments.some((e) => e.files.includes(file));
   }
 
+  /** A file on disk as the CLI's model reads it: a FIFO or anything but a regular file is no text (a read would wait forever). */
   private readDisk(file: string): string | undefined {
-    if (!this.disk.has(file)) {
-      let text: string | undefined;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        text = undefined;
-      }
-      this.disk.set(file, text);
-    }
+    if (!this.disk.has(file)) this.disk.set(file, readRegularFile(file));
     return this.disk.get(file);
   }
 

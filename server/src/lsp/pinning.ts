@@ -3,12 +3,11 @@
  * shared registry lookup (pin/lookup.ts), and turn the outcomes into versioned text edits. An
  * edit is only ever produced for the exact text it was computed from.
  */
-import * as fs from 'node:fs';
 import { Connection, OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, TextDocuments, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PinStyle } from '../core/config';
 import { formatReference } from '../core/reference';
-import { LineIndex, decodeText } from '../core/text';
+import { LineIndex } from '../core/text';
 import { LookupResult, lookUpCandidate } from '../pin/lookup';
 import { PinCandidate, PinOutcome, outcomeFor, planPins } from '../pin/plan';
 import type { EnvironmentService } from './environments';
@@ -296,11 +295,10 @@ export class PinService {
     const open = this.deps.documents.get(file.uri) ?? this.deps.documents.all().find((d) => file.path !== undefined && uriKey(d.uri) === file.path);
     if (file.version !== null) return open?.version === file.version;
     if (open) return open.getText() === file.text;
-    try {
-      return file.path !== undefined && decodeText(fs.readFileSync(file.path))?.text === file.text;
-    } catch {
-      return false;
-    }
+    if (file.path === undefined) return false;
+    // Non-blocking, regular files only: a FIFO put in the file's place since the plan never makes this wait.
+    const read = readForCheck(file.path, Infinity);
+    return read.kind === 'text' && read.text === file.text;
   }
 
   /** What could not be pinned, logged; the caller reports it with the rest of the result. */
