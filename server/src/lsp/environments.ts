@@ -286,24 +286,25 @@ export class EnvironmentService {
   }
 
   /**
-   * What a document's own findings need, current with its text: while it is one of the files changed
-   * since the last whole build (edited, opened, closed), the environments that read it, with those
-   * that read another changed file computed again; the others are built when something asks for the
-   * whole judgement (other documents, hover, the Environments view) or once changes pause
-   * (ENVIRONMENT_PASS_MS), which starts the next run of keystrokes afresh. Else the whole judgement.
+   * What one document's findings and hovers need, current with every change: while files changed since
+   * the last whole build (edited, opened, closed), the environments that read this file, with those
+   * that read a changed file computed again (an environment that deploys a site of the file, or places
+   * a finding in it, reads it); the others are built when something asks for the whole judgement (the
+   * Environments view, promotion) or once changes pause (ENVIRONMENT_PASS_MS), which starts the next
+   * run of keystrokes afresh. Else the whole judgement. So a hover, or another open document checked
+   * again, right after typing in an overlay or values file, does not wait for the whole build.
    */
   documentJudgement(file: string): EnvironmentJudgement | undefined {
     const index = this.indexOf(file);
     if (!index?.indexed || !index.resolver) return undefined;
-    const changed = index.memo.changed;
-    if (index.builtAt === this.version || !index.memo.files || !changed.has(file)) return this.judgement(file);
+    if (index.builtAt === this.version || !index.memo.files) return this.judgement(file);
     if (index.partial?.version !== this.version || index.partial.file !== file) index.partial = { version: this.version, file, judgement: this.build(index, file) };
     return index.partial.judgement;
   }
 
   /** The environments that deploy the site, and what they make of it (for hover). */
   deployers(file: string, site: number): Array<{ env: Environment; image: EffectiveImage }> {
-    const j = this.judgement(file);
+    const j = this.documentJudgement(file);
     return j ? deployersOf(j.model, file, site) : [];
   }
 
@@ -429,14 +430,16 @@ export class EnvironmentService {
 
   private bump(): void {
     this.version++;
-    for (const l of this.listeners) l();
     // The view asks again, for the whole judgement: once typing pauses as long as the other documents
     // wait (ENVIRONMENT_PASS_MS), so that it does not force whole builds between a burst's keystrokes.
+    // Set before the listeners' timers of the same delay, so it fires first: the whole build is made
+    // once, and the open documents judged again after it take it instead of one build each.
     clearTimeout(this.notifyTimer);
     this.notifyTimer = setTimeout(() => {
       this.settle();
       void this.deps.connection.sendNotification(DID_CHANGE_ENVIRONMENTS);
     }, ENVIRONMENT_PASS_MS);
+    for (const l of this.listeners) l();
   }
 
   /**
