@@ -23,8 +23,18 @@ export interface RuleContext {
   alsoPaths?: readonly string[];
 }
 
-export function todayUtc(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
+/** The day `todayUtc()` last made, and the milliseconds it spans: every keystroke asks, twice (a Date's `toISOString` is a few µs). */
+let day = { text: '', from: 0, to: -1 };
+const DAY_MS = 86_400_000;
+
+export function todayUtc(now?: Date): string {
+  if (now) return now.toISOString().slice(0, 10);
+  const ms = Date.now();
+  if (ms < day.from || ms >= day.to) {
+    const from = ms - (ms % DAY_MS);
+    day = { text: new Date(from).toISOString().slice(0, 10), from, to: from + DAY_MS };
+  }
+  return day.text;
 }
 
 type Verdict = { rule: RuleId; message: string } | null;
