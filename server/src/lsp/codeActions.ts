@@ -24,7 +24,7 @@ import { findingDiagnostic } from './diagnostics';
 import type { PinService } from './pinning';
 import { PINNABLE_RULES } from './findingSummary';
 import { FIX_ALL_KIND, INTERNAL_COMMANDS } from './protocol';
-import type { DocumentState, Validator } from './validation';
+import { type DocumentState, type Validator, linesOf } from './validation';
 import type { PinVerification } from './verification';
 
 /** What a pin action carries until it is resolved. */
@@ -55,8 +55,7 @@ export async function codeActions(params: CodeActionParams, validator: Validator
     const here = await validator.findingsAt(state, params.range);
     // None: the document changed meanwhile, and the editor asks again for the new version.
     if (!here) return [];
-    let lines: LineIndex | undefined;
-    const lineIndex = () => (lines ??= new LineIndex(state.text));
+    const lineIndex = () => linesOf(state);
     for (const { finding, site } of here) {
       const diagnostic = findingDiagnostic(finding, uri, state.version);
       if (!site) {

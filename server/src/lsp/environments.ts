@@ -303,7 +303,7 @@ export class EnvironmentService {
   }
 
   /** The environments that deploy the site, and what they make of it (for hover). */
-  deployers(file: string, site: number): Array<{ env: Environment; image: EffectiveImage }> {
+  deployers(file: string, site: number): ReadonlyArray<{ env: Environment; image: EffectiveImage }> {
     const j = this.documentJudgement(file);
     return j ? deployersOf(j.model, file, site) : [];
   }

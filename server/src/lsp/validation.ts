@@ -47,6 +47,13 @@ export interface DocumentState {
   summary: FindingSummary;
   /** The environment model's generation this state was judged with. */
   envGeneration?: number;
+  /** The text's line index, made by the first request that needs one (hovers and code actions ask again and again). */
+  lines?: LineIndex;
+}
+
+/** A state's line index, made once per state (a version of the document's text). */
+export function linesOf(state: DocumentState): LineIndex {
+  return (state.lines ??= new LineIndex(state.text));
 }
 
 const NO_FINDINGS: FindingSummary = { shown: [], total: 0, pinnable: 0 };
@@ -172,7 +179,7 @@ export class Validator {
   async siteAt(state: DocumentState, position: Position): Promise<LocatedSite | undefined> {
     if (state.sites === 'worker' && !state.extraction) return this.large.siteAt(state.uri, state.version, position);
     if (!state.extraction) return undefined;
-    const lines = new LineIndex(state.text);
+    const lines = linesOf(state);
     return locateSite(state.extraction, position) ?? locateHelmPart(state.extraction, lines.offset(position), (s, e) => lines.range(s, e));
   }
 

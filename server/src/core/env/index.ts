@@ -273,7 +273,7 @@ const deployerIndex = new WeakMap<EnvironmentModel, Map<string, Array<Deployer &
  * The environments that deploy a site (by file and site index), with the image each makes of it.
  * Asked by every hover: the model's images are indexed by file once.
  */
-export function deployersOf(model: EnvironmentModel, file: string, site: number): Deployer[] {
+export function deployersOf(model: EnvironmentModel, file: string, site: number): readonly Deployer[] {
   let byFile = deployerIndex.get(model);
   if (!byFile) {
     byFile = new Map();
@@ -296,8 +296,17 @@ export function deployersOf(model: EnvironmentModel, file: string, site: number)
     }
     deployerIndex.set(model, byFile);
   }
-  return (byFile.get(file) ?? []).filter((d) => d.sites.includes(site)).map(({ env, image }) => ({ env, image }));
+  let answers = deployerAnswers.get(model);
+  if (!answers) deployerAnswers.set(model, (answers = new Map()));
+  let ofFile = answers.get(file);
+  if (!ofFile) answers.set(file, (ofFile = new Map()));
+  let answer = ofFile.get(site);
+  if (!answer) ofFile.set(site, (answer = (byFile.get(file) ?? []).filter((d) => d.sites.includes(site)).map(({ env, image }) => ({ env, image }))));
+  return answer;
 }
+
+/** Per model, by file and site: the deployers once asked (a hover is asked again and again while the pointer rests). */
+const deployerAnswers = new WeakMap<EnvironmentModel, Map<string, Map<number, readonly Deployer[]>>>();
 
 /** `/`-separated absolute path (the model's path form) of a native path. */
 export function modelPath(p: string): string {
