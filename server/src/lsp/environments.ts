@@ -82,6 +82,20 @@ function factsOf(file: string, text: string, parsed: readonly Doc[] | undefined)
   }
 }
 
+/**
+ * Per judgement, the line index of each file the Environments view places an image in: made once, not
+ * once per image (a chart's values file of 200 KiB is where dozens of environments' images are written).
+ */
+const viewLines = new WeakMap<EnvironmentJudgement, Map<string, LineIndex>>();
+
+function linesIn(j: EnvironmentJudgement, file: string): LineIndex {
+  let byFile = viewLines.get(j);
+  if (!byFile) viewLines.set(j, (byFile = new Map()));
+  let lines = byFile.get(file);
+  if (!lines) byFile.set(file, (lines = new LineIndex(j.text(file) ?? '')));
+  return lines;
+}
+
 function newIndex(folder: Folder, counts: BuildCounts): FolderIndex {
   return { folder, reports: new Map(), facts: new PackedFacts(), indexed: false, builtAt: -1, memo: new ModelMemo(counts), scannedAt: 0, refreshed: new Set(), shown: new Map() };
 }
@@ -340,13 +354,12 @@ export class EnvironmentService {
           incomplete: env.incomplete,
           images: env.images.map((img) => {
             const where = img.provenance.overrides[img.provenance.overrides.length - 1] ?? img.provenance.base;
-            const text = j.text(where.file) ?? '';
             return {
               image: img.image,
               reference: img.reference,
               status: imageStatus(img, (tag) => isFloatingTag(config, tag)),
               uri: pathToUri(where.file),
-              range: new LineIndex(text).range(where.span.start, where.span.end),
+              range: linesIn(j, where.file).range(where.span.start, where.span.end),
               ...(drift.has(driftKey(env.id, img.image)) ? { drift: drift.get(driftKey(env.id, img.image)) } : {}),
             };
           }),

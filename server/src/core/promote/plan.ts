@@ -119,11 +119,21 @@ export function planPromotion(model: EnvironmentModel, text: (file: string) => s
     reported.add(reason);
     planner.skipped.push({ image, reason });
   };
+  // The source stage's images by key, in the order of its environments and their images: looked up
+  // per target image (a workspace of a thousand environments asked every source for every target).
+  const bySourceKey = new Map<string, Array<{ env: Environment; image: EffectiveImage }>>();
+  for (const s of sources) {
+    for (const i of s.images) {
+      const key = imageKey(i.image);
+      const list = bySourceKey.get(key);
+      if (list) list.push({ env: s, image: i });
+      else bySourceKey.set(key, [{ env: s, image: i }]);
+    }
+  }
   for (const env of targets) {
     for (const image of env.images) {
       if (!wanted(image.image)) continue;
-      const key = imageKey(image.image);
-      const deploying = sources.flatMap((s) => s.images.filter((i) => imageKey(i.image) === key).map((i) => ({ env: s, image: i })));
+      const deploying = bySourceKey.get(imageKey(image.image)) ?? [];
       if (deploying.length === 0) continue; // not an image both stages deploy
       // The counterpart: source environments laid out like this one (same kind, same folder of roots).
       const near = deploying.filter((d) => d.env.kind === env.kind && group(d.env) === group(env));
@@ -262,18 +272,28 @@ class Planner {
   private readonly entries = new Map<string, Array<{ name: string; want: Want; move: Move; env: Environment; reference: string }>>();
   /** New places (values map paths, Application overrides) by file, made together when the plan is finished. */
   private readonly additions = new Map<string, Addition[]>();
-  /** How many environments use each file: a file used by more than one is shared and never edited. */
-  private readonly users = new Map<string, number>();
+  /**
+   * How many environments use each file: a file used by more than one is shared and never edited.
+   * Counted when first asked (the Environments view plans every pair of stages after each change, and
+   * most plans of a workspace in step edit nothing).
+   */
+  private users?: Map<string, number>;
 
   constructor(
-    model: EnvironmentModel,
+    private readonly model: EnvironmentModel,
     private readonly text: (file: string) => string | undefined,
     readonly display: (file: string) => string = (f) => f,
     private readonly shaForm?: ShaFormOf,
-  ) {
-    for (const env of model.environments) {
-      for (const f of new Set([...env.files, env.root, env.rootFile])) this.users.set(f, (this.users.get(f) ?? 0) + 1);
+  ) {}
+
+  private usersOf(file: string): number {
+    if (!this.users) {
+      const users = (this.users = new Map<string, number>());
+      for (const env of this.model.environments) {
+        for (const f of new Set([...env.files, env.root, env.rootFile])) users.set(f, (users.get(f) ?? 0) + 1);
+      }
     }
+    return this.users.get(file) ?? 0;
   }
 
   /**
@@ -284,7 +304,7 @@ class Planner {
   private owned(env: Environment, file: string): boolean {
     if (file === env.rootFile || file === env.root) return true;
     if (env.kind !== 'kustomize') return false;
-    return file.startsWith(`${env.root}/`) && (this.users.get(file) ?? 0) <= 1;
+    return file.startsWith(`${env.root}/`) && this.usersOf(file) <= 1;
   }
 
   add(file: string, edits: TextEdit[]): boolean {
@@ -466,7 +486,15 @@ class Planner {
     }
     for (const list of this.edits.values()) list.sort((a, b) => a.start - b.start);
     // One image in two containers of an environment is one reference moved (one edit).
-    const once = <T>(list: T[], key: (x: T) => string) => list.filter((x, i) => list.findIndex((y) => key(y) === key(x)) === i);
+    const once = <T>(list: T[], key: (x: T) => string) => {
+      const seen = new Set<string>();
+      return list.filter((x) => {
+        const k = key(x);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    };
     return {
       moves: once(this.moves, (m) => `${m.env?.id}|${m.image}|${m.file}|${m.offset}`),
       equal: once(this.equal, (e) => `${e.env.id}|${e.image}|${e.reference}`),
