@@ -65,6 +65,16 @@ describe('an empty tag deploys what the chart templates make of appVersion', () 
     assert.match(envs.stdout, /registry\.example\.com\/team\/reloader:2\.13\.0/);
   });
 
+  it('promote writes the tag the chart deploys beside the digest it copies: v2.13.0', async () => {
+    const root = copy();
+    const digest = `sha256:${'a'.repeat(64)}`;
+    fs.writeFileSync(path.join(root, 'vprefix', 'values-dev.yaml'), `image:\n  digest: ${digest}\n`);
+    fs.writeFileSync(path.join(root, 'vprefix', 'values-prod.yaml'), 'image:\n  registry: registry.example.com\n');
+    const r = await runCli(['promote', '--from', 'dev', '--to', 'prod', '--write', 'vprefix'], root);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(fs.readFileSync(path.join(root, 'vprefix', 'values-prod.yaml'), 'utf8'), `image:\n  registry: registry.example.com\n  tag: v2.13.0@${digest}\n`);
+  });
+
   it('reads a template again when it changes: the default follows it', () => {
     const root = copy();
     const values = path.join(root, 'vprefix', 'values.yaml');
