@@ -61,8 +61,8 @@ describe('chartAppVersion', () => {
           // The nearest Chart.yaml wins: the open one beside the file, else the one on disk, else above.
           const expected = open ?? onDisk.get(beside) ?? onDisk.get(above);
           const editor = (file: string) => (file === beside && open !== undefined ? chart(open) : undefined);
-          assert.equal(chartAppVersion(values, editor), expected);
-          assert.equal(chartAppVersion(values, editor), expected, 'asked again');
+          assert.equal(chartAppVersion(values, editor)?.appVersion, expected);
+          assert.equal(chartAppVersion(values, editor)?.appVersion, expected, 'asked again');
         }
       }),
       { numRuns: 60 },
@@ -77,11 +77,11 @@ describe('chartAppVersion', () => {
     const now = new Date();
     fs.writeFileSync(file, chart('1.0.0'));
     fs.utimesSync(file, now, now);
-    assert.equal(chartAppVersion(values), '1.0.0');
+    assert.equal(chartAppVersion(values)?.appVersion, '1.0.0');
     // Saved again within the file system's timestamp granularity: the same size and times.
     fs.writeFileSync(file, chart('2.0.0'));
     fs.utimesSync(file, now, now);
-    assert.equal(chartAppVersion(values), '2.0.0');
+    assert.equal(chartAppVersion(values)?.appVersion, '2.0.0');
   });
 
   it('reads the appVersion as written and nothing for a Chart.yaml without one', () => {
@@ -89,9 +89,9 @@ describe('chartAppVersion', () => {
     fs.mkdirSync(dir, { recursive: true });
     const values = path.join(dir, 'values.yaml');
     const open = (text: string) => (file: string) => (file === path.join(dir, 'Chart.yaml') ? text : undefined);
-    assert.equal(chartAppVersion(values, open('appVersion: 2.10\n')), '2.10');
-    assert.equal(chartAppVersion(values, open('name: web\n')), undefined);
-    assert.equal(chartAppVersion(values, open('appVersion: ""\n')), undefined);
-    assert.equal(chartAppVersion(values, open('- not a map\n')), undefined);
+    assert.equal(chartAppVersion(values, open('appVersion: 2.10\n'))?.appVersion, '2.10');
+    assert.equal(chartAppVersion(values, open('name: web\n'))?.appVersion, undefined);
+    assert.equal(chartAppVersion(values, open('appVersion: ""\n'))?.appVersion, undefined);
+    assert.equal(chartAppVersion(values, open('- not a map\n'))?.appVersion, undefined);
   });
 });

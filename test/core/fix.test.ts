@@ -92,7 +92,7 @@ describe('resolution target', () => {
     assert.deepEqual(resolutionTarget(a), { ref: { domain: 'docker.io', path: 'library/nginx', tag: '1.27', domainExplicit: false }, tagSource: 'written', currentDigest: undefined });
     assert.equal((resolutionTarget(b) as { tagSource: string }).tagSource, 'implicit-latest');
     assert.match((resolutionTarget(c) as { error: string }).error, /appVersion/);
-    assert.equal((resolutionTarget(c, '2.0.0') as { ref: { tag: string } }).ref.tag, '2.0.0');
+    assert.equal((resolutionTarget(c, { tag: '2.0.0', appVersion: '2.0.0', rendered: false }) as { ref: { tag: string } }).ref.tag, '2.0.0');
   });
 });
 

@@ -47,7 +47,7 @@ describe('rules', () => {
     const extraction = extractLocated(values, { path: 'values.yaml' });
     const config = defaultConfig('/repo');
     assert.deepEqual(
-      findingsFor(extraction, config, 'values.yaml', '2026-11-26', '2.8.1').map((f) => f.message),
+      findingsFor(extraction, config, 'values.yaml', '2026-11-26', { tag: '2.8.1', appVersion: '2.8.1', rendered: false }).map((f) => f.message),
       ['empty tag deploys 2.8.1 from Chart.yaml appVersion, which can be pushed again: pin it to a digest'],
     );
     assert.match(findingsFor(extraction, config, 'values.yaml', '2026-11-26')[0].message, /^empty tag: the chart fills in its appVersion/);

@@ -214,6 +214,20 @@ describe('a VS Code-like client: reports, the reviewed workspace edit, rule link
     assert.match(await tagHover(), /the chart deploys `3\.0\.0`/);
   });
 
+  it("hover on an empty Helm tag whose chart templates print `v` + appVersion shows that tag, and the finding names it", async () => {
+    write('vchart/Chart.yaml', 'apiVersion: v2\nname: exporter\nversion: 0.1.0\nappVersion: 2.13.0\n');
+    write('vchart/templates/deployment.yaml', 'image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default (printf "v%s" .Chart.AppVersion) }}"\n');
+    const text = 'image:\n  repository: acme/exporter\n  tag: ""\n';
+    const { uri } = await client.open(write('vchart/values.yaml', text));
+    // The file's own finding or the chart environment's (see above): each names the tag the chart deploys.
+    const [d] = await client.diagnosticsFor(uri, { check: (ds) => ds.length === 1 && String(ds[0].message).includes('v2.13.0') });
+    assert.match(String(d.message), /^(empty tag deploys v2\.13\.0 from Chart\.yaml appVersion 2\.13\.0 as the chart's templates print it|tag "v2\.13\.0" without a digest)/);
+    const at = rangeOf(text, '""').start;
+    const hover = await client.hover(uri, { line: at.line, character: at.character + 1 });
+    const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
+    assert.match(value, /Tag: none: the chart deploys `v2\.13\.0` from Chart\.yaml appVersion `2\.13\.0` as its templates print it/);
+  });
+
   it('Pin Image at Cursor works on an empty Helm tag too, pinning the appVersion it falls back to', async () => {
     write('chart2/Chart.yaml', 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "1.0"\n');
     const text = `image:\n  repository: ${reg.host}/app\n  tag: ""\n`;

@@ -8,7 +8,7 @@ import { isMap, isScalar, parseDocument } from 'yaml';
 import type { PinStyle } from './config';
 import { parseReference, pinnedText, splitWritten, type ImageReference } from './reference';
 import { lineStartBefore } from './text';
-import type { ImageSite, RuleId, ScalarPart, ShaForm } from './types';
+import type { ChartTag, ImageSite, RuleId, ScalarPart, ShaForm } from './types';
 
 /** Replace `[start, end)` of the text with `newText`. */
 export interface TextEdit {
@@ -28,13 +28,14 @@ export interface ResolutionTarget {
   currentDigest?: string;
 }
 
-export function resolutionTarget(site: ImageSite, appVersion?: string): ResolutionTarget | { error: string } {
+/** `chartTag`: what an empty Helm tag deploys (the chart's appVersion as its templates print it). */
+export function resolutionTarget(site: ImageSite, chartTag?: ChartTag): ResolutionTarget | { error: string } {
   const parsed = parseReference(site.reference);
   if (!parsed.ok) return { error: `"${site.reference}" is not a valid image reference: ${parsed.error}` };
   const ref = parsed.ref;
   if (site.helm?.tagFromAppVersion) {
-    if (!appVersion) return { error: `${site.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` };
-    return { ref: { ...ref, tag: appVersion }, tagSource: 'app-version', currentDigest: ref.digest };
+    if (!chartTag) return { error: `${site.reference} has no tag and no chart appVersion was found (Chart.yaml) to resolve` };
+    return { ref: { ...ref, tag: chartTag.tag }, tagSource: 'app-version', currentDigest: ref.digest };
   }
   if (ref.tag) return { ref: { ...ref, tag: ref.tag }, tagSource: 'written', currentDigest: ref.digest };
   return { ref: { ...ref, tag: 'latest' }, tagSource: 'implicit-latest', currentDigest: ref.digest };

@@ -7,7 +7,7 @@ import { severityOf } from './config';
 import { globMatcher } from './glob';
 import type { Extraction } from './extract';
 import { familiarName, fullName, parseReference, splitWritten } from './reference';
-import type { Finding, Grammar, JudgedSite, RuleId } from './types';
+import type { ChartTag, Finding, Grammar, JudgedSite, RuleId } from './types';
 
 export interface RuleContext {
   config: ImagePinConfig;
@@ -15,8 +15,8 @@ export interface RuleContext {
   relativePath: string;
   /** Today as `YYYY-MM-DD` (UTC), for allowance expiry. */
   today: string;
-  /** The `appVersion` of the Helm chart the file belongs to: the tag an empty `tag:` falls back to. */
-  chartAppVersion?: string;
+  /** What an empty `tag:` deploys in the Helm chart the file belongs to: its appVersion as the templates print it. */
+  chartTag?: ChartTag;
   /** When judging what an environment deploys: its stage, for allowances that name stages. */
   stage?: string;
   /** Other paths (relative, like `relativePath`) an allowance's `paths` may match: the environment's root and files. */
@@ -109,6 +109,11 @@ function tagMessage(memo: Map<string, string>, tag: string, make: (tag: string) 
   return message;
 }
 
+/** How the deployed tag comes from the appVersion, when the chart's templates print more than it (` ${appVersion} as the templates print it`). */
+function fromAppVersion(t: ChartTag): string {
+  return t.tag === t.appVersion ? '' : ` ${t.appVersion} as the chart's templates print it`;
+}
+
 export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   const ref = site.grammar ?? grammarOf(site.reference);
   // Messages lead with the problem and do not repeat the reference (the range shows it; the
@@ -120,8 +125,8 @@ export function judge(site: JudgedSite, ctx: RuleContext): Verdict {
   let message: string;
   if (site.helm?.tagFromAppVersion) {
     rule = 'unpinned-tag';
-    message = ctx.chartAppVersion
-      ? `empty tag deploys ${ctx.chartAppVersion} from Chart.yaml appVersion, which can be pushed again: pin it to a digest`
+    message = ctx.chartTag
+      ? `empty tag deploys ${ctx.chartTag.tag} from Chart.yaml appVersion${fromAppVersion(ctx.chartTag)}, which can be pushed again: pin it to a digest`
       : 'empty tag: the chart fills in its appVersion, which can be pushed again: pin it to a digest';
   } else if (!ref.tag) {
     rule = 'missing-tag';

@@ -20,14 +20,24 @@ export interface ShaRendering {
  */
 export function shaRenderings(text: string): ShaRendering[] {
   const out: ShaRendering[] = [];
-  for (let open = text.indexOf('{{'); open >= 0; ) {
-    const close = text.indexOf('}}', open + 2);
-    if (close < 0) break;
+  for (const [open, close] of templateActions(text)) {
     const rendering = renderingIn(text, open, close);
     if (rendering) out.push(rendering);
-    open = text.indexOf('{{', close + 2);
   }
   return out;
+}
+
+/**
+ * Each action `{{ … }}` of a template's text as [where `{{` is, where its `}}` is], in order. Each
+ * `indexOf` starts past the last one found, so a long run of `{{` without `}}` is read once.
+ */
+export function* templateActions(text: string): Generator<[number, number]> {
+  for (let open = text.indexOf('{{'); open >= 0; ) {
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) return;
+    yield [open, close];
+    open = text.indexOf('{{', close + 2);
+  }
 }
 
 /** The action `{{ … }}` at [open, close) as a rendering of a `sha`, or undefined. */

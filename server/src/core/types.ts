@@ -34,6 +34,17 @@ export interface ScalarPart {
 /** How a `sha` key of a split image map writes its digest: the 64 hex digits alone, or the whole `sha256:<hex>`. */
 export type ShaForm = 'hex' | 'whole';
 
+/**
+ * The tag an empty Helm `tag:` deploys: the chart's appVersion as its templates print it (`v2.13.0`
+ * for `printf "v%s" .Chart.AppVersion`). `rendered`: the templates said so; false when they did not
+ * (or disagreed), and the appVersion as written is assumed.
+ */
+export interface ChartTag {
+  tag: string;
+  appVersion: string;
+  rendered: boolean;
+}
+
 /** The pieces of a Helm values image map (`{registry, repository, tag, digest}` and its dialects). */
 export interface HelmSplitParts {
   dialect: 'repository' | 'image' | 'hub' | 'name';

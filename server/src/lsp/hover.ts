@@ -6,7 +6,7 @@ import type { Hover, HoverParams, MarkupContent } from 'vscode-languageserver';
 import { resolutionTarget } from '../core/fix';
 import { formatReference, parseReference } from '../core/reference';
 import type { Resolved } from '../registry';
-import { chartAppVersion } from '../scan/chart';
+import { chartTagOf } from '../scan/chartTemplates';
 import { RULE_INFO } from '../core/ruleInfo';
 import type { RegistryAccess } from './registryAccess';
 import type { EnvironmentService } from './environments';
@@ -30,9 +30,9 @@ export async function hover(params: HoverParams, validator: Validator, access: R
     return markdown(lines, range);
   }
   const ref = parsed.ref;
-  const appVersion = site.helm?.tagFromAppVersion && state.policy?.path ? chartAppVersion(state.policy.path, validator.chartText) : undefined;
-  const fallback = appVersion
-    ? `none: the chart deploys \`${appVersion}\` from Chart.yaml appVersion`
+  const chartTag = site.helm?.tagFromAppVersion && state.policy?.path ? chartTagOf(state.policy.path, validator.chartText) : undefined;
+  const fallback = chartTag
+    ? `none: the chart deploys \`${chartTag.tag}\` from Chart.yaml appVersion${chartTag.tag !== chartTag.appVersion ? ` \`${chartTag.appVersion}\` as its templates print it` : chartTag.rendered ? '' : ' (its templates do not say how they print it)'}`
     : 'none (the chart fills in its appVersion; no Chart.yaml beside this file says which)';
   lines.push(`- Name: \`${formatReference({ domain: ref.domain, path: ref.path })}\``);
   lines.push(`- Registry: \`${ref.domain}\``);
@@ -44,7 +44,7 @@ export async function hover(params: HoverParams, validator: Validator, access: R
   const deployed = file && environments ? environments.deployers(file, hit.index) : [];
   if (deployed.length > 0) lines.push('', ...environmentLines(deployed, site.reference));
 
-  const target = resolutionTarget(site, appVersion);
+  const target = resolutionTarget(site, chartTag);
   const now = 'error' in target ? undefined : access.cached(target.ref);
   lines.push('');
   if (now && !('error' in target)) lines.push(...registryLines(now, target.ref.tag, ref.digest));

@@ -31,7 +31,7 @@ function handle(message: WorkerRequest): WorkerReply | undefined {
       doc.cache.sweep();
       doc.version = message.version;
       doc.extraction = extraction;
-      doc.findings = findingsFor(extraction, message.config, message.relativePath, message.today, message.appVersion);
+      doc.findings = findingsFor(extraction, message.config, message.relativePath, message.today, message.chartTag);
       return { id: message.id, summary: summarize(doc.findings) };
     }
     case 'extraction':

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Position, Range } from 'vscode-languageserver';
 import type { ImagePinConfig } from '../core/config';
+import type { ChartTag } from '../core/types';
 import { splitDocuments } from '../core/yamlSource';
 import type { LocatedExtraction } from '../scan/checkText';
 import type { FindingSummary } from './findingSummary';
@@ -27,8 +28,8 @@ export function isLarge(text: string): boolean {
 }
 
 export type WorkerRequest =
-  /** `appVersion`: the chart's, for an empty Helm tag (looked up on the main thread, which knows the open documents). */
-  | { kind: 'check'; id: number; uri: string; version: number; text: string; path?: string; config: ImagePinConfig; relativePath: string; today: string; appVersion?: string }
+  /** `chartTag`: what an empty Helm tag deploys (looked up on the main thread, which knows the open documents). */
+  | { kind: 'check'; id: number; uri: string; version: number; text: string; path?: string; config: ImagePinConfig; relativePath: string; today: string; chartTag?: ChartTag }
   | { kind: 'extraction'; id: number; uri: string; version: number }
   | { kind: 'findingsAt'; id: number; uri: string; version: number; range: Range }
   | { kind: 'siteAt'; id: number; uri: string; version: number; position: Position }

@@ -11,8 +11,9 @@ import { DocumentCache } from '../core/extract';
 import type { Doc } from '../core/env/read';
 import { todayUtc } from '../core/rules';
 import { LineIndex, looksBinary } from '../core/text';
-import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, appVersionFor } from '../scan/checkText';
-import { type ChartText, chartAppVersion } from '../scan/chart';
+import { LocatedExtraction, LocatedFinding, extractLocated, findingsFor, chartTagFor } from '../scan/checkText';
+import type { ChartText } from '../scan/chart';
+import { chartTagOf } from '../scan/chartTemplates';
 import { BINARY_REASON, tooLargeReason } from '../scan/readFile';
 import { sortFindings } from '../scan/scanner';
 import { type PinnedPlace, tagConflicts } from '../core/verify';
@@ -237,8 +238,8 @@ export class Validator {
 
     const today = todayUtc();
     if (isLarge(text)) {
-      const appVersion = file ? chartAppVersion(file, this.chartText) : undefined;
-      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today, appVersion });
+      const chartTag = file ? chartTagOf(file, this.chartText) : undefined;
+      state.summary = await this.large.check({ uri, version, text, path: file, config: policy.config, relativePath: policy.relativePath, today, chartTag });
       state.sites = 'worker';
     } else {
       let cache = this.caches.get(uri);
@@ -254,7 +255,7 @@ export class Validator {
       state.extraction = extractLocated(text, { path: file, imageKeys: policy.config.imageKeys, cache, fast, onDocument: (doc, source, offset, workloads) => parsed.push({ doc, source, offset, workloads }) });
       state.sites = 'here';
       cache.sweep();
-      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, appVersionFor(state.extraction, file, this.chartText));
+      state.findings = findingsFor(state.extraction, policy.config, policy.relativePath, today, chartTagFor(state.extraction, file, this.chartText));
       if (file && this.opts.environments) state.findings = this.withEnvironments(this.opts.environments, file, text, state, parsed);
       const more = [...documentTagConflicts(state.extraction, policy), ...((await this.opts.verification?.findings(state.extraction, policy)) ?? [])];
       if (more.length) {

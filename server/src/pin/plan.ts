@@ -12,7 +12,7 @@ import { grammarOf } from '../core/rules';
 import type { ImageSite, Span } from '../core/types';
 import { parseReference } from '../core/reference';
 import { type EffectiveImage, type Place, placeEdits } from '../core/env';
-import { LocatedExtraction, LocatedFinding, findingsFor, appVersionFor } from '../scan/checkText';
+import { LocatedExtraction, LocatedFinding, findingsFor, chartTagFor } from '../scan/checkText';
 import type { ChartText } from '../scan/chart';
 import { chartShaForm } from '../scan/chartTemplates';
 import type { ShaForm } from '../core/types';
@@ -42,7 +42,7 @@ export interface PlanOptions {
   update?: boolean;
   /** The file's path: Helm values with an empty tag resolve the appVersion of the chart around it. */
   file?: string;
-  /** Chart.yaml texts open in an editor (see chartAppVersion). */
+  /** Chart.yaml texts open in an editor (see chartTagOf). */
   chartText?: ChartText;
   /** Only sites whose range contains this offset (pin at cursor). */
   at?: number;
@@ -55,8 +55,8 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
   const chosen = new Set<number>();
   const covered = opts.environments?.covered;
   // Looked up once for the findings and the targets (only when a site falls back to it).
-  const appVersion = appVersionFor(extraction, opts.file, opts.chartText);
-  for (const f of findingsFor(extraction, config, relativePath, undefined, appVersion)) {
+  const chartTag = chartTagFor(extraction, opts.file, opts.chartText);
+  for (const f of findingsFor(extraction, config, relativePath, undefined, chartTag)) {
     if (f.site !== undefined && PINNABLE.has(f.rule) && !covered?.has(f.site)) chosen.add(f.site);
   }
   if (opts.update) {
@@ -70,7 +70,7 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     .sort((a, b) => a - b)
     .map((index) => {
       const site = extraction.sites[index];
-      return withShaForm({ index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, appVersion) }, opts.file);
+      return withShaForm({ index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, chartTag) }, opts.file);
     });
   const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {

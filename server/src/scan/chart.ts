@@ -1,5 +1,5 @@
 /**
- * The appVersion of the Helm chart a values file belongs to: the tag an empty `tag:` falls back to.
+ * The appVersion of the Helm chart a values file belongs to: what an empty `tag:` falls back to.
  * One reading for every caller (the check of a file, the editor's diagnostics and hover, pin plans),
  * asked on each keystroke of a values file with an empty tag: Chart.yaml is parsed again only when
  * its size or modification time changed (or it was replaced) on disk, or its text in an open editor.
@@ -23,23 +23,28 @@ const held = new Map<string, Read>();
 /** Chart files are few; the caches are cleared past this many rather than grow with every path seen. */
 const MAX_ENTRIES = 4096;
 
-/** Looks for Chart.yaml beside the file and up to two folders above it (`ci/`, `values/`). */
-export function chartAppVersion(file: string, open?: ChartText): string | undefined {
+/**
+ * Looks for Chart.yaml beside the file and up to two folders above it (`ci/`, `values/`): the nearest
+ * one found and its appVersion as written. What an empty tag deploys is `chartTagOf` (./chartTemplates),
+ * which also reads how the chart's templates print it.
+ */
+export function chartAppVersion(file: string, open?: ChartText): { chartFile: string; appVersion?: string } | undefined {
   for (const chart of chartFilesNear(file)) {
     const text = open?.(chart);
-    if (text !== undefined) return remembered(held, chart, text, () => text);
+    if (text !== undefined) return { chartFile: chart, appVersion: remembered(held, chart, text, () => text) };
     const stat = fs.statSync(chart, { throwIfNoEntry: false });
     if (!stat?.isFile()) continue;
     // A file modified moments before it is read may be modified again within the file system's
     // timestamp granularity with the same size: such a reading is not kept (git's "racy" files).
     const stable = settledBefore(stat.mtimeMs, Date.now());
-    return remembered(disk, chart, `${stat.size}:${stat.mtimeMs}:${stat.ino}`, () => {
+    const appVersion = remembered(disk, chart, `${stat.size}:${stat.mtimeMs}:${stat.ino}`, () => {
       try {
         return fs.readFileSync(chart, 'utf8');
       } catch {
         return undefined;
       }
     }, stable);
+    return { chartFile: chart, appVersion };
   }
   return undefined;
 }

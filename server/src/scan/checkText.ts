@@ -6,8 +6,9 @@ import type { ImagePinConfig } from '../core/config';
 import { Extraction, ExtractOptions, extractImages } from '../core/extract';
 import { evaluate, grammarOf, todayUtc } from '../core/rules';
 import { LineCursor, Range } from '../core/text';
-import { type ChartText, chartAppVersion } from './chart';
-import type { Finding, JudgedSite } from '../core/types';
+import type { ChartText } from './chart';
+import { chartTagOf } from './chartTemplates';
+import type { ChartTag, Finding, JudgedSite } from '../core/types';
 import type { EffectiveImage, EnvironmentRef, Place } from '../core/env';
 import type { FileFacts } from '../core/env/read';
 
@@ -65,8 +66,8 @@ export function extractLocated(text: string, opts: Pick<ExtractOptions, 'path' |
   };
 }
 
-export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc(), appVersion?: string): LocatedFinding[] {
-  return evaluate(extraction, { config, relativePath, today, chartAppVersion: appVersion }).map((f) =>
+export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig, relativePath: string, today = todayUtc(), chartTag?: ChartTag): LocatedFinding[] {
+  return evaluate(extraction, { config, relativePath, today, chartTag }).map((f) =>
     // A site's finding as one literal of the fields evaluate gave it (a spread of each of ~40,000 findings was a tenth of a warm rescan's findings).
     f.site !== undefined
       ? { rule: f.rule, span: f.span, message: f.message, image: f.image, site: f.site, severity: f.severity, range: extraction.siteRanges[f.site] }
@@ -75,10 +76,12 @@ export function findingsFor(extraction: JudgedExtraction, config: ImagePinConfig
 }
 
 /**
- * The chart appVersion an empty Helm `tag:` of this file falls back to, so that its finding can
- * name it; looked up only when the file has such a site (`open`: Chart.yaml texts open in an editor).
+ * What an empty Helm `tag:` of this file deploys (the chart's appVersion as its templates print it),
+ * so that its finding can name it; looked up only when the file has such a site (`open`: Chart.yaml
+ * texts open in an editor). The templates' agreement across the chart decides: a site of one file
+ * does not know its map's path (the environment model, which does, asks per map).
  */
-export function appVersionFor(extraction: Pick<JudgedExtraction, 'sites'>, file: string | undefined, open?: ChartText): string | undefined {
+export function chartTagFor(extraction: Pick<JudgedExtraction, 'sites'>, file: string | undefined, open?: ChartText): ChartTag | undefined {
   if (!file || !extraction.sites.some((s) => s.helm?.tagFromAppVersion)) return undefined;
-  return chartAppVersion(file, open);
+  return chartTagOf(file, open);
 }

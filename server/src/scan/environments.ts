@@ -12,9 +12,10 @@ import { Doc, FileFacts, mayDeclareApp, readFacts } from '../core/env/read';
 import { splitDocuments } from '../core/yamlSource';
 import { fastDocuments } from '../core/extract';
 import type { JudgedExtraction, LocatedFinding } from './checkText';
-import { appVersionFor, findingsFor } from './checkText';
+import { chartTagFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
 import { readRegularFile } from './files';
+import { templateRenderings } from './chartTemplates';
 import { factsFromJson, factsToJson } from './resultCache';
 
 export interface ModelInput {
@@ -190,7 +191,13 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
   };
   // Facts are looked up when the model asks: a cached extraction parses its facts only then; the
   // caller's (open documents') serve files whose input has none.
-  const ws: Workspace = { files: inputs.files, text, facts: (f) => inputs.extraction(f)?.facts ?? opts.facts?.(f), sitesOf: (f) => inputs.extraction(f)?.sites };
+  const ws: Workspace = {
+    files: inputs.files,
+    text,
+    facts: (f) => inputs.extraction(f)?.facts ?? opts.facts?.(f),
+    sitesOf: (f) => inputs.extraction(f)?.sites,
+    chartTags: (dir) => templateRenderings(dir).tags,
+  };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
       return opts.resolver.forFile(file);
@@ -286,7 +293,7 @@ export function fileFindings(
   today: string,
   judgement: EnvironmentJudgement | undefined,
 ): LocatedFinding[] {
-  const own = findingsFor(extraction, config, relativePath, today, appVersionFor(extraction, absolute));
+  const own = findingsFor(extraction, config, relativePath, today, chartTagFor(extraction, absolute));
   return judgement ? throughEnvironments(absolute, own, judgement) : own;
 }
 

@@ -15,6 +15,7 @@ import { FieldSpec, HelmParameter, ImageField, ValuesLeaf, ValuesMap, ValuesNode
 import type { EffectiveImage, HelmMapRef, KustomizeEntry, Place, PlaceRole, Workspace } from './types';
 import { shaDigest } from '../extract/classify';
 import { yamlString } from './edit';
+import { type TagRendering, chartTag, templateTagAffix } from '../tagTemplates';
 
 export interface EnvironmentImages {
   images: EffectiveImage[];
@@ -58,16 +59,20 @@ export class SiteIndex {
   private byPath = new Map<string, readonly JudgedSite[]>();
   /** When set, every file asked about is added (what one environment read; see ModelMemo). */
   reads?: Set<string>;
+  /** The workspace's reading of a chart's templates (see Workspace.chartTags). */
+  private tagsOf: Workspace['chartTags'];
 
   constructor(
     ws: Workspace,
     readonly graph: Graph,
   ) {
     for (const f of ws.files) this.byPath.set(f.path, f.sites);
+    this.tagsOf = ws.chartTags?.bind(ws);
   }
 
   /** The sites of files whose text changed, from another build's workspace listing the same files. */
   update(ws: Workspace, changed: ReadonlySet<string>): void {
+    this.tagsOf = ws.chartTags?.bind(ws);
     if (changed.size === 0) return;
     if (ws.sitesOf) for (const f of changed) this.byPath.set(f, ws.sitesOf(f) ?? []);
     else for (const f of ws.files) if (changed.has(f.path)) this.byPath.set(f.path, f.sites);
@@ -85,6 +90,11 @@ export class SiteIndex {
   workloadImages(file: string): WorkloadImage[] {
     this.reads?.add(file);
     return this.sites(file).length ? (this.graph.facts.of(file)?.workloads ?? []) : [];
+  }
+
+  /** How the chart in `dir` defaults an empty tag, per its templates (none known: []). */
+  chartTags(dir: string): readonly TagRendering[] {
+    return this.tagsOf?.(dir) ?? [];
   }
 
   valuesOf(file: string): ValuesMap | undefined {
@@ -656,7 +666,8 @@ function helm(chart: ChartNode, layers: Layer[], index: SiteIndex, out: Environm
     else {
       fromAppVersion = true;
       const av = chart.facts.appVersion;
-      if (av) tag = { value: av.value, place: { file: chart.chartFile, span: av.span, shape: 'chart-app-version', role: 'tag', value: av.value } };
+      // What the chart's templates print for this map's empty tag (`v` + appVersion in some charts).
+      if (av) tag = { value: chartTag(av.value, templateTagAffix(index.chartTags(chart.dir), path)).tag, place: { file: chart.chartFile, span: av.span, shape: 'chart-app-version', role: 'tag', value: av.value } };
       else appVersionMissing = true;
     }
     // A global the environment's own file sets (`global.tag` at its root) decides this image there.

@@ -136,7 +136,7 @@ function judgeEnvironment(env: Environment, ctx: RuleContext, ignoredAt: (place:
 function sameContext(a: RuleContext, b: RuleContext): boolean {
   const x = a.alsoPaths ?? [];
   const y = b.alsoPaths ?? [];
-  return a.config === b.config && a.relativePath === b.relativePath && a.today === b.today && a.chartAppVersion === b.chartAppVersion && a.stage === b.stage && x.length === y.length && x.every((p, i) => p === y[i]);
+  return a.config === b.config && a.relativePath === b.relativePath && a.today === b.today && a.chartTag?.tag === b.chartTag?.tag && a.stage === b.stage && x.length === y.length && x.every((p, i) => p === y[i]);
 }
 
 /** How a message names an environment: its stage and its root. */

@@ -8,6 +8,7 @@
  */
 import type { JudgedSite, ScalarPart, ShaForm, Span } from '../types';
 import type { FileFacts, SourceAt } from './read';
+import type { TagRendering } from '../tagTemplates';
 
 /** A file the scan (or the editor) extracted, with its sites. */
 export interface WorkspaceFile {
@@ -28,6 +29,11 @@ export interface Workspace {
   facts?(path: string): FileFacts | undefined;
   /** A listed file's sites, when the caller has them by path (else looked up in `files`). */
   sitesOf?(path: string): readonly JudgedSite[] | undefined;
+  /**
+   * How a chart folder's templates default an image's tag to the appVersion (core/tagTemplates.ts),
+   * asked only for a chart whose image has an empty tag; without it the appVersion is taken as written.
+   */
+  chartTags?(chartDir: string): readonly TagRendering[];
 }
 
 export type EnvironmentKind = 'kustomize' | 'helm' | 'argocd' | 'flux';
