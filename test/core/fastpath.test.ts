@@ -175,8 +175,9 @@ describe('fast path parity with the yaml walk', () => {
       }),
       { numRuns: Number(process.env.FASTPATH_RUNS ?? 3000) },
     );
+    // How many values maps the mutations happen to leave to the text varies with fast-check's seed (none in some runs):
+    // the test above is the one that asserts placement is exercised.
     t.diagnostic(`mutations: ${report(stats)}, ${unplacedMaps.count - placedBefore} values maps placed from the text`);
-    assert.ok(unplacedMaps.count - placedBefore > 0, "no values map was placed from the text");
     assertNoWalkErrors(stats);
     // The mutations must exercise both paths, or the comparison proves little.
     assert.ok(Object.keys(stats.bailed).length >= 6, report(stats));
