@@ -38,7 +38,7 @@ export async function promote(args: string[], io: Io): Promise<number> {
     if (problem) throw new UsageError(`--image ${g}: ${problem}`);
   }
   const ws = await workspace(positionals, values.config, io);
-  const plan = planPromotion(ws.model, ws.text, { from: values.from, to: values.to, images: values.image, display: show , shaForm: chartShaForm });
+  const plan = planPromotion(ws.model, ws.text, { from: values.from, to: values.to, images: values.image, display: show, shaForm: chartShaForm });
   return finish(plan, ws, values, io, `${values.from} → ${values.to}`);
 }
 
@@ -65,7 +65,7 @@ export async function set(args: string[], io: Io): Promise<number> {
   }
   const ws = await workspace(paths, values.config, io);
   const add = values.add ? path.resolve(values.add).split(path.sep).join('/') : undefined;
-  const plan = planSet(ws.model, ws.text, { stage: values.stage, reference: pinned, ...(add ? { add } : {}), display: show , shaForm: chartShaForm });
+  const plan = planSet(ws.model, ws.text, { stage: values.stage, reference: pinned, ...(add ? { add } : {}), display: show, shaForm: chartShaForm });
   return finish(plan, ws, values, io, `set ${pinned}`);
 }
 

@@ -89,8 +89,16 @@ function shaFields(body: string): Array<{ subject: string; end: number }> {
  * two forms: undefined (the digest then rides on the tag, as for any chart).
  */
 export function templateShaForm(renderings: readonly ShaRendering[], path?: readonly string[]): ShaForm | undefined {
+  const forms = new Set(renderingsOf(renderings, path).map((r) => r.form));
+  return forms.size === 1 ? [...forms][0] : undefined;
+}
+
+/**
+ * The renderings that speak for the map at `path`: those naming `.Values.<path>` when any do, else all
+ * of the chart's (maps passed to a helper). Shared by the `sha` form and the tag default (./tagTemplates).
+ */
+export function renderingsOf<R extends { subject: string }>(renderings: readonly R[], path?: readonly string[]): readonly R[] {
   const subject = path && `.Values.${path.join('.')}`;
   const named = subject ? renderings.filter((r) => r.subject === subject) : [];
-  const forms = new Set((named.length ? named : renderings).map((r) => r.form));
-  return forms.size === 1 ? [...forms][0] : undefined;
+  return named.length ? named : renderings;
 }

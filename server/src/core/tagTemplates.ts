@@ -6,7 +6,7 @@
  * tagged `v2.13.0` while the chart's appVersion is `2.13.0`. Read from the templates' text (Go
  * templates, not YAML), in time linear in it, as core/shaTemplates.ts reads `sha`. No I/O.
  */
-import { templateActions } from './shaTemplates';
+import { renderingsOf, templateActions } from './shaTemplates';
 import type { ChartTag } from './types';
 
 /** What is printed around the appVersion. */
@@ -155,9 +155,7 @@ function tokens(body: string): string[] | undefined {
  * to a helper). None, or two that differ: undefined (the bare appVersion is assumed, as before).
  */
 export function templateTagAffix(renderings: readonly TagRendering[], path?: readonly string[]): TagAffix | undefined {
-  const subject = path && `.Values.${path.join('.')}`;
-  const named = subject ? renderings.filter((r) => r.subject === subject) : [];
-  const pool = named.length ? named : renderings;
+  const pool = renderingsOf(renderings, path);
   if (pool.length === 0) return undefined;
   const { prefix, suffix } = pool[0];
   return pool.every((r) => r.prefix === prefix && r.suffix === suffix) ? { prefix, suffix } : undefined;

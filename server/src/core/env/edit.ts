@@ -6,12 +6,12 @@
  * (core/fix.ts): only the value's characters change, quotes and the rest of the line stay.
  */
 import { FixResult, TextEdit, editable, insertPair, setScalar, setString, shaValue, yamlString } from '../fix';
-
-export { yamlString };
 import { splitWritten } from '../reference';
 import type { ScalarPart, ShaForm } from '../types';
 import type { HelmMapRef, KustomizeEntry, Place } from './types';
 import { UNPLACED, placeValuesMap } from './read';
+
+export { yamlString };
 
 /** What a place must make the environment deploy. */
 export interface Want {
@@ -205,8 +205,3 @@ function withAdded(text: string, h: HelmMapRef, edits: TextEdit[], added: Readon
 function insertPairs(text: string, at: number, indent: string | null, pairs: ReadonlyArray<[string, string]>): TextEdit {
   return { start: at, end: at, newText: pairs.map(([k, v]) => insertPair(text, at, indent, k, yamlString(v)).newText).join('') };
 }
-
-/**
- * Sets a scalar to a string value. A plain scalar whose new value YAML would read as something else
- * (`1.10` is a number) gets quotes; a quoted one keeps its quotes.
- */
