@@ -66,11 +66,14 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
       if (grammar.ok && grammar.tag && grammar.digest && !site.ignored) chosen.add(i);
     });
   }
+  // Every site of this file is in the one chart around it, whose templates are walked once, when a site asks.
+  let chartForm: { form: ShaForm | undefined } | undefined;
+  const fileShaForm = () => (chartForm ??= { form: opts.file ? chartShaForm(opts.file) : undefined }).form;
   const candidates: PinCandidate[] = [...chosen]
     .sort((a, b) => a - b)
     .map((index) => {
       const site = extraction.sites[index];
-      return withShaForm({ index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, chartTag) }, opts.file);
+      return withShaForm({ index, site, reference: site.reference, span: site.span, target: resolutionTarget(site, chartTag) }, fileShaForm);
     });
   const seen = new Set<string>();
   for (const f of opts.environments?.placed ?? []) {
@@ -78,7 +81,7 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
     const key = `${f.span.start}\0${f.effective?.image}`;
     if (!PINNABLE.has(f.rule) || !f.place || !f.effective || seen.has(key)) continue;
     seen.add(key);
-    candidates.push(withShaForm(placedCandidate(extraction, f.place, f.effective), opts.file, f.effective));
+    candidates.push(withShaForm(placedCandidate(extraction, f.place, f.effective), fileShaForm, f.effective));
   }
   candidates.sort((a, b) => a.span.start - b.span.start);
   // A Helm map's tag, digest or registry counts as its site (an empty `tag: ""` has no reference text).
@@ -88,12 +91,12 @@ export function planPins(extraction: LocatedExtraction, config: ImagePinConfig, 
 /**
  * The candidate with how its chart renders an empty `sha` of its map, when it has one: a site's map in
  * this file, or an environment's map, whose chart is the one whose values hold the image's map (an
- * environment's values file may be outside the chart).
+ * environment's values file may be outside the chart). `fileShaForm`: the form in the chart around this file.
  */
-function withShaForm(candidate: PinCandidate, file: string | undefined, effective?: EffectiveImage): PinCandidate {
+function withShaForm(candidate: PinCandidate, fileShaForm: () => ShaForm | undefined, effective?: EffectiveImage): PinCandidate {
   let form: ShaForm | undefined;
   const h = candidate.place?.helm;
-  if (candidate.site?.helm?.emptySha && file) form = chartShaForm(file);
+  if (candidate.site?.helm?.emptySha) form = fileShaForm();
   else if (h && !h.shaForm && effective && hasShaKey(effective)) form = chartShaForm(effective.provenance.base.file, h.path);
   if (form) candidate.emptyShaForm = form;
   return candidate;
