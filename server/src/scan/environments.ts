@@ -15,7 +15,7 @@ import type { JudgedExtraction, LocatedFinding } from './checkText';
 import { chartTagFor, findingsFor } from './checkText';
 import type { ConfigResolver } from './configResolver';
 import { readRegularFile } from './files';
-import { templateRenderings } from './chartTemplates';
+import { type TemplateReading, templateRenderings } from './chartTemplates';
 import { factsFromJson, factsToJson } from './resultCache';
 
 export interface ModelInput {
@@ -189,6 +189,9 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
     if (!cache.has(file)) cache.set(file, readRegularFile(file));
     return cache.get(file);
   };
+  // A chart's tag defaults, read once per judgement: every environment of the chart asks for each of
+  // its maps with an empty tag, and each reading walks the chart's templates folder (to see a change).
+  const chartTags = new Map<string, TemplateReading['tags']>();
   // Facts are looked up when the model asks: a cached extraction parses its facts only then; the
   // caller's (open documents') serve files whose input has none.
   const ws: Workspace = {
@@ -196,7 +199,11 @@ export function judgeEnvironments(given: readonly ModelInput[] | ModelInputs, op
     text,
     facts: (f) => inputs.extraction(f)?.facts ?? opts.facts?.(f),
     sitesOf: (f) => inputs.extraction(f)?.sites,
-    chartTags: (dir) => templateRenderings(dir).tags,
+    chartTags: (dir) => {
+      let tags = chartTags.get(dir);
+      if (!tags) chartTags.set(dir, (tags = templateRenderings(dir).tags));
+      return tags;
+    },
   };
   const configOf = (file: string): ImagePinConfig | undefined => {
     try {
