@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, REPO_ROOT, fixture } from '../helpers/paths';
 import { tempDir } from '../helpers/tempDir';
+import { type ExtractJob, extractMany } from '../../server/src/scan/extractFiles';
 
 interface Run {
   code: number;
@@ -17,15 +18,22 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+/** `preload`: a module Node loads before the CLI (`-r`). */
+function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; preload?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...(opts.preload ? ['-r', opts.preload] : []), CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
 /** Writes `text` to `rel` below `dir`, creating folders. */
+/** A file of `size` bytes (ASCII) whose one reference is `image`. */
+function padded(image: string, size: number): string {
+  const head = `image: ${image}\n`;
+  return `${head}#${'x'.repeat(size - head.length - 2)}\n`;
+}
+
 function writeUnder(dir: string, rel: string, text: string | Buffer): void {
   fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
   fs.writeFileSync(path.join(dir, rel), text);
@@ -254,6 +262,37 @@ describe('workspace walk', () => {
   });
 });
 
+describe('the stats taken to decide on workers (a scan without the cache)', () => {
+  it('a listed file that can no longer be stat-ed is reported by its read, and the scan goes on', async () => {
+    // extractMany as the scan calls it: jobs without sizes. The first batch (256 files of 1,000 bytes)
+    // projects past the threshold, so the rest are stat-ed; the last job's path is a link loop (ELOOP),
+    // as an unreadable folder would be for a user other than root (EACCES). The bytes do not reach the
+    // threshold, so everything is read on this thread.
+    const tree = tempDir('ip-stat-error-');
+    const jobs: ExtractJob[] = [];
+    for (let i = 0; i < 300; i++) {
+      const rel = `f${String(i).padStart(3, '0')}.yaml`;
+      writeUnder(tree, rel, padded(`app${i}:1`, i < 256 ? 1000 : 100));
+      jobs.push({ absolute: path.join(tree, rel), imageKeys: [], maxFileSize: 1e6 });
+    }
+    fs.symlinkSync('loop', path.join(tree, 'loop'));
+    jobs.push({ absolute: path.join(tree, 'loop', 'gone.yaml'), imageKeys: [], maxFileSize: 1e6 });
+    const saved = process.env.IMAGE_PIN_WORKER_MIN_BYTES;
+    process.env.IMAGE_PIN_WORKER_MIN_BYTES = '280000';
+    try {
+      const outcomes = await extractMany(jobs, { workers: 2 });
+      assert.equal(outcomes.filter((o) => o.kind === 'extracted').length, 300);
+      assert.match(JSON.stringify(outcomes[300]), /^\{"kind":"error","reason":"cannot read: /);
+    } finally {
+      if (saved === undefined) delete process.env.IMAGE_PIN_WORKER_MIN_BYTES;
+      else process.env.IMAGE_PIN_WORKER_MIN_BYTES = saved;
+    }
+  });
+});
+
+/** A preload that prints how many worker threads the CLI started. */
+const COUNT_WORKERS = path.join(__dirname, '..', 'helpers', 'countWorkers.js');
+
 describe('parallel scan', () => {
   // Every kind of file a read can meet: text in each encoding, binary, over the size limit, many small ones.
   let dir: string;
@@ -279,13 +318,7 @@ describe('parallel scan', () => {
 
   it('worker threads give the same report as one thread', async () => {
     // A few KiB: workers start only because the threshold is lowered to nothing. The preload counts them.
-    const counted = (env: NodeJS.ProcessEnv) =>
-      new Promise<Run>((resolve) => {
-        const args = ['-r', path.join(__dirname, '..', 'helpers', 'countWorkers.js'), CLI, 'check', '.', '--format', 'json', '--no-cache'];
-        execFile(process.execPath, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
-      });
+    const counted = (env: NodeJS.ProcessEnv) => run(['check', '.', '--format', 'json', '--no-cache'], { cwd: dir, env, preload: COUNT_WORKERS });
     const [one, workers] = await Promise.all([counted(oneThread), counted({ IMAGE_PIN_WORKER_MIN_BYTES: '0' })]);
     assert.match(one.stderr, /^worker threads started: 0$/m);
     assert.match(workers.stderr, /^worker threads started: [1-9]\d*$/m, 'the parallel path ran');
@@ -297,20 +330,10 @@ describe('parallel scan', () => {
     // 256 files of 1,000 bytes sort first (the first batch), then 200 of 100: 276,000 bytes in all,
     // projected from the first batch to 456,000.
     const tree = tempDir('ip-project-');
-    const padded = (image: string, size: number) => {
-      const head = `image: ${image}\n`;
-      return `${head}#${'x'.repeat(size - head.length - 2)}\n`;
-    };
     for (let i = 0; i < 256; i++) writeUnder(tree, `a${String(i).padStart(3, '0')}.yaml`, padded(`big${i}:dev`, 1000));
     for (let i = 0; i < 200; i++) writeUnder(tree, `b${String(i).padStart(3, '0')}.yaml`, padded(`small${i}:1`, 100));
     const counted = (threshold: number) =>
-      new Promise<Run>((resolve) => {
-        const args = ['-r', path.join(__dirname, '..', 'helpers', 'countWorkers.js'), CLI, 'check', '.', '--format', 'json', '--no-cache'];
-        const env = { ...process.env, IMAGE_PIN_WORKER_MIN_BYTES: String(threshold) };
-        execFile(process.execPath, args, { cwd: tree, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
-      });
+      run(['check', '.', '--format', 'json', '--no-cache'], { cwd: tree, env: { IMAGE_PIN_WORKER_MIN_BYTES: String(threshold) }, preload: COUNT_WORKERS });
     const [above, misjudged, below] = await Promise.all([counted(200_000), counted(300_000), counted(500_000)]);
     assert.match(above.stderr, /^worker threads started: [1-9]\d*$/m, 'the tree is above the threshold: workers');
     // The projection (456,000) passes 300,000, the files' real sizes (276,000) do not: no workers.

@@ -2,12 +2,12 @@
  * Reads and extracts many files: on this thread, and on worker threads as well only when
  * there are enough bytes to pay for starting them.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JudgedExtraction, extractLocated, judgedPart } from './checkText';
 import { readTextForScan } from './readFile';
+import { regularFileStat } from './files';
 import { Doc, mayDeclareApp } from '../core/env/read';
 import { Bail } from '../core/extract/lineScan';
 import { environmentFacts } from './environments';
@@ -169,14 +169,14 @@ export async function extractMany(jobs: ExtractJob[], opts: ExtractManyOptions =
   return results;
 }
 
-/** Stats the jobs from `from` on that have no size yet (a regular file's only: anything else is for the read to refuse); their bytes. */
+/** Stats the jobs from `from` on that have no size yet (a regular file's only: anything else, unreadable included, is for the read to report); their bytes. */
 function statRemaining(jobs: ExtractJob[], from: number): number {
   let bytes = 0;
   for (let i = from; i < jobs.length; i++) {
     const job = jobs[i];
     if (!job.stat) {
-      const st = fs.statSync(job.absolute, { throwIfNoEntry: false });
-      if (st?.isFile()) job.stat = { size: st.size, mtimeMs: st.mtimeMs };
+      const st = regularFileStat(job.absolute);
+      if (st) job.stat = { size: st.size, mtimeMs: st.mtimeMs };
     }
     bytes += job.stat?.size ?? 0;
   }

@@ -153,6 +153,20 @@ function realFolder(dir: string): string {
   }
 }
 
+/**
+ * A file's stat when it is a regular file; undefined for anything else (gone, unreadable, a FIFO put in
+ * its place), which is for the read to report with its reason. Never throws: a scan stats listed files
+ * ahead of their reads (the cache's lookup, the worker decision), and a stat error is no reason to stop.
+ */
+export function regularFileStat(file: string): fs.Stats | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? stat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Open flags for reading a file that may have become a FIFO: the open never waits for a writer. Windows has no O_NONBLOCK (nor such FIFOs). */
 export const READ_NONBLOCKING = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 

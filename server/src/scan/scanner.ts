@@ -2,7 +2,6 @@
  * A workspace scan: list files, reuse cached extractions of unchanged files, extract
  * the rest (in parallel when many), and judge every file under its own config.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ImagePinConfig } from '../core/config';
 import { chartDirsOf, modelPath } from '../core/env';
@@ -14,7 +13,7 @@ import { displayLikeFiles } from './display';
 import { EnvironmentJudgement, fileFindings, judgeEnvironments } from './environments';
 import { ConfigResolver } from './configResolver';
 import { ExtractJob, extractMany } from './extractFiles';
-import { ListedFile, listFiles } from './files';
+import { ListedFile, listFiles, regularFileStat } from './files';
 import { ResultCache, defaultCacheDir } from './resultCache';
 
 const NONE: never[] = [];
@@ -147,16 +146,6 @@ export async function scan(inputs: string[], opts: ScanOptions = {}): Promise<Sc
 
   const ioErrors = [...problems, ...reports.filter((r) => r.error).map((r) => ({ path: r.display, message: r.error! }))];
   return { files: reports, ioErrors, configErrors: [...configErrors.values()], summary: summarize(reports), environments: judgement };
-}
-
-/** A file's stat when it is a regular file; anything else (gone, a FIFO put in its place) is for the read to report. */
-function regularFileStat(file: string): fs.Stats | undefined {
-  try {
-    const stat = fs.statSync(file);
-    return stat.isFile() ? stat : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** tag-conflict across the whole scan: each place of a tag pinned to two digests, naming the others. */
